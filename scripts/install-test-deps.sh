@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Install everything scripts/test.sh needs. Idempotent: checks first, installs
+# only what is missing, so a second run is fast.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+ROOT=$PWD
+VENV=${AVIKIT_VENV:-$ROOT/.venv}
+CBINDGEN_VERSION=0.29.4
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+# --- apt packages ----------------------------------------------------------
+APT_PKGS=(cmake ffmpeg mediainfo python3-venv pkg-config valgrind g++)
+missing=()
+for pkg in "${APT_PKGS[@]}"; do
+    if dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then
+        echo "ok: $pkg present"
+    else
+        missing+=("$pkg")
+    fi
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+    echo "installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    $SUDO apt-get update -q
+    $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+# --- Python venv with PyAV / OpenCV / numpy --------------------------------
+venv_ok() { [ -x "$VENV/bin/python" ] && "$VENV/bin/python" -c 'import av, cv2, numpy' 2>/dev/null; }
+if venv_ok; then
+    echo "ok: python venv $VENV (av, cv2, numpy) present"
+else
+    echo "installing python venv $VENV (av, opencv-python-headless, numpy)"
+    if [ ! -x "$VENV/bin/python" ]; then
+        created=""
+        for py in /usr/bin/python3 "$(command -v python3 || true)"; do
+            [ -n "$py" ] && [ -x "$py" ] || continue
+            existed=no; [ -e "$VENV" ] && existed=yes
+            if "$py" -m venv "$VENV"; then created=$py; break; fi
+            [ "$existed" = yes ] || rm -rf "$VENV"   # only clean up what we made
+        done
+        if [ -z "$created" ]; then
+            echo "error: could not create a venv at $VENV with any python3" >&2
+            exit 1
+        fi
+    fi
+    "$VENV/bin/python" -m pip install -q --upgrade pip
+    "$VENV/bin/python" -m pip install -q av opencv-python-headless numpy
+    venv_ok || { echo "error: venv at $VENV still cannot import av, cv2, numpy" >&2; exit 1; }
+fi
+
+# --- .gitignore --------------------------------------------------------------
+touch .gitignore
+for pat in /target /build .venv/; do
+    grep -qxF "$pat" .gitignore || echo "$pat" >> .gitignore
+done
+
+# --- cbindgen (pinned) -------------------------------------------------------
+export PATH="$HOME/.cargo/bin:$PATH"
+if [ "$(cbindgen --version 2>/dev/null || true)" = "cbindgen $CBINDGEN_VERSION" ]; then
+    echo "ok: cbindgen $CBINDGEN_VERSION present"
+else
+    echo "installing cbindgen $CBINDGEN_VERSION"
+    cargo install cbindgen --version "$CBINDGEN_VERSION" --locked
+fi
+
+# --- rustup components -------------------------------------------------------
+installed_components=$(rustup component list --installed 2>/dev/null || true)
+for comp in rustfmt clippy; do
+    if grep -q "^$comp" <<<"$installed_components"; then
+        echo "ok: rustup component $comp present"
+    else
+        echo "installing rustup component $comp"
+        rustup component add "$comp"
+    fi
+done

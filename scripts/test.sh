@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Full local/CI test run: deps, fmt, clippy, header freshness, Rust tests, C tests.
+# Stops at the first failing step. Works from any cwd.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+ROOT=$PWD
+export PATH="$HOME/.cargo/bin:$PATH"
+
+step() { printf '\n===== [%s] %s =====\n' "$(date +%H:%M:%S)" "$*"; }
+trap 'rc=$?; if [ $rc -ne 0 ]; then printf "\n===== FAILED (exit %d) during: %s =====\n" "$rc" "${CURRENT_STEP:-?}" >&2; fi' EXIT
+
+CURRENT_STEP="install test deps"; step "$CURRENT_STEP"
+bash scripts/install-test-deps.sh
+
+export AVIKIT_PYTHON="${AVIKIT_VENV:-$ROOT/.venv}/bin/python"
+echo "AVIKIT_PYTHON=$AVIKIT_PYTHON"
+
+CURRENT_STEP="cargo fmt --check"; step "$CURRENT_STEP"
+cargo fmt --all -- --check
+
+CURRENT_STEP="cargo clippy"; step "$CURRENT_STEP"
+cargo clippy --all-targets -- -D warnings
+
+CURRENT_STEP="header freshness (include/avikit.h)"; step "$CURRENT_STEP"
+tmp=$(mktemp --suffix=.h)
+cbindgen --quiet --config cbindgen.toml --crate avikit --output "$tmp" .
+if ! cmp -s "$tmp" include/avikit.h; then
+    diff -u include/avikit.h "$tmp" | head -n 60 >&2 || true
+    rm -f "$tmp"
+    echo "include/avikit.h is stale; regenerate it with:" >&2
+    echo "  cbindgen --config cbindgen.toml --crate avikit --output include/avikit.h ." >&2
+    exit 1
+fi
+rm -f "$tmp"
+echo "include/avikit.h is up to date"
+
+CURRENT_STEP="cargo test --release"; step "$CURRENT_STEP"
+# shellcheck disable=SC2086  # word splitting of extra args is intended
+cargo test --release ${AVIKIT_CARGO_TEST_ARGS:-}
+
+CURRENT_STEP="C tests (cmake + ctest)"; step "$CURRENT_STEP"
+# cargo test does not leave libavikit.{a,so} in target/release; build them so
+# CMake can link them (a no-op if CMakeLists.txt drives cargo itself).
+cargo build --release
+cmake -S . -B build/ctest -DCMAKE_BUILD_TYPE=Release
+cmake --build build/ctest -j2
+ctest --test-dir build/ctest --output-on-failure
+
+CURRENT_STEP="done"
+printf '\n===== ALL CHECKS PASSED (fmt, clippy, header, cargo test, ctest) =====\n'

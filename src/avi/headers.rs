@@ -1,0 +1,224 @@
+//! The file header: `RIFF AVI ` + `hdrl` (avih, one strl per stream with strh, strf, strn and the
+//! reserved indx), `odml`/`dmlh`, `INFO`, and the opening of the first `movi` list. It is written
+//! once with zero counts when the first chunk is about to land and rewritten in place, with the
+//! same length, when the file is finalized.
+
+use super::constants::*;
+use super::index::SuperIndex;
+use super::stream::{AudioFormat, FrameRate, StreamFormat, StreamSpec, VideoFormat};
+use crate::riff::{FourCc, RiffTree};
+
+/// Counts the header reports for one stream.
+#[derive(Debug, Default, Clone)]
+pub(super) struct StreamTotals {
+    /// Data chunks in the whole file.
+    pub chunks: u64,
+    /// Data chunks in the first RIFF.
+    pub chunks_in_first_riff: u64,
+    /// Payload bytes in the whole file.
+    pub bytes: u64,
+    /// Largest payload (`dwSuggestedBufferSize`).
+    pub max_chunk: u32,
+}
+
+/// Everything the header depends on.
+pub(super) struct HeaderInputs<'a> {
+    pub frame_rate: FrameRate,
+    pub streams: &'a [StreamSpec],
+    pub totals: &'a [StreamTotals],
+    pub super_indexes: &'a [SuperIndex],
+    pub has_idx1: bool,
+    /// The first RIFF's size field (bytes after the 8-byte RIFF header).
+    pub first_riff_size: u32,
+    /// The first `movi` LIST's size field.
+    pub first_movi_size: u32,
+}
+
+fn saturate(v: u64) -> u32 {
+    u32::try_from(v).unwrap_or(u32::MAX)
+}
+
+/// Builds the header bytes, ending with `LIST <size> movi`. Its length depends only on the
+/// stream specs and the super index capacity, never on counts.
+pub(super) fn build(h: &HeaderInputs<'_>) -> Vec<u8> {
+    let mut t = RiffTree::new();
+    // The RIFF stays open past the header, so its size is patched by hand below.
+    t.fourcc(RIFF).u32(0).fourcc(FORM_AVI);
+    t.begin_list(LIST, LIST_HDRL);
+    write_avih(&mut t, h);
+    for (i, spec) in h.streams.iter().enumerate() {
+        t.begin_list(LIST, LIST_STRL);
+        write_strh(&mut t, h, i);
+        t.begin_chunk(CK_STRF);
+        match &spec.format {
+            StreamFormat::Video(v) => write_bitmap_info(&mut t, v),
+            StreamFormat::Audio(a) => write_wave_format(&mut t, a),
+        }
+        t.end();
+        if let Some(name) = &spec.name {
+            t.begin_chunk(CK_STRN).bytes(name.as_bytes()).bytes(&[0]).end();
+        }
+        h.super_indexes[i].write_header_chunk(&mut t, spec.chunk_id(i));
+        t.end();
+    }
+    t.begin_list(LIST, LIST_ODML);
+    t.begin_chunk(CK_DMLH).u32(saturate(longest_video(h))).zeros(DMLH_LEN - 4).end();
+    t.end();
+    t.end(); // hdrl
+    t.begin_list(LIST, LIST_INFO);
+    t.begin_chunk(CK_ISFT)
+        .bytes(concat!("avikit ", env!("CARGO_PKG_VERSION")).as_bytes())
+        .bytes(&[0])
+        .end();
+    t.end();
+    let mut bytes = t.into_bytes();
+    bytes.extend_from_slice(&LIST.0);
+    bytes.extend_from_slice(&h.first_movi_size.to_le_bytes());
+    bytes.extend_from_slice(&LIST_MOVI.0);
+    bytes[4..8].copy_from_slice(&h.first_riff_size.to_le_bytes());
+    bytes
+}
+
+/// Frames of the longest video stream (`dmlh.dwTotalFrames`); audio-only files count the chunks
+/// of their longest stream.
+fn longest_video(h: &HeaderInputs<'_>) -> u64 {
+    let video = h
+        .streams
+        .iter()
+        .zip(h.totals)
+        .filter(|(s, _)| s.is_video())
+        .map(|(_, t)| t.chunks)
+        .max();
+    video.unwrap_or_else(|| h.totals.iter().map(|t| t.chunks).max().unwrap_or(0))
+}
+
+/// The stream that `avih` describes: the first video stream, else stream 0.
+fn main_stream(h: &HeaderInputs<'_>) -> Option<usize> {
+    h.streams
+        .iter()
+        .position(StreamSpec::is_video)
+        .or(if h.streams.is_empty() { None } else { Some(0) })
+}
+
+fn write_avih(t: &mut RiffTree, h: &HeaderInputs<'_>) {
+    let main = main_stream(h);
+    let total_frames = main.map_or(0, |i| h.totals[i].chunks_in_first_riff);
+    let (width, height) = h
+        .streams
+        .iter()
+        .find_map(|s| match &s.format {
+            StreamFormat::Video(v) => Some((v.width, v.height)),
+            StreamFormat::Audio(_) => None,
+        })
+        .unwrap_or((0, 0));
+    let mut max_bytes_per_sec: u64 = 0;
+    for (spec, totals) in h.streams.iter().zip(h.totals) {
+        max_bytes_per_sec += match &spec.format {
+            StreamFormat::Video(_) => {
+                u64::from(totals.max_chunk) * u64::from(h.frame_rate.num)
+                    / u64::from(h.frame_rate.den)
+            }
+            StreamFormat::Audio(a) => u64::from(a.bytes_per_second),
+        };
+    }
+    let suggested = h.totals.iter().map(|t| t.max_chunk).max().unwrap_or(0);
+    let mut flags = AVIF_ISINTERLEAVED | AVIF_TRUSTCKTYPE;
+    if h.has_idx1 {
+        flags |= AVIF_HASINDEX;
+    }
+    t.begin_chunk(CK_AVIH)
+        .u32(h.frame_rate.micros_per_frame())
+        .u32(saturate(max_bytes_per_sec))
+        .u32(0) // dwPaddingGranularity
+        .u32(flags)
+        .u32(saturate(total_frames))
+        .u32(0) // dwInitialFrames
+        .u32(h.streams.len() as u32)
+        .u32(suggested)
+        .u32(width)
+        .u32(height)
+        .zeros(16) // dwReserved[4]
+        .end();
+}
+
+fn write_strh(t: &mut RiffTree, h: &HeaderInputs<'_>, index: usize) {
+    let totals = &h.totals[index];
+    t.begin_chunk(CK_STRH);
+    match &h.streams[index].format {
+        StreamFormat::Video(v) => {
+            t.fourcc(STREAM_TYPE_VIDEO)
+                .fourcc(v.fourcc.unwrap_or_default())
+                .u32(0) // dwFlags
+                .u16(0) // wPriority
+                .u16(0) // wLanguage
+                .u32(0) // dwInitialFrames
+                .u32(h.frame_rate.den)
+                .u32(h.frame_rate.num)
+                .u32(0) // dwStart
+                .u32(saturate(totals.chunks))
+                .u32(totals.max_chunk)
+                .u32(QUALITY_DEFAULT)
+                .u32(0) // dwSampleSize: frames vary in size
+                .i16(0)
+                .i16(0)
+                .i16(clamp_i16(v.width))
+                .i16(clamp_i16(v.height));
+        }
+        StreamFormat::Audio(a) => {
+            t.fourcc(STREAM_TYPE_AUDIO)
+                .u32(0) // fccHandler
+                .u32(0)
+                .u16(0)
+                .u16(0)
+                .u32(0)
+                .u32(u32::from(a.block_align)) // dwScale
+                .u32(a.bytes_per_second) // dwRate
+                .u32(0)
+                .u32(saturate(totals.bytes / u64::from(a.block_align))) // dwLength in blocks
+                .u32(totals.max_chunk)
+                .u32(QUALITY_DEFAULT)
+                .u32(u32::from(a.block_align)) // dwSampleSize
+                .zeros(8); // rcFrame
+        }
+    }
+    t.end();
+}
+
+fn clamp_i16(v: u32) -> i16 {
+    i16::try_from(v).unwrap_or(i16::MAX)
+}
+
+fn write_bitmap_info(t: &mut RiffTree, v: &VideoFormat) {
+    let palette_entries: u32 = if v.fourcc.is_none() && v.bits_per_pixel == 8 {
+        256
+    } else {
+        0
+    };
+    t.u32(40) // biSize
+        .i32(v.width as i32)
+        .i32(v.height as i32) // positive: bottom-up DIB, and always for compressed formats
+        .u16(1) // biPlanes
+        .u16(v.bits_per_pixel)
+        .u32(v.fourcc.map_or(BI_RGB, FourCc::to_u32))
+        .u32(v.image_size().unwrap_or(0))
+        .u32(0) // biXPelsPerMeter
+        .u32(0) // biYPelsPerMeter
+        .u32(palette_entries) // biClrUsed
+        .u32(0); // biClrImportant
+    for level in 0..palette_entries {
+        // 8-bit DIBs need a palette; a gray ramp makes them plain luminance images.
+        let g = level as u8;
+        t.bytes(&[g, g, g, 0]);
+    }
+}
+
+fn write_wave_format(t: &mut RiffTree, a: &AudioFormat) {
+    t.u16(a.format_tag)
+        .u16(a.channels)
+        .u32(a.sample_rate)
+        .u32(a.bytes_per_second)
+        .u16(a.block_align)
+        .u16(a.bits_per_sample)
+        .u16(a.extra.len() as u16)
+        .bytes(&a.extra);
+}

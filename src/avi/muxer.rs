@@ -1,0 +1,406 @@
+//! The muxer: lays data chunks into `movi` lists, splits the file into RIFF segments, writes the
+//! indexes of each segment when it ends and the final header at the end. It owns the sink and is
+//! driven by exactly one thread (the writer's worker).
+
+use super::constants::*;
+use super::headers::{self, HeaderInputs, StreamTotals};
+use super::index::{self, IndexEntry, SuperEntry, SuperIndex};
+use super::stream::{FrameRate, StreamFormat, StreamSpec, MAX_CHUNK_SIZE, MAX_STREAMS};
+use crate::error::{Error, Result, Status};
+use crate::riff::{chunk_header, padded_len, FourCc, Sink, CHUNK_HEADER_LEN, LIST_HEADER_LEN};
+
+/// Default size at which a RIFF segment ends (1 GiB, where FFmpeg and GStreamer split too).
+pub const DEFAULT_RIFF_LIMIT: u64 = 1 << 30;
+/// Largest accepted segment limit: with one maximal chunk on top it still fits a 32-bit size.
+const MAX_RIFF_LIMIT: u64 = 1 << 31;
+/// Default slots of each stream's `indx` in the header (FFmpeg reserves 256 as well).
+pub const DEFAULT_SUPER_INDEX_CAPACITY: usize = 256;
+
+/// How a file is laid out.
+#[derive(Debug, Clone)]
+pub struct MuxerConfig {
+    /// Video frame rate (also the unit of `avih.dwMicroSecPerFrame`).
+    pub frame_rate: FrameRate,
+    /// The streams, in stream-number order.
+    pub streams: Vec<StreamSpec>,
+    /// Write the legacy `idx1` after the first `movi`.
+    pub emit_idx1: bool,
+    /// Bytes after which a RIFF segment ends and a new `RIFF AVIX` begins.
+    pub riff_limit: u64,
+    /// Slots of each stream's `indx` in the header.
+    pub super_index_capacity: usize,
+}
+
+impl MuxerConfig {
+    /// Checks the limits and every stream.
+    ///
+    /// # Errors
+    /// [`Status::InvalidArgument`] or [`Status::Limit`] naming the problem.
+    pub fn validate(&self) -> Result<()> {
+        if self.streams.len() > MAX_STREAMS {
+            return Err(Error::new(
+                Status::Limit,
+                format!("an AVI file holds at most {MAX_STREAMS} streams"),
+            ));
+        }
+        if !(64 * 1024..=MAX_RIFF_LIMIT).contains(&self.riff_limit) {
+            return Err(Error::invalid_argument(format!(
+                "riff_limit {} is outside 64 KiB..=2 GiB",
+                self.riff_limit
+            )));
+        }
+        if !(2..=65_536).contains(&self.super_index_capacity) {
+            return Err(Error::invalid_argument("super_index_capacity must be 2..=65536"));
+        }
+        self.streams.iter().try_for_each(StreamSpec::validate)
+    }
+}
+
+/// One data chunk to write.
+#[derive(Debug, Clone, Copy)]
+pub struct ChunkWrite<'a> {
+    /// Stream number.
+    pub stream: usize,
+    /// Marks the chunk as a keyframe in every index.
+    pub keyframe: bool,
+    /// The payload, written as is.
+    pub data: &'a [u8],
+}
+
+/// A failed [`Muxer::write_chunks`]: chunks before `failed_at` are in the file, the rest are not.
+#[derive(Debug)]
+pub struct BatchError {
+    /// Index of the first chunk that was not written.
+    pub failed_at: usize,
+    /// Why.
+    pub error: Error,
+}
+
+/// The RIFF segment being filled.
+#[derive(Debug)]
+struct Segment {
+    riff_start: u64,
+    /// File position of the `movi` fourcc: base of idx1 and ix## offsets.
+    movi_at: u64,
+    entries: Vec<IndexEntry>,
+    first: bool,
+}
+
+/// Writes one AVI file. See the module docs.
+pub struct Muxer {
+    sink: Box<dyn Sink>,
+    cfg: MuxerConfig,
+    chunk_ids: Vec<FourCc>,
+    header_len: u64,
+    totals: Vec<StreamTotals>,
+    super_indexes: Vec<SuperIndex>,
+    /// End of the data written so far: where the next chunk goes.
+    pos: u64,
+    segment: Segment,
+    /// RIFF and movi size fields of the first RIFF once it has ended.
+    first_riff_sizes: Option<(u32, u32)>,
+    riff_count: u32,
+}
+
+static PAD: [u8; 1] = [0];
+
+impl Muxer {
+    /// Validates `cfg` and writes the initial header through `sink`.
+    ///
+    /// # Errors
+    /// Validation errors from [`MuxerConfig::validate`]; [`Status::Io`] when the sink fails.
+    pub fn start(sink: Box<dyn Sink>, cfg: MuxerConfig) -> Result<Muxer> {
+        cfg.validate()?;
+        let chunk_ids = cfg.streams.iter().enumerate().map(|(i, s)| s.chunk_id(i)).collect();
+        let n = cfg.streams.len();
+        let mut muxer = Muxer {
+            sink,
+            chunk_ids,
+            header_len: 0,
+            totals: vec![StreamTotals::default(); n],
+            super_indexes: vec![SuperIndex::new(cfg.super_index_capacity); n],
+            cfg,
+            pos: 0,
+            segment: Segment {
+                riff_start: 0,
+                movi_at: 0,
+                entries: Vec::new(),
+                first: true,
+            },
+            first_riff_sizes: None,
+            riff_count: 1,
+        };
+        let header = muxer.header_bytes();
+        muxer.header_len = header.len() as u64;
+        muxer.segment.movi_at = muxer.header_len - 4;
+        muxer.sink_write(0, &[&header], "writing the AVI header")?;
+        muxer.pos = muxer.header_len;
+        Ok(muxer)
+    }
+
+    /// The streams of this file.
+    pub fn streams(&self) -> &[StreamSpec] {
+        &self.cfg.streams
+    }
+
+    /// RIFF segments started so far (1 = plain AVI 1.0 so far).
+    pub fn riff_count(&self) -> u32 {
+        self.riff_count
+    }
+
+    /// Bytes in the file so far.
+    pub fn len(&self) -> u64 {
+        self.pos
+    }
+
+    /// Whether nothing but the header has been written.
+    pub fn is_empty(&self) -> bool {
+        self.totals.iter().all(|t| t.chunks == 0)
+    }
+
+    fn sink_write(&mut self, offset: u64, bufs: &[&[u8]], what: &str) -> Result<()> {
+        self.sink.write_at(offset, bufs).map_err(|e| Error::io(what, &e))
+    }
+
+    fn header_bytes(&self) -> Vec<u8> {
+        let (first_riff_size, first_movi_size) = self.first_riff_sizes.unwrap_or((0, 4));
+        headers::build(&HeaderInputs {
+            frame_rate: self.cfg.frame_rate,
+            streams: &self.cfg.streams,
+            totals: &self.totals,
+            super_indexes: &self.super_indexes,
+            has_idx1: self.cfg.emit_idx1,
+            first_riff_size,
+            first_movi_size,
+        })
+    }
+
+    /// Index bytes that `entries` chunks will add to the current segment when it ends.
+    fn index_cost(&self, entries: usize) -> u64 {
+        let per_entry = if self.segment.first && self.cfg.emit_idx1 {
+            (STANDARD_INDEX_ENTRY_LEN + IDX1_ENTRY_LEN) as u64
+        } else {
+            STANDARD_INDEX_ENTRY_LEN as u64
+        };
+        let fixed = (self.cfg.streams.len() as u64) * index::standard_index_len(0) + CHUNK_HEADER_LEN;
+        fixed + per_entry * entries as u64
+    }
+
+    /// Writes chunks back to back with as few vectored writes as the segment layout allows,
+    /// starting new RIFF segments when the current one would pass the limit.
+    ///
+    /// # Errors
+    /// [`BatchError`] telling which chunks landed; the muxer's counts and indexes include exactly
+    /// those, so the file can still be finalized.
+    pub fn write_chunks(&mut self, chunks: &[ChunkWrite<'_>]) -> std::result::Result<(), BatchError> {
+        let mut start = 0;
+        while start < chunks.len() {
+            let mut end = start;
+            let mut planned = self.pos;
+            while let Some(c) = chunks.get(end) {
+                if c.stream >= self.cfg.streams.len() || c.data.len() > MAX_CHUNK_SIZE {
+                    return Err(BatchError {
+                        failed_at: end,
+                        error: Error::invalid_argument("chunk for an unknown stream or over 2 GiB"),
+                    });
+                }
+                let total = CHUNK_HEADER_LEN + padded_len(c.data.len() as u64);
+                let entries = self.segment.entries.len() + (end - start) + 1;
+                let grown = planned + total + self.index_cost(entries) - self.segment.riff_start;
+                let segment_empty = self.segment.entries.is_empty() && end == start;
+                if grown > self.cfg.riff_limit && !segment_empty {
+                    break;
+                }
+                planned += total;
+                end += 1;
+            }
+            if end == start {
+                self.next_segment().map_err(|error| BatchError {
+                    failed_at: start,
+                    error,
+                })?;
+                continue;
+            }
+            self.write_planned(&chunks[start..end]).map_err(|error| BatchError {
+                failed_at: start,
+                error,
+            })?;
+            start = end;
+        }
+        Ok(())
+    }
+
+    /// One vectored write of chunks that all fit in the current segment, then their bookkeeping.
+    fn write_planned(&mut self, chunks: &[ChunkWrite<'_>]) -> Result<()> {
+        let headers: Vec<[u8; 8]> = chunks
+            .iter()
+            .map(|c| chunk_header(self.chunk_ids[c.stream], c.data.len() as u32))
+            .collect();
+        let mut bufs: Vec<&[u8]> = Vec::with_capacity(chunks.len() * 3);
+        for (c, h) in chunks.iter().zip(&headers) {
+            bufs.push(h);
+            bufs.push(c.data);
+            if c.data.len() % 2 == 1 {
+                bufs.push(&PAD);
+            }
+        }
+        self.sink
+            .write_at(self.pos, &bufs)
+            .map_err(|e| Error::io("writing chunks", &e))?;
+        for c in chunks {
+            let offset = (self.pos - self.segment.movi_at) as u32;
+            let size = c.data.len() as u32;
+            let keyframe = c.keyframe || !self.needs_keyframe_flags(c.stream);
+            self.segment.entries.push(IndexEntry::new(offset, size, c.stream, keyframe));
+            let t = &mut self.totals[c.stream];
+            t.chunks += 1;
+            if self.segment.first {
+                t.chunks_in_first_riff += 1;
+            }
+            t.bytes += u64::from(size);
+            t.max_chunk = t.max_chunk.max(size);
+            self.pos += CHUNK_HEADER_LEN + padded_len(u64::from(size));
+        }
+        Ok(())
+    }
+
+    /// Whether a stream has delta frames at all: uncompressed video and audio are all keyframes.
+    fn needs_keyframe_flags(&self, stream: usize) -> bool {
+        matches!(&self.cfg.streams[stream].format, StreamFormat::Video(v) if v.fourcc.is_some())
+    }
+
+    /// Ticks one chunk of `stream` covers: a frame, or audio blocks.
+    fn chunk_duration(&self, e: IndexEntry) -> u64 {
+        match &self.cfg.streams[e.stream()].format {
+            StreamFormat::Video(_) => 1,
+            StreamFormat::Audio(a) => u64::from(e.size) / u64::from(a.block_align),
+        }
+    }
+
+    /// Ends the current segment and opens a `RIFF AVIX` + `LIST movi`.
+    fn next_segment(&mut self) -> Result<()> {
+        self.close_segment()?;
+        let riff_start = self.pos;
+        let mut head = [0u8; 24];
+        head[..8].copy_from_slice(&chunk_header(RIFF, 0));
+        head[8..12].copy_from_slice(&FORM_AVIX.0);
+        head[12..20].copy_from_slice(&chunk_header(LIST, 0));
+        head[20..].copy_from_slice(&LIST_MOVI.0);
+        self.sink_write(riff_start, &[&head], "starting an AVIX segment")?;
+        self.pos += head.len() as u64;
+        self.segment = Segment {
+            riff_start,
+            movi_at: riff_start + LIST_HEADER_LEN + CHUNK_HEADER_LEN,
+            entries: Vec::new(),
+            first: false,
+        };
+        self.riff_count += 1;
+        Ok(())
+    }
+
+    /// Writes the segment's standard indexes (and, for the first segment, `idx1`) and patches
+    /// its `movi` and RIFF sizes.
+    fn close_segment(&mut self) -> Result<()> {
+        let n = self.cfg.streams.len();
+        let mut counts = vec![0usize; n];
+        let mut durations = vec![0u64; n];
+        for &e in &self.segment.entries {
+            counts[e.stream()] += 1;
+            durations[e.stream()] += self.chunk_duration(e);
+        }
+        for stream in (0..n).filter(|&s| counts[s] > 0) {
+            let at = self.pos;
+            let len = index::standard_index_len(counts[stream]);
+            let mut cursor = at;
+            let Muxer { sink, segment, .. } = self;
+            index::write_standard_index(
+                &segment.entries,
+                stream,
+                counts[stream],
+                self.chunk_ids[stream],
+                segment.movi_at,
+                |piece| {
+                    sink.write_at(cursor, &[piece])?;
+                    cursor += piece.len() as u64;
+                    Ok(())
+                },
+            )
+            .map_err(|e| Error::io("writing a standard index", &e))?;
+            self.pos += len;
+            self.super_indexes[stream].push(SuperEntry {
+                offset: at,
+                size: len as u32,
+                duration: u32::try_from(durations[stream]).unwrap_or(u32::MAX),
+            });
+            self.fold_super_index(stream)?;
+        }
+        let movi_size = (self.pos - self.segment.movi_at) as u32;
+        let movi_size_at = self.segment.movi_at - 4;
+        self.sink_write(movi_size_at, &[&movi_size.to_le_bytes()], "patching a movi size")?;
+        if self.segment.first && self.cfg.emit_idx1 {
+            let mut cursor = self.pos;
+            let Muxer { sink, segment, .. } = self;
+            index::write_idx1(&segment.entries, &self.chunk_ids, |piece| {
+                sink.write_at(cursor, &[piece])?;
+                cursor += piece.len() as u64;
+                Ok(())
+            })
+            .map_err(|e| Error::io("writing idx1", &e))?;
+            self.pos = cursor;
+        }
+        let riff_size = (self.pos - self.segment.riff_start - CHUNK_HEADER_LEN) as u32;
+        let riff_size_at = self.segment.riff_start + 4;
+        self.sink_write(riff_size_at, &[&riff_size.to_le_bytes()], "patching a RIFF size")?;
+        if self.segment.first {
+            self.first_riff_sizes = Some((riff_size, movi_size));
+        }
+        self.segment.entries = Vec::new();
+        Ok(())
+    }
+
+    /// Moves overflowing super index entries of `stream` into index-of-indexes chunks.
+    fn fold_super_index(&mut self, stream: usize) -> Result<()> {
+        let index_id = FourCc::for_stream(stream, PREFIX_STANDARD_INDEX, true);
+        loop {
+            let overflow = self.super_indexes[stream].take_overflow().map_err(|()| {
+                Error::new(Status::Limit, "the OpenDML super index is full")
+            })?;
+            let Some((level, group)) = overflow else {
+                return Ok(());
+            };
+            let (bytes, duration) = SuperIndex::group_chunk(&group, index_id, self.chunk_ids[stream]);
+            let at = self.pos;
+            self.sink_write(at, &[&bytes], "writing a nested super index")?;
+            self.pos += bytes.len() as u64;
+            self.super_indexes[stream].push_group(
+                level,
+                SuperEntry {
+                    offset: at,
+                    size: bytes.len() as u32,
+                    duration,
+                },
+            );
+        }
+    }
+
+    /// Pushes written data towards storage; `durable` also fsyncs.
+    ///
+    /// # Errors
+    /// [`Status::Io`].
+    pub fn flush(&mut self, durable: bool) -> Result<()> {
+        self.sink.flush(durable).map_err(|e| Error::io("flushing", &e))
+    }
+
+    /// Ends the last segment, rewrites the header with the final counts and flushes. The sink is
+    /// released (closed) when this returns, whatever the outcome.
+    ///
+    /// # Errors
+    /// [`Status::Io`] when the sink fails.
+    pub fn finish(mut self) -> Result<()> {
+        self.close_segment()?;
+        let header = self.header_bytes();
+        debug_assert_eq!(header.len() as u64, self.header_len);
+        self.sink_write(0, &[&header], "rewriting the AVI header")?;
+        self.flush(false)
+    }
+}

@@ -1,0 +1,183 @@
+//! `AsyncResult`, the IAsyncResult of the APM: an operation's completion state, the waiters on
+//! it and the callback that runs on the worker once it completes.
+
+use crate::error::{Error, Result, Status};
+use parking_lot::{Condvar, Mutex};
+use std::cell::Cell;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// The callback of an asynchronous operation. It runs once, on the writer's worker thread, after
+/// the operation has completed and its waiters were woken.
+pub type Callback = Box<dyn FnOnce(&AsyncResult) + Send + 'static>;
+
+/// What an operation acts on, to match it against the stream or writer that ends it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum OpTarget {
+    Stream { writer: u64, stream: usize },
+    Flush { writer: u64 },
+}
+
+impl OpTarget {
+    fn writer(self) -> u64 {
+        match self {
+            OpTarget::Stream { writer, .. } | OpTarget::Flush { writer } => writer,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Queued,
+    Done,
+}
+
+struct OpState {
+    phase: Phase,
+    outcome: Option<Error>,
+}
+
+pub(crate) struct OpShared {
+    state: Mutex<OpState>,
+    completed: Condvar,
+    callback: Mutex<Option<Callback>>,
+    target: OpTarget,
+}
+
+thread_local! {
+    /// The id of the writer whose worker is this thread (0 elsewhere).
+    static WORKER_OF: Cell<u64> = const { Cell::new(0) };
+}
+
+/// Marks the calling thread as the worker of writer `id`.
+pub(crate) fn enter_worker(id: u64) {
+    WORKER_OF.with(|w| w.set(id));
+}
+
+/// Whether the calling thread is writer `id`'s worker (inside one of its callbacks).
+pub(crate) fn on_worker_of(id: u64) -> bool {
+    WORKER_OF.with(|w| w.get() == id)
+}
+
+/// The state of one asynchronous operation (.NET's `IAsyncResult`). Cheap to clone; every clone
+/// refers to the same operation. Thread-safe.
+#[derive(Clone)]
+pub struct AsyncResult {
+    pub(crate) op: Arc<OpShared>,
+}
+
+impl std::fmt::Debug for AsyncResult {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AsyncResult")
+            .field("target", &self.op.target)
+            .field("completed", &self.is_completed())
+            .finish()
+    }
+}
+
+impl AsyncResult {
+    pub(crate) fn new(target: OpTarget, callback: Option<Callback>) -> AsyncResult {
+        AsyncResult {
+            op: Arc::new(OpShared {
+                state: Mutex::new(OpState {
+                    phase: Phase::Queued,
+                    outcome: None,
+                }),
+                completed: Condvar::new(),
+                callback: Mutex::new(callback),
+                target,
+            }),
+        }
+    }
+
+    pub(crate) fn target(&self) -> OpTarget {
+        self.op.target
+    }
+
+    /// Whether both refer to the same operation.
+    pub fn same_operation(&self, other: &AsyncResult) -> bool {
+        Arc::ptr_eq(&self.op, &other.op)
+    }
+
+    /// Whether the operation has completed (successfully or not).
+    pub fn is_completed(&self) -> bool {
+        self.op.state.lock().phase == Phase::Done
+    }
+
+    /// Always `false`: begin only enqueues, so no operation completes inside it.
+    pub fn completed_synchronously(&self) -> bool {
+        false
+    }
+
+    /// The outcome once completed: `Some(Ok(()))`, `Some(Err(e))`, or `None` while pending.
+    pub fn outcome(&self) -> Option<Result<()>> {
+        let state = self.op.state.lock();
+        match state.phase {
+            Phase::Queued => None,
+            Phase::Done => Some(state.outcome.clone().map_or(Ok(()), Err)),
+        }
+    }
+
+    /// Waits until the operation completes or `timeout` passes (`None` waits forever).
+    ///
+    /// # Errors
+    /// [`Status::Timeout`] when time ran out (the operation is still pending);
+    /// [`Status::WouldDeadlock`] when called on the writer's own worker (inside a callback) for
+    /// an operation that has not completed.
+    pub fn wait(&self, timeout: Option<Duration>) -> Result<()> {
+        let mut state = self.op.state.lock();
+        if state.phase == Phase::Done {
+            return Ok(());
+        }
+        if on_worker_of(self.op.target.writer()) {
+            return Err(Error::new(
+                Status::WouldDeadlock,
+                "waiting inside a callback for an operation of the same writer that has not \
+                 completed would deadlock: the worker running the callback is the one that \
+                 completes it",
+            ));
+        }
+        let deadline = timeout.map(|t| Instant::now() + t);
+        while state.phase != Phase::Done {
+            match deadline {
+                None => self.op.completed.wait(&mut state),
+                Some(d) => {
+                    if self.op.completed.wait_until(&mut state, d).timed_out()
+                        && state.phase != Phase::Done
+                    {
+                        return Err(Error::new(
+                            Status::Timeout,
+                            "the operation did not complete within the timeout; it is still pending",
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Waits without limit and returns the outcome.
+    pub(crate) fn wait_outcome(&self) -> Result<()> {
+        self.wait(None)?;
+        self.outcome().unwrap_or(Ok(()))
+    }
+
+    /// Marks the operation complete and wakes its waiters. Called by the worker exactly once.
+    pub(crate) fn complete(&self, outcome: Result<()>) {
+        let mut state = self.op.state.lock();
+        debug_assert_eq!(state.phase, Phase::Queued);
+        state.outcome = outcome.err();
+        state.phase = Phase::Done;
+        drop(state);
+        self.op.completed.notify_all();
+    }
+
+    /// Runs the callback, if any, on the calling (worker) thread. A panicking Rust callback is
+    /// contained so the worker keeps serving the queue.
+    pub(crate) fn run_callback(&self) {
+        let callback = self.op.callback.lock().take();
+        if let Some(callback) = callback {
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| callback(self)));
+        }
+    }
+}

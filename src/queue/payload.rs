@@ -1,0 +1,75 @@
+//! The bytes of one write, owned by the job or borrowed from the caller until completion.
+
+use std::sync::Arc;
+
+/// The data of one frame or audio block on its way to the file.
+pub struct Payload(PayloadKind);
+
+enum PayloadKind {
+    Owned(Vec<u8>),
+    Shared(Arc<[u8]>),
+    Borrowed { ptr: *const u8, len: usize },
+}
+
+// SAFETY: owned and shared payloads are plain Send data; a borrowed payload is only created
+// through `Payload::borrowed`, whose contract makes the memory valid and unchanged until the
+// operation completes, from whichever thread reads it.
+unsafe impl Send for Payload {}
+
+impl Payload {
+    /// Takes ownership of `data`.
+    pub fn owned(data: Vec<u8>) -> Payload {
+        Payload(PayloadKind::Owned(data))
+    }
+
+    /// Shares `data` without copying it.
+    pub fn shared(data: Arc<[u8]>) -> Payload {
+        Payload(PayloadKind::Shared(data))
+    }
+
+    /// Refers to caller memory without copying it (the C ABI's default).
+    ///
+    /// # Safety
+    /// `ptr..ptr+len` must be readable, and stay valid and unchanged until the operation this
+    /// payload is given to has completed. `ptr` may be dangling only when `len == 0`.
+    pub unsafe fn borrowed(ptr: *const u8, len: usize) -> Payload {
+        Payload(PayloadKind::Borrowed { ptr, len })
+    }
+
+    /// The bytes.
+    pub fn as_slice(&self) -> &[u8] {
+        match &self.0 {
+            PayloadKind::Owned(v) => v,
+            PayloadKind::Shared(a) => a,
+            PayloadKind::Borrowed { len: 0, .. } => &[],
+            // SAFETY: guaranteed valid for the payload's life by `Payload::borrowed`'s contract.
+            PayloadKind::Borrowed { ptr, len } => unsafe { std::slice::from_raw_parts(*ptr, *len) },
+        }
+    }
+
+    /// Payload bytes.
+    pub fn len(&self) -> usize {
+        match &self.0 {
+            PayloadKind::Owned(v) => v.len(),
+            PayloadKind::Shared(a) => a.len(),
+            PayloadKind::Borrowed { len, .. } => *len,
+        }
+    }
+
+    /// Whether the payload is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl From<Vec<u8>> for Payload {
+    fn from(v: Vec<u8>) -> Payload {
+        Payload::owned(v)
+    }
+}
+
+impl From<Arc<[u8]>> for Payload {
+    fn from(a: Arc<[u8]>) -> Payload {
+        Payload::shared(a)
+    }
+}

@@ -1,0 +1,438 @@
+//! The caller-facing side of the queue: [`Writer`], its streams, and begin/end.
+
+use super::async_result::{on_worker_of, AsyncResult, Callback, OpTarget};
+use super::payload::Payload;
+use super::worker::{Job, WriteJob, Worker};
+use crate::avi::{
+    AudioFormat, FrameRate, MuxerConfig, StreamFormat, StreamSpec, VideoFormat, DEFAULT_RIFF_LIMIT,
+    DEFAULT_SUPER_INDEX_CAPACITY, MAX_STREAMS,
+};
+use crate::error::{Error, Result, Status};
+use crate::riff::{FileSink, Sink};
+use crossbeam_channel::Sender;
+use parking_lot::Mutex;
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+/// Settings of a writer.
+#[derive(Debug, Clone)]
+pub struct WriterOptions {
+    /// Video frame rate; default 30/1.
+    pub frame_rate: FrameRate,
+    /// Write the legacy `idx1` index (AVI 1.0 players need it); default true.
+    pub emit_index1: bool,
+    /// Bytes after which a RIFF segment ends (default 1 GiB). Lower it to exercise OpenDML
+    /// segments with little data.
+    pub riff_limit: u64,
+    /// Slots of each stream's super index in the header (default 256). When they fill up,
+    /// older entries are folded into nested indexes, so this never limits the recording.
+    pub super_index_capacity: usize,
+}
+
+impl Default for WriterOptions {
+    fn default() -> WriterOptions {
+        WriterOptions {
+            frame_rate: FrameRate { num: 30, den: 1 },
+            emit_index1: true,
+            riff_limit: DEFAULT_RIFF_LIMIT,
+            super_index_capacity: DEFAULT_SUPER_INDEX_CAPACITY,
+        }
+    }
+}
+
+/// What begin checks and where it sends jobs; guarded by one lock so that the job order is the
+/// begin order and nothing is queued after close.
+struct Gate {
+    /// `None` once the writer is closed.
+    jobs: Option<Sender<Job>>,
+    streams: Vec<StreamSpec>,
+    started: bool,
+}
+
+struct WriterShared {
+    id: u64,
+    options: WriterOptions,
+    gate: Mutex<Gate>,
+    worker: Mutex<Option<JoinHandle<Result<()>>>>,
+}
+
+fn closed_error() -> Error {
+    Error::new(Status::InvalidHandle, "the writer was closed")
+}
+
+impl WriterShared {
+    /// Queues `job`, preceded by the header job if this is the first one.
+    fn enqueue(&self, job: Job) -> Result<()> {
+        self.enqueue_locked(&mut self.gate.lock(), job)
+    }
+
+    fn enqueue_locked(&self, gate: &mut Gate, job: Job) -> Result<()> {
+        let jobs = gate.jobs.as_ref().ok_or_else(closed_error)?;
+        if !gate.started {
+            gate.started = true;
+            let cfg = MuxerConfig {
+                frame_rate: self.options.frame_rate,
+                streams: gate.streams.clone(),
+                emit_idx1: self.options.emit_index1,
+                riff_limit: self.options.riff_limit,
+                super_index_capacity: self.options.super_index_capacity,
+            };
+            jobs.send(Job::Start(cfg)).map_err(|_| closed_error())?;
+        }
+        jobs.send(job).map_err(|_| closed_error())
+    }
+
+    fn add_stream(&self, spec: StreamSpec) -> Result<usize> {
+        spec.validate()?;
+        let mut gate = self.gate.lock();
+        if gate.jobs.is_none() {
+            return Err(closed_error());
+        }
+        if gate.started {
+            return Err(Error::invalid_state(
+                "streams can only be added before the first write or flush",
+            ));
+        }
+        if gate.streams.len() >= MAX_STREAMS {
+            return Err(Error::new(
+                Status::Limit,
+                format!("an AVI file holds at most {MAX_STREAMS} streams"),
+            ));
+        }
+        gate.streams.push(spec);
+        Ok(gate.streams.len() - 1)
+    }
+
+    fn refuse_on_worker(&self, what: &str) -> Result<()> {
+        if on_worker_of(self.id) {
+            return Err(Error::new(
+                Status::WouldDeadlock,
+                format!("{what} inside a callback of the same writer would deadlock"),
+            ));
+        }
+        Ok(())
+    }
+
+    fn close(&self) -> Result<()> {
+        self.refuse_on_worker("closing the writer")?;
+        let stream_count = {
+            let mut gate = self.gate.lock();
+            // A file without writes still gets its header, indexes and sizes.
+            self.enqueue_locked(&mut gate, Job::Close)?;
+            gate.jobs = None;
+            gate.streams.len()
+        };
+        let worker = self.worker.lock().take();
+        let outcome = match worker.map(JoinHandle::join) {
+            Some(Ok(outcome)) => outcome,
+            Some(Err(_)) => Err(Error::new(Status::Panic, "the writer's worker thread panicked")),
+            None => Ok(()),
+        };
+        outcome?;
+        if stream_count == 0 {
+            return Err(Error::invalid_state(
+                "the writer was closed without any stream: the file has no streams",
+            ));
+        }
+        Ok(())
+    }
+}
+
+static NEXT_WRITER_ID: AtomicU64 = AtomicU64::new(1);
+
+/// An AVI file being written. Every write goes through one FIFO queue served by the writer's
+/// worker thread, which owns the file.
+///
+/// Thread-safe: share it (for example in an `Arc`) and write from any thread; operations land in
+/// the order their begin calls returned. Dropping a writer closes it and ignores the outcome;
+/// call [`Writer::close`] to learn it.
+pub struct Writer {
+    shared: Arc<WriterShared>,
+}
+
+impl std::fmt::Debug for Writer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Writer").field("id", &self.shared.id).finish()
+    }
+}
+
+impl Writer {
+    /// Creates (or truncates) the file at `path` and starts the writer's worker.
+    ///
+    /// # Errors
+    /// [`Status::Io`] with the operating system's message when the file cannot be created;
+    /// [`Status::InvalidArgument`] for bad options.
+    pub fn create(path: impl AsRef<Path>, options: WriterOptions) -> Result<Writer> {
+        let path = path.as_ref();
+        let sink = FileSink::create(path)
+            .map_err(|e| Error::io(&format!("cannot create {}", path.display()), &e))?;
+        Writer::with_sink(Box::new(sink), options)
+    }
+
+    /// Starts a writer that writes through `sink`. The sink is dropped (released) on the worker
+    /// thread once the file is finished, or at once if this fails.
+    ///
+    /// # Errors
+    /// [`Status::InvalidArgument`] for bad options; [`Status::Io`] if no thread can be started.
+    pub fn with_sink(sink: Box<dyn Sink>, options: WriterOptions) -> Result<Writer> {
+        MuxerConfig {
+            frame_rate: FrameRate::new(options.frame_rate.num, options.frame_rate.den)?,
+            streams: Vec::new(),
+            emit_idx1: options.emit_index1,
+            riff_limit: options.riff_limit,
+            super_index_capacity: options.super_index_capacity,
+        }
+        .validate()?;
+        let mut options = options;
+        options.frame_rate = FrameRate::new(options.frame_rate.num, options.frame_rate.den)?;
+        let id = NEXT_WRITER_ID.fetch_add(1, Ordering::Relaxed);
+        let (tx, rx) = crossbeam_channel::unbounded();
+        let worker = Worker::new(id, rx, sink);
+        let handle = std::thread::Builder::new()
+            .name(format!("avikit-writer-{id}"))
+            .spawn(move || worker.run())
+            .map_err(|e| Error::io("cannot start the writer thread", &e))?;
+        Ok(Writer {
+            shared: Arc::new(WriterShared {
+                id,
+                options,
+                gate: Mutex::new(Gate {
+                    jobs: Some(tx),
+                    streams: Vec::new(),
+                    started: false,
+                }),
+                worker: Mutex::new(Some(handle)),
+            }),
+        })
+    }
+
+    /// Adds a video stream. Allowed until the first write or flush on the writer.
+    ///
+    /// # Errors
+    /// [`Status::InvalidArgument`] for a bad format, [`Status::InvalidState`] after the first
+    /// write, [`Status::Limit`] past 100 streams, [`Status::InvalidHandle`] after close.
+    pub fn add_video_stream(&self, format: VideoFormat, name: Option<&str>) -> Result<VideoStream> {
+        let spec = StreamSpec {
+            format: StreamFormat::Video(format),
+            name: name.map(str::to_owned),
+        };
+        Ok(VideoStream(self.add_stream(spec)?))
+    }
+
+    /// Adds an audio stream. Same rules as [`Writer::add_video_stream`].
+    ///
+    /// # Errors
+    /// As [`Writer::add_video_stream`].
+    pub fn add_audio_stream(&self, format: AudioFormat, name: Option<&str>) -> Result<AudioStream> {
+        let spec = StreamSpec {
+            format: StreamFormat::Audio(format),
+            name: name.map(str::to_owned),
+        };
+        Ok(AudioStream(self.add_stream(spec)?))
+    }
+
+    fn add_stream(&self, spec: StreamSpec) -> Result<StreamCore> {
+        let index = self.shared.add_stream(spec.clone())?;
+        Ok(StreamCore {
+            shared: Arc::clone(&self.shared),
+            index,
+            spec: Arc::new(spec),
+        })
+    }
+
+    /// Queues a flush behind every operation begun so far. `durable` also fsyncs.
+    ///
+    /// # Errors
+    /// [`Status::InvalidHandle`] after close.
+    pub fn begin_flush(&self, durable: bool, callback: Option<Callback>) -> Result<AsyncResult> {
+        let result = AsyncResult::new(OpTarget::Flush { writer: self.shared.id }, callback);
+        self.shared.enqueue(Job::Flush {
+            durable,
+            result: result.clone(),
+        })?;
+        Ok(result)
+    }
+
+    /// Waits for a flush begun on this writer and returns its outcome.
+    ///
+    /// # Errors
+    /// [`Status::InvalidArgument`] for a result of another operation or writer;
+    /// [`Status::WouldDeadlock`] inside a callback while it is pending; the flush's own error.
+    pub fn end_flush(&self, result: AsyncResult) -> Result<()> {
+        self.check_flush_result(&result)?;
+        result.wait_outcome()
+    }
+
+    /// Whether `result` is a flush of this writer.
+    ///
+    /// # Errors
+    /// [`Status::InvalidArgument`] when it is not.
+    pub fn check_flush_result(&self, result: &AsyncResult) -> Result<()> {
+        if result.target() != (OpTarget::Flush { writer: self.shared.id }) {
+            return Err(Error::invalid_argument("the result is not a flush of this writer"));
+        }
+        Ok(())
+    }
+
+    /// Flushes synchronously: waits for every earlier operation, then pushes the data out.
+    ///
+    /// # Errors
+    /// [`Status::WouldDeadlock`] inside a callback; otherwise as [`Writer::end_flush`].
+    pub fn flush(&self, durable: bool) -> Result<()> {
+        self.shared.refuse_on_worker("flushing")?;
+        let result = self.begin_flush(durable, None)?;
+        self.end_flush(result)
+    }
+
+    /// Drains the queue (every callback runs), finalizes the file and stops the worker.
+    ///
+    /// # Errors
+    /// The first error the writer met (the file is still finalized as far as possible);
+    /// [`Status::WouldDeadlock`] inside a callback of this writer; [`Status::InvalidState`] when
+    /// no stream was ever added; [`Status::InvalidHandle`] when already closed.
+    pub fn close(&self) -> Result<()> {
+        self.shared.close()
+    }
+
+    /// A number that identifies this writer among live ones.
+    pub fn id(&self) -> u64 {
+        self.shared.id
+    }
+}
+
+impl Drop for Writer {
+    fn drop(&mut self) {
+        if on_worker_of(self.shared.id) {
+            // Dropped inside its own callback: let the worker finish on its own.
+            if let Some(jobs) = self.shared.gate.lock().jobs.take() {
+                let _ = jobs.send(Job::Close);
+            }
+            return;
+        }
+        let _ = self.shared.close();
+    }
+}
+
+/// What video and audio streams share: the writer, the stream number and its validated spec.
+#[derive(Clone)]
+struct StreamCore {
+    shared: Arc<WriterShared>,
+    index: usize,
+    spec: Arc<StreamSpec>,
+}
+
+impl StreamCore {
+    fn target(&self) -> OpTarget {
+        OpTarget::Stream {
+            writer: self.shared.id,
+            stream: self.index,
+        }
+    }
+
+    fn begin(&self, keyframe: bool, payload: Payload, callback: Option<Callback>) -> Result<AsyncResult> {
+        self.spec.check_chunk_len(payload.len())?;
+        let result = AsyncResult::new(self.target(), callback);
+        self.shared.enqueue(Job::Write(WriteJob {
+            stream: self.index,
+            keyframe,
+            payload,
+            result: result.clone(),
+        }))?;
+        Ok(result)
+    }
+
+    fn check_result(&self, result: &AsyncResult) -> Result<()> {
+        if result.target() != self.target() {
+            return Err(Error::invalid_argument(
+                "the result belongs to another stream or operation",
+            ));
+        }
+        Ok(())
+    }
+
+    fn end(&self, result: AsyncResult) -> Result<()> {
+        self.check_result(&result)?;
+        result.wait_outcome()
+    }
+
+    fn write(&self, keyframe: bool, data: &[u8]) -> Result<()> {
+        // Refused up front: the end would deadlock after the borrowed bytes were queued.
+        self.shared.refuse_on_worker("a synchronous write")?;
+        // SAFETY: `end` below waits until the operation completes, and nothing returns between
+        // begin and end, so `data` outlives every read of it.
+        let payload = unsafe { Payload::borrowed(data.as_ptr(), data.len()) };
+        let result = self.begin(keyframe, payload, None)?;
+        self.end(result)
+    }
+}
+
+macro_rules! stream_type {
+    ($name:ident, $unit:literal, $write:ident, $begin:ident, $end:ident) => {
+        #[doc = concat!("A stream of ", $unit, "s belonging to a [`Writer`]. Cheap to clone; thread-safe.")]
+        #[derive(Clone)]
+        pub struct $name(StreamCore);
+
+        impl $name {
+            #[doc = concat!("Writes one ", $unit, " and waits until it is in the file: begin + end.")]
+            ///
+            /// # Errors
+            /// As the begin and end calls; also [`Status::WouldDeadlock`] inside a callback.
+            pub fn $write(&self, keyframe: bool, data: &[u8]) -> Result<()> {
+                self.0.write(keyframe, data)
+            }
+
+            #[doc = concat!("Queues one ", $unit, " and returns at once. The callback runs on the worker after the")]
+            /// operation completes. Operations complete in begin order across the writer.
+            ///
+            /// # Errors
+            /// [`Status::InvalidArgument`] for a wrong length, [`Status::Limit`] over 2 GiB,
+            /// [`Status::InvalidHandle`] after close. Nothing is queued and no callback runs.
+            pub fn $begin(
+                &self,
+                keyframe: bool,
+                payload: Payload,
+                callback: Option<Callback>,
+            ) -> Result<AsyncResult> {
+                self.0.begin(keyframe, payload, callback)
+            }
+
+            /// Waits for an operation begun on this stream and returns its outcome.
+            ///
+            /// # Errors
+            /// [`Status::InvalidArgument`] for a result of another stream; [`Status::WouldDeadlock`]
+            /// inside a callback while it is pending; the operation's own error.
+            pub fn $end(&self, result: AsyncResult) -> Result<()> {
+                self.0.end(result)
+            }
+
+            /// Whether `result` was begun on this stream.
+            ///
+            /// # Errors
+            /// [`Status::InvalidArgument`] when it was not.
+            pub fn check_result(&self, result: &AsyncResult) -> Result<()> {
+                self.0.check_result(result)
+            }
+
+            /// The stream number in the file.
+            pub fn index(&self) -> usize {
+                self.0.index
+            }
+
+            /// The id of the writer it belongs to.
+            pub fn writer_id(&self) -> u64 {
+                self.0.shared.id
+            }
+        }
+
+        impl std::fmt::Debug for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(stringify!($name)).field("index", &self.0.index).finish()
+            }
+        }
+    };
+}
+
+stream_type!(VideoStream, "video frame", write_frame, begin_write_frame, end_write_frame);
+stream_type!(AudioStream, "audio block", write_block, begin_write_block, end_write_block);

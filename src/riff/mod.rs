@@ -1,0 +1,10 @@
+//! RIFF building blocks: four-character codes, little-endian chunk bodies with patched sizes, and
+//! the positional sinks the muxer writes through.
+
+mod fourcc;
+mod sink;
+mod tree;
+
+pub use fourcc::FourCc;
+pub use sink::{FileSink, Sink};
+pub use tree::{chunk_header, padded_len, RiffTree, CHUNK_HEADER_LEN, LIST_HEADER_LEN};

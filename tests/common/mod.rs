@@ -1,0 +1,126 @@
+//! Shared helpers of the integration tests: scratch paths, test content, and the external
+//! readers (ffmpeg, ffprobe, mediainfo, PyAV) that judge the files.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// A file path under the target directory, removed when dropped.
+pub struct Scratch(pub PathBuf);
+
+impl Scratch {
+    pub fn new(name: &str) -> Scratch {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("avikit-tests");
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(format!("{}-{name}", std::process::id()));
+        let _ = std::fs::remove_file(&path);
+        Scratch(path)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// A deterministic bottom-up 32-bit DIB frame: every byte depends on frame, row and column.
+pub fn dib_frame(width: usize, height: usize, bpp: usize, n: usize) -> Vec<u8> {
+    let stride = (width * bpp).div_ceil(32) * 4;
+    let mut frame = vec![0u8; stride * height];
+    for row in 0..height {
+        for x in 0..width * bpp / 8 {
+            frame[row * stride + x] = (x * 7 + row * 13 + n * 29) as u8;
+        }
+    }
+    frame
+}
+
+/// Interleaved 16-bit stereo PCM of `samples` sample frames, a different tone per call index.
+pub fn pcm_block(samples: usize, n: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(samples * 4);
+    for i in 0..samples {
+        let t = (n * samples + i) as f64 / 44100.0;
+        let v = ((t * 440.0 * std::f64::consts::TAU).sin() * 12000.0) as i16;
+        out.extend_from_slice(&v.to_le_bytes());
+        out.extend_from_slice(&(v / 2).to_le_bytes());
+    }
+    out
+}
+
+fn python() -> String {
+    if let Ok(p) = std::env::var("AVIKIT_PYTHON") {
+        return p;
+    }
+    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python");
+    if venv.exists() {
+        return venv.display().to_string();
+    }
+    "python3".to_string()
+}
+
+/// Runs tests/tools/avi_check.py (ffmpeg strict decode, ffprobe packet counts against header
+/// counts, mediainfo, PyAV) with `args`; panics with its report when any check fails. Returns
+/// its JSON report.
+pub fn avi_check(path: &Path, args: &[&str]) -> String {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/tools/avi_check.py");
+    let out = Command::new(python())
+        .arg(script)
+        .arg(path)
+        .args(args)
+        .output()
+        .expect("run avi_check.py (install test deps: scripts/install-test-deps.sh)");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "avi_check failed for {}:\n{}\n{}",
+        path.display(),
+        stdout,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
+/// Decodes stream `map` (e.g. "0:v:0") with ffmpeg into raw `format` bytes.
+pub fn ffmpeg_decode(path: &Path, map: &str, format: &str, extra: &[&str]) -> Vec<u8> {
+    let out = Command::new("ffmpeg")
+        .args(["-nostdin", "-v", "error", "-err_detect", "explode", "-xerror", "-i"])
+        .arg(path)
+        .args(["-map", map])
+        .args(extra)
+        .args(["-f", format, "-"])
+        .output()
+        .expect("run ffmpeg");
+    assert!(
+        out.status.success(),
+        "ffmpeg decode of {} failed: {}",
+        path.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+/// Flips a bottom-up DIB frame into top-down rows without padding, as ffmpeg outputs it.
+pub fn dib_to_top_down(frame: &[u8], width: usize, height: usize, bpp: usize) -> Vec<u8> {
+    let stride = (width * bpp).div_ceil(32) * 4;
+    let row_bytes = width * bpp / 8;
+    let mut out = Vec::with_capacity(row_bytes * height);
+    for row in (0..height).rev() {
+        out.extend_from_slice(&frame[row * stride..row * stride + row_bytes]);
+    }
+    out
+}
+
+/// Reads a little-endian u32 at `at`.
+pub fn le32(bytes: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap())
+}
+
+/// Finds the first occurrence of `needle` in `hay`.
+pub fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
