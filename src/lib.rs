@@ -12,3 +12,4 @@ pub use avi::{AudioFormat, FrameRate, VideoFormat};
 pub use codec::pcm::PcmFormat;
 pub use queue::{AsyncResult, AudioStream, Callback, Payload, VideoStream, Writer, WriterOptions};
 pub use riff::{FileSink, FourCc, Sink};
+pub mod ffi;

@@ -56,13 +56,19 @@ pub(super) fn build(h: &HeaderInputs<'_>) -> Vec<u8> {
         }
         t.end();
         if let Some(name) = &spec.name {
-            t.begin_chunk(CK_STRN).bytes(name.as_bytes()).bytes(&[0]).end();
+            t.begin_chunk(CK_STRN)
+                .bytes(name.as_bytes())
+                .bytes(&[0])
+                .end();
         }
         h.super_indexes[i].write_header_chunk(&mut t, spec.chunk_id(i));
         t.end();
     }
     t.begin_list(LIST, LIST_ODML);
-    t.begin_chunk(CK_DMLH).u32(saturate(longest_video(h))).zeros(DMLH_LEN - 4).end();
+    t.begin_chunk(CK_DMLH)
+        .u32(saturate(longest_video(h)))
+        .zeros(DMLH_LEN - 4)
+        .end();
     t.end();
     t.end(); // hdrl
     t.begin_list(LIST, LIST_INFO);

@@ -187,7 +187,10 @@ impl SuperIndex {
         t.begin_chunk(index_id);
         write_super_body(&mut t, group.iter().copied(), group.len(), chunk_id);
         t.end();
-        let duration = group.iter().map(|e| e.duration).fold(0u32, u32::saturating_add);
+        let duration = group
+            .iter()
+            .map(|e| e.duration)
+            .fold(0u32, u32::saturating_add);
         (t.into_bytes(), duration)
     }
 
@@ -257,7 +260,9 @@ mod tests {
 
     #[test]
     fn idx1_is_streamed_in_bounded_pieces() {
-        let entries: Vec<_> = (0..10_000).map(|i| IndexEntry::new(i * 16, 8, 0, i % 2 == 0)).collect();
+        let entries: Vec<_> = (0..10_000)
+            .map(|i| IndexEntry::new(i * 16, 8, 0, i % 2 == 0))
+            .collect();
         let mut pieces = 0;
         let mut out = Vec::new();
         write_idx1::<()>(&entries, &[FourCc::new(*b"00db")], |b| {
@@ -269,7 +274,10 @@ mod tests {
         .unwrap();
         assert!(pieces > 1);
         assert_eq!(out.len(), 8 + 16 * 10_000);
-        assert_eq!(&out[8 + 16..8 + 32], &[b'0', b'0', b'd', b'b', 0, 0, 0, 0, 16, 0, 0, 0, 8, 0, 0, 0]);
+        assert_eq!(
+            &out[8 + 16..8 + 32],
+            &[b'0', b'0', b'd', b'b', 0, 0, 0, 0, 16, 0, 0, 0, 8, 0, 0, 0]
+        );
     }
 
     #[test]
@@ -278,13 +286,24 @@ mod tests {
         let mut next_offset = 0;
         let mut folded = 0;
         for i in 0..20u64 {
-            s.push(SuperEntry { offset: i * 100, size: 32, duration: 1 });
+            s.push(SuperEntry {
+                offset: i * 100,
+                size: 32,
+                duration: 1,
+            });
             while let Some((level, group)) = s.take_overflow().unwrap() {
                 assert_eq!(group.len(), 2);
                 folded += 1;
                 next_offset += 1;
                 let duration = group.iter().map(|e| e.duration).sum();
-                s.push_group(level, SuperEntry { offset: 1_000_000 + next_offset, size: 64, duration });
+                s.push_group(
+                    level,
+                    SuperEntry {
+                        offset: 1_000_000 + next_offset,
+                        size: 64,
+                        duration,
+                    },
+                );
             }
             assert!(s.in_use() <= 4);
             let total: u32 = s.levels.iter().flatten().map(|e| e.duration).sum();

@@ -50,7 +50,9 @@ impl MuxerConfig {
             )));
         }
         if !(2..=65_536).contains(&self.super_index_capacity) {
-            return Err(Error::invalid_argument("super_index_capacity must be 2..=65536"));
+            return Err(Error::invalid_argument(
+                "super_index_capacity must be 2..=65536",
+            ));
         }
         self.streams.iter().try_for_each(StreamSpec::validate)
     }
@@ -111,7 +113,12 @@ impl Muxer {
     /// Validation errors from [`MuxerConfig::validate`]; [`Status::Io`] when the sink fails.
     pub fn start(sink: Box<dyn Sink>, cfg: MuxerConfig) -> Result<Muxer> {
         cfg.validate()?;
-        let chunk_ids = cfg.streams.iter().enumerate().map(|(i, s)| s.chunk_id(i)).collect();
+        let chunk_ids = cfg
+            .streams
+            .iter()
+            .enumerate()
+            .map(|(i, s)| s.chunk_id(i))
+            .collect();
         let n = cfg.streams.len();
         let mut muxer = Muxer {
             sink,
@@ -159,7 +166,9 @@ impl Muxer {
     }
 
     fn sink_write(&mut self, offset: u64, bufs: &[&[u8]], what: &str) -> Result<()> {
-        self.sink.write_at(offset, bufs).map_err(|e| Error::io(what, &e))
+        self.sink
+            .write_at(offset, bufs)
+            .map_err(|e| Error::io(what, &e))
     }
 
     fn header_bytes(&self) -> Vec<u8> {
@@ -182,7 +191,8 @@ impl Muxer {
         } else {
             STANDARD_INDEX_ENTRY_LEN as u64
         };
-        let fixed = (self.cfg.streams.len() as u64) * index::standard_index_len(0) + CHUNK_HEADER_LEN;
+        let fixed =
+            (self.cfg.streams.len() as u64) * index::standard_index_len(0) + CHUNK_HEADER_LEN;
         fixed + per_entry * entries as u64
     }
 
@@ -192,7 +202,10 @@ impl Muxer {
     /// # Errors
     /// [`BatchError`] telling which chunks landed; the muxer's counts and indexes include exactly
     /// those, so the file can still be finalized.
-    pub fn write_chunks(&mut self, chunks: &[ChunkWrite<'_>]) -> std::result::Result<(), BatchError> {
+    pub fn write_chunks(
+        &mut self,
+        chunks: &[ChunkWrite<'_>],
+    ) -> std::result::Result<(), BatchError> {
         let mut start = 0;
         while start < chunks.len() {
             let mut end = start;
@@ -221,10 +234,11 @@ impl Muxer {
                 })?;
                 continue;
             }
-            self.write_planned(&chunks[start..end]).map_err(|error| BatchError {
-                failed_at: start,
-                error,
-            })?;
+            self.write_planned(&chunks[start..end])
+                .map_err(|error| BatchError {
+                    failed_at: start,
+                    error,
+                })?;
             start = end;
         }
         Ok(())
@@ -251,7 +265,9 @@ impl Muxer {
             let offset = (self.pos - self.segment.movi_at) as u32;
             let size = c.data.len() as u32;
             let keyframe = c.keyframe || !self.needs_keyframe_flags(c.stream);
-            self.segment.entries.push(IndexEntry::new(offset, size, c.stream, keyframe));
+            self.segment
+                .entries
+                .push(IndexEntry::new(offset, size, c.stream, keyframe));
             let t = &mut self.totals[c.stream];
             t.chunks += 1;
             if self.segment.first {
@@ -336,7 +352,11 @@ impl Muxer {
         }
         let movi_size = (self.pos - self.segment.movi_at) as u32;
         let movi_size_at = self.segment.movi_at - 4;
-        self.sink_write(movi_size_at, &[&movi_size.to_le_bytes()], "patching a movi size")?;
+        self.sink_write(
+            movi_size_at,
+            &[&movi_size.to_le_bytes()],
+            "patching a movi size",
+        )?;
         if self.segment.first && self.cfg.emit_idx1 {
             let mut cursor = self.pos;
             let Muxer { sink, segment, .. } = self;
@@ -350,7 +370,11 @@ impl Muxer {
         }
         let riff_size = (self.pos - self.segment.riff_start - CHUNK_HEADER_LEN) as u32;
         let riff_size_at = self.segment.riff_start + 4;
-        self.sink_write(riff_size_at, &[&riff_size.to_le_bytes()], "patching a RIFF size")?;
+        self.sink_write(
+            riff_size_at,
+            &[&riff_size.to_le_bytes()],
+            "patching a RIFF size",
+        )?;
         if self.segment.first {
             self.first_riff_sizes = Some((riff_size, movi_size));
         }
@@ -362,13 +386,14 @@ impl Muxer {
     fn fold_super_index(&mut self, stream: usize) -> Result<()> {
         let index_id = FourCc::for_stream(stream, PREFIX_STANDARD_INDEX, true);
         loop {
-            let overflow = self.super_indexes[stream].take_overflow().map_err(|()| {
-                Error::new(Status::Limit, "the OpenDML super index is full")
-            })?;
+            let overflow = self.super_indexes[stream]
+                .take_overflow()
+                .map_err(|()| Error::new(Status::Limit, "the OpenDML super index is full"))?;
             let Some((level, group)) = overflow else {
                 return Ok(());
             };
-            let (bytes, duration) = SuperIndex::group_chunk(&group, index_id, self.chunk_ids[stream]);
+            let (bytes, duration) =
+                SuperIndex::group_chunk(&group, index_id, self.chunk_ids[stream]);
             let at = self.pos;
             self.sink_write(at, &[&bytes], "writing a nested super index")?;
             self.pos += bytes.len() as u64;
@@ -388,7 +413,9 @@ impl Muxer {
     /// # Errors
     /// [`Status::Io`].
     pub fn flush(&mut self, durable: bool) -> Result<()> {
-        self.sink.flush(durable).map_err(|e| Error::io("flushing", &e))
+        self.sink
+            .flush(durable)
+            .map_err(|e| Error::io("flushing", &e))
     }
 
     /// Ends the last segment, rewrites the header with the final counts and flushes. The sink is

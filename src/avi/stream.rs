@@ -79,7 +79,9 @@ impl VideoFormat {
             )));
         }
         if self.width > i32::MAX as u32 || self.height > i32::MAX as u32 {
-            return Err(Error::invalid_argument("video width and height must fit in int32"));
+            return Err(Error::invalid_argument(
+                "video width and height must fit in int32",
+            ));
         }
         if self.fourcc.is_none() && !matches!(self.bits_per_pixel, 8 | 16 | 24 | 32) {
             return Err(Error::invalid_argument(format!(
@@ -164,7 +166,9 @@ impl AudioFormat {
             return Err(Error::invalid_argument("audio block_align must not be 0"));
         }
         if self.bytes_per_second == 0 {
-            return Err(Error::invalid_argument("audio bytes_per_second must not be 0"));
+            return Err(Error::invalid_argument(
+                "audio bytes_per_second must not be 0",
+            ));
         }
         if self.extra.len() > usize::from(u16::MAX) {
             return Err(Error::invalid_argument(
@@ -205,10 +209,14 @@ impl StreamSpec {
         }
         if let Some(name) = &self.name {
             if name.contains('\0') {
-                return Err(Error::invalid_argument("stream name contains a NUL character"));
+                return Err(Error::invalid_argument(
+                    "stream name contains a NUL character",
+                ));
             }
             if name.len() > 65_535 {
-                return Err(Error::invalid_argument("stream name is longer than 65535 bytes"));
+                return Err(Error::invalid_argument(
+                    "stream name is longer than 65535 bytes",
+                ));
             }
         }
         Ok(())
@@ -237,7 +245,9 @@ impl StreamSpec {
         if len > MAX_CHUNK_SIZE {
             return Err(Error::new(
                 crate::Status::Limit,
-                format!("a chunk of {len} bytes exceeds the OpenDML limit of {MAX_CHUNK_SIZE} bytes"),
+                format!(
+                    "a chunk of {len} bytes exceeds the OpenDML limit of {MAX_CHUNK_SIZE} bytes"
+                ),
             ));
         }
         match &self.format {

@@ -37,7 +37,9 @@ impl PcmFormat {
             return Err(Error::invalid_argument("PCM sample_rate must not be 0"));
         }
         let block_align = u16::try_from(channels * bits_per_sample / 8).map_err(|_| {
-            Error::invalid_argument("PCM block alignment (channels * bytes per sample) exceeds 65535")
+            Error::invalid_argument(
+                "PCM block alignment (channels * bytes per sample) exceeds 65535",
+            )
         })?;
         let bytes_per_second = u32::try_from(u64::from(sample_rate) * u64::from(block_align))
             .map_err(|_| Error::invalid_argument("PCM byte rate exceeds 4 GiB per second"))?;
@@ -66,7 +68,12 @@ mod tests {
 
     #[test]
     fn rejects_out_of_range_fields() {
-        for (c, r, b) in [(0, 44100, 16), (2, 0, 16), (2, 44100, 12), (2000, 44100, 16)] {
+        for (c, r, b) in [
+            (0, 44100, 16),
+            (2, 0, 16),
+            (2, 44100, 12),
+            (2000, 44100, 16),
+        ] {
             assert_eq!(
                 PcmFormat::derive(c, r, b).unwrap_err().status(),
                 Status::InvalidArgument

@@ -28,7 +28,10 @@ pub(crate) enum Job {
     /// The first write is coming: write the header for these streams.
     Start(MuxerConfig),
     Write(WriteJob),
-    Flush { durable: bool, result: AsyncResult },
+    Flush {
+        durable: bool,
+        result: AsyncResult,
+    },
     /// Finalize the file and stop.
     Close,
 }
@@ -150,7 +153,10 @@ impl Worker {
         };
         let failed = self.writer_failed();
         for (i, job) in batch.iter().enumerate() {
-            let outcome = outcomes.get(i).cloned().unwrap_or_else(|| Err(failed.clone()));
+            let outcome = outcomes
+                .get(i)
+                .cloned()
+                .unwrap_or_else(|| Err(failed.clone()));
             job.result.complete(outcome);
         }
         // Payloads are released before callbacks run: a callback may reuse its buffer.
@@ -188,6 +194,9 @@ fn guarded<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
             .map(|s| s.to_string())
             .or_else(|| panic.downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "unknown panic".to_string());
-        Err(Error::new(Status::Panic, format!("internal error in the writer: {what}")))
+        Err(Error::new(
+            Status::Panic,
+            format!("internal error in the writer: {what}"),
+        ))
     })
 }

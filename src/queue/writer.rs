@@ -2,7 +2,7 @@
 
 use super::async_result::{on_worker_of, AsyncResult, Callback, OpTarget};
 use super::payload::Payload;
-use super::worker::{Job, WriteJob, Worker};
+use super::worker::{Job, Worker, WriteJob};
 use crate::avi::{
     AudioFormat, FrameRate, MuxerConfig, StreamFormat, StreamSpec, VideoFormat, DEFAULT_RIFF_LIMIT,
     DEFAULT_SUPER_INDEX_CAPACITY, MAX_STREAMS,
@@ -127,7 +127,10 @@ impl WriterShared {
         let worker = self.worker.lock().take();
         let outcome = match worker.map(JoinHandle::join) {
             Some(Ok(outcome)) => outcome,
-            Some(Err(_)) => Err(Error::new(Status::Panic, "the writer's worker thread panicked")),
+            Some(Err(_)) => Err(Error::new(
+                Status::Panic,
+                "the writer's worker thread panicked",
+            )),
             None => Ok(()),
         };
         outcome?;
@@ -154,7 +157,9 @@ pub struct Writer {
 
 impl std::fmt::Debug for Writer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Writer").field("id", &self.shared.id).finish()
+        f.debug_struct("Writer")
+            .field("id", &self.shared.id)
+            .finish()
     }
 }
 
@@ -247,12 +252,24 @@ impl Writer {
     /// # Errors
     /// [`Status::InvalidHandle`] after close.
     pub fn begin_flush(&self, durable: bool, callback: Option<Callback>) -> Result<AsyncResult> {
-        let result = AsyncResult::new(OpTarget::Flush { writer: self.shared.id }, callback);
-        self.shared.enqueue(Job::Flush {
-            durable,
-            result: result.clone(),
-        })?;
+        let result = self.new_flush_result(callback);
+        self.begin_flush_prepared(durable, result.clone())?;
         Ok(result)
+    }
+
+    /// A result for [`Writer::begin_flush_prepared`] (see `VideoStream::new_result`).
+    pub(crate) fn new_flush_result(&self, callback: Option<Callback>) -> AsyncResult {
+        AsyncResult::new(
+            OpTarget::Flush {
+                writer: self.shared.id,
+            },
+            callback,
+        )
+    }
+
+    /// Begin a flush with a result made by [`Writer::new_flush_result`].
+    pub(crate) fn begin_flush_prepared(&self, durable: bool, result: AsyncResult) -> Result<()> {
+        self.shared.enqueue(Job::Flush { durable, result })
     }
 
     /// Waits for a flush begun on this writer and returns its outcome.
@@ -270,8 +287,14 @@ impl Writer {
     /// # Errors
     /// [`Status::InvalidArgument`] when it is not.
     pub fn check_flush_result(&self, result: &AsyncResult) -> Result<()> {
-        if result.target() != (OpTarget::Flush { writer: self.shared.id }) {
-            return Err(Error::invalid_argument("the result is not a flush of this writer"));
+        if result.target()
+            != (OpTarget::Flush {
+                writer: self.shared.id,
+            })
+        {
+            return Err(Error::invalid_argument(
+                "the result is not a flush of this writer",
+            ));
         }
         Ok(())
     }
@@ -331,16 +354,25 @@ impl StreamCore {
         }
     }
 
-    fn begin(&self, keyframe: bool, payload: Payload, callback: Option<Callback>) -> Result<AsyncResult> {
-        self.spec.check_chunk_len(payload.len())?;
+    fn begin(
+        &self,
+        keyframe: bool,
+        payload: Payload,
+        callback: Option<Callback>,
+    ) -> Result<AsyncResult> {
         let result = AsyncResult::new(self.target(), callback);
+        self.begin_prepared(keyframe, payload, result.clone())?;
+        Ok(result)
+    }
+
+    fn begin_prepared(&self, keyframe: bool, payload: Payload, result: AsyncResult) -> Result<()> {
+        self.spec.check_chunk_len(payload.len())?;
         self.shared.enqueue(Job::Write(WriteJob {
             stream: self.index,
             keyframe,
             payload,
-            result: result.clone(),
-        }))?;
-        Ok(result)
+            result,
+        }))
     }
 
     fn check_result(&self, result: &AsyncResult) -> Result<()> {
@@ -398,6 +430,22 @@ macro_rules! stream_type {
                 self.0.begin(keyframe, payload, callback)
             }
 
+            /// A result for [`Self::begin_prepared`], made before begin so the C layer can
+            /// register its handle before the callback could possibly run.
+            pub(crate) fn new_result(&self, callback: Option<Callback>) -> AsyncResult {
+                AsyncResult::new(self.0.target(), callback)
+            }
+
+            /// Begin with a result made by [`Self::new_result`].
+            pub(crate) fn begin_prepared(
+                &self,
+                keyframe: bool,
+                payload: Payload,
+                result: AsyncResult,
+            ) -> Result<()> {
+                self.0.begin_prepared(keyframe, payload, result)
+            }
+
             /// Waits for an operation begun on this stream and returns its outcome.
             ///
             /// # Errors
@@ -434,5 +482,17 @@ macro_rules! stream_type {
     };
 }
 
-stream_type!(VideoStream, "video frame", write_frame, begin_write_frame, end_write_frame);
-stream_type!(AudioStream, "audio block", write_block, begin_write_block, end_write_block);
+stream_type!(
+    VideoStream,
+    "video frame",
+    write_frame,
+    begin_write_frame,
+    end_write_frame
+);
+stream_type!(
+    AudioStream,
+    "audio block",
+    write_block,
+    begin_write_block,
+    end_write_block
+);

@@ -71,6 +71,9 @@ mod tests {
         let mjpg = FourCc::new(*b"MJPG");
         assert_eq!(mjpg.to_u32(), 0x47504a4d);
         assert_eq!(FourCc::from_u32(0x47504a4d), mjpg);
-        assert_eq!(format!("{:?}", FourCc::new([b'a', 0, b'c', b' '])), "'a\\x00c '");
+        assert_eq!(
+            format!("{:?}", FourCc::new([b'a', 0, b'c', b' '])),
+            "'a\\x00c '"
+        );
     }
 }

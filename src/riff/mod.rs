@@ -7,4 +7,5 @@ mod tree;
 
 pub use fourcc::FourCc;
 pub use sink::{FileSink, Sink};
-pub use tree::{chunk_header, padded_len, RiffTree, CHUNK_HEADER_LEN, LIST_HEADER_LEN};
+pub use tree::{chunk_header, RiffTree};
+pub(crate) use tree::{padded_len, CHUNK_HEADER_LEN, LIST_HEADER_LEN};

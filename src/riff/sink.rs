@@ -56,8 +56,9 @@ impl Sink for FileSink {
         let mut offset = offset;
         while first < iovecs.len() {
             let count = (iovecs.len() - first).min(IOV_MAX);
-            let file_offset = libc::off_t::try_from(offset)
-                .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "file offset too large"))?;
+            let file_offset = libc::off_t::try_from(offset).map_err(|_| {
+                io::Error::new(io::ErrorKind::InvalidInput, "file offset too large")
+            })?;
             // SAFETY: every iovec points into a slice borrowed for this call, and partially written
             // entries are only shortened from the front, staying inside their slice.
             let written = unsafe {
@@ -76,7 +77,10 @@ impl Sink for FileSink {
                 return Err(err);
             }
             if written == 0 {
-                return Err(io::Error::new(io::ErrorKind::WriteZero, "pwritev wrote nothing"));
+                return Err(io::Error::new(
+                    io::ErrorKind::WriteZero,
+                    "pwritev wrote nothing",
+                ));
             }
             let mut left = written as usize;
             offset += left as u64;
@@ -87,7 +91,8 @@ impl Sink for FileSink {
                     first += 1;
                 } else {
                     // SAFETY: `left < iov_len`, so the new base stays inside the same slice.
-                    iov.iov_base = unsafe { (iov.iov_base as *mut u8).add(left) } as *mut libc::c_void;
+                    iov.iov_base =
+                        unsafe { (iov.iov_base as *mut u8).add(left) } as *mut libc::c_void;
                     iov.iov_len -= left;
                     left = 0;
                 }

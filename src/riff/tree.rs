@@ -3,9 +3,9 @@
 use super::FourCc;
 
 /// Bytes of a chunk header: the id and the 32-bit size.
-pub const CHUNK_HEADER_LEN: u64 = 8;
+pub(crate) const CHUNK_HEADER_LEN: u64 = 8;
 /// Bytes of a list header: `RIFF`/`LIST`, the size and the form type.
-pub const LIST_HEADER_LEN: u64 = 12;
+pub(crate) const LIST_HEADER_LEN: u64 = 12;
 
 /// The 8-byte header of a chunk whose body is `size` bytes (the pad byte is not counted).
 pub fn chunk_header(id: FourCc, size: u32) -> [u8; 8] {
@@ -16,7 +16,7 @@ pub fn chunk_header(id: FourCc, size: u32) -> [u8; 8] {
 }
 
 /// `len` rounded up to the even size every RIFF chunk occupies.
-pub const fn padded_len(len: u64) -> u64 {
+pub(crate) const fn padded_len(len: u64) -> u64 {
     len + (len & 1)
 }
 
@@ -53,7 +53,10 @@ impl RiffTree {
     /// # Panics
     /// If nothing is open or the body exceeds 4 GiB: both are bugs in the caller.
     pub fn end(&mut self) -> &mut Self {
-        let body_start = self.open.pop().expect("RiffTree::end without an open chunk");
+        let body_start = self
+            .open
+            .pop()
+            .expect("RiffTree::end without an open chunk");
         let size = u32::try_from(self.bytes.len() - body_start).expect("chunk over 4 GiB");
         self.bytes[body_start - 4..body_start].copy_from_slice(&size.to_le_bytes());
         if size & 1 == 1 {

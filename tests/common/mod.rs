@@ -88,7 +88,15 @@ pub fn avi_check(path: &Path, args: &[&str]) -> String {
 /// Decodes stream `map` (e.g. "0:v:0") with ffmpeg into raw `format` bytes.
 pub fn ffmpeg_decode(path: &Path, map: &str, format: &str, extra: &[&str]) -> Vec<u8> {
     let out = Command::new("ffmpeg")
-        .args(["-nostdin", "-v", "error", "-err_detect", "explode", "-xerror", "-i"])
+        .args([
+            "-nostdin",
+            "-v",
+            "error",
+            "-err_detect",
+            "explode",
+            "-xerror",
+            "-i",
+        ])
         .arg(path)
         .args(["-map", map])
         .args(extra)

@@ -1,0 +1,232 @@
+//! `avk_async`: the IAsyncResult of the C ABI, how begin registers it and end releases it, and
+//! its getters.
+
+use super::boundary::{avk_status, boundary, copy_text, require, write_out};
+use super::registry::{self, AsyncObject, Object, HOLD_CALLBACK, HOLD_CALLER};
+use crate::error::{Error, Result, Status};
+use crate::queue::{AsyncResult, Callback};
+use std::ffi::{c_char, c_void};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// An asynchronous operation (.NET's IAsyncResult). Opaque; valid from a successful begin until
+/// end returns (or, without an out-pointer, until its callback returns), or until its writer is
+/// closed. Inside its own callback it stays usable even if another thread already ended it.
+pub struct avk_async {
+    _private: [u8; 0],
+}
+
+/// Called once per operation on the writer's worker thread after the operation completed, in
+/// begin order. It may query `result`, end it, and begin more operations; it must not block on
+/// the writer (wait, flush and close return AVK_E_WOULD_DEADLOCK there).
+pub type avk_async_callback =
+    Option<unsafe extern "C" fn(result: *mut avk_async, user_state: *mut c_void)>;
+
+/// Registers an operation, then queues it with `enqueue`. The handle is registered before the
+/// operation can run, so its callback always sees a live handle. Writes the handle to
+/// `out_result` when it is not NULL (fire-and-forget otherwise).
+pub(crate) fn begin_registered(
+    owner: u64,
+    callback: avk_async_callback,
+    user_state: *mut c_void,
+    out_result: *mut *mut avk_async,
+    new_result: impl FnOnce(Option<Callback>) -> AsyncResult,
+    enqueue: impl FnOnce(AsyncResult) -> Result<()>,
+) -> Result<()> {
+    let holds = if out_result.is_null() { 0 } else { HOLD_CALLER }
+        | if callback.is_some() { HOLD_CALLBACK } else { 0 };
+    if holds == 0 {
+        return enqueue(new_result(None));
+    }
+    let handle_cell = Arc::new(AtomicUsize::new(0));
+    let user_state_addr = user_state as usize;
+    let c_callback = callback.map(|f| {
+        let cell = Arc::clone(&handle_cell);
+        Box::new(move |_: &AsyncResult| {
+            let handle = cell.load(Ordering::Acquire);
+            registry::run_as_callback(handle, || {
+                // SAFETY: the caller's callback with the handle and state it registered.
+                unsafe { f(handle as *mut avk_async, user_state_addr as *mut c_void) }
+            });
+        }) as Callback
+    });
+    let result = new_result(c_callback);
+    let object = Object::Async(Arc::new(AsyncObject {
+        result: result.clone(),
+        user_state: user_state_addr,
+    }));
+    let handle = registry::insert(object, owner, holds)?;
+    handle_cell.store(handle, Ordering::Release);
+    if let Err(e) = enqueue(result) {
+        // Nothing was queued, so no callback will release its hold.
+        let _ = registry::release_async(handle, holds);
+        return Err(e);
+    }
+    if !out_result.is_null() {
+        // SAFETY: checked non-NULL; the caller provides a writable out-pointer.
+        unsafe { write_out(out_result, handle as *mut avk_async) };
+    }
+    Ok(())
+}
+
+/// End: checks the result belongs to the caller (`check`), waits, releases the caller's hold and
+/// returns the operation's outcome.
+pub(crate) fn end_registered(
+    handle: *mut avk_async,
+    check: impl FnOnce(&AsyncResult) -> Result<()>,
+) -> Result<()> {
+    let object = registry::async_result(handle as usize)?;
+    check(&object.result)?;
+    object.result.wait(None)?;
+    registry::release_async(handle as usize, HOLD_CALLER)?;
+    object.result.outcome().unwrap_or(Ok(()))
+}
+
+fn lookup(r: *const avk_async) -> Result<Arc<AsyncObject>> {
+    registry::async_result(r as usize)
+}
+
+/// Writes 1 to `*out_completed` when the operation has completed (successfully or not), else 0.
+/// Thread-safe.
+///
+/// Errors: AVK_E_INVALID_HANDLE for a bad or ended result, AVK_E_INVALID_ARGUMENT for a NULL
+/// out-pointer.
+///
+/// # Safety
+/// `out_completed` must be NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn avk_async_is_completed(
+    r: *const avk_async,
+    out_completed: *mut i32,
+) -> avk_status {
+    boundary(|| {
+        let object = lookup(r)?;
+        require(out_completed, "out_completed")?;
+        // SAFETY: checked non-NULL; writable by the caller's contract.
+        unsafe { write_out(out_completed, i32::from(object.result.is_completed())) };
+        Ok(())
+    })
+}
+
+/// Writes whether the operation completed inside its begin call: always 0, since begin only
+/// queues. Thread-safe.
+///
+/// Errors: as `avk_async_is_completed`.
+///
+/// # Safety
+/// `out_sync` must be NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn avk_async_completed_synchronously(
+    r: *const avk_async,
+    out_sync: *mut i32,
+) -> avk_status {
+    boundary(|| {
+        let object = lookup(r)?;
+        require(out_sync, "out_sync")?;
+        // SAFETY: checked non-NULL; writable by the caller's contract.
+        unsafe { write_out(out_sync, i32::from(object.result.completed_synchronously())) };
+        Ok(())
+    })
+}
+
+/// Writes the `user_state` given at begin. Thread-safe.
+///
+/// Errors: as `avk_async_is_completed`.
+///
+/// # Safety
+/// `out_state` must be NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn avk_async_user_state(
+    r: *const avk_async,
+    out_state: *mut *mut c_void,
+) -> avk_status {
+    boundary(|| {
+        let object = lookup(r)?;
+        require(out_state, "out_state")?;
+        // SAFETY: checked non-NULL; writable by the caller's contract.
+        unsafe { write_out(out_state, object.user_state as *mut c_void) };
+        Ok(())
+    })
+}
+
+/// Writes the operation's own status (AVK_OK, AVK_E_IO, AVK_E_WRITER_FAILED, ...) once it has
+/// completed. Does not release the result. Thread-safe.
+///
+/// Errors: AVK_E_INVALID_STATE while the operation is still pending; as `avk_async_is_completed`.
+///
+/// # Safety
+/// `out_status` must be NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn avk_async_result(
+    r: *const avk_async,
+    out_status: *mut avk_status,
+) -> avk_status {
+    boundary(|| {
+        let object = lookup(r)?;
+        require(out_status, "out_status")?;
+        let outcome = object
+            .result
+            .outcome()
+            .ok_or_else(|| Error::invalid_state("the operation is still pending"))?;
+        let status = outcome.err().map_or(Status::Ok, |e| e.status());
+        // SAFETY: checked non-NULL; writable by the caller's contract.
+        unsafe { write_out(out_status, status as avk_status) };
+        Ok(())
+    })
+}
+
+/// Copies the completed operation's error message (empty when it succeeded) into `buf`
+/// (truncated, NUL-terminated when `buf_len > 0`; `buf` may be NULL when `buf_len` is 0) and
+/// writes the full length including the NUL to `*out_len`. Thread-safe.
+///
+/// Errors: AVK_E_INVALID_STATE while pending; as `avk_async_is_completed`.
+///
+/// # Safety
+/// `buf` must be NULL or writable for `buf_len` bytes; `out_len` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn avk_async_error_message(
+    r: *const avk_async,
+    buf: *mut c_char,
+    buf_len: usize,
+    out_len: *mut usize,
+) -> avk_status {
+    boundary(|| {
+        let object = lookup(r)?;
+        require(out_len, "out_len")?;
+        if buf.is_null() && buf_len > 0 {
+            return Err(Error::invalid_argument(
+                "buf must not be NULL when buf_len > 0",
+            ));
+        }
+        let outcome = object
+            .result
+            .outcome()
+            .ok_or_else(|| Error::invalid_state("the operation is still pending"))?;
+        let text = outcome.err().map(|e| e.to_string()).unwrap_or_default();
+        // SAFETY: forwarded caller contract for `buf`; `out_len` checked non-NULL.
+        unsafe {
+            let full = copy_text(&text, buf, buf_len);
+            write_out(out_len, full);
+        }
+        Ok(())
+    })
+}
+
+/// Waits until the operation completes, whatever its outcome (read it with `avk_async_result`
+/// or end), or until `timeout_ms` pass (`AVK_WAIT_INFINITE` waits forever). Thread-safe.
+///
+/// Errors: AVK_E_TIMEOUT when time ran out (still pending); AVK_E_WOULD_DEADLOCK inside a
+/// callback of the same writer for an operation not yet complete; AVK_E_INVALID_HANDLE.
+///
+/// # Safety
+/// None beyond passing a handle value.
+#[no_mangle]
+pub unsafe extern "C" fn avk_async_wait(r: *mut avk_async, timeout_ms: u32) -> avk_status {
+    boundary(|| {
+        let object = lookup(r)?;
+        let timeout = (timeout_ms != super::options::AVK_WAIT_INFINITE)
+            .then(|| Duration::from_millis(u64::from(timeout_ms)));
+        object.result.wait(timeout)
+    })
+}

@@ -1,0 +1,219 @@
+//! Status codes, the per-thread last error, and the boundary every export runs inside: it turns
+//! `Result`s into status codes and panics into `AVK_E_PANIC`, so nothing unwinds into C.
+
+use crate::error::{Error, Result, Status};
+use std::cell::RefCell;
+use std::ffi::{c_char, CStr};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+/// The result of every fallible avikit call: `AVK_OK` (0) or one of the `AVK_E_*` codes.
+pub type avk_status = i32;
+
+/// Success.
+pub const AVK_OK: avk_status = 0;
+/// NULL where not allowed, value out of range, wrong data length, unknown enum value.
+pub const AVK_E_INVALID_ARGUMENT: avk_status = 1;
+/// NULL, released, stale or foreign handle; an async result that was already ended.
+pub const AVK_E_INVALID_HANDLE: avk_status = 2;
+/// The call is not allowed now (a stream added after the first write, a pending result queried).
+pub const AVK_E_INVALID_STATE: avk_status = 3;
+/// The operating system or the custom sink failed; the message carries the OS error.
+pub const AVK_E_IO: avk_status = 4;
+/// The operation was canceled before it ran.
+pub const AVK_E_CANCELED: avk_status = 5;
+/// `avk_async_wait` timed out; the operation is still pending.
+pub const AVK_E_TIMEOUT: avk_status = 6;
+/// Codec or feature not built in, or not available at run time.
+pub const AVK_E_UNSUPPORTED: avk_status = 7;
+/// The encoder rejected the input or failed.
+pub const AVK_E_ENCODER: avk_status = 8;
+/// A format limit: more than 100 streams, a chunk over 2 GiB, index capacity.
+pub const AVK_E_LIMIT: avk_status = 9;
+/// An earlier error broke this writer; nothing more is written; the file is repairable.
+pub const AVK_E_WRITER_FAILED: avk_status = 10;
+/// Waiting on the writer's own worker thread (inside a callback) for something not complete.
+pub const AVK_E_WOULD_DEADLOCK: avk_status = 11;
+/// Allocation failed.
+pub const AVK_E_NO_MEMORY: avk_status = 12;
+/// Internal bug caught at the boundary.
+pub const AVK_E_PANIC: avk_status = 13;
+
+thread_local! {
+    static LAST_ERROR: RefCell<String> = const { RefCell::new(String::new()) };
+}
+
+fn set_last_error(error: &Error) {
+    let text = format!("{}: {}", error.status().name(), error.message());
+    LAST_ERROR.with(|e| *e.borrow_mut() = text);
+}
+
+fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_string())
+}
+
+/// Runs an export's body: `Ok` becomes `AVK_OK`; an error or a panic becomes its status and
+/// the calling thread's last error message.
+pub(crate) fn boundary(body: impl FnOnce() -> Result<()>) -> avk_status {
+    let error = match catch_unwind(AssertUnwindSafe(body)) {
+        Ok(Ok(())) => return AVK_OK,
+        Ok(Err(e)) => e,
+        Err(panic) => Error::new(
+            Status::Panic,
+            format!(
+                "internal error (please report): {}",
+                panic_text(panic.as_ref())
+            ),
+        ),
+    };
+    set_last_error(&error);
+    error.status() as avk_status
+}
+
+/// Runs an infallible export's body, answering `fallback` should it panic.
+pub(crate) fn boundary_value<T>(fallback: T, body: impl FnOnce() -> T) -> T {
+    catch_unwind(AssertUnwindSafe(body)).unwrap_or(fallback)
+}
+
+/// `Err(AVK_E_INVALID_ARGUMENT)` naming `what` when `ptr` is NULL.
+pub(crate) fn require<T>(ptr: *const T, what: &str) -> Result<()> {
+    if ptr.is_null() {
+        return Err(Error::invalid_argument(format!("{what} must not be NULL")));
+    }
+    Ok(())
+}
+
+/// Writes `value` through an out-pointer already checked by [`require`].
+///
+/// # Safety
+/// `out` must be valid for a write of `T`.
+pub(crate) unsafe fn write_out<T>(out: *mut T, value: T) {
+    // SAFETY: the caller guarantees `out` is valid and checked non-NULL.
+    unsafe { out.write(value) }
+}
+
+/// The bytes of a `(data, len)` buffer argument.
+///
+/// # Safety
+/// When `data` is not NULL it must point to `len` readable bytes that stay valid for `'a`.
+pub(crate) unsafe fn buffer<'a>(data: *const u8, len: usize) -> Result<&'a [u8]> {
+    if len == 0 {
+        return Ok(&[]);
+    }
+    require(data, "data (with a non-zero len)")?;
+    // SAFETY: non-NULL and, by the caller's contract, `len` readable bytes.
+    Ok(unsafe { std::slice::from_raw_parts(data, len) })
+}
+
+/// A UTF-8 string argument; `None` for NULL.
+///
+/// # Safety
+/// When not NULL, `s` must point to a NUL-terminated string.
+pub(crate) unsafe fn optional_str(s: *const c_char, what: &str) -> Result<Option<String>> {
+    if s.is_null() {
+        return Ok(None);
+    }
+    // SAFETY: non-NULL and NUL-terminated by the caller's contract.
+    let c = unsafe { CStr::from_ptr(s) };
+    c.to_str()
+        .map(|s| Some(s.to_owned()))
+        .map_err(|_| Error::invalid_argument(format!("{what} is not valid UTF-8")))
+}
+
+/// Copies `text` into `(buf, buf_len)` truncated and NUL-terminated; returns its full length
+/// including the NUL.
+///
+/// # Safety
+/// When `buf_len > 0`, `buf` must be NULL or writable for `buf_len` bytes.
+pub(crate) unsafe fn copy_text(text: &str, buf: *mut c_char, buf_len: usize) -> usize {
+    if !buf.is_null() && buf_len > 0 {
+        let n = text.len().min(buf_len - 1);
+        // SAFETY: `n + 1 <= buf_len` bytes are writable at `buf`; the source is `text`.
+        unsafe {
+            std::ptr::copy_nonoverlapping(text.as_ptr(), buf.cast::<u8>(), n);
+            buf.add(n).write(0);
+        }
+    }
+    text.len() + 1
+}
+
+/// The name of a status code, such as `"AVK_E_IO"`; `"AVK_UNKNOWN"` for a value that is not one.
+/// The string is static: never free it. Thread-safe; cannot fail.
+#[no_mangle]
+pub extern "C" fn avk_status_name(status: avk_status) -> *const c_char {
+    boundary_value(c"AVK_UNKNOWN".as_ptr(), || {
+        let name: &'static CStr = match Status::from_code(status) {
+            Some(Status::Ok) => c"AVK_OK",
+            Some(Status::InvalidArgument) => c"AVK_E_INVALID_ARGUMENT",
+            Some(Status::InvalidHandle) => c"AVK_E_INVALID_HANDLE",
+            Some(Status::InvalidState) => c"AVK_E_INVALID_STATE",
+            Some(Status::Io) => c"AVK_E_IO",
+            Some(Status::Canceled) => c"AVK_E_CANCELED",
+            Some(Status::Timeout) => c"AVK_E_TIMEOUT",
+            Some(Status::Unsupported) => c"AVK_E_UNSUPPORTED",
+            Some(Status::Encoder) => c"AVK_E_ENCODER",
+            Some(Status::Limit) => c"AVK_E_LIMIT",
+            Some(Status::WriterFailed) => c"AVK_E_WRITER_FAILED",
+            Some(Status::WouldDeadlock) => c"AVK_E_WOULD_DEADLOCK",
+            Some(Status::NoMemory) => c"AVK_E_NO_MEMORY",
+            Some(Status::Panic) => c"AVK_E_PANIC",
+            None => c"AVK_UNKNOWN",
+        };
+        name.as_ptr()
+    })
+}
+
+/// Copies the detail of the last failed call on the calling thread into `buf` (truncating, always
+/// NUL-terminated when `buf_len > 0`) and returns the message's full length including the NUL,
+/// so a caller can size a buffer (call with `buf = NULL, buf_len = 0` first). An empty message
+/// (length 1) when no call on this thread has failed. Successful calls leave the message as is.
+/// Thread-safe; cannot fail.
+///
+/// # Safety
+/// `buf` must be NULL or writable for `buf_len` bytes.
+#[no_mangle]
+pub unsafe extern "C" fn avk_last_error_message(buf: *mut c_char, buf_len: usize) -> usize {
+    boundary_value(0, || {
+        LAST_ERROR.with(|e| {
+            // SAFETY: forwarded caller contract.
+            unsafe { copy_text(&e.borrow(), buf, buf_len) }
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_constants_match_the_rust_statuses() {
+        let constants = [
+            AVK_OK,
+            AVK_E_INVALID_ARGUMENT,
+            AVK_E_INVALID_HANDLE,
+            AVK_E_INVALID_STATE,
+            AVK_E_IO,
+            AVK_E_CANCELED,
+            AVK_E_TIMEOUT,
+            AVK_E_UNSUPPORTED,
+            AVK_E_ENCODER,
+            AVK_E_LIMIT,
+            AVK_E_WRITER_FAILED,
+            AVK_E_WOULD_DEADLOCK,
+            AVK_E_NO_MEMORY,
+            AVK_E_PANIC,
+        ];
+        for (code, status) in constants.into_iter().zip(Status::ALL) {
+            assert_eq!(code, status as i32);
+            // SAFETY: a static NUL-terminated string.
+            let name = unsafe { CStr::from_ptr(avk_status_name(code)) };
+            assert_eq!(name.to_str().unwrap(), status.name());
+        }
+        // SAFETY: as above.
+        let unknown = unsafe { CStr::from_ptr(avk_status_name(14)) };
+        assert_eq!(unknown.to_str().unwrap(), "AVK_UNKNOWN");
+    }
+}

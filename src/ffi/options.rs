@@ -1,0 +1,367 @@
+//! The option structs of the C ABI, their `_init` functions, and reading a caller's struct of any
+//! older (smaller) version through `struct_size`.
+
+use super::boundary::{boundary_value, require};
+use crate::error::{Error, Result};
+use std::ffi::c_char;
+use std::mem::size_of;
+
+/// `avk_writer_options.flags`: write the legacy `idx1` index (set by default).
+pub const AVK_WRITER_EMIT_INDEX1: u32 = 0x1;
+/// `avk_writer_flush` flag: also fsync, so the data reaches stable storage.
+pub const AVK_FLUSH_DURABLE: u32 = 0x1;
+/// Write flag: the frame is a keyframe (ignored by encoding codecs and audio).
+pub const AVK_FRAME_KEYFRAME: u32 = 0x1;
+/// Write flag: copy the data at begin, so the caller may reuse its buffer at once.
+pub const AVK_WRITE_COPY: u32 = 0x2;
+/// `avk_async_wait` timeout that never expires.
+pub const AVK_WAIT_INFINITE: u32 = 0xFFFF_FFFF;
+
+/// Video codec: frames written as given, with `fourcc` and `bits_per_pixel`.
+pub const AVK_VIDEO_RAW: i32 = 0;
+/// Video codec: the library turns `input_format` pixels into a bottom-up BI_RGB DIB.
+pub const AVK_VIDEO_UNCOMPRESSED: i32 = 1;
+/// Video codec: the library encodes `input_format` pixels to JPEG ('MJPG').
+pub const AVK_VIDEO_MJPEG: i32 = 2;
+/// Video codec: the library encodes to H.264 ('H264'), where built in.
+pub const AVK_VIDEO_H264: i32 = 3;
+
+/// Pixel format: blue, green, red, alpha bytes.
+pub const AVK_PIXEL_BGRA32: i32 = 0;
+/// Pixel format: red, green, blue, alpha bytes.
+pub const AVK_PIXEL_RGBA32: i32 = 1;
+/// Pixel format: blue, green, red bytes.
+pub const AVK_PIXEL_BGR24: i32 = 2;
+/// Pixel format: red, green, blue bytes.
+pub const AVK_PIXEL_RGB24: i32 = 3;
+
+/// Audio codec: blocks written as given, format described by the option fields.
+pub const AVK_AUDIO_RAW: i32 = 0;
+/// Audio codec: integer PCM; derived fields filled in, block alignment checked.
+pub const AVK_AUDIO_PCM: i32 = 1;
+/// Audio codec: 16-bit PCM input encoded with LAME, loaded at run time.
+pub const AVK_AUDIO_MP3: i32 = 2;
+
+/// Settings of a writer. Initialize with `avk_writer_options_init`, then change fields.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct avk_writer_options {
+    /// `sizeof(avk_writer_options)` as the caller was compiled; set by the init function.
+    pub struct_size: u32,
+    /// Frames per `frame_rate_den` seconds; default 30.
+    pub frame_rate_num: u32,
+    /// Default 1. 30000/1001 is kept exact.
+    pub frame_rate_den: u32,
+    /// `AVK_WRITER_EMIT_INDEX1` (default set).
+    pub flags: u32,
+    /// Crash safety interval: refresh headers and indexes every this many milliseconds; 0 = only
+    /// at close; default 1000. Checkpoints are not implemented yet: today headers and indexes
+    /// are written when a RIFF segment ends and at close.
+    pub checkpoint_interval_ms: u32,
+    /// Back-pressure bound of queued payload bytes; 0 = unbounded (default). Only 0 is accepted
+    /// until back-pressure is implemented (AVK_E_UNSUPPORTED otherwise).
+    pub max_queued_bytes: u64,
+    /// Threads of encoding codecs; 0 = number of CPUs.
+    pub encoder_threads: u32,
+}
+
+/// Settings of a video stream. Initialize with `avk_video_stream_options_init`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct avk_video_stream_options {
+    /// `sizeof(avk_video_stream_options)` as the caller was compiled.
+    pub struct_size: u32,
+    /// Pixels per row; required.
+    pub width: u32,
+    /// Rows; required.
+    pub height: u32,
+    /// An `AVK_VIDEO_*` codec; default `AVK_VIDEO_RAW`.
+    pub codec: i32,
+    /// RAW: the stream's FourCC (`'M' | 'J' << 8 | 'P' << 16 | 'G' << 24`); 0 = uncompressed
+    /// bottom-up BI_RGB DIB, whose frames must be exactly stride * height bytes with rows padded
+    /// to 4 bytes.
+    pub fourcc: u32,
+    /// RAW: bits per pixel, 8/16/24/32 for DIBs; default 32.
+    pub bits_per_pixel: u32,
+    /// Encoding codecs: the `AVK_PIXEL_*` format of written frames; default BGRA32.
+    pub input_format: i32,
+    /// Encoding codecs: bytes per input row; 0 = tight; negative = rows stored bottom-up.
+    pub input_stride: i32,
+    /// MJPEG and H264: 1..100; default 75.
+    pub quality: u32,
+    /// H264: frames between keyframes; 0 = library default.
+    pub keyframe_interval: u32,
+    /// Stream name written as 'strn' (UTF-8, copied during the call); may be NULL.
+    pub name: *const c_char,
+}
+
+/// Settings of an audio stream. Initialize with `avk_audio_stream_options_init`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct avk_audio_stream_options {
+    /// `sizeof(avk_audio_stream_options)` as the caller was compiled.
+    pub struct_size: u32,
+    /// An `AVK_AUDIO_*` codec; default `AVK_AUDIO_PCM`.
+    pub codec: i32,
+    /// Interleaved channels; default 2.
+    pub channels: u32,
+    /// Samples per second; default 44100.
+    pub sample_rate: u32,
+    /// Default 16. PCM: 8, 16, 24 or 32.
+    pub bits_per_sample: u32,
+    /// RAW: WAVE format tag (1 PCM, 3 IEEE float, 0x55 MP3, ...).
+    pub format_tag: u32,
+    /// RAW: bytes per block; 0 = channels * bits_per_sample / 8. Every block written must be a
+    /// non-zero multiple of it.
+    pub block_align: u32,
+    /// RAW: 0 = sample_rate * block_align.
+    pub bytes_per_second: u32,
+    /// RAW: WAVEFORMATEX extra bytes after cbSize (copied during the call); may be NULL when
+    /// `format_extra_len` is 0.
+    pub format_extra: *const u8,
+    /// Bytes at `format_extra`.
+    pub format_extra_len: usize,
+    /// MP3: kbit/s; default 160.
+    pub bitrate_kbps: u32,
+    /// Stream name written as 'strn' (UTF-8, copied during the call); may be NULL.
+    pub name: *const c_char,
+}
+
+/// Byte spans `(offset, size)` of every field of a struct, in order.
+macro_rules! field_spans {
+    ($t:ty; $($field:ident),+) => {{
+        fn size_of_pointee<F>(_: *const F) -> usize {
+            size_of::<F>()
+        }
+        let probe = std::mem::MaybeUninit::<$t>::uninit();
+        let base = probe.as_ptr();
+        [$(
+            (
+                std::mem::offset_of!($t, $field),
+                // SAFETY: only the field's address is formed, nothing is read.
+                size_of_pointee(unsafe { std::ptr::addr_of!((*base).$field) }),
+            )
+        ),+]
+    }};
+}
+
+/// Reads a caller's options struct of any version not newer than ours: fields that end within
+/// its `struct_size` come from the caller, the rest keep `defaults`. NULL means all defaults.
+///
+/// # Safety
+/// `ptr` must be NULL or point to at least `ptr->struct_size` readable bytes.
+unsafe fn read_versioned<T: Copy>(
+    ptr: *const T,
+    defaults: T,
+    spans: &[(usize, usize)],
+    what: &str,
+) -> Result<T> {
+    if ptr.is_null() {
+        return Ok(defaults);
+    }
+    // SAFETY: every version starts with `uint32_t struct_size`.
+    let size = unsafe { ptr.cast::<u32>().read_unaligned() } as usize;
+    if size > size_of::<T>() {
+        return Err(Error::invalid_argument(format!(
+            "{what}.struct_size is {size} but this library knows only {} bytes: the caller was \
+             compiled against a newer avikit.h than the library it runs with",
+            size_of::<T>()
+        )));
+    }
+    if size < 4
+        || spans
+            .iter()
+            .any(|&(off, len)| off < size && size < off + len)
+    {
+        return Err(Error::invalid_argument(format!(
+            "{what}.struct_size {size} does not end on a field boundary: call the _init \
+             function to set it"
+        )));
+    }
+    let mut value = defaults;
+    // SAFETY: `size <= size_of::<T>()` bytes are readable at `ptr` (caller contract) and
+    // writable at `value`; the covered fields are whole and plain data.
+    unsafe {
+        std::ptr::copy_nonoverlapping(ptr.cast::<u8>(), (&mut value as *mut T).cast::<u8>(), size)
+    };
+    Ok(value)
+}
+
+impl avk_writer_options {
+    pub(crate) fn defaults() -> Self {
+        avk_writer_options {
+            struct_size: size_of::<Self>() as u32,
+            frame_rate_num: 30,
+            frame_rate_den: 1,
+            flags: AVK_WRITER_EMIT_INDEX1,
+            checkpoint_interval_ms: 1000,
+            max_queued_bytes: 0,
+            encoder_threads: 0,
+        }
+    }
+
+    /// # Safety
+    /// `ptr` must be NULL or a valid options struct of `struct_size` bytes.
+    pub(crate) unsafe fn read(ptr: *const Self) -> Result<Self> {
+        let spans = field_spans!(avk_writer_options; struct_size, frame_rate_num, frame_rate_den,
+            flags, checkpoint_interval_ms, max_queued_bytes, encoder_threads);
+        // SAFETY: forwarded caller contract.
+        unsafe { read_versioned(ptr, Self::defaults(), &spans, "avk_writer_options") }
+    }
+}
+
+impl avk_video_stream_options {
+    pub(crate) fn defaults() -> Self {
+        avk_video_stream_options {
+            struct_size: size_of::<Self>() as u32,
+            width: 0,
+            height: 0,
+            codec: AVK_VIDEO_RAW,
+            fourcc: 0,
+            bits_per_pixel: 32,
+            input_format: AVK_PIXEL_BGRA32,
+            input_stride: 0,
+            quality: 75,
+            keyframe_interval: 0,
+            name: std::ptr::null(),
+        }
+    }
+
+    /// # Safety
+    /// `ptr` must be NULL or a valid options struct of `struct_size` bytes.
+    pub(crate) unsafe fn read(ptr: *const Self) -> Result<Self> {
+        let spans = field_spans!(avk_video_stream_options; struct_size, width, height, codec,
+            fourcc, bits_per_pixel, input_format, input_stride, quality, keyframe_interval, name);
+        // SAFETY: forwarded caller contract.
+        unsafe { read_versioned(ptr, Self::defaults(), &spans, "avk_video_stream_options") }
+    }
+}
+
+impl avk_audio_stream_options {
+    pub(crate) fn defaults() -> Self {
+        avk_audio_stream_options {
+            struct_size: size_of::<Self>() as u32,
+            codec: AVK_AUDIO_PCM,
+            channels: 2,
+            sample_rate: 44100,
+            bits_per_sample: 16,
+            format_tag: 1,
+            block_align: 0,
+            bytes_per_second: 0,
+            format_extra: std::ptr::null(),
+            format_extra_len: 0,
+            bitrate_kbps: 160,
+            name: std::ptr::null(),
+        }
+    }
+
+    /// # Safety
+    /// `ptr` must be NULL or a valid options struct of `struct_size` bytes.
+    pub(crate) unsafe fn read(ptr: *const Self) -> Result<Self> {
+        let spans = field_spans!(avk_audio_stream_options; struct_size, codec, channels,
+            sample_rate, bits_per_sample, format_tag, block_align, bytes_per_second, format_extra,
+            format_extra_len, bitrate_kbps, name);
+        // SAFETY: forwarded caller contract.
+        unsafe { read_versioned(ptr, Self::defaults(), &spans, "avk_audio_stream_options") }
+    }
+}
+
+/// Reads an [`avk_io`] of any version not newer than ours (NULL is rejected: a sink is required).
+///
+/// # Safety
+/// `ptr` must be NULL or point to at least `ptr->struct_size` readable bytes.
+pub(crate) unsafe fn read_versioned_io(ptr: *const super::io::avk_io) -> Result<super::io::avk_io> {
+    use super::io::avk_io;
+    require(ptr, "io")?;
+    let defaults = avk_io {
+        struct_size: size_of::<avk_io>() as u32,
+        user: std::ptr::null_mut(),
+        write_at: None,
+        flush: None,
+        close: None,
+    };
+    let spans = field_spans!(avk_io; struct_size, user, write_at, flush, close);
+    // SAFETY: forwarded caller contract.
+    unsafe { read_versioned(ptr, defaults, &spans, "avk_io") }
+}
+
+/// Writes the defaults and `struct_size` into `opts`. Does nothing when `opts` is NULL.
+/// Thread-safe; cannot fail.
+///
+/// # Safety
+/// `opts` must be NULL or writable for `sizeof(avk_writer_options)` bytes.
+#[no_mangle]
+pub unsafe extern "C" fn avk_writer_options_init(opts: *mut avk_writer_options) {
+    boundary_value((), || {
+        if require(opts, "opts").is_ok() {
+            // SAFETY: non-NULL and writable by the caller's contract.
+            unsafe { opts.write(avk_writer_options::defaults()) }
+        }
+    })
+}
+
+/// Writes the defaults and `struct_size` into `opts`: RAW codec, 32 bits per pixel, BGRA32
+/// input, quality 75, no name; width and height 0 (they must be set). Does nothing when `opts`
+/// is NULL. Thread-safe; cannot fail.
+///
+/// # Safety
+/// `opts` must be NULL or writable for `sizeof(avk_video_stream_options)` bytes.
+#[no_mangle]
+pub unsafe extern "C" fn avk_video_stream_options_init(opts: *mut avk_video_stream_options) {
+    boundary_value((), || {
+        if require(opts, "opts").is_ok() {
+            // SAFETY: non-NULL and writable by the caller's contract.
+            unsafe { opts.write(avk_video_stream_options::defaults()) }
+        }
+    })
+}
+
+/// Writes the defaults and `struct_size` into `opts`: PCM, 2 channels, 44100 Hz, 16 bits,
+/// 160 kbit/s for MP3, no name. Does nothing when `opts` is NULL. Thread-safe; cannot fail.
+///
+/// # Safety
+/// `opts` must be NULL or writable for `sizeof(avk_audio_stream_options)` bytes.
+#[no_mangle]
+pub unsafe extern "C" fn avk_audio_stream_options_init(opts: *mut avk_audio_stream_options) {
+    boundary_value((), || {
+        if require(opts, "opts").is_ok() {
+            // SAFETY: non-NULL and writable by the caller's contract.
+            unsafe { opts.write(avk_audio_stream_options::defaults()) }
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn older_smaller_structs_keep_defaults_for_missing_fields() {
+        let mut opts = avk_writer_options::defaults();
+        opts.frame_rate_num = 25;
+        opts.max_queued_bytes = 99;
+        opts.struct_size = std::mem::offset_of!(avk_writer_options, max_queued_bytes) as u32;
+        // SAFETY: a valid struct.
+        let read = unsafe { avk_writer_options::read(&opts) }.unwrap();
+        assert_eq!(read.frame_rate_num, 25);
+        assert_eq!(
+            read.max_queued_bytes, 0,
+            "field beyond struct_size takes the default"
+        );
+    }
+
+    #[test]
+    fn struct_size_inside_a_field_or_too_big_is_rejected() {
+        let mut opts = avk_writer_options::defaults();
+        for bad in [0, 2, 6, 1000] {
+            opts.struct_size = bad;
+            // SAFETY: a valid struct (struct_size only claims fewer or more bytes).
+            let read = unsafe { avk_writer_options::read(&opts) };
+            assert!(read.is_err(), "struct_size {bad}");
+        }
+        // Tail padding after the last field is a valid boundary.
+        opts.struct_size = size_of::<avk_writer_options>() as u32;
+        // SAFETY: a valid struct.
+        assert!(unsafe { avk_writer_options::read(&opts) }.is_ok());
+    }
+}

@@ -1,0 +1,352 @@
+//! Writer lifetime, streams and flushes.
+
+use super::async_result::{avk_async, avk_async_callback, begin_registered, end_registered};
+use super::boundary::{avk_status, boundary, buffer, optional_str, require, write_out};
+use super::io::{avk_io, CallbackSink};
+use super::options::*;
+use super::registry::{self, Object, WriterObject, HOLD_CALLER};
+use super::stream::{avk_audio_stream, avk_video_stream};
+use crate::avi::{AudioFormat, FrameRate, VideoFormat};
+use crate::codec::pcm::PcmFormat;
+use crate::error::{Error, Result, Status};
+use crate::queue::{Writer, WriterOptions};
+use crate::riff::FourCc;
+use std::ffi::{c_char, c_void};
+use std::sync::Arc;
+
+/// An AVI file being written. Opaque; created by `avk_writer_create` or `avk_writer_create_io`,
+/// released by `avk_writer_close`.
+pub struct avk_writer {
+    _private: [u8; 0],
+}
+
+fn writer_options(opts: &avk_writer_options) -> Result<WriterOptions> {
+    if opts.flags & !AVK_WRITER_EMIT_INDEX1 != 0 {
+        return Err(Error::invalid_argument(format!(
+            "unknown avk_writer_options.flags 0x{:x}",
+            opts.flags
+        )));
+    }
+    if opts.max_queued_bytes != 0 {
+        return Err(Error::new(
+            Status::Unsupported,
+            "max_queued_bytes (back-pressure) is not available in this version; use 0",
+        ));
+    }
+    Ok(WriterOptions {
+        frame_rate: FrameRate::new(opts.frame_rate_num, opts.frame_rate_den)?,
+        emit_index1: opts.flags & AVK_WRITER_EMIT_INDEX1 != 0,
+        ..WriterOptions::default()
+    })
+}
+
+/// Registers a new writer and writes its handle.
+fn register_writer(writer: Writer, out_writer: *mut *mut avk_writer) -> Result<()> {
+    let id = writer.id();
+    let handle = registry::insert(
+        Object::Writer(Arc::new(WriterObject { writer })),
+        id,
+        HOLD_CALLER,
+    )?;
+    // SAFETY: checked non-NULL by the caller of this function; writable by the API contract.
+    unsafe { write_out(out_writer, handle as *mut avk_writer) };
+    Ok(())
+}
+
+/// Creates (or truncates) the file at `path` (UTF-8) and starts the writer's worker thread.
+/// `opts` may be NULL for defaults. On success `*out_writer` receives the handle, owned by the
+/// caller until `avk_writer_close`. Thread-safe.
+///
+/// Errors: AVK_E_INVALID_ARGUMENT for NULL `path`/`out_writer` or bad options; AVK_E_IO with the
+/// operating system's message when the file cannot be created; AVK_E_UNSUPPORTED for options
+/// this version cannot honour.
+///
+/// # Safety
+/// `path` NULL or NUL-terminated; `opts` NULL or a valid struct; `out_writer` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn avk_writer_create(
+    path: *const c_char,
+    opts: *const avk_writer_options,
+    out_writer: *mut *mut avk_writer,
+) -> avk_status {
+    boundary(|| {
+        require(path, "path")?;
+        require(out_writer, "out_writer")?;
+        // SAFETY: forwarded caller contract.
+        let path = unsafe { optional_str(path, "path") }?.unwrap_or_default();
+        // SAFETY: forwarded caller contract.
+        let options = writer_options(&unsafe { avk_writer_options::read(opts) }?)?;
+        register_writer(Writer::create(&path, options)?, out_writer)
+    })
+}
+
+/// Creates a writer that writes through the custom sink `io` (copied during the call). On
+/// success the writer owns the sink and calls `io->close` exactly once when done. If this fails
+/// with AVK_E_INVALID_ARGUMENT or AVK_E_UNSUPPORTED, `io->close` is not called and the caller
+/// keeps `io->user`. Thread-safe.
+///
+/// Errors: AVK_E_INVALID_ARGUMENT for NULL `io`, `io->write_at` or `out_writer`, or bad options.
+///
+/// # Safety
+/// `io` NULL or a valid struct whose callbacks honour the `avk_io` contract; `opts` NULL or a
+/// valid struct; `out_writer` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn avk_writer_create_io(
+    io: *const avk_io,
+    opts: *const avk_writer_options,
+    out_writer: *mut *mut avk_writer,
+) -> avk_status {
+    boundary(|| {
+        // SAFETY: forwarded caller contract.
+        let io = unsafe { avk_io::read(io) }?;
+        if io.write_at.is_none() {
+            return Err(Error::invalid_argument("avk_io.write_at must not be NULL"));
+        }
+        require(out_writer, "out_writer")?;
+        // SAFETY: forwarded caller contract.
+        let options = writer_options(&unsafe { avk_writer_options::read(opts) }?)?;
+        let writer = Writer::with_sink(Box::new(CallbackSink::new(io)), options)?;
+        register_writer(writer, out_writer)
+    })
+}
+
+fn video_format(o: &avk_video_stream_options) -> Result<VideoFormat> {
+    match o.codec {
+        AVK_VIDEO_RAW => {}
+        AVK_VIDEO_UNCOMPRESSED | AVK_VIDEO_MJPEG | AVK_VIDEO_H264 => {
+            return Err(Error::new(
+                Status::Unsupported,
+                format!(
+                    "video codec {} (pixel conversion and encoding) is not built into this \
+                     version; use AVK_VIDEO_RAW",
+                    o.codec
+                ),
+            ))
+        }
+        other => {
+            return Err(Error::invalid_argument(format!(
+                "unknown video codec {other}"
+            )))
+        }
+    }
+    let bits_per_pixel = u16::try_from(o.bits_per_pixel)
+        .map_err(|_| Error::invalid_argument("bits_per_pixel is out of range"))?;
+    Ok(VideoFormat {
+        width: o.width,
+        height: o.height,
+        fourcc: (o.fourcc != 0).then(|| FourCc::from_u32(o.fourcc)),
+        bits_per_pixel,
+    })
+}
+
+fn field_u16(value: u32, what: &str) -> Result<u16> {
+    u16::try_from(value)
+        .map_err(|_| Error::invalid_argument(format!("{what} {value} exceeds 65535")))
+}
+
+/// # Safety
+/// `o.format_extra` NULL or `o.format_extra_len` readable bytes.
+unsafe fn audio_format(o: &avk_audio_stream_options) -> Result<AudioFormat> {
+    match o.codec {
+        AVK_AUDIO_PCM => Ok(AudioFormat::pcm(PcmFormat::derive(
+            o.channels,
+            o.sample_rate,
+            o.bits_per_sample,
+        )?)),
+        AVK_AUDIO_RAW => {
+            let channels = field_u16(o.channels, "channels")?;
+            let bits_per_sample = field_u16(o.bits_per_sample, "bits_per_sample")?;
+            let block_align = match o.block_align {
+                0 => field_u16(o.channels * o.bits_per_sample / 8, "derived block_align")?,
+                given => field_u16(given, "block_align")?,
+            };
+            let bytes_per_second = match o.bytes_per_second {
+                0 => u32::try_from(u64::from(o.sample_rate) * u64::from(block_align)).map_err(
+                    |_| Error::invalid_argument("derived bytes_per_second exceeds 32 bits"),
+                )?,
+                given => given,
+            };
+            // SAFETY: forwarded caller contract.
+            let extra = unsafe { buffer(o.format_extra, o.format_extra_len) }?.to_vec();
+            Ok(AudioFormat {
+                format_tag: field_u16(o.format_tag, "format_tag")?,
+                channels,
+                sample_rate: o.sample_rate,
+                bytes_per_second,
+                block_align,
+                bits_per_sample,
+                extra,
+            })
+        }
+        AVK_AUDIO_MP3 => Err(Error::new(
+            Status::Unsupported,
+            "AVK_AUDIO_MP3 (LAME encoding) is not built into this version; write MP3 frames \
+             with AVK_AUDIO_RAW and format_tag 0x55, or use PCM",
+        )),
+        other => Err(Error::invalid_argument(format!(
+            "unknown audio codec {other}"
+        ))),
+    }
+}
+
+/// Adds a video stream; allowed until the first write or flush on the writer. `opts` may be
+/// NULL for defaults (which lack a size, so that fails). The stream handle belongs to the writer
+/// and is released by `avk_writer_close`. Thread-safe.
+///
+/// Errors: AVK_E_INVALID_HANDLE; AVK_E_INVALID_ARGUMENT for a bad field (the message names it);
+/// AVK_E_UNSUPPORTED for codecs not built in; AVK_E_INVALID_STATE after the first write;
+/// AVK_E_LIMIT past 100 streams or for frames over 2 GiB.
+///
+/// # Safety
+/// `opts` NULL or a valid struct (with `name` NULL or NUL-terminated); `out` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn avk_writer_add_video_stream(
+    w: *mut avk_writer,
+    opts: *const avk_video_stream_options,
+    out: *mut *mut avk_video_stream,
+) -> avk_status {
+    boundary(|| {
+        let object = registry::writer(w as usize)?;
+        require(out, "out")?;
+        // SAFETY: forwarded caller contract.
+        let opts = unsafe { avk_video_stream_options::read(opts) }?;
+        // SAFETY: forwarded caller contract.
+        let name = unsafe { optional_str(opts.name, "name") }?;
+        let stream = object
+            .writer
+            .add_video_stream(video_format(&opts)?, name.as_deref())?;
+        let handle = registry::insert(Object::Video(stream), object.writer.id(), HOLD_CALLER)?;
+        // SAFETY: checked non-NULL; writable by the caller's contract.
+        unsafe { write_out(out, handle as *mut avk_video_stream) };
+        Ok(())
+    })
+}
+
+/// Adds an audio stream; same rules as `avk_writer_add_video_stream`. `opts` may be NULL for
+/// 16-bit stereo 44.1 kHz PCM. Thread-safe.
+///
+/// Errors: as `avk_writer_add_video_stream`.
+///
+/// # Safety
+/// `opts` NULL or a valid struct (`name` NULL or NUL-terminated, `format_extra` NULL or
+/// `format_extra_len` readable bytes); `out` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn avk_writer_add_audio_stream(
+    w: *mut avk_writer,
+    opts: *const avk_audio_stream_options,
+    out: *mut *mut avk_audio_stream,
+) -> avk_status {
+    boundary(|| {
+        let object = registry::writer(w as usize)?;
+        require(out, "out")?;
+        // SAFETY: forwarded caller contract.
+        let opts = unsafe { avk_audio_stream_options::read(opts) }?;
+        // SAFETY: forwarded caller contract.
+        let name = unsafe { optional_str(opts.name, "name") }?;
+        // SAFETY: forwarded caller contract.
+        let format = unsafe { audio_format(&opts) }?;
+        let stream = object.writer.add_audio_stream(format, name.as_deref())?;
+        let handle = registry::insert(Object::Audio(stream), object.writer.id(), HOLD_CALLER)?;
+        // SAFETY: checked non-NULL; writable by the caller's contract.
+        unsafe { write_out(out, handle as *mut avk_audio_stream) };
+        Ok(())
+    })
+}
+
+fn durable(flags: u32) -> Result<bool> {
+    if flags & !AVK_FLUSH_DURABLE != 0 {
+        return Err(Error::invalid_argument(format!(
+            "unknown flush flags 0x{flags:x}"
+        )));
+    }
+    Ok(flags & AVK_FLUSH_DURABLE != 0)
+}
+
+/// Waits for every operation begun before, then pushes the data to the operating system (with
+/// AVK_FLUSH_DURABLE also to stable storage). Exactly begin_flush + end_flush. Thread-safe.
+///
+/// Errors: AVK_E_INVALID_HANDLE; AVK_E_INVALID_ARGUMENT for unknown flags; AVK_E_WOULD_DEADLOCK
+/// inside a callback of this writer; AVK_E_IO or AVK_E_WRITER_FAILED.
+///
+/// # Safety
+/// None beyond passing a handle value.
+#[no_mangle]
+pub unsafe extern "C" fn avk_writer_flush(w: *mut avk_writer, flags: u32) -> avk_status {
+    boundary(|| {
+        let object = registry::writer(w as usize)?;
+        object.writer.flush(durable(flags)?)
+    })
+}
+
+/// Queues a flush behind every operation begun so far (APM BeginFlush); same rules for
+/// `callback`, `user_state` and `out_result` as the begin write functions. Thread-safe.
+///
+/// Errors: AVK_E_INVALID_HANDLE; AVK_E_INVALID_ARGUMENT for unknown flags.
+///
+/// # Safety
+/// `out_result` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn avk_writer_begin_flush(
+    w: *mut avk_writer,
+    flags: u32,
+    callback: avk_async_callback,
+    user_state: *mut c_void,
+    out_result: *mut *mut avk_async,
+) -> avk_status {
+    boundary(|| {
+        let object = registry::writer(w as usize)?;
+        let durable = durable(flags)?;
+        let writer = &object.writer;
+        begin_registered(
+            writer.id(),
+            callback,
+            user_state,
+            out_result,
+            |cb| writer.new_flush_result(cb),
+            |result| writer.begin_flush_prepared(durable, result),
+        )
+    })
+}
+
+/// Waits for a flush begun on this writer, releases the result and returns its status.
+///
+/// Errors: as the end write functions.
+///
+/// # Safety
+/// None beyond passing handle values.
+#[no_mangle]
+pub unsafe extern "C" fn avk_writer_end_flush(
+    w: *mut avk_writer,
+    result: *mut avk_async,
+) -> avk_status {
+    boundary(|| {
+        let object = registry::writer(w as usize)?;
+        end_registered(result, |r| object.writer.check_flush_result(r))
+    })
+}
+
+/// Drains the queue (every callback fires), finalizes the file, joins the worker and releases the
+/// writer, its streams and its un-ended results: every one of those handles is invalid
+/// afterwards, whatever the status. Returns the first error the writer met, or AVK_OK.
+///
+/// Errors: AVK_E_INVALID_HANDLE (also for a second close); AVK_E_WOULD_DEADLOCK inside a
+/// callback of this writer (nothing is released then); AVK_E_INVALID_STATE when no stream was
+/// added (the file is still finalized); the first AVK_E_IO / AVK_E_PANIC the writer met.
+///
+/// # Safety
+/// None beyond passing a handle value.
+#[no_mangle]
+pub unsafe extern "C" fn avk_writer_close(w: *mut avk_writer) -> avk_status {
+    boundary(|| {
+        let object = registry::writer(w as usize)?;
+        let outcome = object.writer.close();
+        if outcome
+            .as_ref()
+            .is_err_and(|e| e.status() == Status::WouldDeadlock)
+        {
+            return outcome;
+        }
+        registry::release_writer(w as usize, object.writer.id());
+        outcome
+    })
+}
