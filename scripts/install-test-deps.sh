@@ -29,7 +29,11 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 
 # --- Python venv with PyAV / OpenCV / numpy --------------------------------
-venv_ok() { [ -x "$VENV/bin/python" ] && "$VENV/bin/python" -c 'import av, cv2, numpy' 2>/dev/null; }
+# OpenCV 4.10: later wheels (4.14, 5.0) cannot open files by name with CAP_OPENCV_MJPEG.
+venv_ok() {
+    [ -x "$VENV/bin/python" ] &&
+        "$VENV/bin/python" -c 'import av, cv2, numpy; assert cv2.__version__.startswith("4.10.")' 2>/dev/null
+}
 if venv_ok; then
     echo "ok: python venv $VENV (av, cv2, numpy) present"
 else
@@ -48,7 +52,7 @@ else
         fi
     fi
     "$VENV/bin/python" -m pip install -q --upgrade pip
-    "$VENV/bin/python" -m pip install -q av opencv-python-headless numpy
+    "$VENV/bin/python" -m pip install -q av "opencv-python-headless==4.10.0.84" "numpy<2"
     venv_ok || { echo "error: venv at $VENV still cannot import av, cv2, numpy" >&2; exit 1; }
 fi
 

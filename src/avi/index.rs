@@ -139,7 +139,8 @@ impl SuperIndex {
         debug_assert!(capacity >= 2);
         SuperIndex {
             capacity,
-            group: (capacity / 2).clamp(2, 16),
+            // Wide groups keep nesting shallow; tiny test capacities need pairs to go deep.
+            group: if capacity >= 64 { 16 } else { 2 },
             levels: vec![Vec::new()],
         }
     }
@@ -182,9 +183,10 @@ impl SuperIndex {
     }
 
     /// The index-of-indexes chunk (header included) for a folded group, and its total duration.
-    pub fn group_chunk(group: &[SuperEntry], index_id: FourCc, chunk_id: FourCc) -> (Vec<u8>, u32) {
+    pub fn group_chunk(group: &[SuperEntry], chunk_id: FourCc) -> (Vec<u8>, u32) {
         let mut t = RiffTree::new();
-        t.begin_chunk(index_id);
+        // Named `indx`, not `ix##`: MediaInfo loops forever on index-of-indexes named `ix##`.
+        t.begin_chunk(CK_INDX);
         write_super_body(&mut t, group.iter().copied(), group.len(), chunk_id);
         t.end();
         let duration = group

@@ -384,7 +384,6 @@ impl Muxer {
 
     /// Moves overflowing super index entries of `stream` into index-of-indexes chunks.
     fn fold_super_index(&mut self, stream: usize) -> Result<()> {
-        let index_id = FourCc::for_stream(stream, PREFIX_STANDARD_INDEX, true);
         loop {
             let overflow = self.super_indexes[stream]
                 .take_overflow()
@@ -392,8 +391,7 @@ impl Muxer {
             let Some((level, group)) = overflow else {
                 return Ok(());
             };
-            let (bytes, duration) =
-                SuperIndex::group_chunk(&group, index_id, self.chunk_ids[stream]);
+            let (bytes, duration) = SuperIndex::group_chunk(&group, self.chunk_ids[stream]);
             let at = self.pos;
             self.sink_write(at, &[&bytes], "writing a nested super index")?;
             self.pos += bytes.len() as u64;

@@ -111,6 +111,12 @@ pub unsafe extern "C" fn avk_writer_create_io(
 }
 
 fn video_format(o: &avk_video_stream_options) -> Result<VideoFormat> {
+    if !(AVK_PIXEL_BGRA32..=AVK_PIXEL_RGB24).contains(&o.input_format) {
+        return Err(Error::invalid_argument(format!(
+            "unknown input_format {}: use an AVK_PIXEL_* value",
+            o.input_format
+        )));
+    }
     match o.codec {
         AVK_VIDEO_RAW => {}
         AVK_VIDEO_UNCOMPRESSED | AVK_VIDEO_MJPEG | AVK_VIDEO_H264 => {

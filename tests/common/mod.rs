@@ -132,3 +132,89 @@ pub fn le32(bytes: &[u8], at: usize) -> u32 {
 pub fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).position(|w| w == needle)
 }
+
+/// Runs the venv's Python on `code` with `args`; returns stdout, panics on failure.
+pub fn python_run(code: &str, args: &[&str]) -> String {
+    let out = Command::new(python())
+        .arg("-c")
+        .arg(code)
+        .args(args)
+        .output()
+        .expect("run python");
+    assert!(
+        out.status.success(),
+        "python failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Frames OpenCV's own AVI reader (CAP_OPENCV_MJPEG, strict about idx1) reads from `path`.
+pub fn opencv_mjpeg_frames(path: &Path) -> usize {
+    let code = "import sys, cv2\n\
+        cap = cv2.VideoCapture(sys.argv[1], cv2.CAP_OPENCV_MJPEG)\n\
+        assert cap.isOpened(), 'OpenCV could not open the file'\n\
+        n = 0\n\
+        while True:\n\
+        \x20   ok, frame = cap.read()\n\
+        \x20   if not ok: break\n\
+        \x20   n += 1\n\
+        print(n)\n";
+    python_run(code, &[path.to_str().unwrap()])
+        .trim()
+        .parse()
+        .unwrap()
+}
+
+/// A RIFF chunk found while walking a file: id, body offset, body size, list form.
+#[derive(Debug, Clone)]
+pub struct Chunk {
+    pub id: [u8; 4],
+    pub form: Option<[u8; 4]>,
+    pub offset: usize,
+    pub size: usize,
+    pub depth: usize,
+}
+
+/// Every chunk and list of `bytes`, depth-first, in file order. Panics on structural faults
+/// (sizes running past their parent).
+pub fn walk(bytes: &[u8]) -> Vec<Chunk> {
+    fn go(bytes: &[u8], start: usize, end: usize, depth: usize, out: &mut Vec<Chunk>) {
+        let mut at = start;
+        while at + 8 <= end {
+            let id: [u8; 4] = bytes[at..at + 4].try_into().unwrap();
+            let size = le32(bytes, at + 4) as usize;
+            let body = at + 8;
+            assert!(
+                body + size <= end,
+                "chunk {:?} at {at} runs past its parent",
+                String::from_utf8_lossy(&id)
+            );
+            let is_list = &id == b"RIFF" || &id == b"LIST";
+            let form = is_list.then(|| bytes[body..body + 4].try_into().unwrap());
+            out.push(Chunk {
+                id,
+                form,
+                offset: body,
+                size,
+                depth,
+            });
+            if is_list {
+                go(bytes, body + 4, body + size, depth + 1, out);
+            }
+            at = body + size + (size & 1);
+        }
+        assert_eq!(at, end, "trailing bytes in a list");
+    }
+    let mut out = Vec::new();
+    go(bytes, 0, bytes.len(), 0, &mut out);
+    out
+}
+
+/// The first chunk with id `id`.
+pub fn first<'a>(chunks: &'a [Chunk], id: &[u8; 4]) -> &'a Chunk {
+    chunks
+        .iter()
+        .find(|c| &c.id == id)
+        .unwrap_or_else(|| panic!("no {:?} chunk", String::from_utf8_lossy(id)))
+}

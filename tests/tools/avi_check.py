@@ -15,7 +15,7 @@ import subprocess
 import sys
 from fractions import Fraction
 
-TIMEOUT = 1800  # seconds per external command; multi-GB files are decoded fully
+TIMEOUT = 600  # seconds per external command; multi-GB files are decoded fully
 
 
 class CheckFailed(Exception):
