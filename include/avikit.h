@@ -166,8 +166,9 @@ typedef struct avk_writer_options {
    */
   uint32_t checkpoint_interval_ms;
   /**
-   * Back-pressure bound of queued payload bytes; 0 = unbounded (default). Only 0 is accepted
-   * until back-pressure is implemented (AVK_E_UNSUPPORTED otherwise).
+   * Back-pressure: begin blocks the caller while this many payload bytes are queued (an
+   * operation larger than the bound waits for an empty queue); inside a callback it returns
+   * AVK_E_WOULD_DEADLOCK instead. 0 = unbounded (default).
    */
   uint64_t max_queued_bytes;
   /**
@@ -465,6 +466,19 @@ avk_status avk_async_error_message(const struct avk_async *r, char *buf, size_t 
  * None beyond passing a handle value.
  */
 avk_status avk_async_wait(struct avk_async *r, uint32_t timeout_ms);
+
+/**
+ * Cancels an operation that is still queued: it will complete with AVK_E_CANCELED without
+ * being written, and its callback still runs once, in its place in the queue. A chunk that has
+ * started is always written whole. Thread-safe; may be called inside callbacks.
+ *
+ * Errors: AVK_E_INVALID_STATE when the operation already started or completed;
+ * AVK_E_INVALID_HANDLE.
+ *
+ * # Safety
+ * None beyond passing a handle value.
+ */
+avk_status avk_async_cancel(struct avk_async *r);
 
 /**
  * The name of a status code, such as `"AVK_E_IO"`; `"AVK_UNKNOWN"` for a value that is not one.

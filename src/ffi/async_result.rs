@@ -230,3 +230,17 @@ pub unsafe extern "C" fn avk_async_wait(r: *mut avk_async, timeout_ms: u32) -> a
         object.result.wait(timeout)
     })
 }
+
+/// Cancels an operation that is still queued: it will complete with AVK_E_CANCELED without
+/// being written, and its callback still runs once, in its place in the queue. A chunk that has
+/// started is always written whole. Thread-safe; may be called inside callbacks.
+///
+/// Errors: AVK_E_INVALID_STATE when the operation already started or completed;
+/// AVK_E_INVALID_HANDLE.
+///
+/// # Safety
+/// None beyond passing a handle value.
+#[no_mangle]
+pub unsafe extern "C" fn avk_async_cancel(r: *mut avk_async) -> avk_status {
+    boundary(|| lookup(r)?.result.cancel())
+}

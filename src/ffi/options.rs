@@ -58,8 +58,9 @@ pub struct avk_writer_options {
     /// at close; default 1000. Checkpoints are not implemented yet: today headers and indexes
     /// are written when a RIFF segment ends and at close.
     pub checkpoint_interval_ms: u32,
-    /// Back-pressure bound of queued payload bytes; 0 = unbounded (default). Only 0 is accepted
-    /// until back-pressure is implemented (AVK_E_UNSUPPORTED otherwise).
+    /// Back-pressure: begin blocks the caller while this many payload bytes are queued (an
+    /// operation larger than the bound waits for an empty queue); inside a callback it returns
+    /// AVK_E_WOULD_DEADLOCK instead. 0 = unbounded (default).
     pub max_queued_bytes: u64,
     /// Threads of encoding codecs; 0 = number of CPUs.
     pub encoder_threads: u32,

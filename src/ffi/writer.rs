@@ -27,15 +27,10 @@ fn writer_options(opts: &avk_writer_options) -> Result<WriterOptions> {
             opts.flags
         )));
     }
-    if opts.max_queued_bytes != 0 {
-        return Err(Error::new(
-            Status::Unsupported,
-            "max_queued_bytes (back-pressure) is not available in this version; use 0",
-        ));
-    }
     Ok(WriterOptions {
         frame_rate: FrameRate::new(opts.frame_rate_num, opts.frame_rate_den)?,
         emit_index1: opts.flags & AVK_WRITER_EMIT_INDEX1 != 0,
+        max_queued_bytes: opts.max_queued_bytes,
         ..WriterOptions::default()
     })
 }

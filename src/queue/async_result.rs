@@ -29,11 +29,14 @@ impl OpTarget {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Phase {
     Queued,
+    /// Taken by the worker: no longer cancelable.
+    Running,
     Done,
 }
 
 struct OpState {
     phase: Phase,
+    cancel_requested: bool,
     outcome: Option<Error>,
 }
 
@@ -81,6 +84,7 @@ impl AsyncResult {
             op: Arc::new(OpShared {
                 state: Mutex::new(OpState {
                     phase: Phase::Queued,
+                    cancel_requested: false,
                     outcome: None,
                 }),
                 completed: Condvar::new(),
@@ -113,7 +117,7 @@ impl AsyncResult {
     pub fn outcome(&self) -> Option<Result<()>> {
         let state = self.op.state.lock();
         match state.phase {
-            Phase::Queued => None,
+            Phase::Queued | Phase::Running => None,
             Phase::Done => Some(state.outcome.clone().map_or(Ok(()), Err)),
         }
     }
@@ -156,6 +160,42 @@ impl AsyncResult {
         Ok(())
     }
 
+    /// Asks that the operation not run. It still completes (with [`Status::Canceled`]) and its
+    /// callback still runs, in its place in the queue.
+    ///
+    /// # Errors
+    /// [`Status::InvalidState`] when the worker has already started it or it is complete: a
+    /// chunk that has started is always written whole.
+    pub fn cancel(&self) -> Result<()> {
+        let mut state = self.op.state.lock();
+        if state.phase != Phase::Queued {
+            return Err(Error::invalid_state(
+                "the operation has already started or completed and can no longer be canceled",
+            ));
+        }
+        state.cancel_requested = true;
+        Ok(())
+    }
+
+    /// Called by the worker when it takes the operation: `false` if it was canceled (then it
+    /// must be completed with [`AsyncResult::canceled`] without running).
+    pub(crate) fn start_running(&self) -> bool {
+        let mut state = self.op.state.lock();
+        if state.cancel_requested {
+            return false;
+        }
+        state.phase = Phase::Running;
+        true
+    }
+
+    /// The outcome of a canceled operation.
+    pub(crate) fn canceled() -> Result<()> {
+        Err(Error::new(
+            Status::Canceled,
+            "the operation was canceled before it ran",
+        ))
+    }
+
     /// Waits without limit and returns the outcome.
     pub(crate) fn wait_outcome(&self) -> Result<()> {
         self.wait(None)?;
@@ -165,7 +205,7 @@ impl AsyncResult {
     /// Marks the operation complete and wakes its waiters. Called by the worker exactly once.
     pub(crate) fn complete(&self, outcome: Result<()>) {
         let mut state = self.op.state.lock();
-        debug_assert_eq!(state.phase, Phase::Queued);
+        debug_assert_ne!(state.phase, Phase::Done);
         state.outcome = outcome.err();
         state.phase = Phase::Done;
         drop(state);

@@ -3,6 +3,7 @@
 
 mod async_result;
 mod payload;
+mod pressure;
 mod worker;
 mod writer;
 

@@ -4,11 +4,13 @@
 
 use super::async_result::{enter_worker, AsyncResult};
 use super::payload::Payload;
+use super::pressure::QueuePressure;
 use crate::avi::{ChunkWrite, Muxer, MuxerConfig};
 use crate::error::{Error, Result, Status};
 use crate::riff::Sink;
 use crossbeam_channel::Receiver;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
 
 /// Most writes gathered into one batch.
 const MAX_BATCH_OPS: usize = 256;
@@ -40,6 +42,7 @@ pub(crate) enum Job {
 pub(crate) struct Worker {
     writer_id: u64,
     jobs: Receiver<Job>,
+    pressure: Arc<QueuePressure>,
     sink: Option<Box<dyn Sink>>,
     muxer: Option<Muxer>,
     /// The first error; once set every later operation fails with `WriterFailed`.
@@ -47,10 +50,16 @@ pub(crate) struct Worker {
 }
 
 impl Worker {
-    pub fn new(writer_id: u64, jobs: Receiver<Job>, sink: Box<dyn Sink>) -> Worker {
+    pub fn new(
+        writer_id: u64,
+        jobs: Receiver<Job>,
+        pressure: Arc<QueuePressure>,
+        sink: Box<dyn Sink>,
+    ) -> Worker {
         Worker {
             writer_id,
             jobs,
+            pressure,
             sink: Some(sink),
             muxer: None,
             first_error: None,
@@ -91,7 +100,11 @@ impl Worker {
                     self.write_batch(batch);
                 }
                 Job::Flush { durable, result } => {
-                    let outcome = self.flush(durable);
+                    let outcome = if result.start_running() {
+                        self.flush(durable)
+                    } else {
+                        AsyncResult::canceled()
+                    };
                     result.complete(outcome);
                     result.run_callback();
                 }
@@ -127,43 +140,57 @@ impl Worker {
     }
 
     fn write_batch(&mut self, batch: Vec<WriteJob>) {
-        let outcomes: Vec<Result<()>> = match (&self.first_error, self.muxer.as_mut()) {
-            (None, Some(muxer)) => {
-                let chunks: Vec<ChunkWrite<'_>> = batch
-                    .iter()
-                    .map(|j| ChunkWrite {
-                        stream: j.stream,
-                        keyframe: j.keyframe,
-                        data: j.payload.as_slice(),
-                    })
-                    .collect();
-                let (written, error) = match guarded(|| Ok(muxer.write_chunks(&chunks))) {
-                    Ok(Ok(())) => (batch.len(), None),
-                    Ok(Err(e)) => (e.failed_at, Some(e.error)),
-                    Err(panic) => (0, Some(panic)),
-                };
-                let mut outcomes = vec![Ok(()); written];
-                if let Some(error) = error {
-                    outcomes.push(Err(error.clone()));
-                    self.fail(error);
-                }
-                outcomes
-            }
-            _ => Vec::new(),
-        };
-        let failed = self.writer_failed();
-        for (i, job) in batch.iter().enumerate() {
-            let outcome = outcomes
-                .get(i)
-                .cloned()
-                .unwrap_or_else(|| Err(failed.clone()));
+        let running: Vec<bool> = batch.iter().map(|j| j.result.start_running()).collect();
+        let live: Vec<ChunkWrite<'_>> = batch
+            .iter()
+            .zip(&running)
+            .filter(|(_, &run)| run)
+            .map(|(j, _)| ChunkWrite {
+                stream: j.stream,
+                keyframe: j.keyframe,
+                data: j.payload.as_slice(),
+            })
+            .collect();
+        let mut live_outcomes = self.write_chunks(&live).into_iter();
+        drop(live);
+        for (job, run) in batch.iter().zip(running) {
+            let outcome = if run {
+                live_outcomes
+                    .next()
+                    .unwrap_or_else(|| Err(self.writer_failed()))
+            } else {
+                AsyncResult::canceled()
+            };
             job.result.complete(outcome);
         }
-        // Payloads are released before callbacks run: a callback may reuse its buffer.
+        let bytes: usize = batch.iter().map(|j| j.payload.len()).sum();
+        // Payloads and queue room are released before callbacks run: a callback may reuse its
+        // buffer or begin the next write.
         let results: Vec<AsyncResult> = batch.into_iter().map(|j| j.result).collect();
+        self.pressure.release(bytes as u64);
         for result in &results {
             result.run_callback();
         }
+    }
+
+    /// Writes the chunks of running operations; one outcome per chunk, in order.
+    fn write_chunks(&mut self, chunks: &[ChunkWrite<'_>]) -> Vec<Result<()>> {
+        let Some(muxer) = self.muxer.as_mut().filter(|_| self.first_error.is_none()) else {
+            return vec![Err(self.writer_failed()); chunks.len()];
+        };
+        let (written, error) = match guarded(|| Ok(muxer.write_chunks(chunks))) {
+            Ok(Ok(())) => (chunks.len(), None),
+            Ok(Err(e)) => (e.failed_at, Some(e.error)),
+            Err(panic) => (0, Some(panic)),
+        };
+        let mut outcomes = vec![Ok(()); written];
+        if let Some(error) = error {
+            outcomes.push(Err(error.clone()));
+            self.fail(error);
+            let failed = self.writer_failed();
+            outcomes.resize(chunks.len(), Err(failed));
+        }
+        outcomes
     }
 
     fn flush(&mut self, durable: bool) -> Result<()> {

@@ -2,6 +2,7 @@
 
 use super::async_result::{on_worker_of, AsyncResult, Callback, OpTarget};
 use super::payload::Payload;
+use super::pressure::QueuePressure;
 use super::worker::{Job, Worker, WriteJob};
 use crate::avi::{
     AudioFormat, FrameRate, MuxerConfig, StreamFormat, StreamSpec, VideoFormat, DEFAULT_RIFF_LIMIT,
@@ -29,6 +30,8 @@ pub struct WriterOptions {
     /// Slots of each stream's super index in the header (default 256). When they fill up,
     /// older entries are folded into nested indexes, so this never limits the recording.
     pub super_index_capacity: usize,
+    /// Back-pressure: begin waits while this many payload bytes are queued; 0 = unbounded.
+    pub max_queued_bytes: u64,
 }
 
 impl Default for WriterOptions {
@@ -38,6 +41,7 @@ impl Default for WriterOptions {
             emit_index1: true,
             riff_limit: DEFAULT_RIFF_LIMIT,
             super_index_capacity: DEFAULT_SUPER_INDEX_CAPACITY,
+            max_queued_bytes: 0,
         }
     }
 }
@@ -55,6 +59,7 @@ struct WriterShared {
     id: u64,
     options: WriterOptions,
     gate: Mutex<Gate>,
+    pressure: Arc<QueuePressure>,
     worker: Mutex<Option<JoinHandle<Result<()>>>>,
 }
 
@@ -194,7 +199,8 @@ impl Writer {
         options.frame_rate = FrameRate::new(options.frame_rate.num, options.frame_rate.den)?;
         let id = NEXT_WRITER_ID.fetch_add(1, Ordering::Relaxed);
         let (tx, rx) = crossbeam_channel::unbounded();
-        let worker = Worker::new(id, rx, sink);
+        let pressure = Arc::new(QueuePressure::new(id, options.max_queued_bytes));
+        let worker = Worker::new(id, rx, Arc::clone(&pressure), sink);
         let handle = std::thread::Builder::new()
             .name(format!("avikit-writer-{id}"))
             .spawn(move || worker.run())
@@ -208,6 +214,7 @@ impl Writer {
                     streams: Vec::new(),
                     started: false,
                 }),
+                pressure,
                 worker: Mutex::new(Some(handle)),
             }),
         })
@@ -367,12 +374,18 @@ impl StreamCore {
 
     fn begin_prepared(&self, keyframe: bool, payload: Payload, result: AsyncResult) -> Result<()> {
         self.spec.check_chunk_len(payload.len())?;
-        self.shared.enqueue(Job::Write(WriteJob {
+        let len = payload.len() as u64;
+        self.shared.pressure.acquire(len)?;
+        let queued = self.shared.enqueue(Job::Write(WriteJob {
             stream: self.index,
             keyframe,
             payload,
             result,
-        }))
+        }));
+        if queued.is_err() {
+            self.shared.pressure.release(len);
+        }
+        queued
     }
 
     fn check_result(&self, result: &AsyncResult) -> Result<()> {
