@@ -1,15 +1,49 @@
-//! avikit writes AVI 1.0 and OpenDML files through an asynchronous write queue.
+//! avikit writes AVI 1.0 and OpenDML files (far past 4 GB) through an asynchronous write queue
+//! in the style of .NET's Asynchronous Programming Model: begin a write, get an [`AsyncResult`],
+//! and end it later or let its callback tell you. One worker thread per [`Writer`] owns the file
+//! and performs every write in begin order; the C ABI in [`ffi`] drives the same engine.
+//!
+//! ```
+//! use avikit::{AudioFormat, Payload, PcmFormat, VideoFormat, Writer, WriterOptions};
+//!
+//! # fn main() -> avikit::Result<()> {
+//! let path = std::env::temp_dir().join("avikit-doc-example.avi");
+//! let writer = Writer::create(&path, WriterOptions::default())?;
+//! // An uncompressed 32-bit DIB: bottom-up rows padded to 4 bytes.
+//! let video = writer.add_video_stream(
+//!     VideoFormat { width: 64, height: 48, fourcc: None, bits_per_pixel: 32 },
+//!     Some("camera"),
+//! )?;
+//! let audio = writer.add_audio_stream(AudioFormat::pcm(PcmFormat::derive(2, 44100, 16)?), None)?;
+//! for n in 0..30u8 {
+//!     // Queued and written on the worker; the callback runs there once it is in the file.
+//!     let pending = video.begin_write_frame(
+//!         true,
+//!         Payload::owned(vec![n; 64 * 48 * 4]),
+//!         Some(Box::new(|result| assert!(result.is_completed()))),
+//!     )?;
+//!     audio.write_block(true, &vec![0; 1470 * 4])?; // synchronous: begin + end
+//!     video.end_write_frame(pending)?;
+//! }
+//! writer.close()?; // drains the queue, writes indexes and headers
+//! # std::fs::remove_file(&path).unwrap();
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Layout: [`riff`] builds chunks and writes through a [`Sink`]; [`avi`] holds the AVI/OpenDML
+//! structures and the muxer; [`codec`] the pixel and sample formats; [`queue`] the worker,
+//! results and back-pressure; [`ffi`] the C ABI, which only checks and converts.
 
 pub mod avi;
 pub mod codec;
 mod error;
-pub mod riff;
-
-pub use error::{Error, Result, Status};
+pub mod ffi;
 pub mod queue;
+pub mod riff;
 
 pub use avi::{AudioFormat, FrameRate, VideoFormat};
 pub use codec::pcm::PcmFormat;
+pub use error::{Error, Result, Status};
 pub use queue::{AsyncResult, AudioStream, Callback, Payload, VideoStream, Writer, WriterOptions};
 pub use riff::{FileSink, FourCc, Sink};
-pub mod ffi;

@@ -527,3 +527,48 @@ fn without_idx1_the_file_still_plays_through_the_opendml_index() {
     );
     avi_check(file.path(), &["--video-frames", "10", "--seek-frame", "9"]);
 }
+
+#[test]
+fn raw_audio_keeps_its_format_tag_and_extra_bytes() {
+    let file = Scratch::new("float.avi");
+    let writer = Writer::create(file.path(), WriterOptions::default()).unwrap();
+    let float = AudioFormat {
+        format_tag: 3, // WAVE_FORMAT_IEEE_FLOAT
+        channels: 2,
+        sample_rate: 48000,
+        bytes_per_second: 48000 * 8,
+        block_align: 8,
+        bits_per_sample: 32,
+        extra: vec![0xAB, 0xCD],
+    };
+    let audio = writer.add_audio_stream(float, Some("float")).unwrap();
+    let mut written = Vec::new();
+    for n in 0..20 {
+        let block: Vec<u8> = (0..960)
+            .flat_map(|i| {
+                let v = ((n * 960 + i) as f32 / 100.0).sin() * 0.5;
+                [v.to_le_bytes(), (-v).to_le_bytes()].concat()
+            })
+            .collect();
+        audio.write_block(true, &block).unwrap();
+        written.extend_from_slice(&block);
+    }
+    let err = audio.write_block(true, &[0; 12]).unwrap_err();
+    assert_eq!(
+        err.status(),
+        Status::InvalidArgument,
+        "12 bytes is not a multiple of block_align 8"
+    );
+    writer.close().unwrap();
+    avi_check(file.path(), &["--audio-bytes", &written.len().to_string()]);
+    assert!(ffmpeg_decode(file.path(), "0:a:0", "f32le", &[]) == written);
+    let bytes = std::fs::read(file.path()).unwrap();
+    let strf = first(&walk(&bytes), b"strf").clone();
+    assert_eq!(strf.size, 18 + 2);
+    assert_eq!(&bytes[strf.offset..strf.offset + 2], &3u16.to_le_bytes());
+    assert_eq!(
+        &bytes[strf.offset + 16..strf.offset + 20],
+        &[2, 0, 0xAB, 0xCD],
+        "cbSize and extra bytes"
+    );
+}

@@ -103,7 +103,7 @@ fn main_stream(h: &HeaderInputs<'_>) -> Option<usize> {
     h.streams
         .iter()
         .position(StreamSpec::is_video)
-        .or(if h.streams.is_empty() { None } else { Some(0) })
+        .or((!h.streams.is_empty()).then_some(0))
 }
 
 fn write_avih(t: &mut RiffTree, h: &HeaderInputs<'_>) {

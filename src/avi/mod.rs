@@ -6,7 +6,9 @@ mod index;
 mod muxer;
 mod stream;
 
-pub use muxer::{ChunkWrite, Muxer, MuxerConfig, DEFAULT_RIFF_LIMIT, DEFAULT_SUPER_INDEX_CAPACITY};
+pub use muxer::{
+    BatchError, ChunkWrite, Muxer, MuxerConfig, DEFAULT_RIFF_LIMIT, DEFAULT_SUPER_INDEX_CAPACITY,
+};
 pub use stream::{
     AudioFormat, FrameRate, StreamFormat, StreamSpec, VideoFormat, MAX_CHUNK_SIZE, MAX_STREAMS,
 };

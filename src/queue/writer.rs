@@ -77,13 +77,7 @@ impl WriterShared {
         let jobs = gate.jobs.as_ref().ok_or_else(closed_error)?;
         if !gate.started {
             gate.started = true;
-            let cfg = MuxerConfig {
-                frame_rate: self.options.frame_rate,
-                streams: gate.streams.clone(),
-                emit_idx1: self.options.emit_index1,
-                riff_limit: self.options.riff_limit,
-                super_index_capacity: self.options.super_index_capacity,
-            };
+            let cfg = muxer_config(&self.options, gate.streams.clone());
             jobs.send(Job::Start(cfg)).map_err(|_| closed_error())?;
         }
         jobs.send(job).map_err(|_| closed_error())
@@ -148,6 +142,16 @@ impl WriterShared {
     }
 }
 
+fn muxer_config(options: &WriterOptions, streams: Vec<StreamSpec>) -> MuxerConfig {
+    MuxerConfig {
+        frame_rate: options.frame_rate,
+        streams,
+        emit_idx1: options.emit_index1,
+        riff_limit: options.riff_limit,
+        super_index_capacity: options.super_index_capacity,
+    }
+}
+
 static NEXT_WRITER_ID: AtomicU64 = AtomicU64::new(1);
 
 /// An AVI file being written. Every write goes through one FIFO queue served by the writer's
@@ -187,16 +191,11 @@ impl Writer {
     /// # Errors
     /// [`Status::InvalidArgument`] for bad options; [`Status::Io`] if no thread can be started.
     pub fn with_sink(sink: Box<dyn Sink>, options: WriterOptions) -> Result<Writer> {
-        MuxerConfig {
+        let options = WriterOptions {
             frame_rate: FrameRate::new(options.frame_rate.num, options.frame_rate.den)?,
-            streams: Vec::new(),
-            emit_idx1: options.emit_index1,
-            riff_limit: options.riff_limit,
-            super_index_capacity: options.super_index_capacity,
-        }
-        .validate()?;
-        let mut options = options;
-        options.frame_rate = FrameRate::new(options.frame_rate.num, options.frame_rate.den)?;
+            ..options
+        };
+        muxer_config(&options, Vec::new()).validate()?;
         let id = NEXT_WRITER_ID.fetch_add(1, Ordering::Relaxed);
         let (tx, rx) = crossbeam_channel::unbounded();
         let pressure = Arc::new(QueuePressure::new(id, options.max_queued_bytes));

@@ -111,14 +111,10 @@ impl Sink for FileSink {
 
 #[cfg(not(unix))]
 impl Sink for FileSink {
-    fn write_at(&mut self, mut offset: u64, bufs: &[&[u8]]) -> io::Result<()> {
+    fn write_at(&mut self, offset: u64, bufs: &[&[u8]]) -> io::Result<()> {
         use std::io::{Seek, SeekFrom, Write};
         self.file.seek(SeekFrom::Start(offset))?;
-        for buf in bufs {
-            self.file.write_all(buf)?;
-            offset += buf.len() as u64;
-        }
-        Ok(())
+        bufs.iter().try_for_each(|buf| self.file.write_all(buf))
     }
 
     fn flush(&mut self, durable: bool) -> io::Result<()> {
