@@ -35,17 +35,17 @@ fi
 rm -f "$tmp"
 echo "include/avikit.h is up to date"
 
+CURRENT_STEP="cargo doc (warnings are errors)"; step "$CURRENT_STEP"
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --quiet
+
 CURRENT_STEP="cargo test --release"; step "$CURRENT_STEP"
 # shellcheck disable=SC2086  # word splitting of extra args is intended
 cargo test --release ${AVIKIT_CARGO_TEST_ARGS:-}
 
 CURRENT_STEP="C tests (cmake + ctest)"; step "$CURRENT_STEP"
-# cargo test does not leave libavikit.{a,so} in target/release; build them so
-# CMake can link them (a no-op if CMakeLists.txt drives cargo itself).
-cargo build --release
 cmake -S . -B build/ctest -DCMAKE_BUILD_TYPE=Release
 cmake --build build/ctest -j2
 ctest --test-dir build/ctest --output-on-failure
 
 CURRENT_STEP="done"
-printf '\n===== ALL CHECKS PASSED (fmt, clippy, header, cargo test, ctest) =====\n'
+printf '\n===== ALL CHECKS PASSED (fmt, clippy, header, doc, cargo test, ctest) =====\n'
