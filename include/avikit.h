@@ -172,7 +172,7 @@ typedef struct avk_writer_options {
    */
   uint64_t max_queued_bytes;
   /**
-   * Threads of encoding codecs; 0 = number of CPUs.
+   * Threads that convert or encode frames of encoding streams; 0 = number of CPUs.
    */
   uint32_t encoder_threads;
 } avk_writer_options;
@@ -204,7 +204,8 @@ typedef struct avk_video_stream_options {
    */
   uint32_t fourcc;
   /**
-   * RAW: bits per pixel, 8/16/24/32 for DIBs; default 32.
+   * RAW: bits per pixel, 8/16/24/32 for DIBs; UNCOMPRESSED: 24 or 32, the depth of the DIB
+   * written; default 32.
    */
   uint32_t bits_per_pixel;
   /**
@@ -212,7 +213,8 @@ typedef struct avk_video_stream_options {
    */
   int32_t input_format;
   /**
-   * Encoding codecs: bytes per input row; 0 = tight; negative = rows stored bottom-up.
+   * Encoding codecs: bytes per input row; 0 = tight; negative = rows stored bottom-up (the
+   * buffer starts with the bottom row). Every input frame is exactly |stride| * height bytes.
    */
   int32_t input_stride;
   /**

@@ -1,4 +1,7 @@
-//! Media formats the library understands: device-independent bitmaps and integer PCM.
+//! Media formats the library understands and produces: pixel conversion, device-independent
+//! bitmaps, integer PCM.
 
+pub mod convert;
 pub mod dib;
+pub mod encoder;
 pub mod pcm;

@@ -62,7 +62,7 @@ pub struct avk_writer_options {
     /// operation larger than the bound waits for an empty queue); inside a callback it returns
     /// AVK_E_WOULD_DEADLOCK instead. 0 = unbounded (default).
     pub max_queued_bytes: u64,
-    /// Threads of encoding codecs; 0 = number of CPUs.
+    /// Threads that convert or encode frames of encoding streams; 0 = number of CPUs.
     pub encoder_threads: u32,
 }
 
@@ -82,11 +82,13 @@ pub struct avk_video_stream_options {
     /// bottom-up BI_RGB DIB, whose frames must be exactly stride * height bytes with rows padded
     /// to 4 bytes.
     pub fourcc: u32,
-    /// RAW: bits per pixel, 8/16/24/32 for DIBs; default 32.
+    /// RAW: bits per pixel, 8/16/24/32 for DIBs; UNCOMPRESSED: 24 or 32, the depth of the DIB
+    /// written; default 32.
     pub bits_per_pixel: u32,
     /// Encoding codecs: the `AVK_PIXEL_*` format of written frames; default BGRA32.
     pub input_format: i32,
-    /// Encoding codecs: bytes per input row; 0 = tight; negative = rows stored bottom-up.
+    /// Encoding codecs: bytes per input row; 0 = tight; negative = rows stored bottom-up (the
+    /// buffer starts with the bottom row). Every input frame is exactly |stride| * height bytes.
     pub input_stride: i32,
     /// MJPEG and H264: 1..100; default 75.
     pub quality: u32,

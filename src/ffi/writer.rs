@@ -7,6 +7,8 @@ use super::options::*;
 use super::registry::{self, Object, WriterObject, HOLD_CALLER};
 use super::stream::{avk_audio_stream, avk_video_stream};
 use crate::avi::{AudioFormat, FrameRate, VideoFormat};
+use crate::codec::convert::{InputLayout, PixelFormat};
+use crate::codec::encoder::{DibConversion, FrameEncoder};
 use crate::codec::pcm::PcmFormat;
 use crate::error::{Error, Result, Status};
 use crate::queue::{Writer, WriterOptions};
@@ -28,6 +30,7 @@ fn writer_options(opts: &avk_writer_options) -> Result<WriterOptions> {
         )));
     }
     Ok(WriterOptions {
+        encoder_threads: opts.encoder_threads as usize,
         frame_rate: FrameRate::new(opts.frame_rate_num, opts.frame_rate_den)?,
         emit_index1: opts.flags & AVK_WRITER_EMIT_INDEX1 != 0,
         max_queued_bytes: opts.max_queued_bytes,
@@ -105,39 +108,59 @@ pub unsafe extern "C" fn avk_writer_create_io(
     })
 }
 
-fn video_format(o: &avk_video_stream_options) -> Result<VideoFormat> {
-    if !(AVK_PIXEL_BGRA32..=AVK_PIXEL_RGB24).contains(&o.input_format) {
-        return Err(Error::invalid_argument(format!(
-            "unknown input_format {}: use an AVK_PIXEL_* value",
-            o.input_format
-        )));
+/// What a video stream's options ask for: chunks as given, or an encoder.
+enum VideoKind {
+    Raw(VideoFormat),
+    Encoding(Arc<dyn FrameEncoder>),
+}
+
+fn pixel_format(value: i32) -> Result<PixelFormat> {
+    match value {
+        AVK_PIXEL_BGRA32 => Ok(PixelFormat::Bgra32),
+        AVK_PIXEL_RGBA32 => Ok(PixelFormat::Rgba32),
+        AVK_PIXEL_BGR24 => Ok(PixelFormat::Bgr24),
+        AVK_PIXEL_RGB24 => Ok(PixelFormat::Rgb24),
+        other => Err(Error::invalid_argument(format!(
+            "unknown input_format {other}: use an AVK_PIXEL_* value"
+        ))),
     }
-    match o.codec {
-        AVK_VIDEO_RAW => {}
-        AVK_VIDEO_UNCOMPRESSED | AVK_VIDEO_MJPEG | AVK_VIDEO_H264 => {
-            return Err(Error::new(
-                Status::Unsupported,
-                format!(
-                    "video codec {} (pixel conversion and encoding) is not built into this \
-                     version; use AVK_VIDEO_RAW",
-                    o.codec
-                ),
-            ))
-        }
-        other => {
-            return Err(Error::invalid_argument(format!(
-                "unknown video codec {other}"
-            )))
-        }
-    }
+}
+
+fn video_kind(o: &avk_video_stream_options) -> Result<VideoKind> {
+    let input_format = pixel_format(o.input_format)?;
     let bits_per_pixel = u16::try_from(o.bits_per_pixel)
         .map_err(|_| Error::invalid_argument("bits_per_pixel is out of range"))?;
-    Ok(VideoFormat {
-        width: o.width,
-        height: o.height,
-        fourcc: (o.fourcc != 0).then(|| FourCc::from_u32(o.fourcc)),
-        bits_per_pixel,
-    })
+    match o.codec {
+        AVK_VIDEO_RAW => Ok(VideoKind::Raw(VideoFormat {
+            width: o.width,
+            height: o.height,
+            fourcc: (o.fourcc != 0).then(|| FourCc::from_u32(o.fourcc)),
+            bits_per_pixel,
+        })),
+        AVK_VIDEO_UNCOMPRESSED => {
+            let input = InputLayout {
+                width: o.width,
+                height: o.height,
+                format: input_format,
+                stride: o.input_stride,
+            };
+            Ok(VideoKind::Encoding(Arc::new(DibConversion::new(
+                input,
+                bits_per_pixel,
+            )?)))
+        }
+        AVK_VIDEO_MJPEG | AVK_VIDEO_H264 => Err(Error::new(
+            Status::Unsupported,
+            format!(
+                "video codec {} (MJPEG/H.264 encoding) is not built into this version; use \
+                 AVK_VIDEO_UNCOMPRESSED or pass encoded frames with AVK_VIDEO_RAW",
+                o.codec
+            ),
+        )),
+        other => Err(Error::invalid_argument(format!(
+            "unknown video codec {other}"
+        ))),
+    }
 }
 
 fn field_u16(value: u32, what: &str) -> Result<u16> {
@@ -213,9 +236,12 @@ pub unsafe extern "C" fn avk_writer_add_video_stream(
         let opts = unsafe { avk_video_stream_options::read(opts) }?;
         // SAFETY: forwarded caller contract.
         let name = unsafe { optional_str(opts.name, "name") }?;
-        let stream = object
-            .writer
-            .add_video_stream(video_format(&opts)?, name.as_deref())?;
+        let stream = match video_kind(&opts)? {
+            VideoKind::Raw(format) => object.writer.add_video_stream(format, name.as_deref())?,
+            VideoKind::Encoding(encoder) => object
+                .writer
+                .add_encoding_video_stream(encoder, name.as_deref())?,
+        };
         let handle = registry::insert(Object::Video(stream), object.writer.id(), HOLD_CALLER)?;
         // SAFETY: checked non-NULL; writable by the caller's contract.
         unsafe { write_out(out, handle as *mut avk_video_stream) };

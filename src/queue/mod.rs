@@ -2,6 +2,7 @@
 //! order; callers get [`AsyncResult`]s in the style of .NET's Asynchronous Programming Model.
 
 mod async_result;
+mod encoder_pool;
 mod payload;
 mod pressure;
 mod worker;

@@ -3,6 +3,7 @@
 //! and then runs their callbacks.
 
 use super::async_result::{enter_worker, AsyncResult};
+use super::encoder_pool::EncodedSlot;
 use super::payload::Payload;
 use super::pressure::QueuePressure;
 use crate::avi::{ChunkWrite, Muxer, MuxerConfig};
@@ -17,12 +18,65 @@ const MAX_BATCH_OPS: usize = 256;
 /// Payload bytes after which a batch stops gathering.
 const MAX_BATCH_BYTES: usize = 4 << 20;
 
+/// Where a write's chunk comes from.
+pub(crate) enum ChunkSource {
+    /// The caller's bytes, written as they are.
+    Ready(Payload),
+    /// A frame being encoded on the encoder pool; `input_len` bytes of queue room.
+    Encoding {
+        slot: Arc<EncodedSlot>,
+        input_len: usize,
+    },
+}
+
+impl ChunkSource {
+    /// Queue room the write holds.
+    pub fn queued_len(&self) -> usize {
+        match self {
+            ChunkSource::Ready(payload) => payload.len(),
+            ChunkSource::Encoding { input_len, .. } => *input_len,
+        }
+    }
+}
+
 /// A queued write of one chunk.
 pub(crate) struct WriteJob {
     pub stream: usize,
     pub keyframe: bool,
-    pub payload: Payload,
+    pub source: ChunkSource,
     pub result: AsyncResult,
+}
+
+/// A write taken by the worker: whether it runs (not canceled) and its chunk.
+struct Prepared {
+    stream: usize,
+    run: bool,
+    chunk: Result<(Payload, bool)>,
+    queued_len: usize,
+    result: AsyncResult,
+}
+
+impl WriteJob {
+    /// Marks the write running (unless canceled) and waits for its encoded chunk. Encoded
+    /// frames are awaited even when canceled: the encoder may still be reading the caller's
+    /// buffer, which must not be reported free before it is done.
+    fn prepare(self) -> Prepared {
+        let run = self.result.start_running();
+        let queued_len = self.source.queued_len();
+        let chunk = match self.source {
+            ChunkSource::Ready(payload) => Ok((payload, self.keyframe)),
+            ChunkSource::Encoding { slot, .. } => slot
+                .take()
+                .map(|frame| (Payload::owned(frame.data), frame.keyframe)),
+        };
+        Prepared {
+            stream: self.stream,
+            run,
+            chunk,
+            queued_len,
+            result: self.result,
+        }
+    }
 }
 
 /// One unit of work, in begin order.
@@ -82,12 +136,12 @@ impl Worker {
             match job {
                 Job::Start(cfg) => self.start(cfg),
                 Job::Write(first) => {
+                    let mut bytes = first.source.queued_len();
                     let mut batch = vec![first];
-                    let mut bytes = batch[0].payload.len();
                     while batch.len() < MAX_BATCH_OPS && bytes < MAX_BATCH_BYTES {
                         match self.jobs.try_recv() {
                             Ok(Job::Write(next)) => {
-                                bytes += next.payload.len();
+                                bytes += next.source.queued_len();
                                 batch.push(next);
                             }
                             Ok(other) => {
@@ -140,33 +194,47 @@ impl Worker {
     }
 
     fn write_batch(&mut self, batch: Vec<WriteJob>) {
-        let running: Vec<bool> = batch.iter().map(|j| j.result.start_running()).collect();
-        let live: Vec<ChunkWrite<'_>> = batch
-            .iter()
-            .zip(&running)
-            .filter(|(_, &run)| run)
-            .map(|(j, _)| ChunkWrite {
-                stream: j.stream,
-                keyframe: j.keyframe,
-                data: j.payload.as_slice(),
-            })
-            .collect();
-        let mut live_outcomes = self.write_chunks(&live).into_iter();
-        drop(live);
-        for (job, run) in batch.iter().zip(running) {
-            let outcome = if run {
-                live_outcomes
-                    .next()
-                    .unwrap_or_else(|| Err(self.writer_failed()))
-            } else {
-                AsyncResult::canceled()
-            };
-            job.result.complete(outcome);
+        let prepared: Vec<Prepared> = batch.into_iter().map(WriteJob::prepare).collect();
+        // Running writes up to the first one whose encoding failed are written.
+        let mut live = Vec::new();
+        let mut encode_failure = None;
+        for (i, p) in prepared.iter().enumerate().filter(|(_, p)| p.run) {
+            match &p.chunk {
+                Ok((payload, keyframe)) => live.push((
+                    i,
+                    ChunkWrite {
+                        stream: p.stream,
+                        keyframe: *keyframe,
+                        data: payload.as_slice(),
+                    },
+                )),
+                Err(e) => {
+                    encode_failure = Some((i, e.clone()));
+                    break;
+                }
+            }
         }
-        let bytes: usize = batch.iter().map(|j| j.payload.len()).sum();
+        let chunks: Vec<ChunkWrite<'_>> = live.iter().map(|(_, c)| *c).collect();
+        let mut outcomes: Vec<Option<Result<()>>> = vec![None; prepared.len()];
+        for ((i, _), outcome) in live.iter().zip(self.write_chunks(&chunks)) {
+            outcomes[*i] = Some(outcome);
+        }
+        if let Some((i, error)) = encode_failure {
+            self.fail(error.clone());
+            outcomes[i] = Some(Err(error));
+        }
+        for (p, outcome) in prepared.iter().zip(outcomes) {
+            let outcome = match outcome {
+                Some(outcome) => outcome,
+                None if !p.run => AsyncResult::canceled(),
+                None => Err(self.writer_failed()),
+            };
+            p.result.complete(outcome);
+        }
+        let bytes: usize = prepared.iter().map(|p| p.queued_len).sum();
         // Payloads and queue room are released before callbacks run: a callback may reuse its
         // buffer or begin the next write.
-        let results: Vec<AsyncResult> = batch.into_iter().map(|j| j.result).collect();
+        let results: Vec<AsyncResult> = prepared.into_iter().map(|p| p.result).collect();
         self.pressure.release(bytes as u64);
         for result in &results {
             result.run_callback();

@@ -1,13 +1,15 @@
 //! The caller-facing side of the queue: [`Writer`], its streams, and begin/end.
 
 use super::async_result::{on_worker_of, AsyncResult, Callback, OpTarget};
+use super::encoder_pool::EncoderPool;
 use super::payload::Payload;
 use super::pressure::QueuePressure;
-use super::worker::{Job, Worker, WriteJob};
+use super::worker::{ChunkSource, Job, Worker, WriteJob};
 use crate::avi::{
     AudioFormat, FrameRate, MuxerConfig, StreamFormat, StreamSpec, VideoFormat, DEFAULT_RIFF_LIMIT,
     DEFAULT_SUPER_INDEX_CAPACITY, MAX_STREAMS,
 };
+use crate::codec::encoder::FrameEncoder;
 use crate::error::{Error, Result, Status};
 use crate::riff::{FileSink, Sink};
 use crossbeam_channel::Sender;
@@ -32,6 +34,8 @@ pub struct WriterOptions {
     pub super_index_capacity: usize,
     /// Back-pressure: begin waits while this many payload bytes are queued; 0 = unbounded.
     pub max_queued_bytes: u64,
+    /// Threads that encode frames of encoding streams; 0 = one per CPU.
+    pub encoder_threads: usize,
 }
 
 impl Default for WriterOptions {
@@ -42,6 +46,7 @@ impl Default for WriterOptions {
             riff_limit: DEFAULT_RIFF_LIMIT,
             super_index_capacity: DEFAULT_SUPER_INDEX_CAPACITY,
             max_queued_bytes: 0,
+            encoder_threads: 0,
         }
     }
 }
@@ -61,6 +66,8 @@ struct WriterShared {
     gate: Mutex<Gate>,
     pressure: Arc<QueuePressure>,
     worker: Mutex<Option<JoinHandle<Result<()>>>>,
+    /// Started with the first encoding stream; stopped after the worker at close.
+    encoders: Mutex<Option<EncoderPool>>,
 }
 
 fn closed_error() -> Error {
@@ -215,6 +222,7 @@ impl Writer {
                 }),
                 pressure,
                 worker: Mutex::new(Some(handle)),
+                encoders: Mutex::new(None),
             }),
         })
     }
@@ -244,12 +252,44 @@ impl Writer {
         Ok(AudioStream(self.add_stream(spec)?))
     }
 
+    /// Adds a video stream whose frames `encoder` turns into chunks on the writer's encoder
+    /// threads (for example [`crate::codec::encoder::DibConversion`] for
+    /// `AVK_VIDEO_UNCOMPRESSED`). Frames of one writer encode in parallel; chunks still land in
+    /// begin order. Same rules as [`Writer::add_video_stream`].
+    ///
+    /// # Errors
+    /// As [`Writer::add_video_stream`]; [`Status::Io`] if the encoder threads cannot start.
+    pub fn add_encoding_video_stream(
+        &self,
+        encoder: Arc<dyn FrameEncoder>,
+        name: Option<&str>,
+    ) -> Result<VideoStream> {
+        let spec = StreamSpec {
+            format: StreamFormat::Video(encoder.output_format()),
+            name: name.map(str::to_owned),
+        };
+        spec.validate()?;
+        {
+            let mut pool = self.shared.encoders.lock();
+            if pool.is_none() {
+                *pool = Some(EncoderPool::start(
+                    self.shared.id,
+                    self.shared.options.encoder_threads,
+                )?);
+            }
+        }
+        let mut core = self.add_stream(spec)?;
+        core.encoder = Some(encoder);
+        Ok(VideoStream(core))
+    }
+
     fn add_stream(&self, spec: StreamSpec) -> Result<StreamCore> {
         let index = self.shared.add_stream(spec.clone())?;
         Ok(StreamCore {
             shared: Arc::clone(&self.shared),
             index,
             spec: Arc::new(spec),
+            encoder: None,
         })
     }
 
@@ -350,6 +390,8 @@ struct StreamCore {
     shared: Arc<WriterShared>,
     index: usize,
     spec: Arc<StreamSpec>,
+    /// Set for encoding streams: what turns written frames into chunks.
+    encoder: Option<Arc<dyn FrameEncoder>>,
 }
 
 impl StreamCore {
@@ -372,17 +414,42 @@ impl StreamCore {
     }
 
     fn begin_prepared(&self, keyframe: bool, payload: Payload, result: AsyncResult) -> Result<()> {
-        self.spec.check_chunk_len(payload.len())?;
-        let len = payload.len() as u64;
-        self.shared.pressure.acquire(len)?;
+        match &self.encoder {
+            Some(encoder) => encoder.check_input_len(payload.len())?,
+            None => self.spec.check_chunk_len(payload.len())?,
+        }
+        let len = payload.len();
+        self.shared.pressure.acquire(len as u64)?;
+        let source = match &self.encoder {
+            None => ChunkSource::Ready(payload),
+            Some(encoder) => {
+                let pool = self.shared.encoders.lock();
+                let Some(pool) = pool.as_ref() else {
+                    self.shared.pressure.release(len as u64);
+                    return Err(closed_error());
+                };
+                ChunkSource::Encoding {
+                    slot: pool.submit(Arc::clone(encoder), payload),
+                    input_len: len,
+                }
+            }
+        };
+        let slot = match &source {
+            ChunkSource::Encoding { slot, .. } => Some(Arc::clone(slot)),
+            ChunkSource::Ready(_) => None,
+        };
         let queued = self.shared.enqueue(Job::Write(WriteJob {
             stream: self.index,
             keyframe,
-            payload,
+            source,
             result,
         }));
         if queued.is_err() {
-            self.shared.pressure.release(len);
+            self.shared.pressure.release(len as u64);
+            // The encoder may still read the caller's buffer: finish before reporting failure.
+            if let Some(slot) = slot {
+                let _ = slot.take();
+            }
         }
         queued
     }
