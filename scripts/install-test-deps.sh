@@ -12,7 +12,8 @@ SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
 # --- apt packages ----------------------------------------------------------
-APT_PKGS=(cmake ffmpeg mediainfo python3-venv pkg-config valgrind g++)
+# cmake and nasm build the bundled libjpeg-turbo (cargo feature `mjpeg`).
+APT_PKGS=(cmake nasm ffmpeg mediainfo python3-venv pkg-config valgrind g++)
 missing=()
 for pkg in "${APT_PKGS[@]}"; do
     if dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then

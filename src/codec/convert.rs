@@ -74,6 +74,38 @@ impl InputLayout {
         self.row_pitch() * self.height as usize
     }
 
+    /// Checks the length of one input frame.
+    ///
+    /// # Errors
+    /// [`crate::Status::InvalidArgument`] naming the expected length.
+    pub fn check_frame_len(&self, len: usize) -> Result<()> {
+        let expected = self.frame_len();
+        if len != expected {
+            return Err(Error::invalid_argument(format!(
+                "a {}x{} {:?} input frame with a row pitch of {} bytes is {expected} bytes, not {len}",
+                self.width,
+                self.height,
+                self.format,
+                self.row_pitch()
+            )));
+        }
+        Ok(())
+    }
+
+    /// The frame's rows top-down at a positive pitch: `frame` itself, or a flipped copy in
+    /// `scratch` when rows are stored bottom-up.
+    pub fn top_down<'f>(&self, frame: &'f [u8], scratch: &'f mut Vec<u8>) -> &'f [u8] {
+        if self.stride >= 0 {
+            return frame;
+        }
+        let pitch = self.row_pitch();
+        scratch.clear();
+        for row in frame.chunks_exact(pitch).rev() {
+            scratch.extend_from_slice(row);
+        }
+        scratch
+    }
+
     /// The input row that holds image row `y` (0 = top).
     fn row<'f>(&self, frame: &'f [u8], y: usize) -> &'f [u8] {
         let h = self.height as usize;

@@ -73,17 +73,7 @@ impl FrameEncoder for DibConversion {
     }
 
     fn check_input_len(&self, len: usize) -> Result<()> {
-        let expected = self.input.frame_len();
-        if len != expected {
-            return Err(Error::invalid_argument(format!(
-                "a {}x{} {:?} input frame with a row pitch of {} bytes is {expected} bytes, not {len}",
-                self.input.width,
-                self.input.height,
-                self.input.format,
-                self.input.row_pitch()
-            )));
-        }
-        Ok(())
+        self.input.check_frame_len(len)
     }
 
     fn encode(&self, input: &[u8]) -> Result<EncodedFrame> {

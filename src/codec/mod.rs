@@ -4,4 +4,6 @@
 pub mod convert;
 pub mod dib;
 pub mod encoder;
+#[cfg(feature = "mjpeg")]
+pub mod mjpeg;
 pub mod pcm;

@@ -126,6 +126,15 @@ fn pixel_format(value: i32) -> Result<PixelFormat> {
     }
 }
 
+fn input_layout(o: &avk_video_stream_options, format: PixelFormat) -> InputLayout {
+    InputLayout {
+        width: o.width,
+        height: o.height,
+        format,
+        stride: o.input_stride,
+    }
+}
+
 fn video_kind(o: &avk_video_stream_options) -> Result<VideoKind> {
     let input_format = pixel_format(o.input_format)?;
     let bits_per_pixel = u16::try_from(o.bits_per_pixel)
@@ -138,24 +147,28 @@ fn video_kind(o: &avk_video_stream_options) -> Result<VideoKind> {
             bits_per_pixel,
         })),
         AVK_VIDEO_UNCOMPRESSED => {
-            let input = InputLayout {
-                width: o.width,
-                height: o.height,
-                format: input_format,
-                stride: o.input_stride,
-            };
+            let input = input_layout(o, input_format);
             Ok(VideoKind::Encoding(Arc::new(DibConversion::new(
                 input,
                 bits_per_pixel,
             )?)))
         }
-        AVK_VIDEO_MJPEG | AVK_VIDEO_H264 => Err(Error::new(
+        #[cfg(feature = "mjpeg")]
+        AVK_VIDEO_MJPEG => {
+            let encoder =
+                crate::codec::mjpeg::MjpegEncoder::new(input_layout(o, input_format), o.quality)?;
+            Ok(VideoKind::Encoding(Arc::new(encoder)))
+        }
+        #[cfg(not(feature = "mjpeg"))]
+        AVK_VIDEO_MJPEG => Err(Error::new(
             Status::Unsupported,
-            format!(
-                "video codec {} (MJPEG/H.264 encoding) is not built into this version; use \
-                 AVK_VIDEO_UNCOMPRESSED or pass encoded frames with AVK_VIDEO_RAW",
-                o.codec
-            ),
+            "AVK_VIDEO_MJPEG is not built into this library (cargo feature `mjpeg`): pass JPEG \
+             frames with AVK_VIDEO_RAW and fourcc 'MJPG'",
+        )),
+        AVK_VIDEO_H264 => Err(Error::new(
+            Status::Unsupported,
+            "AVK_VIDEO_H264 is not available in this version: pass Annex B frames with \
+             AVK_VIDEO_RAW and fourcc 'H264'",
         )),
         other => Err(Error::invalid_argument(format!(
             "unknown video codec {other}"

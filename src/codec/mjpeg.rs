@@ -1,0 +1,95 @@
+//! `AVK_VIDEO_MJPEG`: every frame a baseline 4:2:0 JPEG from libjpeg-turbo, FourCC `MJPG`.
+
+use super::convert::{InputLayout, PixelFormat};
+use super::encoder::{EncodedFrame, FrameEncoder};
+use crate::avi::VideoFormat;
+use crate::error::{Error, Result, Status};
+use crate::riff::FourCc;
+use std::cell::RefCell;
+
+/// Encodes caller pixels to Motion JPEG. Shared by the encoder threads; each thread keeps its
+/// own libjpeg-turbo compressor.
+#[derive(Debug, Clone, Copy)]
+pub struct MjpegEncoder {
+    input: InputLayout,
+    quality: u8,
+}
+
+thread_local! {
+    static COMPRESSOR: RefCell<Option<turbojpeg::Compressor>> = const { RefCell::new(None) };
+}
+
+fn encoder_error(e: turbojpeg::Error) -> Error {
+    Error::new(Status::Encoder, format!("libjpeg-turbo: {e}"))
+}
+
+impl MjpegEncoder {
+    /// An encoder for frames laid out as `input`, at `quality` 1..=100.
+    ///
+    /// # Errors
+    /// [`Status::InvalidArgument`] for a quality out of range, a bad stride or an empty size.
+    pub fn new(input: InputLayout, quality: u32) -> Result<MjpegEncoder> {
+        if !(1..=100).contains(&quality) {
+            return Err(Error::invalid_argument(format!(
+                "MJPEG quality must be 1..=100, not {quality}"
+            )));
+        }
+        input.validate()?;
+        let encoder = MjpegEncoder {
+            input,
+            quality: quality as u8,
+        };
+        encoder.output_format().validate()?;
+        Ok(encoder)
+    }
+}
+
+impl FrameEncoder for MjpegEncoder {
+    fn output_format(&self) -> VideoFormat {
+        VideoFormat {
+            width: self.input.width,
+            height: self.input.height,
+            fourcc: Some(FourCc::new(*b"MJPG")),
+            bits_per_pixel: 24,
+        }
+    }
+
+    fn check_input_len(&self, len: usize) -> Result<()> {
+        self.input.check_frame_len(len)
+    }
+
+    fn encode(&self, input: &[u8]) -> Result<EncodedFrame> {
+        let mut scratch = Vec::new();
+        let pixels = self.input.top_down(input, &mut scratch);
+        let image = turbojpeg::Image {
+            pixels,
+            width: self.input.width as usize,
+            pitch: self.input.row_pitch(),
+            height: self.input.height as usize,
+            format: match self.input.format {
+                PixelFormat::Bgra32 => turbojpeg::PixelFormat::BGRX,
+                PixelFormat::Rgba32 => turbojpeg::PixelFormat::RGBX,
+                PixelFormat::Bgr24 => turbojpeg::PixelFormat::BGR,
+                PixelFormat::Rgb24 => turbojpeg::PixelFormat::RGB,
+            },
+        };
+        COMPRESSOR.with(|cell| {
+            let mut cell = cell.borrow_mut();
+            let compressor = match cell.as_mut() {
+                Some(c) => c,
+                None => cell.insert(turbojpeg::Compressor::new().map_err(encoder_error)?),
+            };
+            compressor
+                .set_quality(i32::from(self.quality))
+                .map_err(encoder_error)?;
+            compressor
+                .set_subsamp(turbojpeg::Subsamp::Sub2x2)
+                .map_err(encoder_error)?;
+            let data = compressor.compress_to_vec(image).map_err(encoder_error)?;
+            Ok(EncodedFrame {
+                data,
+                keyframe: true,
+            })
+        })
+    }
+}

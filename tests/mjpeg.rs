@@ -1,0 +1,106 @@
+//! AVK_VIDEO_MJPEG: libjpeg-turbo frames encoded in parallel, judged by ffmpeg's PSNR, OpenCV's
+//! own AVI reader and PyAV.
+#![cfg(feature = "mjpeg")]
+
+mod common;
+
+use avikit::codec::convert::{InputLayout, PixelFormat};
+use avikit::codec::mjpeg::MjpegEncoder;
+use avikit::{AsyncResult, Payload, Status, Writer, WriterOptions};
+use common::*;
+use parking_lot::Mutex;
+use std::process::Command;
+use std::sync::Arc;
+
+const W: usize = 320;
+const H: usize = 240;
+const FRAMES: usize = 40;
+
+/// Realistic moving content from ffmpeg's testsrc2, as tight top-down BGRA frames.
+fn testsrc2() -> Vec<Vec<u8>> {
+    let out = Command::new("ffmpeg")
+        .args(["-nostdin", "-v", "error", "-f", "lavfi", "-i", &format!("testsrc2=size={W}x{H}:rate=30")])
+        .args(["-frames:v", &FRAMES.to_string(), "-f", "rawvideo", "-pix_fmt", "bgra", "-"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    out.stdout.chunks_exact(W * H * 4).map(<[u8]>::to_vec).collect()
+}
+
+fn record(path: &std::path::Path, frames: &[Vec<u8>], stride: i32, quality: u32, threads: usize) {
+    let writer = Writer::create(path, WriterOptions { encoder_threads: threads, ..Default::default() }).unwrap();
+    let layout = InputLayout { width: W as u32, height: H as u32, format: PixelFormat::Bgra32, stride };
+    let video = writer.add_encoding_video_stream(Arc::new(MjpegEncoder::new(layout, quality).unwrap()), None).unwrap();
+    let order = Arc::new(Mutex::new(Vec::new()));
+    let results: Vec<AsyncResult> = frames
+        .iter()
+        .enumerate()
+        .map(|(n, frame)| {
+            let input = if stride < 0 { frame.chunks_exact(W * 4).rev().flatten().copied().collect() } else { frame.clone() };
+            let order = Arc::clone(&order);
+            let cb = Box::new(move |_: &AsyncResult| order.lock().push(n));
+            video.begin_write_frame(false, Payload::owned(input), Some(cb)).unwrap()
+        })
+        .collect();
+    results.into_iter().for_each(|r| video.end_write_frame(r).unwrap());
+    writer.close().unwrap();
+    assert_eq!(*order.lock(), (0..frames.len()).collect::<Vec<_>>());
+}
+
+/// Average PSNR (dB) of the file's frames against `frames`, from ffmpeg's psnr filter.
+fn psnr(path: &std::path::Path, frames: &[Vec<u8>]) -> f64 {
+    let reference = Scratch::new("mjpeg-reference.bgra");
+    std::fs::write(reference.path(), frames.concat()).unwrap();
+    let out = Command::new("ffmpeg")
+        .args(["-nostdin", "-i"])
+        .arg(path)
+        .args(["-f", "rawvideo", "-pix_fmt", "bgra", "-framerate", "30", "-s", &format!("{W}x{H}"), "-i"])
+        .arg(reference.path())
+        .args(["-lavfi", "[0:v]format=bgra[a];[a][1:v]psnr", "-f", "null", "-"])
+        .output()
+        .unwrap();
+    let log = String::from_utf8_lossy(&out.stderr);
+    let average = log
+        .split("average:")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no PSNR in ffmpeg output: {log}"));
+    average.parse().unwrap()
+}
+
+#[test]
+fn quality_90_reaches_35_db_and_every_reader_decodes_it() {
+    let frames = testsrc2();
+    let file = Scratch::new("mjpeg-q90.avi");
+    record(file.path(), &frames, 0, 90, 2);
+    avi_check(file.path(), &["--video-frames", &FRAMES.to_string(), "--seek-frame", "35"]);
+    assert_eq!(opencv_mjpeg_frames(file.path()), FRAMES);
+    let db = psnr(file.path(), &frames);
+    assert!(db >= 35.0, "PSNR {db:.2} dB below 35");
+    let bytes = std::fs::read(file.path()).unwrap();
+    let chunks = walk(&bytes);
+    let strh = first(&chunks, b"strh");
+    assert_eq!(&bytes[strh.offset + 4..strh.offset + 8], b"MJPG");
+    let strf = first(&chunks, b"strf");
+    assert_eq!(le32(&bytes, strf.offset + 12) >> 16, 24, "biBitCount 24");
+    assert_eq!(&bytes[strf.offset + 16..strf.offset + 20], b"MJPG");
+    assert!(find(&bytes, b"00dc").is_some());
+}
+
+#[test]
+fn bottom_up_input_and_thread_count_do_not_change_the_bytes() {
+    let frames = testsrc2();
+    let a = Scratch::new("mjpeg-a.avi");
+    let b = Scratch::new("mjpeg-b.avi");
+    record(a.path(), &frames[..12], 0, 75, 1);
+    record(b.path(), &frames[..12], -(W as i32 * 4), 75, 2);
+    assert!(std::fs::read(a.path()).unwrap() == std::fs::read(b.path()).unwrap());
+}
+
+#[test]
+fn quality_out_of_range_is_rejected() {
+    let layout = InputLayout { width: 16, height: 16, format: PixelFormat::Rgb24, stride: 0 };
+    for q in [0, 101] {
+        assert_eq!(MjpegEncoder::new(layout, q).unwrap_err().status(), Status::InvalidArgument);
+    }
+}
