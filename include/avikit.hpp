@@ -1,0 +1,280 @@
+/*
+ * avikit.hpp: a header-only C++17 RAII wrapper over the avikit C API (avikit.h).
+ *
+ * Ownership: avikit::writer owns its avk_writer and closes it in its destructor (errors are
+ * ignored there; call close() to see them). Streams are non-owning views that stay valid until
+ * their writer is closed. avikit::async_result owns an un-ended operation and ends it in its
+ * destructor. Every type is move-only.
+ * Errors: every failing call throws avikit::error carrying the avk_status and the library's
+ * message.
+ * Threading: as the C API: any thread; callbacks run on the writer's worker thread.
+ */
+#ifndef AVIKIT_HPP
+#define AVIKIT_HPP
+
+#include "avikit.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <stdexcept>
+#include <type_traits>
+#include <string>
+#include <utility>
+
+namespace avikit {
+
+/* A failed avikit call: the status and the library's message. */
+class error : public std::runtime_error {
+public:
+    error(avk_status status, const std::string &message)
+        : std::runtime_error(message), status_(status) {}
+    avk_status status() const noexcept { return status_; }
+
+private:
+    avk_status status_;
+};
+
+namespace detail {
+
+/* Throws avikit::error for a failed status, with this thread's last error message. */
+inline void check(avk_status status) {
+    if (status == AVK_OK) {
+        return;
+    }
+    std::string message(avk_last_error_message(nullptr, 0), '\0');
+    avk_last_error_message(&message[0], message.size());
+    message.resize(message.empty() ? 0 : message.size() - 1);
+    throw error(status, message);
+}
+
+/* The callable of one operation, owned by the operation until its callback runs. */
+using callback_fn = std::function<void(avk_async *)>;
+
+/* Runs the user's callable on the worker; exceptions must not cross into C, so they end here. */
+extern "C" inline void invoke_callback(avk_async *result, void *state) {
+    std::unique_ptr<callback_fn> fn(static_cast<callback_fn *>(state));
+    try {
+        (*fn)(result);
+    } catch (...) {
+        /* A throwing callback cannot reach anyone: the worker thread has no caller. */
+    }
+}
+
+} // namespace detail
+
+/* A pending operation (IAsyncResult). end() waits and throws the operation's error; the
+   destructor ends it and ignores the outcome. */
+class async_result {
+public:
+    async_result() = default;
+    async_result(async_result &&other) noexcept { *this = std::move(other); }
+    async_result &operator=(async_result &&other) noexcept {
+        if (this != &other) {
+            reset();
+            result_ = std::exchange(other.result_, nullptr);
+            end_ = std::exchange(other.end_, nullptr);
+            owner_ = std::exchange(other.owner_, nullptr);
+        }
+        return *this;
+    }
+    async_result(const async_result &) = delete;
+    async_result &operator=(const async_result &) = delete;
+    ~async_result() { reset(); }
+
+    /* Whether the operation has completed. */
+    bool is_completed() const {
+        int32_t done = 0;
+        detail::check(avk_async_is_completed(result_, &done));
+        return done != 0;
+    }
+
+    /* Waits up to timeout_ms (AVK_WAIT_INFINITE: forever); false on timeout. */
+    bool wait(uint32_t timeout_ms = AVK_WAIT_INFINITE) const {
+        avk_status status = avk_async_wait(result_, timeout_ms);
+        if (status == AVK_E_TIMEOUT) {
+            return false;
+        }
+        detail::check(status);
+        return true;
+    }
+
+    /* Cancels the operation if it is still queued (throws AVK_E_INVALID_STATE otherwise). */
+    void cancel() { detail::check(avk_async_cancel(result_)); }
+
+    /* Waits, releases the result and throws the operation's error, if any. */
+    void end() {
+        avk_status status = end_(owner_, std::exchange(result_, nullptr));
+        detail::check(status);
+    }
+
+    /* The C handle, for the avk_async_* getters. */
+    avk_async *handle() const noexcept { return result_; }
+
+private:
+    friend class video_stream;
+    friend class audio_stream;
+    friend class writer;
+    using end_fn = avk_status (*)(void *, avk_async *);
+
+    async_result(avk_async *result, end_fn end, void *owner)
+        : result_(result), end_(end), owner_(owner) {}
+
+    void reset() noexcept {
+        if (result_ != nullptr) {
+            end_(owner_, std::exchange(result_, nullptr));
+        }
+    }
+
+    avk_async *result_ = nullptr;
+    end_fn end_ = nullptr;
+    void *owner_ = nullptr;
+};
+
+namespace detail {
+
+/* Begins an operation through `begin` with `callback` (any callable taking avk_async*, or
+   nullptr), returning its result. The callable is freed after it ran, or at once on failure. */
+template <typename Begin, typename Callback>
+avk_async *begin_with(Begin &&begin, Callback &&callback) {
+    avk_async *result = nullptr;
+    std::unique_ptr<callback_fn> fn;
+    if constexpr (!std::is_same_v<std::decay_t<Callback>, std::nullptr_t>) {
+        fn = std::make_unique<callback_fn>(std::forward<Callback>(callback));
+    }
+    avk_status status =
+        begin(fn ? &invoke_callback : nullptr, static_cast<void *>(fn.get()), &result);
+    check(status);
+    fn.release(); /* now owned by the operation: freed in invoke_callback */
+    return result;
+}
+
+} // namespace detail
+
+/* A video stream of a writer; valid until the writer is closed. */
+class video_stream {
+public:
+    explicit video_stream(avk_video_stream *stream) noexcept : stream_(stream) {}
+
+    /* Writes one frame and waits until it is in the file. */
+    void write_frame(const void *data, std::size_t len, bool keyframe = true) {
+        detail::check(avk_video_stream_write_frame(stream_, keyframe ? AVK_FRAME_KEYFRAME : 0u,
+                                                   static_cast<const uint8_t *>(data), len));
+    }
+
+    /* Queues one frame. Without AVK_WRITE_COPY in `flags`, `data` must stay valid until the
+       operation completes. `callback` (any callable taking avk_async*, or nullptr) runs on the
+       worker thread once the frame is in the file. */
+    template <typename Callback = std::nullptr_t>
+    async_result begin_write_frame(const void *data, std::size_t len, uint32_t flags,
+                                   Callback &&callback = nullptr) {
+        avk_video_stream *s = stream_;
+        avk_async *r = detail::begin_with(
+            [&](avk_async_callback cb, void *state, avk_async **out) {
+                return avk_video_stream_begin_write_frame(
+                    s, flags, static_cast<const uint8_t *>(data), len, cb, state, out);
+            },
+            std::forward<Callback>(callback));
+        return async_result(r, &end_frame, stream_);
+    }
+
+    avk_video_stream *handle() const noexcept { return stream_; }
+
+private:
+    static avk_status end_frame(void *stream, avk_async *r) {
+        return avk_video_stream_end_write_frame(static_cast<avk_video_stream *>(stream), r);
+    }
+    avk_video_stream *stream_;
+};
+
+/* An audio stream of a writer; valid until the writer is closed. */
+class audio_stream {
+public:
+    explicit audio_stream(avk_audio_stream *stream) noexcept : stream_(stream) {}
+
+    /* Writes one block (a whole number of sample frames) and waits until it is in the file. */
+    void write_block(const void *data, std::size_t len) {
+        detail::check(avk_audio_stream_write_block(stream_, 0u,
+                                                   static_cast<const uint8_t *>(data), len));
+    }
+
+    /* Queues one block; as video_stream::begin_write_frame. */
+    template <typename Callback = std::nullptr_t>
+    async_result begin_write_block(const void *data, std::size_t len, uint32_t flags,
+                                   Callback &&callback = nullptr) {
+        avk_audio_stream *s = stream_;
+        avk_async *r = detail::begin_with(
+            [&](avk_async_callback cb, void *state, avk_async **out) {
+                return avk_audio_stream_begin_write_block(
+                    s, flags, static_cast<const uint8_t *>(data), len, cb, state, out);
+            },
+            std::forward<Callback>(callback));
+        return async_result(r, &end_block, stream_);
+    }
+
+    avk_audio_stream *handle() const noexcept { return stream_; }
+
+private:
+    static avk_status end_block(void *stream, avk_async *r) {
+        return avk_audio_stream_end_write_block(static_cast<avk_audio_stream *>(stream), r);
+    }
+    avk_audio_stream *stream_;
+};
+
+/* An AVI file being written. Closes itself on destruction (ignoring errors). */
+class writer {
+public:
+    /* Creates (or truncates) the file at `path`. */
+    explicit writer(const std::string &path, const avk_writer_options *options = nullptr) {
+        detail::check(avk_writer_create(path.c_str(), options, &writer_));
+    }
+    /* Writes through a custom sink (see avk_io). */
+    explicit writer(const avk_io &io, const avk_writer_options *options = nullptr) {
+        detail::check(avk_writer_create_io(&io, options, &writer_));
+    }
+    writer(writer &&other) noexcept : writer_(std::exchange(other.writer_, nullptr)) {}
+    writer &operator=(writer &&other) noexcept {
+        if (this != &other) {
+            discard();
+            writer_ = std::exchange(other.writer_, nullptr);
+        }
+        return *this;
+    }
+    writer(const writer &) = delete;
+    writer &operator=(const writer &) = delete;
+    ~writer() { discard(); }
+
+    video_stream add_video_stream(const avk_video_stream_options &options) {
+        avk_video_stream *stream = nullptr;
+        detail::check(avk_writer_add_video_stream(writer_, &options, &stream));
+        return video_stream(stream);
+    }
+
+    audio_stream add_audio_stream(const avk_audio_stream_options &options) {
+        avk_audio_stream *stream = nullptr;
+        detail::check(avk_writer_add_audio_stream(writer_, &options, &stream));
+        return audio_stream(stream);
+    }
+
+    /* Waits for every earlier operation and pushes the data out (AVK_FLUSH_DURABLE: fsync). */
+    void flush(uint32_t flags = 0) { detail::check(avk_writer_flush(writer_, flags)); }
+
+    /* Drains the queue, finalizes the file and throws the first error the writer met. */
+    void close() { detail::check(avk_writer_close(std::exchange(writer_, nullptr))); }
+
+    avk_writer *handle() const noexcept { return writer_; }
+
+private:
+    void discard() noexcept {
+        if (writer_ != nullptr) {
+            avk_writer_close(std::exchange(writer_, nullptr));
+        }
+    }
+    avk_writer *writer_ = nullptr;
+};
+
+} // namespace avikit
+
+#endif /* AVIKIT_HPP */
