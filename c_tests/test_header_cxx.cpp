@@ -76,6 +76,8 @@ int main() {
                                                         &rv));
             CHECK_OK(avk_audio_stream_begin_write_block(a, 0, b, 1470 * 4, on_complete, &results,
                                                         &ra));
+            CHECK_OK(avk_async_wait(rv, AVK_WAIT_INFINITE));
+            CHECK_STATUS(avk_async_cancel(rv), AVK_E_INVALID_STATE); // too late: completed
             CHECK_OK(avk_video_stream_end_write_frame(v, rv));
             CHECK_OK(avk_audio_stream_end_write_block(a, ra));
         }

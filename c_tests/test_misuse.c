@@ -6,13 +6,17 @@
  *     multiple of block_align, unknown enum values and flag bits, struct_size too big or inside a
  *     field -> AVK_E_INVALID_ARGUMENT; an older (smaller) struct is accepted and the fields past
  *     its struct_size are ignored;
- *   - encoding codecs and max_queued_bytes -> AVK_E_UNSUPPORTED; a file in a missing directory ->
- *     AVK_E_IO with the OS message; stream 101 -> AVK_E_LIMIT; adding a stream after the first
- *     write or flush -> AVK_E_INVALID_STATE; closing without streams -> AVK_E_INVALID_STATE;
+ *   - H.264 -> AVK_E_UNSUPPORTED (MJPEG too when not built in); max_queued_bytes is accepted;
+ *     a file in a missing directory -> AVK_E_IO with the OS message; stream 101 -> AVK_E_LIMIT;
+ *     adding a stream after the first write or flush -> AVK_E_INVALID_STATE; closing without
+ *     streams -> AVK_E_INVALID_STATE;
  *   - pending operations (a sink that blocks until released): avk_async_result and
  *     avk_async_error_message -> AVK_E_INVALID_STATE, avk_async_wait(10 ms) -> AVK_E_TIMEOUT;
  *     end with another stream's / writer's result -> AVK_E_INVALID_ARGUMENT, the result stays
  *     usable; double end -> AVK_E_INVALID_HANDLE;
+ *   - avk_async_cancel with a NULL, fake, wrong-type, ended or released result ->
+ *     AVK_E_INVALID_HANDLE; with a completed one (also inside its callback) ->
+ *     AVK_E_INVALID_STATE (cancel itself is covered by test_cancel);
  *   - re-entrancy inside a callback: flush, close, synchronous writes, wait on and end of another
  *     pending operation -> AVK_E_WOULD_DEADLOCK; end and wait of its own result return at once;
  *     begin only enqueues and its callback runs later;
@@ -337,10 +341,19 @@ static void test_create(void) {
     o = avk_test_writer_options();
     o.frame_rate_num = 0;
     CHECK_STATUS(avk_writer_create(path, &o, &w), AVK_E_INVALID_ARGUMENT);
-    o = avk_test_writer_options();
-    o.max_queued_bytes = 1u << 20; /* back-pressure is not built yet */
-    CHECK_STATUS(avk_writer_create(path, &o, &w), AVK_E_UNSUPPORTED);
     CHECK(w == (avk_writer *)SENTINEL);
+    /* Back-pressure is accepted, whatever the bound (test_backpressure covers its effect). */
+    o = avk_test_writer_options();
+    o.max_queued_bytes = 1u << 20;
+    CHECK_OK(avk_writer_create(path, &o, &w));
+    check_writer_usable(w);
+    o.max_queued_bytes = 1; /* every frame is bigger: each waits for an empty queue */
+    CHECK_OK(avk_writer_create(path, &o, &w));
+    check_writer_usable(w);
+    o.max_queued_bytes = UINT64_MAX;
+    CHECK_OK(avk_writer_create(path, &o, &w));
+    check_writer_usable(w);
+    w = (avk_writer *)SENTINEL;
 
     /* struct_size: inside a field, zero, newer than the library -> INVALID_ARGUMENT. */
     o = avk_test_writer_options();
@@ -356,8 +369,8 @@ static void test_create(void) {
     CHECK_STATUS(avk_writer_create(path, &newer.opts, &w), AVK_E_INVALID_ARGUMENT);
     CHECK(w == (avk_writer *)SENTINEL);
 
-    /* An older, smaller struct is accepted; fields past its end are not read (here a
-       max_queued_bytes that would be AVK_E_UNSUPPORTED). */
+    /* An older, smaller struct is accepted; fields past its end are not read (here
+       max_queued_bytes and encoder_threads). */
     o = avk_test_writer_options();
     o.struct_size = (uint32_t)offsetof(avk_writer_options, max_queued_bytes);
     o.max_queued_bytes = 12345;
@@ -402,12 +415,24 @@ static void test_create(void) {
     o = avk_test_writer_options();
     o.struct_size = 2;
     CHECK_STATUS(avk_writer_create_io(&io, &o, &w), AVK_E_INVALID_ARGUMENT);
-    o = avk_test_writer_options();
-    o.max_queued_bytes = 1;
-    CHECK_STATUS(avk_writer_create_io(&io, &o, &w), AVK_E_UNSUPPORTED);
     CHECK(w == (avk_writer *)SENTINEL);
     CHECK_EQ(__atomic_load_n(&g.close_calls, __ATOMIC_SEQ_CST), 0);
     CHECK_EQ(g.write_calls, 0);
+
+    /* A bounded queue through a custom sink works too (the sink is another one: g must stay
+       untouched until the next check). */
+    {
+        gate_sink g2;
+        gate_init(&g2);
+        io = gate_io(&g2);
+        o = avk_test_writer_options();
+        o.max_queued_bytes = 1;
+        CHECK_OK(avk_writer_create_io(&io, &o, &w));
+        check_writer_usable(w);
+        CHECK_EQ(__atomic_load_n(&g2.close_calls, __ATOMIC_SEQ_CST), 1);
+        gate_destroy(&g2);
+        io = gate_io(&g);
+    }
 
     /* Closing a writer that never got a stream: AVK_E_INVALID_STATE, the handle is released
        all the same and the sink closed once. */
@@ -492,6 +517,7 @@ static void bad_async(avk_async *r, avk_writer *w, avk_video_stream *v, avk_audi
     CHECK_STATUS(avk_async_error_message(r, buf, sizeof buf, &len), AVK_E_INVALID_HANDLE);
     CHECK_STATUS(avk_async_wait(r, 0), AVK_E_INVALID_HANDLE);
     CHECK_STATUS(avk_async_wait(r, AVK_WAIT_INFINITE), AVK_E_INVALID_HANDLE);
+    CHECK_STATUS(avk_async_cancel(r), AVK_E_INVALID_HANDLE);
     CHECK_STATUS(avk_video_stream_end_write_frame(v, r), AVK_E_INVALID_HANDLE);
     CHECK_STATUS(avk_audio_stream_end_write_block(a, r), AVK_E_INVALID_HANDLE);
     CHECK_STATUS(avk_writer_end_flush(w, r), AVK_E_INVALID_HANDLE);
@@ -567,6 +593,9 @@ static void test_bad_handles(void) {
     CHECK_STATUS(avk_writer_end_flush(w, r), AVK_E_INVALID_ARGUMENT);
     CHECK_OK(avk_writer_end_flush(w, pending_flush));
 
+    /* A completed result cannot be canceled; it stays alive. */
+    CHECK_STATUS(avk_async_cancel(r), AVK_E_INVALID_STATE);
+
     /* The objects survived all of it. */
     CHECK_OK(avk_async_is_completed(r, &done));
     CHECK_EQ(done, 1);
@@ -629,8 +658,21 @@ static void test_arguments(void) {
     CHECK_STATUS(avk_writer_add_video_stream(w, &vo, &vs), AVK_E_INVALID_ARGUMENT);
     vo.codec = -1;
     CHECK_STATUS(avk_writer_add_video_stream(w, &vo, &vs), AVK_E_INVALID_ARGUMENT);
-    vo.codec = AVK_VIDEO_MJPEG;
-    CHECK_STATUS(avk_writer_add_video_stream(w, &vo, &vs), AVK_E_UNSUPPORTED);
+    /* MJPEG is an optional cargo feature: a stream when built in, else AVK_E_UNSUPPORTED (on
+       a writer of its own, so that w's streams stay as they are). */
+    {
+        gate_sink gm;
+        avk_writer *wm;
+        avk_video_stream *vm = NULL;
+        avk_status mjpeg;
+        gate_init(&gm);
+        wm = open_sink_writer(&gm);
+        vo.codec = AVK_VIDEO_MJPEG;
+        mjpeg = avk_writer_add_video_stream(wm, &vo, &vm);
+        CHECK(mjpeg == AVK_OK || mjpeg == AVK_E_UNSUPPORTED);
+        CHECK_STATUS(avk_writer_close(wm), mjpeg == AVK_OK ? AVK_OK : AVK_E_INVALID_STATE);
+        gate_destroy(&gm);
+    }
     vo.codec = AVK_VIDEO_H264;
     CHECK_STATUS(avk_writer_add_video_stream(w, &vo, &vs), AVK_E_UNSUPPORTED);
     /* (unknown input_format values: test_unknown_pixel_format, run last) */
@@ -924,6 +966,8 @@ static void test_pending(void) {
     CHECK_STATUS(avk_async_is_completed(p, &i32), AVK_E_INVALID_HANDLE);
     CHECK_STATUS(avk_async_wait(p, 0), AVK_E_INVALID_HANDLE);
     CHECK_STATUS(avk_async_result(q, &st), AVK_E_INVALID_HANDLE);
+    CHECK_STATUS(avk_async_cancel(p), AVK_E_INVALID_HANDLE);
+    CHECK_STATUS(avk_async_cancel(f), AVK_E_INVALID_HANDLE);
 
     CHECK_OK(avk_writer_close(w));
     CHECK_OK(avk_video_stream_write_frame(other_v, 0, frame, frame_len));
@@ -993,7 +1037,8 @@ static void outer_callback(avk_async *result, void *user_state) {
     CHECK_OK(avk_async_user_state(c->inner, &state));
     CHECK(state == (void *)c);
 
-    /* Its own result is complete: wait and end return at once. */
+    /* Its own result is complete: cancel is too late, wait and end return at once. */
+    CHECK_STATUS(avk_async_cancel(result), AVK_E_INVALID_STATE);
     CHECK_OK(avk_async_wait(result, 0));
     CHECK_OK(avk_async_wait(result, AVK_WAIT_INFINITE));
     CHECK_OK(avk_video_stream_end_write_frame(c->v, result));
@@ -1004,6 +1049,7 @@ static void outer_callback(avk_async *result, void *user_state) {
     CHECK_STATUS_VALUE(st, AVK_OK);
     /* ...but cannot be ended twice. */
     CHECK_STATUS(avk_video_stream_end_write_frame(c->v, result), AVK_E_INVALID_HANDLE);
+    CHECK_STATUS(avk_async_cancel(result), AVK_E_INVALID_STATE);
 
     gate_set(&c->gate, 0);
     pthread_mutex_lock(&c->mu);
@@ -1022,6 +1068,7 @@ static void ff_callback(avk_async *result, void *user_state) {
     CHECK_OK(avk_async_result(result, &st));
     CHECK_STATUS_VALUE(st, AVK_OK);
     CHECK_STATUS(avk_audio_stream_end_write_block(c->a, result), AVK_E_INVALID_HANDLE);
+    CHECK_STATUS(avk_async_cancel(result), AVK_E_INVALID_STATE);
     __atomic_add_fetch(&c->ff_calls, 1, __ATOMIC_SEQ_CST);
 }
 
@@ -1097,6 +1144,8 @@ static void test_after_close(void) {
     CHECK_STATUS(avk_async_is_completed(unended, &done), AVK_E_INVALID_HANDLE);
     CHECK_STATUS(avk_video_stream_end_write_frame(v, unended), AVK_E_INVALID_HANDLE);
     CHECK_STATUS(avk_async_wait(unended, AVK_WAIT_INFINITE), AVK_E_INVALID_HANDLE);
+    CHECK_STATUS(avk_async_cancel(unended), AVK_E_INVALID_HANDLE);
+    CHECK_STATUS(avk_async_cancel(ended), AVK_E_INVALID_HANDLE);
 
     /* New objects reuse the freed slots: the old handles stay invalid. */
     CHECK_OK(avk_writer_create(path, &wo, &w2));
@@ -1109,6 +1158,7 @@ static void test_after_close(void) {
     CHECK_STATUS(avk_audio_stream_write_block(a, 0, block, BLOCK), AVK_E_INVALID_HANDLE);
     CHECK_STATUS(avk_async_is_completed(unended, &done), AVK_E_INVALID_HANDLE);
     CHECK_STATUS(avk_async_is_completed(ended, &done), AVK_E_INVALID_HANDLE);
+    CHECK_STATUS(avk_async_cancel(unended), AVK_E_INVALID_HANDLE);
     CHECK_OK(avk_video_stream_write_frame(v2, 0, frame, frame_len));
     CHECK_OK(avk_writer_flush(w2, 0));
     CHECK_OK(avk_writer_close(w2));

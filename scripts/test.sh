@@ -47,5 +47,8 @@ cmake -S . -B build/ctest -DCMAKE_BUILD_TYPE=Release
 cmake --build build/ctest -j2
 ctest --test-dir build/ctest --output-on-failure
 
+CURRENT_STEP="sanitizers (ASan+UBSan, TSan, valgrind)"; step "$CURRENT_STEP"
+bash scripts/sanitizers.sh
+
 CURRENT_STEP="done"
-printf '\n===== ALL CHECKS PASSED (fmt, clippy, header, doc, cargo test, ctest) =====\n'
+printf '\n===== ALL CHECKS PASSED (fmt, clippy, header, doc, cargo test, ctest, sanitizers) =====\n'

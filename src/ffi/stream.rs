@@ -169,8 +169,11 @@ pub unsafe extern "C" fn avk_video_stream_write_frame(
 /// calls end. Without AVK_WRITE_COPY, `data` is not copied and must stay valid and unchanged
 /// until the operation completes. Thread-safe; may be called inside callbacks.
 ///
-/// Errors (nothing is queued and no callback runs): as `avk_video_stream_write_frame`, without
-/// AVK_E_WOULD_DEADLOCK.
+/// With `max_queued_bytes` set, blocks while the queue is over the bound; inside a callback of
+/// the same writer it returns AVK_E_WOULD_DEADLOCK instead of blocking.
+///
+/// Errors (nothing is queued and no callback runs): AVK_E_INVALID_HANDLE, AVK_E_INVALID_ARGUMENT
+/// and AVK_E_LIMIT as for `avk_video_stream_write_frame`; AVK_E_WOULD_DEADLOCK as above.
 ///
 /// # Safety
 /// `data` as described; `out_result` NULL or writable.
