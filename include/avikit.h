@@ -709,7 +709,8 @@ avk_status avk_writer_end_flush(struct avk_writer *w, struct avk_async *result);
  * writer, its streams and its un-ended results: every one of those handles is invalid
  * afterwards, whatever the status. Returns the first error the writer met, or AVK_OK.
  *
- * Errors: AVK_E_INVALID_HANDLE (also for a second close); AVK_E_WOULD_DEADLOCK inside a
+ * Errors: AVK_E_INVALID_HANDLE (also for a second close; a close that races with one still
+ * draining returns it and leaves the handles to that one); AVK_E_WOULD_DEADLOCK inside a
  * callback of this writer (nothing is released then); AVK_E_INVALID_STATE when no stream was
  * added (the file is still finalized); the first AVK_E_IO / AVK_E_PANIC the writer met.
  *

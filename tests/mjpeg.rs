@@ -19,30 +19,71 @@ const FRAMES: usize = 40;
 /// Realistic moving content from ffmpeg's testsrc2, as tight top-down BGRA frames.
 fn testsrc2() -> Vec<Vec<u8>> {
     let out = Command::new("ffmpeg")
-        .args(["-nostdin", "-v", "error", "-f", "lavfi", "-i", &format!("testsrc2=size={W}x{H}:rate=30")])
-        .args(["-frames:v", &FRAMES.to_string(), "-f", "rawvideo", "-pix_fmt", "bgra", "-"])
+        .args([
+            "-nostdin",
+            "-v",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            &format!("testsrc2=size={W}x{H}:rate=30"),
+        ])
+        .args([
+            "-frames:v",
+            &FRAMES.to_string(),
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "bgra",
+            "-",
+        ])
         .output()
         .unwrap();
     assert!(out.status.success());
-    out.stdout.chunks_exact(W * H * 4).map(<[u8]>::to_vec).collect()
+    out.stdout
+        .chunks_exact(W * H * 4)
+        .map(<[u8]>::to_vec)
+        .collect()
 }
 
 fn record(path: &std::path::Path, frames: &[Vec<u8>], stride: i32, quality: u32, threads: usize) {
-    let writer = Writer::create(path, WriterOptions { encoder_threads: threads, ..Default::default() }).unwrap();
-    let layout = InputLayout { width: W as u32, height: H as u32, format: PixelFormat::Bgra32, stride };
-    let video = writer.add_encoding_video_stream(Arc::new(MjpegEncoder::new(layout, quality).unwrap()), None).unwrap();
+    let writer = Writer::create(
+        path,
+        WriterOptions {
+            encoder_threads: threads,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let layout = InputLayout {
+        width: W as u32,
+        height: H as u32,
+        format: PixelFormat::Bgra32,
+        stride,
+    };
+    let video = writer
+        .add_encoding_video_stream(Arc::new(MjpegEncoder::new(layout, quality).unwrap()), None)
+        .unwrap();
     let order = Arc::new(Mutex::new(Vec::new()));
     let results: Vec<AsyncResult> = frames
         .iter()
         .enumerate()
         .map(|(n, frame)| {
-            let input = if stride < 0 { frame.chunks_exact(W * 4).rev().flatten().copied().collect() } else { frame.clone() };
+            let input = if stride < 0 {
+                frame.chunks_exact(W * 4).rev().flatten().copied().collect()
+            } else {
+                frame.clone()
+            };
             let order = Arc::clone(&order);
             let cb = Box::new(move |_: &AsyncResult| order.lock().push(n));
-            video.begin_write_frame(false, Payload::owned(input), Some(cb)).unwrap()
+            video
+                .begin_write_frame(false, Payload::owned(input), Some(cb))
+                .unwrap()
         })
         .collect();
-    results.into_iter().for_each(|r| video.end_write_frame(r).unwrap());
+    results
+        .into_iter()
+        .for_each(|r| video.end_write_frame(r).unwrap());
     writer.close().unwrap();
     assert_eq!(*order.lock(), (0..frames.len()).collect::<Vec<_>>());
 }
@@ -54,9 +95,25 @@ fn psnr(path: &std::path::Path, frames: &[Vec<u8>]) -> f64 {
     let out = Command::new("ffmpeg")
         .args(["-nostdin", "-i"])
         .arg(path)
-        .args(["-f", "rawvideo", "-pix_fmt", "bgra", "-framerate", "30", "-s", &format!("{W}x{H}"), "-i"])
+        .args([
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "bgra",
+            "-framerate",
+            "30",
+            "-s",
+            &format!("{W}x{H}"),
+            "-i",
+        ])
         .arg(reference.path())
-        .args(["-lavfi", "[0:v]format=bgra[a];[a][1:v]psnr", "-f", "null", "-"])
+        .args([
+            "-lavfi",
+            "[0:v]format=bgra[a];[a][1:v]psnr",
+            "-f",
+            "null",
+            "-",
+        ])
         .output()
         .unwrap();
     let log = String::from_utf8_lossy(&out.stderr);
@@ -73,7 +130,10 @@ fn quality_90_reaches_35_db_and_every_reader_decodes_it() {
     let frames = testsrc2();
     let file = Scratch::new("mjpeg-q90.avi");
     record(file.path(), &frames, 0, 90, 2);
-    avi_check(file.path(), &["--video-frames", &FRAMES.to_string(), "--seek-frame", "35"]);
+    avi_check(
+        file.path(),
+        &["--video-frames", &FRAMES.to_string(), "--seek-frame", "35"],
+    );
     assert_eq!(opencv_mjpeg_frames(file.path()), FRAMES);
     let db = psnr(file.path(), &frames);
     assert!(db >= 35.0, "PSNR {db:.2} dB below 35");
@@ -99,8 +159,16 @@ fn bottom_up_input_and_thread_count_do_not_change_the_bytes() {
 
 #[test]
 fn quality_out_of_range_is_rejected() {
-    let layout = InputLayout { width: 16, height: 16, format: PixelFormat::Rgb24, stride: 0 };
+    let layout = InputLayout {
+        width: 16,
+        height: 16,
+        format: PixelFormat::Rgb24,
+        stride: 0,
+    };
     for q in [0, 101] {
-        assert_eq!(MjpegEncoder::new(layout, q).unwrap_err().status(), Status::InvalidArgument);
+        assert_eq!(
+            MjpegEncoder::new(layout, q).unwrap_err().status(),
+            Status::InvalidArgument
+        );
     }
 }

@@ -369,7 +369,8 @@ pub unsafe extern "C" fn avk_writer_end_flush(
 /// writer, its streams and its un-ended results: every one of those handles is invalid
 /// afterwards, whatever the status. Returns the first error the writer met, or AVK_OK.
 ///
-/// Errors: AVK_E_INVALID_HANDLE (also for a second close); AVK_E_WOULD_DEADLOCK inside a
+/// Errors: AVK_E_INVALID_HANDLE (also for a second close; a close that races with one still
+/// draining returns it and leaves the handles to that one); AVK_E_WOULD_DEADLOCK inside a
 /// callback of this writer (nothing is released then); AVK_E_INVALID_STATE when no stream was
 /// added (the file is still finalized); the first AVK_E_IO / AVK_E_PANIC the writer met.
 ///
@@ -380,9 +381,11 @@ pub unsafe extern "C" fn avk_writer_close(w: *mut avk_writer) -> avk_status {
     boundary(|| {
         let object = registry::writer(w as usize)?;
         let outcome = object.writer.close();
+        // Inside a callback nothing was closed; and a close that lost the race against another
+        // close leaves the handles to the one still draining the queue.
         if outcome
             .as_ref()
-            .is_err_and(|e| e.status() == Status::WouldDeadlock)
+            .is_err_and(|e| matches!(e.status(), Status::WouldDeadlock | Status::InvalidHandle))
         {
             return outcome;
         }

@@ -218,3 +218,127 @@ pub fn first<'a>(chunks: &'a [Chunk], id: &[u8; 4]) -> &'a Chunk {
         .find(|c| &c.id == id)
         .unwrap_or_else(|| panic!("no {:?} chunk", String::from_utf8_lossy(id)))
 }
+
+/// A small seeded pseudo-random generator (SplitMix64) for reproducible randomized tests.
+#[derive(Debug, Clone)]
+pub struct TestRng(u64);
+
+impl TestRng {
+    pub fn new(seed: u64) -> TestRng {
+        TestRng(seed)
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// A value in `0..n` (0 when `n` is 0).
+    pub fn below(&mut self, n: u64) -> u64 {
+        if n == 0 {
+            0
+        } else {
+            self.next_u64() % n
+        }
+    }
+
+    /// A value in `lo..=hi`.
+    pub fn range(&mut self, lo: u64, hi: u64) -> u64 {
+        lo + self.below(hi - lo + 1)
+    }
+
+    /// True with probability `percent`/100.
+    pub fn percent(&mut self, percent: u64) -> bool {
+        self.below(100) < percent
+    }
+
+    /// A random element of `items`, `None` when empty.
+    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> Option<&'a T> {
+        if items.is_empty() {
+            None
+        } else {
+            Some(&items[self.below(items.len() as u64) as usize])
+        }
+    }
+}
+
+/// A stream data chunk (`##db`, `##dc`, `##wb`) found in a `movi` list.
+#[derive(Debug, Clone)]
+pub struct DataChunk {
+    /// Stream number from the chunk id.
+    pub stream: usize,
+    pub id: [u8; 4],
+    /// Body offset and size.
+    pub offset: usize,
+    pub size: usize,
+    /// Which `movi` list (0 = the first RIFF's) holds it.
+    pub movi: usize,
+    /// File position of the `movi` fourcc of that list (idx1 offsets are relative to it).
+    pub movi_at: usize,
+}
+
+/// Every stream data chunk of every `movi` list of a walked file, in file order. Index chunks
+/// (`ix##`) and `JUNK` are skipped.
+pub fn data_chunks(chunks: &[Chunk]) -> Vec<DataChunk> {
+    let movis: Vec<&Chunk> = chunks
+        .iter()
+        .filter(|c| &c.id == b"LIST" && c.form == Some(*b"movi"))
+        .collect();
+    let mut out = Vec::new();
+    for (n, movi) in movis.iter().enumerate() {
+        let (start, end) = (movi.offset + 4, movi.offset + movi.size);
+        for c in chunks {
+            if c.depth == movi.depth + 1
+                && c.offset >= start
+                && c.offset < end
+                && c.id[0].is_ascii_digit()
+                && c.id[1].is_ascii_digit()
+            {
+                out.push(DataChunk {
+                    stream: usize::from(c.id[0] - b'0') * 10 + usize::from(c.id[1] - b'0'),
+                    id: c.id,
+                    offset: c.offset,
+                    size: c.size,
+                    movi: n,
+                    movi_at: movi.offset,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Checks that the `idx1` of `bytes` lists exactly the data chunks of the first `movi` list, in
+/// order, with their ids, offsets (relative to the `movi` fourcc) and sizes. Returns the flags
+/// of every entry; panics on a mismatch.
+pub fn check_idx1(bytes: &[u8], chunks: &[Chunk], data: &[DataChunk]) -> Vec<u32> {
+    let idx1 = first(chunks, b"idx1");
+    assert_eq!(idx1.size % 16, 0, "idx1 size is not a multiple of 16");
+    let first_movi: Vec<&DataChunk> = data.iter().filter(|d| d.movi == 0).collect();
+    assert_eq!(
+        idx1.size / 16,
+        first_movi.len(),
+        "idx1 entries vs data chunks of the first movi"
+    );
+    let mut flags = Vec::with_capacity(first_movi.len());
+    for (i, d) in first_movi.iter().enumerate() {
+        let at = idx1.offset + i * 16;
+        let id: [u8; 4] = bytes[at..at + 4].try_into().unwrap();
+        assert_eq!(id, d.id, "idx1 entry {i}: id");
+        assert_eq!(
+            le32(bytes, at + 8) as usize,
+            d.offset - 8 - d.movi_at,
+            "idx1 entry {i}: offset"
+        );
+        assert_eq!(
+            le32(bytes, at + 12) as usize,
+            d.size,
+            "idx1 entry {i}: size"
+        );
+        flags.push(le32(bytes, at + 4));
+    }
+    flags
+}
