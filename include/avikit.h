@@ -160,9 +160,10 @@ typedef struct avk_writer_options {
    */
   uint32_t flags;
   /**
-   * Crash safety interval: refresh headers and indexes every this many milliseconds; 0 = only
-   * at close; default 1000. Checkpoints are not implemented yet: today headers and indexes
-   * are written when a RIFF segment ends and at close.
+   * Crash safety: at most this many milliseconds after a chunk is written, the worker writes
+   * its `ix##` index and refreshes the header sizes, counts and super indexes in place, so a
+   * file cut by a crash plays up to there. 0 = only at flush and close (then the output
+   * depends only on the calls made); default 1000.
    */
   uint32_t checkpoint_interval_ms;
   /**
@@ -672,8 +673,10 @@ avk_status avk_writer_add_video_stream(struct avk_writer *w, const struct avk_vi
 avk_status avk_writer_add_audio_stream(struct avk_writer *w, const struct avk_audio_stream_options *opts, struct avk_audio_stream **out);
 
 /**
- * Waits for every operation begun before, then pushes the data to the operating system (with
- * AVK_FLUSH_DURABLE also to stable storage). Exactly begin_flush + end_flush. Thread-safe.
+ * Waits for every operation begun before, checkpoints (indexes everything written and
+ * refreshes the header, so the file plays as it stands) and pushes the data to the operating
+ * system (with AVK_FLUSH_DURABLE also to stable storage). Exactly begin_flush + end_flush.
+ * Thread-safe.
  *
  * Errors: AVK_E_INVALID_HANDLE; AVK_E_INVALID_ARGUMENT for unknown flags; AVK_E_WOULD_DEADLOCK
  * inside a callback of this writer; AVK_E_IO or AVK_E_WRITER_FAILED.

@@ -1,53 +1,81 @@
 #!/usr/bin/env bash
-# The main job: build avikit, record a few seconds of a moving test pattern with a tone through
-# the asynchronous C API (examples/c/demo.c), and show what ffprobe sees. Usage:
-#   scripts/demo.sh [OUT.avi] [SECONDS]
+# Builds avikit, records a demo AVI through the C async API (examples/c/demo.c) and checks it
+# with ffprobe and a strict ffmpeg decode.
+#
+#   scripts/demo.sh [OUT.avi] [seconds]     defaults: build/demo/demo.avi, 5 seconds
+#
+# Needs a Rust toolchain; installs ffmpeg, cmake, nasm and gcc with apt when they are missing.
+# Works from any directory; relative OUT paths are relative to the repository root.
 set -euo pipefail
+
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+ROOT=$PWD
 export PATH="$HOME/.cargo/bin:$PATH"
 
-out=${1:-build/demo/demo.avi}
-seconds=${2:-5}
+OUT=${1:-build/demo/demo.avi}
+SECONDS_ARG=${2:-5}
+BIN=build/demo/demo
 
-# Build tools for the bundled libjpeg-turbo, and ffmpeg to check the result.
+die() { printf 'demo FAILED: %s\n' "$*" >&2; exit 1; }
+step() { printf '\n== %s\n' "$*"; }
+
+# --- tools -------------------------------------------------------------------------------
+# ffprobe/ffmpeg check the result; cmake and nasm build the bundled libjpeg-turbo of the default
+# `mjpeg` feature; cc compiles the demo. Only what is missing is installed (idempotent).
 need=()
-for tool in cmake:cmake nasm:nasm ffprobe:ffmpeg cc:gcc; do
-    command -v "${tool%%:*}" >/dev/null 2>&1 || need+=("${tool#*:}")
+for tool in ffprobe:ffmpeg ffmpeg:ffmpeg cmake:cmake nasm:nasm cc:gcc; do
+    if ! command -v "${tool%%:*}" >/dev/null 2>&1; then
+        pkg=${tool#*:}
+        case " ${need[*]:-} " in *" $pkg "*) ;; *) need+=("$pkg") ;; esac
+    fi
 done
-if [ ${#need[@]} -gt 0 ]; then
-    echo "installing ${need[*]}"
-    sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
-    $sudo apt-get update -q
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${need[@]}"
+if [ "${#need[@]}" -gt 0 ]; then
+    step "installing ${need[*]} with apt"
+    SUDO=""
+    if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+    $SUDO apt-get update -q
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${need[@]}"
 fi
+command -v cargo >/dev/null 2>&1 || die "cargo not found: install a Rust toolchain (https://rustup.rs)"
 
-echo "building libavikit (cargo build --release)"
-cargo build --release --lib --quiet
-mkdir -p build/demo "$(dirname "$out")"
-cc -std=c11 -O2 -Wall -Wextra -Werror -pedantic -Iinclude examples/c/demo.c \
-    target/release/libavikit.a -lpthread -ldl -lm -o build/demo/demo
+# --- build -------------------------------------------------------------------------------
+step "cargo build --release --lib"
+cargo build --release --lib
 
-summary=$(build/demo/demo "$out" "$seconds")
-echo "$summary"
-frames=$(sed -n 's/.*frames=\([0-9]*\).*/\1/p' <<<"$summary")
+step "cc examples/c/demo.c -> $BIN"
+mkdir -p "$(dirname "$BIN")"
+cc -std=c11 -Wall -Wextra -Werror -pedantic -O2 -I"$ROOT/include" \
+    examples/c/demo.c target/release/libavikit.a -lpthread -ldl -lm -o "$BIN"
 
-echo
-echo "ffprobe $out:"
+# --- record ------------------------------------------------------------------------------
+step "recording $OUT (${SECONDS_ARG} s)"
+mkdir -p "$(dirname "$OUT")"
+summary=$("$BIN" "$OUT" "$SECONDS_ARG") || die "the demo program failed (see above)"
+printf '%s\n' "$summary"
+frames=$(printf '%s\n' "$summary" | sed -n 's/^demo: frames=\([0-9][0-9]*\) .*/\1/p')
+[ -n "$frames" ] || die "could not read the frame count from the demo's summary line"
+[ -s "$OUT" ] || die "$OUT was not written"
+
+# --- check -------------------------------------------------------------------------------
+step "ffprobe $OUT"
 ffprobe -v error -count_packets \
     -show_entries stream=index,codec_type,codec_name,width,height,r_frame_rate,sample_rate,channels,nb_frames,nb_read_packets \
-    -show_entries format=duration,size -of default=noprint_wrappers=0 "$out"
+    -show_entries format=duration,size \
+    -of default=noprint_wrappers=0 "$OUT" || die "ffprobe could not read $OUT"
 
-errors=$(ffmpeg -nostdin -v error -err_detect explode -xerror -i "$out" -f null - 2>&1) || true
-if [ -n "$errors" ]; then
-    echo "demo FAILED: ffmpeg reported errors decoding $out:" >&2
-    echo "$errors" >&2
-    exit 1
-fi
-counted=$(ffprobe -v error -select_streams v:0 -count_packets -show_entries stream=nb_read_packets \
-    -of csv=p=0 "$out")
-if [ "$counted" != "$frames" ]; then
-    echo "demo FAILED: the demo wrote $frames frames but ffprobe counts $counted" >&2
-    exit 1
-fi
-echo
-echo "demo OK: $out ($frames frames, decoded without errors by ffmpeg)"
+probed=$(ffprobe -v error -count_packets -select_streams v:0 \
+    -show_entries stream=nb_frames,nb_read_packets -of csv=p=0 "$OUT") ||
+    die "ffprobe could not read the video stream of $OUT"
+header_frames=${probed%%,*}
+read_packets=${probed##*,}
+[ "$header_frames" = "$frames" ] ||
+    die "the AVI header says $header_frames video frames, the demo wrote $frames"
+[ "$read_packets" = "$frames" ] ||
+    die "ffprobe counted $read_packets video packets, the demo wrote $frames"
+
+step "strict decode: ffmpeg -err_detect explode -xerror"
+decode_log=$(ffmpeg -nostdin -v error -err_detect explode -xerror -i "$OUT" -f null - 2>&1) ||
+    die "ffmpeg failed to decode $OUT: ${decode_log:-(no message)}"
+[ -z "$decode_log" ] || die "ffmpeg reported problems decoding $OUT: $decode_log"
+
+printf '\ndemo OK: %s (%s video frames, matching the header and the packet count)\n' "$OUT" "$frames"

@@ -7,7 +7,7 @@
 //! use avikit::{AudioFormat, Payload, PcmFormat, VideoFormat, Writer, WriterOptions};
 //!
 //! # fn main() -> avikit::Result<()> {
-//! let path = std::env::temp_dir().join("avikit-doc-example.avi");
+//! let path = std::env::temp_dir().join(format!("avikit-doc-{}.avi", std::process::id()));
 //! let writer = Writer::create(&path, WriterOptions::default())?;
 //! // An uncompressed 32-bit DIB: bottom-up rows padded to 4 bytes.
 //! let video = writer.add_video_stream(

@@ -486,6 +486,7 @@ fn the_same_calls_give_the_same_bytes() {
         a.path(),
         WriterOptions {
             riff_limit: 64 * 1024,
+            checkpoint_interval: None,
             ..Default::default()
         },
         dib(31, 9, 24),
@@ -496,6 +497,7 @@ fn the_same_calls_give_the_same_bytes() {
         b.path(),
         WriterOptions {
             riff_limit: 64 * 1024,
+            checkpoint_interval: None,
             ..Default::default()
         },
         dib(31, 9, 24),

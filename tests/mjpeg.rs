@@ -51,6 +51,7 @@ fn record(path: &std::path::Path, frames: &[Vec<u8>], stride: i32, quality: u32,
         path,
         WriterOptions {
             encoder_threads: threads,
+            checkpoint_interval: None,
             ..Default::default()
         },
     )

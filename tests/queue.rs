@@ -175,7 +175,11 @@ fn sync_write_equals_begin_plus_end() {
     let a = TestSink::default();
     let b = TestSink::default();
     for (sink, asynchronous) in [(&a, false), (&b, true)] {
-        let writer = writer_on(sink, WriterOptions::default());
+        let options = WriterOptions {
+            checkpoint_interval: None,
+            ..Default::default()
+        };
+        let writer = writer_on(sink, options);
         let video = writer.add_video_stream(raw_video(), None).unwrap();
         for n in 0..50u8 {
             let frame = vec![n; usize::from(n) * 3];

@@ -94,7 +94,12 @@ static int check(avk_status status, const char *what)
         return 1;
     }
     avk_last_error_message(message, sizeof message);
-    fprintf(stderr, "demo: %s failed: %s: %s\n", what, avk_status_name(status), message);
+    if (strncmp(message, avk_status_name(status), strlen(avk_status_name(status))) == 0) {
+        /* The message already starts with the status name. */
+        fprintf(stderr, "demo: %s failed: %s\n", what, message);
+    } else {
+        fprintf(stderr, "demo: %s failed: %s: %s\n", what, avk_status_name(status), message);
+    }
     return 0;
 }
 

@@ -85,6 +85,8 @@ struct Segment {
     /// File position of the `movi` fourcc: base of idx1 and ix## offsets.
     movi_at: u64,
     entries: Vec<IndexEntry>,
+    /// Entries already covered by `ix##` chunks written at checkpoints.
+    indexed: usize,
     first: bool,
 }
 
@@ -102,6 +104,8 @@ pub struct Muxer {
     /// RIFF and movi size fields of the first RIFF once it has ended.
     first_riff_sizes: Option<(u32, u32)>,
     riff_count: u32,
+    /// Whether a checkpoint has written the header since it was last changed.
+    checkpointed: bool,
 }
 
 static PAD: [u8; 1] = [0];
@@ -132,10 +136,12 @@ impl Muxer {
                 riff_start: 0,
                 movi_at: 0,
                 entries: Vec::new(),
+                indexed: 0,
                 first: true,
             },
             first_riff_sizes: None,
             riff_count: 1,
+            checkpointed: false,
         };
         let header = muxer.header_bytes();
         muxer.header_len = header.len() as u64;
@@ -308,19 +314,20 @@ impl Muxer {
             riff_start,
             movi_at: riff_start + LIST_HEADER_LEN + CHUNK_HEADER_LEN,
             entries: Vec::new(),
+            indexed: 0,
             first: false,
         };
         self.riff_count += 1;
         Ok(())
     }
 
-    /// Writes the segment's standard indexes (and, for the first segment, `idx1`) and patches
-    /// its `movi` and RIFF sizes.
-    fn close_segment(&mut self) -> Result<()> {
+    /// Writes `ix##` standard indexes, one per stream, for the segment's chunks that no index
+    /// covers yet, and adds them to the super indexes.
+    fn write_standard_indexes(&mut self) -> Result<()> {
         let n = self.cfg.streams.len();
         let mut counts = vec![0usize; n];
         let mut durations = vec![0u64; n];
-        for &e in &self.segment.entries {
+        for &e in &self.segment.entries[self.segment.indexed..] {
             counts[e.stream()] += 1;
             durations[e.stream()] += self.chunk_duration(e);
         }
@@ -330,7 +337,7 @@ impl Muxer {
             let mut cursor = at;
             let Muxer { sink, segment, .. } = self;
             index::write_standard_index(
-                &segment.entries,
+                &segment.entries[segment.indexed..],
                 stream,
                 counts[stream],
                 self.chunk_ids[stream],
@@ -350,6 +357,13 @@ impl Muxer {
             });
             self.fold_super_index(stream)?;
         }
+        self.segment.indexed = self.segment.entries.len();
+        Ok(())
+    }
+
+    /// Patches the current segment's `movi` and RIFF sizes to end at the current position;
+    /// returns them.
+    fn patch_segment_sizes(&mut self) -> Result<(u32, u32)> {
         let movi_size = (self.pos - self.segment.movi_at) as u32;
         let movi_size_at = self.segment.movi_at - 4;
         self.sink_write(
@@ -357,6 +371,21 @@ impl Muxer {
             &[&movi_size.to_le_bytes()],
             "patching a movi size",
         )?;
+        let riff_size = (self.pos - self.segment.riff_start - CHUNK_HEADER_LEN) as u32;
+        let riff_size_at = self.segment.riff_start + 4;
+        self.sink_write(
+            riff_size_at,
+            &[&riff_size.to_le_bytes()],
+            "patching a RIFF size",
+        )?;
+        Ok((riff_size, movi_size))
+    }
+
+    /// Writes the segment's remaining standard indexes (and, for the first segment, `idx1`
+    /// after its `movi`) and patches its sizes.
+    fn close_segment(&mut self) -> Result<()> {
+        self.write_standard_indexes()?;
+        let (_, movi_size) = self.patch_segment_sizes()?;
         if self.segment.first && self.cfg.emit_idx1 {
             let mut cursor = self.pos;
             let Muxer { sink, segment, .. } = self;
@@ -368,17 +397,34 @@ impl Muxer {
             .map_err(|e| Error::io("writing idx1", &e))?;
             self.pos = cursor;
         }
-        let riff_size = (self.pos - self.segment.riff_start - CHUNK_HEADER_LEN) as u32;
-        let riff_size_at = self.segment.riff_start + 4;
-        self.sink_write(
-            riff_size_at,
-            &[&riff_size.to_le_bytes()],
-            "patching a RIFF size",
-        )?;
+        let (riff_size, _) = self.patch_segment_sizes()?;
         if self.segment.first {
             self.first_riff_sizes = Some((riff_size, movi_size));
         }
         self.segment.entries = Vec::new();
+        self.segment.indexed = 0;
+        Ok(())
+    }
+
+    /// Makes everything written so far readable without finishing the file: indexes the new
+    /// chunks (`ix##` in the current `movi`), patches the open segment's sizes and rewrites the
+    /// header's counts and super indexes. Costs O(new chunks + header), never the whole index.
+    /// A file cut after a checkpoint plays up to it.
+    ///
+    /// # Errors
+    /// [`Status::Io`] when the sink fails.
+    pub fn checkpoint(&mut self) -> Result<()> {
+        if self.segment.indexed == self.segment.entries.len() && self.checkpointed {
+            return Ok(());
+        }
+        self.write_standard_indexes()?;
+        let sizes = self.patch_segment_sizes()?;
+        if self.segment.first {
+            self.first_riff_sizes = Some(sizes);
+        }
+        let header = self.header_bytes();
+        self.sink_write(0, &[&header], "rewriting the AVI header")?;
+        self.checkpointed = true;
         Ok(())
     }
 

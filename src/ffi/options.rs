@@ -54,9 +54,10 @@ pub struct avk_writer_options {
     pub frame_rate_den: u32,
     /// `AVK_WRITER_EMIT_INDEX1` (default set).
     pub flags: u32,
-    /// Crash safety interval: refresh headers and indexes every this many milliseconds; 0 = only
-    /// at close; default 1000. Checkpoints are not implemented yet: today headers and indexes
-    /// are written when a RIFF segment ends and at close.
+    /// Crash safety: at most this many milliseconds after a chunk is written, the worker writes
+    /// its `ix##` index and refreshes the header sizes, counts and super indexes in place, so a
+    /// file cut by a crash plays up to there. 0 = only at flush and close (then the output
+    /// depends only on the calls made); default 1000.
     pub checkpoint_interval_ms: u32,
     /// Back-pressure: begin blocks the caller while this many payload bytes are queued (an
     /// operation larger than the bound waits for an empty queue); inside a callback it returns

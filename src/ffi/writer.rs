@@ -15,6 +15,7 @@ use crate::queue::{Writer, WriterOptions};
 use crate::riff::FourCc;
 use std::ffi::{c_char, c_void};
 use std::sync::Arc;
+use std::time::Duration;
 
 /// An AVI file being written. Opaque; created by `avk_writer_create` or `avk_writer_create_io`,
 /// released by `avk_writer_close`.
@@ -34,6 +35,8 @@ fn writer_options(opts: &avk_writer_options) -> Result<WriterOptions> {
         frame_rate: FrameRate::new(opts.frame_rate_num, opts.frame_rate_den)?,
         emit_index1: opts.flags & AVK_WRITER_EMIT_INDEX1 != 0,
         max_queued_bytes: opts.max_queued_bytes,
+        checkpoint_interval: (opts.checkpoint_interval_ms != 0)
+            .then(|| Duration::from_millis(u64::from(opts.checkpoint_interval_ms))),
         ..WriterOptions::default()
     })
 }
@@ -302,8 +305,10 @@ fn durable(flags: u32) -> Result<bool> {
     Ok(flags & AVK_FLUSH_DURABLE != 0)
 }
 
-/// Waits for every operation begun before, then pushes the data to the operating system (with
-/// AVK_FLUSH_DURABLE also to stable storage). Exactly begin_flush + end_flush. Thread-safe.
+/// Waits for every operation begun before, checkpoints (indexes everything written and
+/// refreshes the header, so the file plays as it stands) and pushes the data to the operating
+/// system (with AVK_FLUSH_DURABLE also to stable storage). Exactly begin_flush + end_flush.
+/// Thread-safe.
 ///
 /// Errors: AVK_E_INVALID_HANDLE; AVK_E_INVALID_ARGUMENT for unknown flags; AVK_E_WOULD_DEADLOCK
 /// inside a callback of this writer; AVK_E_IO or AVK_E_WRITER_FAILED.

@@ -12,6 +12,7 @@ use crate::riff::Sink;
 use crossbeam_channel::Receiver;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 /// Most writes gathered into one batch.
 const MAX_BATCH_OPS: usize = 256;
@@ -101,6 +102,10 @@ pub(crate) struct Worker {
     muxer: Option<Muxer>,
     /// The first error; once set every later operation fails with `WriterFailed`.
     first_error: Option<Error>,
+    /// How long written chunks may wait for a checkpoint; `None`: only at flush and close.
+    checkpoint_interval: Option<Duration>,
+    /// When the chunks written since the last checkpoint are due for one.
+    checkpoint_due: Option<Instant>,
 }
 
 impl Worker {
@@ -109,6 +114,7 @@ impl Worker {
         jobs: Receiver<Job>,
         pressure: Arc<QueuePressure>,
         sink: Box<dyn Sink>,
+        checkpoint_interval: Option<Duration>,
     ) -> Worker {
         Worker {
             writer_id,
@@ -117,6 +123,46 @@ impl Worker {
             sink: Some(sink),
             muxer: None,
             first_error: None,
+            checkpoint_interval,
+            checkpoint_due: None,
+        }
+    }
+
+    /// The next job, or `None` when every sender is gone. Runs a due checkpoint while waiting.
+    fn next_job(&mut self) -> Option<Job> {
+        loop {
+            let Some(due) = self.checkpoint_due else {
+                return self.jobs.recv().ok();
+            };
+            match self.jobs.recv_deadline(due) {
+                Ok(job) => return Some(job),
+                Err(crossbeam_channel::RecvTimeoutError::Timeout) => self.checkpoint(),
+                Err(crossbeam_channel::RecvTimeoutError::Disconnected) => return None,
+            }
+        }
+    }
+
+    /// Indexes what was written and refreshes the header, so a crash loses nothing before it.
+    fn checkpoint(&mut self) {
+        self.checkpoint_due = None;
+        if self.first_error.is_some() {
+            return;
+        }
+        if let Some(muxer) = self.muxer.as_mut() {
+            if let Err(e) = guarded(|| muxer.checkpoint()) {
+                self.fail(e);
+            }
+        }
+    }
+
+    /// Schedules a checkpoint for chunks just written, and runs it if a busy queue kept the
+    /// worker from noticing that it was due.
+    fn after_writes(&mut self) {
+        let now = Instant::now();
+        match (self.checkpoint_due, self.checkpoint_interval) {
+            (Some(due), _) if now >= due => self.checkpoint(),
+            (None, Some(interval)) => self.checkpoint_due = Some(now + interval),
+            _ => {}
         }
     }
 
@@ -128,9 +174,9 @@ impl Worker {
         loop {
             let job = match carried.take() {
                 Some(job) => job,
-                None => match self.jobs.recv() {
-                    Ok(job) => job,
-                    Err(_) => break,
+                None => match self.next_job() {
+                    Some(job) => job,
+                    None => break,
                 },
             };
             match job {
@@ -152,6 +198,7 @@ impl Worker {
                         }
                     }
                     self.write_batch(batch);
+                    self.after_writes();
                 }
                 Job::Flush { durable, result } => {
                     let outcome = if result.start_running() {
@@ -268,7 +315,12 @@ impl Worker {
         let Some(muxer) = self.muxer.as_mut() else {
             return Ok(());
         };
-        guarded(|| muxer.flush(durable)).inspect_err(|e| self.fail(e.clone()))
+        self.checkpoint_due = None;
+        guarded(|| {
+            muxer.checkpoint()?;
+            muxer.flush(durable)
+        })
+        .inspect_err(|e| self.fail(e.clone()))
     }
 
     /// Finishes the file, even after a failure, so that what was written stays readable.

@@ -18,6 +18,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
+use std::time::Duration;
 
 /// Settings of a writer.
 #[derive(Debug, Clone)]
@@ -36,6 +37,10 @@ pub struct WriterOptions {
     pub max_queued_bytes: u64,
     /// Threads that encode frames of encoding streams; 0 = one per CPU.
     pub encoder_threads: usize,
+    /// Crash safety: at most this long after a chunk is written, the worker indexes it and
+    /// refreshes the header, so a file cut by a crash plays up to there. `None`: only at flush
+    /// and close (and output depends only on the calls made). Default one second.
+    pub checkpoint_interval: Option<Duration>,
 }
 
 impl Default for WriterOptions {
@@ -47,6 +52,7 @@ impl Default for WriterOptions {
             super_index_capacity: DEFAULT_SUPER_INDEX_CAPACITY,
             max_queued_bytes: 0,
             encoder_threads: 0,
+            checkpoint_interval: Some(Duration::from_secs(1)),
         }
     }
 }
@@ -206,7 +212,13 @@ impl Writer {
         let id = NEXT_WRITER_ID.fetch_add(1, Ordering::Relaxed);
         let (tx, rx) = crossbeam_channel::unbounded();
         let pressure = Arc::new(QueuePressure::new(id, options.max_queued_bytes));
-        let worker = Worker::new(id, rx, Arc::clone(&pressure), sink);
+        let worker = Worker::new(
+            id,
+            rx,
+            Arc::clone(&pressure),
+            sink,
+            options.checkpoint_interval,
+        );
         let handle = std::thread::Builder::new()
             .name(format!("avikit-writer-{id}"))
             .spawn(move || worker.run())
@@ -293,7 +305,8 @@ impl Writer {
         })
     }
 
-    /// Queues a flush behind every operation begun so far. `durable` also fsyncs.
+    /// Queues a flush behind every operation begun so far: a checkpoint (everything written is
+    /// indexed and the header refreshed), then the data is pushed out; `durable` also fsyncs.
     ///
     /// # Errors
     /// [`Status::InvalidHandle`] after close.
