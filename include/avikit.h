@@ -289,6 +289,41 @@ typedef struct avk_audio_stream_options {
 } avk_audio_stream_options;
 
 /**
+ * What `avk_inspect_file` or `avk_repair_file` found. The caller sets `struct_size`; the
+ * library fills the fields that fit in it.
+ */
+typedef struct avk_file_report {
+  /**
+   * `sizeof(avk_file_report)` as the caller was compiled; set by the caller.
+   */
+  uint32_t struct_size;
+  /**
+   * Streams in the header.
+   */
+  uint32_t stream_count;
+  /**
+   * Chunks of the first video stream.
+   */
+  uint64_t video_frames;
+  /**
+   * Chunks of all audio streams.
+   */
+  uint64_t audio_chunks;
+  /**
+   * Repair: payload bytes kept.
+   */
+  uint64_t bytes_recovered;
+  /**
+   * RIFF segments: 1 = AVI 1.0, more than 1 = OpenDML.
+   */
+  uint32_t riff_count;
+  /**
+   * Repair: 1 if anything had to be rebuilt.
+   */
+  int32_t was_damaged;
+} avk_file_report;
+
+/**
  * Called once per operation on the writer's worker thread after the operation completed, in
  * begin order. It may query `result`, end it, and begin more operations; it must not block on
  * the writer (wait, flush and close return AVK_E_WOULD_DEADLOCK there).
@@ -528,6 +563,34 @@ void avk_video_stream_options_init(struct avk_video_stream_options *opts);
  * `opts` must be NULL or writable for `sizeof(avk_audio_stream_options)` bytes.
  */
 void avk_audio_stream_options_init(struct avk_audio_stream_options *opts);
+
+/**
+ * Strictly checks the AVI file at `path` (ours or not) without loading payloads: RIFF and LIST
+ * sizes, padding, chunk ids per stream type, header counts against counted chunks, idx1, indx
+ * and ix## entries against the chunks they point at, PCM block alignment, DIB sizes. On
+ * AVK_OK fills `*out` (set `out->struct_size` first). Thread-safe.
+ *
+ * Errors: AVK_E_INVALID_ARGUMENT naming the first fault and its byte offset (or a NULL
+ * argument); AVK_E_IO when the file cannot be read.
+ *
+ * # Safety
+ * `path` NULL or NUL-terminated; `out` NULL or valid for `out->struct_size` bytes.
+ */
+avk_status avk_inspect_file(const char *path, struct avk_file_report *out);
+
+/**
+ * Rebuilds the headers and indexes of a file cut short by a crash, keeping every chunk that
+ * was completely written, into `out_path` (NULL = in place, through a temporary file renamed
+ * over it). Payloads are copied one chunk at a time. On AVK_OK fills `*out`. Thread-safe.
+ *
+ * Errors: AVK_E_INVALID_ARGUMENT when the header itself is damaged (the message says so) or
+ * for a NULL argument; AVK_E_IO for file errors.
+ *
+ * # Safety
+ * `path` NULL or NUL-terminated; `out_path` NULL or NUL-terminated; `out` NULL or valid for
+ * `out->struct_size` bytes.
+ */
+avk_status avk_repair_file(const char *path, const char *out_path, struct avk_file_report *out);
 
 /**
  * Writes one video frame and returns once it is in the file: exactly begin + end (same queue,

@@ -40,6 +40,7 @@ pub mod codec;
 mod error;
 pub mod ffi;
 pub mod queue;
+pub mod repair;
 pub mod riff;
 
 pub use avi::{AudioFormat, FrameRate, VideoFormat};

@@ -1,7 +1,8 @@
 //! Crash safety: a child process records through begin + callback with checkpoints every 50 ms
 //! and reports each completed frame over a pipe; the parent SIGKILLs it at a moment chosen by a
 //! seed. The unrepaired file must decode without error and hold every frame that completed well
-//! before the kill (a checkpoint interval plus scheduling slack), byte for byte.
+//! before the kill (a checkpoint interval plus scheduling slack), byte for byte; after repair it
+//! passes strict inspection and holds every frame reported complete.
 
 mod common;
 
@@ -33,7 +34,15 @@ fn crash_child() {
     )
     .unwrap();
     let video = writer
-        .add_video_stream(VideoFormat { width: W as u32, height: H as u32, fourcc: None, bits_per_pixel: 32 }, None)
+        .add_video_stream(
+            VideoFormat {
+                width: W as u32,
+                height: H as u32,
+                fourcc: None,
+                bits_per_pixel: 32,
+            },
+            None,
+        )
         .unwrap();
     for n in 0.. {
         let cb = Box::new(move |r: &AsyncResult| {
@@ -42,15 +51,24 @@ fn crash_child() {
             writeln!(out, "done {n}").unwrap();
             out.flush().unwrap();
         });
-        video.begin_write_frame(true, Payload::owned(dib_frame(W, H, 32, n)), Some(cb)).unwrap();
+        video
+            .begin_write_frame(true, Payload::owned(dib_frame(W, H, 32, n)), Some(cb))
+            .unwrap();
         std::thread::sleep(Duration::from_millis(2));
     }
 }
 
-fn run_once(seed: u64) -> (usize, usize) {
+fn run_once(seed: u64) -> (usize, usize, usize) {
     let file = Scratch::new(&format!("crash-{seed}.avi"));
     let mut child = Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "crash_child", "--ignored", "--nocapture", "--test-threads", "1"])
+        .args([
+            "--exact",
+            "crash_child",
+            "--ignored",
+            "--nocapture",
+            "--test-threads",
+            "1",
+        ])
         .env("AVIKIT_CRASH_CHILD", file.path())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -73,17 +91,31 @@ fn run_once(seed: u64) -> (usize, usize) {
     child.kill().unwrap(); // SIGKILL: no destructor, no close
     child.wait().unwrap();
     let reports = reader.join().unwrap();
-    let must_have = reports.iter().filter(|(_, at)| *at + SLACK <= killed_at).count();
+    let must_have = reports
+        .iter()
+        .filter(|(_, at)| *at + SLACK <= killed_at)
+        .count();
     let reported = reports.len();
 
     let out = Command::new("ffmpeg")
-        .args(["-nostdin", "-v", "error", "-err_detect", "explode", "-xerror", "-i"])
+        .args([
+            "-nostdin",
+            "-v",
+            "error",
+            "-err_detect",
+            "explode",
+            "-xerror",
+            "-i",
+        ])
         .arg(file.path())
         .args(["-map", "0:v:0", "-f", "rawvideo", "-pix_fmt", "bgra", "-"])
         .output()
         .unwrap();
     let errors = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success() && errors.is_empty(), "seed {seed}: ffmpeg: {errors}");
+    assert!(
+        out.status.success() && errors.is_empty(),
+        "seed {seed}: ffmpeg: {errors}"
+    );
     let frame_len = W * H * 4;
     let decoded = out.stdout.len() / frame_len;
     assert!(
@@ -91,18 +123,43 @@ fn run_once(seed: u64) -> (usize, usize) {
         "seed {seed}: {decoded} frames decoded, but {must_have} completed {SLACK:?} before the kill"
     );
     for (n, frame) in out.stdout.chunks_exact(frame_len).enumerate() {
-        assert!(frame == dib_to_top_down(&dib_frame(W, H, 32, n), W, H, 32), "seed {seed}: frame {n} differs");
+        assert!(
+            frame == dib_to_top_down(&dib_frame(W, H, 32, n), W, H, 32),
+            "seed {seed}: frame {n} differs"
+        );
     }
-    (decoded, reported)
+
+    // Repair recovers every frame the child saw complete, and the result passes the strict
+    // checks.
+    let repaired = Scratch::new(&format!("crash-{seed}-repaired.avi"));
+    let report = avikit::repair::repair_file(file.path(), Some(repaired.path())).unwrap();
+    avikit::repair::inspect_file(repaired.path()).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
+    let recovered = ffmpeg_decode(repaired.path(), "0:v:0", "rawvideo", &["-pix_fmt", "bgra"]);
+    let frames = recovered.len() / frame_len;
+    assert_eq!(report.video_frames as usize, frames);
+    assert!(
+        frames >= reported,
+        "seed {seed}: repair kept {frames} frames, {reported} were reported complete"
+    );
+    for (n, frame) in recovered.chunks_exact(frame_len).enumerate() {
+        assert!(
+            frame == dib_to_top_down(&dib_frame(W, H, 32, n), W, H, 32),
+            "seed {seed}: repaired frame {n} differs"
+        );
+    }
+    (decoded, reported, frames)
 }
 
 #[test]
 fn crash_kills_leave_playable_files() {
-    let runs: u64 = std::env::var("AVIKIT_CRASH_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(20);
+    let runs: u64 = std::env::var("AVIKIT_CRASH_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20);
     let mut tally = Vec::new();
     for seed in 0..runs {
         tally.push(run_once(seed));
     }
-    eprintln!("crash runs (frames decoded without repair / frames reported complete): {tally:?}");
-    assert!(tally.iter().all(|&(decoded, _)| decoded > 0));
+    eprintln!("crash runs (frames decoded unrepaired, reported complete, after repair): {tally:?}");
+    assert!(tally.iter().all(|&(decoded, _, _)| decoded > 0));
 }

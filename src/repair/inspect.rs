@@ -1,0 +1,416 @@
+//! Strict structural inspection of an AVI file, ours or not: RIFF and LIST sizes, padding,
+//! chunk ids per stream type, header counts against counted chunks, `idx1`, `indx` and `ix##`
+//! entries against the chunks they point at, PCM block alignment and DIB sizes. The first fault
+//! is reported with its byte offset. Payloads are never read.
+
+use super::reader::{
+    data_chunk_stream, fault, is_movi_housekeeping, le16, le32, le64, parse_header, DataChunk,
+    ParsedHeader, Source,
+};
+use super::FileReport;
+use crate::avi::StreamFormat;
+use crate::error::Result;
+use crate::riff::FourCc;
+use std::path::Path;
+
+/// One RIFF segment: where its `movi` data lies and where its `idx1` is.
+struct Segment {
+    /// Position of the `movi` fourcc (base of idx1 offsets).
+    movi_fourcc: u64,
+    movi_end: u64,
+    idx1: Option<(u64, u32)>,
+}
+
+/// Checks `path` strictly and summarizes it.
+///
+/// # Errors
+/// [`crate::Status::InvalidArgument`] naming the first fault and its offset;
+/// [`crate::Status::Io`] when the file cannot be read.
+pub fn inspect_file(path: &Path) -> Result<FileReport> {
+    let src = Source::open(path)?;
+    let header = parse_header(&src)?;
+    let segments = walk_riffs(&src)?;
+    let mut chunks = Vec::new();
+    for (riff, seg) in segments.iter().enumerate() {
+        walk_movi(
+            &src,
+            &header,
+            riff,
+            seg.movi_fourcc + 4,
+            seg.movi_end,
+            &mut chunks,
+        )?;
+    }
+    check_counts(&header, &chunks)?;
+    if let Some((idx1_at, idx1_size)) = segments[0].idx1 {
+        check_idx1(&src, &segments[0], idx1_at, idx1_size, &chunks)?;
+    }
+    for (stream, parsed) in header.streams.iter().enumerate() {
+        if let Some(indx) = parsed.indx {
+            let expected: Vec<&DataChunk> = chunks.iter().filter(|c| c.stream == stream).collect();
+            let mut next = 0;
+            check_super_index(&src, indx, stream, &expected, &mut next, 0)?;
+            if next != expected.len() {
+                return Err(fault(
+                    indx,
+                    format!(
+                        "the OpenDML index of stream {stream} lists {next} of its {} chunks",
+                        expected.len()
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(FileReport::summarize(
+        &header,
+        &chunks,
+        segments.len(),
+        0,
+        false,
+    ))
+}
+
+/// The top-level RIFFs: `AVI ` first, then `AVIX`, sizes inside the file, nothing after them.
+fn walk_riffs(src: &Source) -> Result<Vec<Segment>> {
+    let mut segments = Vec::new();
+    let mut at = 0;
+    while at < src.len() {
+        let (id, size) = src
+            .chunk_header(at)?
+            .ok_or_else(|| fault(at, "trailing bytes after the last RIFF"))?;
+        let end = at + 8 + u64::from(size);
+        if id.0 != *b"RIFF" {
+            return Err(fault(at, format!("expected RIFF, found {id}")));
+        }
+        if end > src.len() {
+            return Err(fault(
+                at,
+                format!("RIFF of {size} bytes runs past the end of the file (truncated)"),
+            ));
+        }
+        let form = src.read(at + 8, 4)?;
+        let expected: &[u8] = if segments.is_empty() {
+            b"AVI "
+        } else {
+            b"AVIX"
+        };
+        if form != expected {
+            return Err(fault(
+                at + 8,
+                format!(
+                    "RIFF form {:?}, expected {:?}",
+                    String::from_utf8_lossy(&form),
+                    String::from_utf8_lossy(expected)
+                ),
+            ));
+        }
+        segments.push(walk_riff_body(src, at + 12, end)?);
+        at = end + (end & 1);
+    }
+    if segments.is_empty() {
+        return Err(fault(0, "the file is empty"));
+    }
+    if at != src.len() {
+        return Err(fault(src.len(), "the last RIFF's pad byte is missing"));
+    }
+    Ok(segments)
+}
+
+fn walk_riff_body(src: &Source, start: u64, end: u64) -> Result<Segment> {
+    let mut movi = None;
+    let mut idx1 = None;
+    let mut at = start;
+    while at < end {
+        let (id, size) = src
+            .chunk_header(at)?
+            .filter(|_| at + 8 <= end)
+            .ok_or_else(|| fault(at, "a chunk header is cut by the end of its RIFF"))?;
+        let body_end = at + 8 + u64::from(size);
+        if body_end > end {
+            return Err(fault(
+                at,
+                format!("{id} of {size} bytes runs past the end of its RIFF"),
+            ));
+        }
+        if id.0 == *b"LIST" && size >= 4 && src.read(at + 8, 4)? == b"movi" {
+            movi = Some((at + 8, body_end));
+        } else if id.0 == *b"idx1" {
+            idx1 = Some((at + 8, size));
+        }
+        at = body_end + (body_end & 1);
+    }
+    if at != end && at != end + (end & 1) {
+        return Err(fault(end, "the last chunk of a RIFF overruns it"));
+    }
+    let (movi_fourcc, movi_end) = movi.ok_or_else(|| fault(start, "a RIFF without a movi list"))?;
+    Ok(Segment {
+        movi_fourcc,
+        movi_end,
+        idx1,
+    })
+}
+
+fn walk_movi(
+    src: &Source,
+    header: &ParsedHeader,
+    riff: usize,
+    start: u64,
+    end: u64,
+    chunks: &mut Vec<DataChunk>,
+) -> Result<()> {
+    let mut at = start;
+    while at < end {
+        let (id, size) = src
+            .chunk_header(at)?
+            .filter(|_| at + 8 <= end)
+            .ok_or_else(|| fault(at, "a chunk header is cut by the end of movi"))?;
+        let body_end = at + 8 + u64::from(size);
+        if body_end > end {
+            return Err(fault(
+                at,
+                format!("{id} of {size} bytes runs past the end of its movi list"),
+            ));
+        }
+        if id.0 == *b"LIST" {
+            // AVI 1.0 'rec ' lists group chunks inside movi.
+            walk_movi(src, header, riff, at + 12, body_end, chunks)?;
+        } else if let Some(stream) = data_chunk_stream(id) {
+            check_data_chunk(header, at, id, size, stream)?;
+            chunks.push(DataChunk {
+                at,
+                size,
+                stream,
+                riff,
+            });
+        } else if !is_movi_housekeeping(id) {
+            return Err(fault(
+                at,
+                format!(
+                    "unexpected chunk {id} in movi (a missing pad byte shifts every later chunk)"
+                ),
+            ));
+        }
+        at = body_end + (body_end & 1);
+    }
+    Ok(())
+}
+
+fn check_data_chunk(
+    header: &ParsedHeader,
+    at: u64,
+    id: FourCc,
+    size: u32,
+    stream: usize,
+) -> Result<()> {
+    let parsed = header.streams.get(stream).ok_or_else(|| {
+        fault(
+            at,
+            format!(
+                "chunk {id} names stream {stream}, but the file has {}",
+                header.streams.len()
+            ),
+        )
+    })?;
+    match &parsed.spec.format {
+        StreamFormat::Video(v) => {
+            if !matches!(&id.0[2..], b"db" | b"dc") {
+                return Err(fault(
+                    at,
+                    format!("video stream {stream} has a chunk {id}: expected ##db or ##dc"),
+                ));
+            }
+            if v.fourcc.is_none() && size != 0 && Some(size) != v.image_size() {
+                return Err(fault(
+                    at,
+                    format!(
+                        "uncompressed frame of {size} bytes; a {}x{} {}-bit DIB is {} bytes",
+                        v.width,
+                        v.height,
+                        v.bits_per_pixel,
+                        v.image_size().unwrap_or(0)
+                    ),
+                ));
+            }
+        }
+        StreamFormat::Audio(a) => {
+            if &id.0[2..] != b"wb" {
+                return Err(fault(
+                    at,
+                    format!("audio stream {stream} has a chunk {id}: expected ##wb"),
+                ));
+            }
+            if a.format_tag == 1 && a.block_align > 0 && size % u32::from(a.block_align) != 0 {
+                return Err(fault(
+                    at,
+                    format!(
+                        "PCM chunk of {size} bytes is not a multiple of nBlockAlign {}",
+                        a.block_align
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn check_counts(header: &ParsedHeader, chunks: &[DataChunk]) -> Result<()> {
+    let mut longest_video = 0u64;
+    for (stream, parsed) in header.streams.iter().enumerate() {
+        let own = chunks.iter().filter(|c| c.stream == stream);
+        let count = own.clone().count() as u64;
+        let bytes: u64 = own.map(|c| u64::from(c.size)).sum();
+        let expected = match &parsed.spec.format {
+            StreamFormat::Video(_) => {
+                longest_video = longest_video.max(count);
+                count
+            }
+            StreamFormat::Audio(_) if parsed.header.sample_size > 0 => {
+                bytes / u64::from(parsed.header.sample_size)
+            }
+            StreamFormat::Audio(_) => count,
+        };
+        if u64::from(parsed.header.length) != expected {
+            return Err(fault(
+                0,
+                format!(
+                    "strh.dwLength of stream {stream} is {} but the file holds {expected}",
+                    parsed.header.length
+                ),
+            ));
+        }
+    }
+    if let Some(dmlh) = header.dmlh_total_frames {
+        let has_video = header.streams.iter().any(|s| s.spec.is_video());
+        if has_video && u64::from(dmlh) != longest_video {
+            return Err(fault(0, format!("dmlh.dwTotalFrames is {dmlh} but the longest video stream has {longest_video} frames")));
+        }
+    }
+    Ok(())
+}
+
+fn check_idx1(src: &Source, seg: &Segment, at: u64, size: u32, chunks: &[DataChunk]) -> Result<()> {
+    if size % 16 != 0 {
+        return Err(fault(
+            at,
+            format!("idx1 of {size} bytes is not a whole number of 16-byte entries"),
+        ));
+    }
+    let first_riff: Vec<&DataChunk> = chunks.iter().filter(|c| c.riff == 0).collect();
+    let entries = (size / 16) as usize;
+    if entries != first_riff.len() {
+        return Err(fault(
+            at,
+            format!(
+                "idx1 has {entries} entries for {} chunks in the first movi",
+                first_riff.len()
+            ),
+        ));
+    }
+    let body = src.read(at, size as usize)?;
+    for (e, chunk) in first_riff.iter().enumerate() {
+        let entry_at = at + 16 * e as u64;
+        let b = &body[e * 16..e * 16 + 16];
+        let (offset, entry_size) = (le32(b, 8), le32(b, 12));
+        if entry_size & 0x8000_0000 != 0 {
+            return Err(fault(
+                entry_at,
+                "an idx1 size has bit 31 set (that flag belongs to OpenDML indexes)",
+            ));
+        }
+        if seg.movi_fourcc + u64::from(offset) != chunk.at {
+            return Err(fault(
+                entry_at,
+                format!(
+                    "idx1 entry {e} points at byte {}, but chunk {e} of the first movi is at {}",
+                    seg.movi_fourcc + u64::from(offset),
+                    chunk.at
+                ),
+            ));
+        }
+        if b[0..4] != src.read(chunk.at, 4)?[..] || entry_size != chunk.size {
+            return Err(fault(
+                entry_at,
+                format!("idx1 entry {e} does not match the id or size of its chunk"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Checks an `indx` body (super or standard index) at `at` against the stream's chunks in
+/// order, advancing `next`.
+fn check_super_index(
+    src: &Source,
+    at: u64,
+    stream: usize,
+    expected: &[&DataChunk],
+    next: &mut usize,
+    depth: u32,
+) -> Result<()> {
+    if depth > 16 {
+        return Err(fault(at, "OpenDML indexes nest deeper than 16 levels"));
+    }
+    let h = src.read(at, 24)?;
+    let (longs, kind, in_use) = (le16(&h, 0), h[3], le32(&h, 4));
+    match kind {
+        0 => {
+            if longs != 4 {
+                return Err(fault(
+                    at,
+                    format!("super index with wLongsPerEntry {longs}, expected 4"),
+                ));
+            }
+            let entries = src.read(at + 24, 16 * in_use as usize)?;
+            for e in 0..in_use as usize {
+                let target = le64(&entries, e * 16);
+                let (id, _) = src.chunk_header(target)?.ok_or_else(|| {
+                    fault(
+                        at,
+                        format!("super index entry {e} points past the end of the file"),
+                    )
+                })?;
+                if id.0[0..2] != *b"ix" && id.0 != *b"indx" {
+                    return Err(fault(
+                        target,
+                        format!("super index entry {e} points at {id}, not an index"),
+                    ));
+                }
+                check_super_index(src, target + 8, stream, expected, next, depth + 1)?;
+            }
+            Ok(())
+        }
+        1 => {
+            if longs != 2 {
+                return Err(fault(
+                    at,
+                    format!("standard index with wLongsPerEntry {longs}, expected 2"),
+                ));
+            }
+            let base = le64(&h, 12);
+            let entries = src.read(at + 24, 8 * in_use as usize)?;
+            for e in 0..in_use as usize {
+                let entry_at = at + 24 + 8 * e as u64;
+                let (offset, size) = (le32(&entries, e * 8), le32(&entries, e * 8 + 4));
+                let chunk = expected.get(*next).ok_or_else(|| {
+                    fault(
+                        entry_at,
+                        format!("stream {stream}'s index has more entries than chunks"),
+                    )
+                })?;
+                if base + u64::from(offset) != chunk.at + 8 || size & 0x7FFF_FFFF != chunk.size {
+                    return Err(fault(entry_at, format!(
+                        "ix entry {e} of stream {stream} points at byte {} with size {}, but its chunk {} is at {} with size {}",
+                        base + u64::from(offset),
+                        size & 0x7FFF_FFFF,
+                        *next,
+                        chunk.at + 8,
+                        chunk.size
+                    )));
+                }
+                *next += 1;
+            }
+            Ok(())
+        }
+        other => Err(fault(at, format!("unknown bIndexType {other}"))),
+    }
+}

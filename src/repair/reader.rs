@@ -1,0 +1,326 @@
+//! Reading AVI files without loading payloads: chunk headers by positional reads, the header
+//! list parsed into stream specs, and data chunks located by walking `movi` lists.
+
+use crate::avi::{AudioFormat, FrameRate, StreamFormat, StreamSpec, VideoFormat};
+use crate::error::{Error, Result};
+use crate::riff::FourCc;
+use std::fs::File;
+use std::path::Path;
+
+/// The first structural fault found: an `InvalidArgument` error naming the offset.
+pub(crate) fn fault(at: u64, what: impl std::fmt::Display) -> Error {
+    Error::invalid_argument(format!("at byte {at}: {what}"))
+}
+
+/// An open file read by position.
+pub(crate) struct Source {
+    file: File,
+    len: u64,
+}
+
+impl Source {
+    pub fn open(path: &Path) -> Result<Source> {
+        let file = File::open(path)
+            .map_err(|e| Error::io(&format!("cannot open {}", path.display()), &e))?;
+        let len = file
+            .metadata()
+            .map_err(|e| Error::io("cannot stat the file", &e))?
+            .len();
+        Ok(Source { file, len })
+    }
+
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    /// Reads exactly `len` bytes at `at`; a fault if the file ends first.
+    pub fn read(&self, at: u64, len: usize) -> Result<Vec<u8>> {
+        if at.checked_add(len as u64).is_none_or(|end| end > self.len) {
+            return Err(fault(
+                at,
+                format!("the file ends before {len} bytes could be read"),
+            ));
+        }
+        let mut buf = vec![0u8; len];
+        read_exact_at(&self.file, &mut buf, at).map_err(|e| Error::io("reading the file", &e))?;
+        Ok(buf)
+    }
+
+    /// The chunk header at `at`: id and size, or `None` when fewer than 8 bytes remain.
+    pub fn chunk_header(&self, at: u64) -> Result<Option<(FourCc, u32)>> {
+        if at + 8 > self.len {
+            return Ok(None);
+        }
+        let h = self.read(at, 8)?;
+        Ok(Some((FourCc::new([h[0], h[1], h[2], h[3]]), le32(&h, 4))))
+    }
+}
+
+#[cfg(unix)]
+fn read_exact_at(file: &File, buf: &mut [u8], at: u64) -> std::io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(file, buf, at)
+}
+
+#[cfg(windows)]
+fn read_exact_at(file: &File, mut buf: &mut [u8], mut at: u64) -> std::io::Result<()> {
+    while !buf.is_empty() {
+        let n = std::os::windows::fs::FileExt::seek_read(file, buf, at)?;
+        if n == 0 {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
+        buf = &mut buf[n..];
+        at += n as u64;
+    }
+    Ok(())
+}
+
+pub(crate) fn le16(b: &[u8], at: usize) -> u16 {
+    u16::from_le_bytes([b[at], b[at + 1]])
+}
+
+pub(crate) fn le32(b: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
+}
+
+pub(crate) fn le64(b: &[u8], at: usize) -> u64 {
+    u64::from_le_bytes(b[at..at + 8].try_into().expect("8 bytes"))
+}
+
+/// What `strh` says about a stream.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct StreamHeader {
+    pub scale: u32,
+    pub rate: u32,
+    pub length: u32,
+    pub sample_size: u32,
+}
+
+/// One stream of a parsed header.
+#[derive(Debug, Clone)]
+pub(crate) struct ParsedStream {
+    pub spec: StreamSpec,
+    pub header: StreamHeader,
+    /// Position of the `indx` chunk body, if the stream has one.
+    pub indx: Option<u64>,
+}
+
+/// The parsed `hdrl` of a file.
+#[derive(Debug, Clone)]
+pub(crate) struct ParsedHeader {
+    pub streams: Vec<ParsedStream>,
+    pub avih_total_frames: u32,
+    pub dmlh_total_frames: Option<u32>,
+    pub frame_rate: FrameRate,
+    /// Where the first `LIST movi` starts (its list header).
+    pub first_movi: u64,
+}
+
+/// Parses the first RIFF's `hdrl` and finds its `movi` list.
+pub(crate) fn parse_header(src: &Source) -> Result<ParsedHeader> {
+    let head = src
+        .read(0, 12)
+        .map_err(|_| fault(0, "not a RIFF file: shorter than 12 bytes"))?;
+    if &head[0..4] != b"RIFF" || &head[8..12] != b"AVI " {
+        return Err(fault(0, "not an AVI file: expected RIFF 'AVI '"));
+    }
+    let riff_end = (8 + u64::from(le32(&head, 4))).min(src.len());
+    let mut at = 12;
+    let mut hdrl = None;
+    while let Some((id, size)) = src.chunk_header(at)? {
+        if at >= riff_end {
+            break;
+        }
+        if id.0 == *b"LIST" {
+            let form = src.read(at + 8, 4)?;
+            if form == b"hdrl" {
+                hdrl = Some((at, size));
+            } else if form == b"movi" {
+                let (hdrl_at, hdrl_size) =
+                    hdrl.ok_or_else(|| fault(at, "movi list before the hdrl list"))?;
+                let mut header = parse_hdrl(src, hdrl_at + 12, hdrl_at + 8 + u64::from(hdrl_size))?;
+                header.first_movi = at;
+                return Ok(header);
+            }
+        }
+        at += 8 + u64::from(size) + u64::from(size & 1);
+    }
+    Err(fault(at, "no hdrl and movi lists in the first RIFF"))
+}
+
+fn parse_hdrl(src: &Source, start: u64, end: u64) -> Result<ParsedHeader> {
+    if end > src.len() {
+        return Err(fault(
+            start,
+            "the header list runs past the end of the file",
+        ));
+    }
+    let mut header = ParsedHeader {
+        streams: Vec::new(),
+        avih_total_frames: 0,
+        dmlh_total_frames: None,
+        frame_rate: FrameRate { num: 30, den: 1 },
+        first_movi: 0,
+    };
+    let mut saw_avih = false;
+    let mut micros_per_frame = 0;
+    let mut at = start;
+    while at + 8 <= end {
+        let (id, size) = src
+            .chunk_header(at)?
+            .ok_or_else(|| fault(at, "truncated header"))?;
+        let body_end = at + 8 + u64::from(size);
+        if body_end > end {
+            return Err(fault(at, format!("{id} runs past the end of its list")));
+        }
+        match &id.0 {
+            b"avih" => {
+                let b = src.read(at + 8, size.min(56) as usize)?;
+                if b.len() < 40 {
+                    return Err(fault(at, "avih is shorter than 40 bytes"));
+                }
+                micros_per_frame = le32(&b, 0);
+                header.avih_total_frames = le32(&b, 16);
+                saw_avih = true;
+            }
+            b"LIST" => {
+                let form = src.read(at + 8, 4)?;
+                if form == b"strl" {
+                    header.streams.push(parse_strl(src, at + 12, body_end)?);
+                } else if form == b"odml" {
+                    if let Some((dmlh, dsize)) = src.chunk_header(at + 12)? {
+                        if &dmlh.0 == b"dmlh" && dsize >= 4 {
+                            header.dmlh_total_frames = Some(le32(&src.read(at + 20, 4)?, 0));
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+        at = body_end + (body_end & 1);
+    }
+    if !saw_avih {
+        return Err(fault(start, "the header list has no avih"));
+    }
+    let video_rate = header.streams.iter().find_map(|s| match s.spec.format {
+        StreamFormat::Video(_) => Some((s.header.rate, s.header.scale)),
+        StreamFormat::Audio(_) => None,
+    });
+    header.frame_rate = match video_rate {
+        Some((rate, scale)) if rate > 0 && scale > 0 => FrameRate::new(rate, scale)?,
+        _ if micros_per_frame > 0 => FrameRate::new(1_000_000, micros_per_frame)?,
+        _ => FrameRate { num: 30, den: 1 },
+    };
+    Ok(header)
+}
+
+fn parse_strl(src: &Source, start: u64, end: u64) -> Result<ParsedStream> {
+    let mut strh = None;
+    let mut strf = None;
+    let mut name = None;
+    let mut indx = None;
+    let mut at = start;
+    while at + 8 <= end {
+        let (id, size) = src
+            .chunk_header(at)?
+            .ok_or_else(|| fault(at, "truncated strl"))?;
+        let body = at + 8;
+        if body + u64::from(size) > end {
+            return Err(fault(at, format!("{id} runs past the end of its strl")));
+        }
+        match &id.0 {
+            b"strh" => strh = Some((at, src.read(body, size as usize)?)),
+            b"strf" => strf = Some((at, src.read(body, size as usize)?)),
+            b"strn" => {
+                let raw = src.read(body, size as usize)?;
+                let text = raw.split(|&b| b == 0).next().unwrap_or(&[]);
+                name = Some(String::from_utf8_lossy(text).into_owned());
+            }
+            b"indx" => indx = Some(body),
+            _ => {}
+        }
+        at = body + u64::from(size) + u64::from(size & 1);
+    }
+    let (strh_at, h) = strh.ok_or_else(|| fault(start, "a strl without strh"))?;
+    let (strf_at, f) = strf.ok_or_else(|| fault(start, "a strl without strf"))?;
+    if h.len() < 48 {
+        return Err(fault(strh_at, "strh is shorter than 48 bytes"));
+    }
+    let header = StreamHeader {
+        scale: le32(&h, 20),
+        rate: le32(&h, 24),
+        length: le32(&h, 32),
+        sample_size: le32(&h, 44),
+    };
+    let format = match &h[0..4] {
+        b"vids" => {
+            if f.len() < 40 {
+                return Err(fault(strf_at, "BITMAPINFOHEADER is shorter than 40 bytes"));
+            }
+            let compression = le32(&f, 16);
+            StreamFormat::Video(VideoFormat {
+                width: le32(&f, 4),
+                height: (le32(&f, 8) as i32).unsigned_abs(),
+                fourcc: (compression != 0).then(|| FourCc::from_u32(compression)),
+                bits_per_pixel: le16(&f, 14),
+            })
+        }
+        b"auds" => {
+            if f.len() < 16 {
+                return Err(fault(strf_at, "WAVEFORMAT is shorter than 16 bytes"));
+            }
+            // A 16-byte WAVEFORMAT has no cbSize and no extra bytes.
+            let extra: &[u8] = match f.get(16..18) {
+                None => &[],
+                Some(cb) => f.get(18..18 + usize::from(le16(cb, 0))).ok_or_else(|| {
+                    fault(strf_at, "WAVEFORMATEX cbSize runs past the end of strf")
+                })?,
+            };
+            StreamFormat::Audio(AudioFormat {
+                format_tag: le16(&f, 0),
+                channels: le16(&f, 2),
+                sample_rate: le32(&f, 4),
+                bytes_per_second: le32(&f, 8),
+                block_align: le16(&f, 12),
+                bits_per_sample: le16(&f, 14),
+                extra: extra.to_vec(),
+            })
+        }
+        other => {
+            return Err(fault(
+                strh_at,
+                format!(
+                    "stream type {:?} is neither vids nor auds",
+                    FourCc::new([other[0], other[1], other[2], other[3]])
+                ),
+            ))
+        }
+    };
+    Ok(ParsedStream {
+        spec: StreamSpec { format, name },
+        header,
+        indx,
+    })
+}
+
+/// A data chunk found in a `movi` list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct DataChunk {
+    /// File position of the chunk header.
+    pub at: u64,
+    pub size: u32,
+    pub stream: usize,
+    /// Index of the RIFF segment it lives in.
+    pub riff: usize,
+}
+
+/// The stream number of a data chunk id (`00dc` -> 0), if it is one.
+pub(crate) fn data_chunk_stream(id: FourCc) -> Option<usize> {
+    let [a, b, ..] = id.0;
+    (a.is_ascii_digit() && b.is_ascii_digit())
+        .then(|| usize::from(a - b'0') * 10 + usize::from(b - b'0'))
+}
+
+/// Whether `id` is an index or filler chunk that may sit inside a `movi` list.
+pub(crate) fn is_movi_housekeeping(id: FourCc) -> bool {
+    id.0[0..2] == *b"ix" || id.0 == *b"indx" || id.0 == *b"JUNK"
+}

@@ -1,0 +1,154 @@
+//! Repair: find every complete chunk of a file cut short (stopping cleanly at a torn one) and
+//! write them again through the muxer, which rebuilds headers, `ix##`, `indx`, `idx1`, `dmlh`
+//! and RIFF sizes. Payloads pass through one chunk at a time.
+
+use super::inspect::inspect_file;
+use super::reader::{
+    data_chunk_stream, is_movi_housekeeping, le32, parse_header, DataChunk, Source,
+};
+use super::FileReport;
+use crate::avi::{
+    ChunkWrite, Muxer, MuxerConfig, DEFAULT_RIFF_LIMIT, DEFAULT_SUPER_INDEX_CAPACITY,
+};
+use crate::error::{Error, Result};
+use crate::riff::FileSink;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// Rebuilds `path` into `out_path` (or in place when `None`, through a temporary file renamed
+/// over it). Keeps every chunk that was completely written; refuses clearly when the header
+/// itself is damaged.
+///
+/// # Errors
+/// [`crate::Status::InvalidArgument`] when the header cannot be read (nothing to rebuild from);
+/// [`crate::Status::Io`] for file errors.
+pub fn repair_file(path: &Path, out_path: Option<&Path>) -> Result<FileReport> {
+    let was_damaged = inspect_file(path).is_err();
+    let src = Source::open(path)?;
+    let header = parse_header(&src).map_err(|e| {
+        Error::invalid_argument(format!(
+            "cannot repair: the header is damaged ({})",
+            e.message()
+        ))
+    })?;
+    let (chunks, keyframes) = scan(&src, header.first_movi, header.streams.len())?;
+
+    let target: PathBuf = match out_path {
+        Some(p) => p.to_path_buf(),
+        None => {
+            let mut tmp = path.as_os_str().to_owned();
+            tmp.push(".avikit-repair");
+            PathBuf::from(tmp)
+        }
+    };
+    let sink = FileSink::create(&target)
+        .map_err(|e| Error::io(&format!("cannot create {}", target.display()), &e))?;
+    let cfg = MuxerConfig {
+        frame_rate: header.frame_rate,
+        streams: header.streams.iter().map(|s| s.spec.clone()).collect(),
+        emit_idx1: true,
+        riff_limit: DEFAULT_RIFF_LIMIT,
+        super_index_capacity: DEFAULT_SUPER_INDEX_CAPACITY,
+    };
+    let mut muxer = Muxer::start(Box::new(sink), cfg)?;
+    let mut bytes = 0u64;
+    for chunk in &chunks {
+        let data = src.read(chunk.at + 8, chunk.size as usize)?;
+        let keyframe = keyframes.get(&chunk.at).copied().unwrap_or(true);
+        muxer
+            .write_chunks(&[ChunkWrite {
+                stream: chunk.stream,
+                keyframe,
+                data: &data,
+            }])
+            .map_err(|e| e.error)?;
+        bytes += u64::from(chunk.size);
+    }
+    let riff_count = muxer.riff_count();
+    muxer.finish()?;
+    if out_path.is_none() {
+        std::fs::rename(&target, path).map_err(|e| Error::io("replacing the damaged file", &e))?;
+    }
+    let mut report =
+        FileReport::summarize(&header, &chunks, riff_count as usize, bytes, was_damaged);
+    report.riff_count = riff_count;
+    Ok(report)
+}
+
+/// Walks from the first `movi` to the end of the data, ignoring list sizes (a crash leaves them
+/// stale), and returns the complete data chunks in file order with the keyframe flags that
+/// surviving indexes give them.
+fn scan(
+    src: &Source,
+    first_movi: u64,
+    streams: usize,
+) -> Result<(Vec<DataChunk>, HashMap<u64, bool>)> {
+    let mut chunks = Vec::new();
+    let mut keyframes = HashMap::new();
+    let mut riff = 0;
+    let mut at = first_movi + 12;
+    while let Some((id, size)) = src.chunk_header(at)? {
+        let end = at + 8 + u64::from(size);
+        match &id.0 {
+            b"RIFF" => {
+                if at + 24 > src.len() || src.read(at + 8, 4)? != b"AVIX" {
+                    break;
+                }
+                riff += 1;
+                at += 24; // RIFF AVIX + LIST movi headers
+                continue;
+            }
+            b"LIST" => {
+                if at + 12 > src.len() {
+                    break;
+                }
+                at += 12; // descend into movi / rec lists
+                continue;
+            }
+            _ => {}
+        }
+        if end > src.len() {
+            break; // torn: its write did not complete
+        }
+        match data_chunk_stream(id) {
+            Some(stream) if stream < streams => chunks.push(DataChunk {
+                at,
+                size,
+                stream,
+                riff,
+            }),
+            Some(_) => break,
+            None if id.0[0..2] == *b"ix" => read_keyframes(src, at + 8, size, &mut keyframes)?,
+            None if is_movi_housekeeping(id) || id.0 == *b"idx1" => {}
+            None => break, // not a chunk header: a torn write or garbage
+        }
+        at = end + (end & 1);
+    }
+    Ok((chunks, keyframes))
+}
+
+/// Records the keyframe flags of a standard index's entries by chunk position.
+fn read_keyframes(
+    src: &Source,
+    at: u64,
+    size: u32,
+    keyframes: &mut HashMap<u64, bool>,
+) -> Result<()> {
+    if size < 24 {
+        return Ok(());
+    }
+    let h = src.read(at, 24)?;
+    if h[3] != 1 {
+        return Ok(());
+    }
+    let base = u64::from_le_bytes(h[12..20].try_into().expect("8 bytes"));
+    let count = (le32(&h, 4) as usize).min((size as usize - 24) / 8);
+    let entries = src.read(at + 24, count * 8)?;
+    for e in entries.chunks_exact(8) {
+        let data_at = base + u64::from(le32(e, 0));
+        if let Some(chunk_at) = data_at.checked_sub(8) {
+            keyframes.insert(chunk_at, le32(e, 4) & 0x8000_0000 == 0);
+        }
+    }
+    Ok(())
+}
