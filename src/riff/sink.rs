@@ -135,7 +135,7 @@ mod tests {
         let mut sink = FileSink::create(&path).unwrap();
         sink.write_at(0, &[b"abc", b"", b"def"]).unwrap();
         sink.write_at(2, &[b"XY"]).unwrap();
-        let many: Vec<&[u8]> = std::iter::repeat(&b"z"[..]).take(3000).collect();
+        let many: Vec<&[u8]> = std::iter::repeat_n(&b"z"[..], 3000).collect();
         sink.write_at(6, &many).unwrap();
         sink.flush(true).unwrap();
         drop(sink);
