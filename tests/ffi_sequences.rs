@@ -1761,7 +1761,7 @@ impl<'a> Driver<'a> {
                     other.value,
                     other.dead,
                     aref.as_ref()
-                        .map_or(true, |a| k != a.kind || other.value != a.owner),
+                        .is_none_or(|a| k != a.kind || other.value != a.owner),
                 )
             }
         };
