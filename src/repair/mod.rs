@@ -5,7 +5,7 @@ mod reader;
 mod rebuild;
 
 pub use inspect::inspect_file;
-pub use rebuild::repair_file;
+pub use rebuild::{repair_file, repair_file_with_progress};
 
 use crate::avi::StreamFormat;
 use reader::{DataChunk, ParsedHeader};

@@ -23,6 +23,18 @@ use std::path::{Path, PathBuf};
 /// [`crate::Status::InvalidArgument`] when the header cannot be read (nothing to rebuild from);
 /// [`crate::Status::Io`] for file errors.
 pub fn repair_file(path: &Path, out_path: Option<&Path>) -> Result<FileReport> {
+    repair_file_with_progress(path, out_path, &mut |_, _| {})
+}
+
+/// [`repair_file`], calling `progress(bytes_copied, bytes_to_copy)` after each chunk.
+///
+/// # Errors
+/// As [`repair_file`].
+pub fn repair_file_with_progress(
+    path: &Path,
+    out_path: Option<&Path>,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<FileReport> {
     let was_damaged = inspect_file(path).is_err();
     let src = Source::open(path)?;
     let header = parse_header(&src).map_err(|e| {
@@ -51,6 +63,7 @@ pub fn repair_file(path: &Path, out_path: Option<&Path>) -> Result<FileReport> {
         super_index_capacity: DEFAULT_SUPER_INDEX_CAPACITY,
     };
     let mut muxer = Muxer::start(Box::new(sink), cfg)?;
+    let total: u64 = chunks.iter().map(|c| u64::from(c.size)).sum();
     let mut bytes = 0u64;
     for chunk in &chunks {
         let data = src.read(chunk.at + 8, chunk.size as usize)?;
@@ -63,6 +76,7 @@ pub fn repair_file(path: &Path, out_path: Option<&Path>) -> Result<FileReport> {
             }])
             .map_err(|e| e.error)?;
         bytes += u64::from(chunk.size);
+        progress(bytes, total);
     }
     let riff_count = muxer.riff_count();
     muxer.finish()?;
