@@ -271,3 +271,122 @@ fn files_cut_anywhere_repair_to_every_complete_chunk() {
     assert!(report.was_damaged && report.bytes_recovered > 0);
     avi_check(sample.path(), &[]);
 }
+
+/// A [`avikit::Sink`] over a real file that fails every write from its `fail_from`th call on,
+/// as a full disk would.
+struct FullDisk {
+    file: avikit::FileSink,
+    calls: usize,
+    fail_from: usize,
+}
+
+impl avikit::Sink for FullDisk {
+    fn write_at(&mut self, offset: u64, bufs: &[&[u8]]) -> std::io::Result<()> {
+        self.calls += 1;
+        if self.calls >= self.fail_from {
+            return Err(std::io::Error::from_raw_os_error(libc::ENOSPC));
+        }
+        self.file.write_at(offset, bufs)
+    }
+    fn flush(&mut self, durable: bool) -> std::io::Result<()> {
+        self.file.flush(durable)
+    }
+}
+
+#[test]
+fn a_full_disk_stops_with_io_and_repairs_to_what_was_written() {
+    for fail_from in [4, 9, 17, 30] {
+        let file = Scratch::new(&format!("full-disk-{fail_from}.avi"));
+        let sink = FullDisk {
+            file: avikit::FileSink::create(file.path()).unwrap(),
+            calls: 0,
+            fail_from,
+        };
+        let options = WriterOptions {
+            checkpoint_interval: None,
+            ..Default::default()
+        };
+        let writer = Writer::with_sink(Box::new(sink), options).unwrap();
+        let video = writer
+            .add_video_stream(
+                VideoFormat {
+                    width: 8,
+                    height: 8,
+                    fourcc: None,
+                    bits_per_pixel: 32,
+                },
+                None,
+            )
+            .unwrap();
+        let mut landed = Vec::new();
+        for n in 0..40 {
+            let frame = dib_frame(8, 8, 32, n);
+            match video.write_frame(true, &frame) {
+                Ok(()) => landed.push(frame),
+                Err(e) => assert!(
+                    matches!(e.status(), Status::Io | Status::WriterFailed),
+                    "{e}"
+                ),
+            }
+        }
+        let err = writer.close().unwrap_err();
+        assert_eq!(err.status(), Status::Io);
+        assert!(err.message().contains("No space left"), "{err}");
+        let out = Scratch::new(&format!("full-disk-{fail_from}-repaired.avi"));
+        let report = repair_file(file.path(), Some(out.path())).unwrap();
+        inspect_file(out.path()).unwrap();
+        assert_eq!(
+            report.video_frames as usize,
+            landed.len(),
+            "fail at call {fail_from}"
+        );
+        let decoded = ffmpeg_decode(out.path(), "0:v:0", "rawvideo", &["-pix_fmt", "bgra"]);
+        let expected: Vec<u8> = landed
+            .iter()
+            .flat_map(|f| dib_to_top_down(f, 8, 8, 32))
+            .collect();
+        assert!(decoded == expected, "fail at call {fail_from}");
+    }
+}
+
+#[test]
+fn random_mutations_never_panic_or_hang() {
+    let file = Scratch::new("mutate-source.avi");
+    record(file.path());
+    let good = std::fs::read(file.path()).unwrap();
+    let seconds: u64 = std::env::var("AVIKIT_MUTATION_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(15);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
+    let mut rng = TestRng::new(0x5eed);
+    let mut runs = 0;
+    while std::time::Instant::now() < deadline {
+        let mut bytes = good.clone();
+        for _ in 0..1 + rng.below(8) {
+            let len = bytes.len();
+            let at = rng.below(len as u64) as usize;
+            match rng.below(4) {
+                0 => bytes[at] ^= 1 << rng.below(8),
+                1 => bytes[at..(at + 4).min(len)].fill(0xFF),
+                2 => bytes.truncate(at.max(1)),
+                _ => {
+                    bytes[at..(at + 4).min(len)].copy_from_slice(
+                        &(rng.below(1 << 32) as u32).to_le_bytes()[..(len - at).min(4)],
+                    );
+                }
+            }
+        }
+        let mutated = Scratch::new("mutated.avi");
+        std::fs::write(mutated.path(), &bytes).unwrap();
+        let _ = inspect_file(mutated.path());
+        let out = Scratch::new("mutated-repaired.avi");
+        if repair_file(mutated.path(), Some(out.path())).is_ok() {
+            inspect_file(out.path())
+                .unwrap_or_else(|e| panic!("run {runs}: a repaired file fails inspection: {e}"));
+        }
+        runs += 1;
+    }
+    eprintln!("{runs} mutated files inspected and repaired");
+    assert!(runs > 50);
+}

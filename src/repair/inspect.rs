@@ -11,6 +11,7 @@ use super::FileReport;
 use crate::avi::StreamFormat;
 use crate::error::Result;
 use crate::riff::FourCc;
+use std::collections::HashSet;
 use std::path::Path;
 
 /// One RIFF segment: where its `movi` data lies and where its `idx1` is.
@@ -48,8 +49,12 @@ pub fn inspect_file(path: &Path) -> Result<FileReport> {
     for (stream, parsed) in header.streams.iter().enumerate() {
         if let Some(indx) = parsed.indx {
             let expected: Vec<&DataChunk> = chunks.iter().filter(|c| c.stream == stream).collect();
-            let mut next = 0;
-            check_super_index(&src, indx, stream, &expected, &mut next, 0)?;
+            let mut walk = IndexWalk {
+                next: 0,
+                visited: HashSet::new(),
+            };
+            check_super_index(&src, indx, stream, &expected, &mut walk, 0)?;
+            let next = walk.next;
             if next != expected.len() {
                 return Err(fault(
                     indx,
@@ -337,18 +342,29 @@ fn check_idx1(src: &Source, seg: &Segment, at: u64, size: u32, chunks: &[DataChu
     Ok(())
 }
 
+/// Progress through a stream's OpenDML indexes.
+struct IndexWalk {
+    /// The stream's next chunk an index entry must point at.
+    next: usize,
+    /// Index chunks already read: an index listed twice (or a cycle) is a fault.
+    visited: HashSet<u64>,
+}
+
 /// Checks an `indx` body (super or standard index) at `at` against the stream's chunks in
-/// order, advancing `next`.
+/// order.
 fn check_super_index(
     src: &Source,
     at: u64,
     stream: usize,
     expected: &[&DataChunk],
-    next: &mut usize,
+    walk: &mut IndexWalk,
     depth: u32,
 ) -> Result<()> {
     if depth > 16 {
         return Err(fault(at, "OpenDML indexes nest deeper than 16 levels"));
+    }
+    if depth > 0 && !walk.visited.insert(at) {
+        return Err(fault(at, "an OpenDML index is listed twice"));
     }
     let h = src.read(at, 24)?;
     let (longs, kind, in_use) = (le16(&h, 0), h[3], le32(&h, 4));
@@ -375,7 +391,7 @@ fn check_super_index(
                         format!("super index entry {e} points at {id}, not an index"),
                     ));
                 }
-                check_super_index(src, target + 8, stream, expected, next, depth + 1)?;
+                check_super_index(src, target + 8, stream, expected, walk, depth + 1)?;
             }
             Ok(())
         }
@@ -391,7 +407,7 @@ fn check_super_index(
             for e in 0..in_use as usize {
                 let entry_at = at + 24 + 8 * e as u64;
                 let (offset, size) = (le32(&entries, e * 8), le32(&entries, e * 8 + 4));
-                let chunk = expected.get(*next).ok_or_else(|| {
+                let chunk = expected.get(walk.next).ok_or_else(|| {
                     fault(
                         entry_at,
                         format!("stream {stream}'s index has more entries than chunks"),
@@ -402,12 +418,12 @@ fn check_super_index(
                         "ix entry {e} of stream {stream} points at byte {} with size {}, but its chunk {} is at {} with size {}",
                         base + u64::from(offset),
                         size & 0x7FFF_FFFF,
-                        *next,
+                        walk.next,
                         chunk.at + 8,
                         chunk.size
                     )));
                 }
-                *next += 1;
+                walk.next += 1;
             }
             Ok(())
         }

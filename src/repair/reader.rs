@@ -123,7 +123,11 @@ pub(crate) fn parse_header(src: &Source) -> Result<ParsedHeader> {
     if &head[0..4] != b"RIFF" || &head[8..12] != b"AVI " {
         return Err(fault(0, "not an AVI file: expected RIFF 'AVI '"));
     }
-    let riff_end = (8 + u64::from(le32(&head, 4))).min(src.len());
+    // A crash before the first checkpoint leaves the RIFF size 0: search the whole file.
+    let riff_end = match le32(&head, 4) {
+        0 => src.len(),
+        size => (8 + u64::from(size)).min(src.len()),
+    };
     let mut at = 12;
     let mut hdrl = None;
     while let Some((id, size)) = src.chunk_header(at)? {

@@ -8,7 +8,8 @@ use super::reader::{
 };
 use super::FileReport;
 use crate::avi::{
-    ChunkWrite, Muxer, MuxerConfig, DEFAULT_RIFF_LIMIT, DEFAULT_SUPER_INDEX_CAPACITY,
+    ChunkWrite, Muxer, MuxerConfig, StreamFormat, StreamSpec, DEFAULT_RIFF_LIMIT,
+    DEFAULT_SUPER_INDEX_CAPACITY,
 };
 use crate::error::{Error, Result};
 use crate::riff::FileSink;
@@ -43,7 +44,8 @@ pub fn repair_file_with_progress(
             e.message()
         ))
     })?;
-    let (chunks, keyframes) = scan(&src, header.first_movi, header.streams.len())?;
+    let specs: Vec<StreamSpec> = header.streams.iter().map(|s| s.spec.clone()).collect();
+    let (chunks, keyframes) = scan(&src, header.first_movi, &specs)?;
 
     let target: PathBuf = match out_path {
         Some(p) => p.to_path_buf(),
@@ -57,7 +59,7 @@ pub fn repair_file_with_progress(
         .map_err(|e| Error::io(&format!("cannot create {}", target.display()), &e))?;
     let cfg = MuxerConfig {
         frame_rate: header.frame_rate,
-        streams: header.streams.iter().map(|s| s.spec.clone()).collect(),
+        streams: specs,
         emit_idx1: true,
         riff_limit: DEFAULT_RIFF_LIMIT,
         super_index_capacity: DEFAULT_SUPER_INDEX_CAPACITY,
@@ -95,7 +97,7 @@ pub fn repair_file_with_progress(
 fn scan(
     src: &Source,
     first_movi: u64,
-    streams: usize,
+    streams: &[StreamSpec],
 ) -> Result<(Vec<DataChunk>, HashMap<u64, bool>)> {
     let mut chunks = Vec::new();
     let mut keyframes = HashMap::new();
@@ -125,13 +127,15 @@ fn scan(
             break; // torn: its write did not complete
         }
         match data_chunk_stream(id) {
-            Some(stream) if stream < streams => chunks.push(DataChunk {
-                at,
-                size,
-                stream,
-                riff,
-            }),
-            Some(_) => break,
+            // A chunk its stream cannot hold (damaged id or size) is left out.
+            Some(stream) if streams.get(stream).is_some_and(|spec| fits(spec, id, size)) => chunks
+                .push(DataChunk {
+                    at,
+                    size,
+                    stream,
+                    riff,
+                }),
+            Some(_) => {}
             None if id.0[0..2] == *b"ix" => read_keyframes(src, at + 8, size, &mut keyframes)?,
             None if is_movi_housekeeping(id) || id.0 == *b"idx1" => {}
             None => break, // not a chunk header: a torn write or garbage
@@ -139,6 +143,15 @@ fn scan(
         at = end + (end & 1);
     }
     Ok((chunks, keyframes))
+}
+
+/// Whether a chunk `id` of `size` bytes is one the stream can hold.
+fn fits(spec: &StreamSpec, id: crate::riff::FourCc, size: u32) -> bool {
+    let suffix_ok = match spec.format {
+        StreamFormat::Video(_) => matches!(&id.0[2..], b"db" | b"dc"),
+        StreamFormat::Audio(_) => &id.0[2..] == b"wb",
+    };
+    suffix_ok && spec.check_chunk_len(size as usize).is_ok()
 }
 
 /// Records the keyframe flags of a standard index's entries by chunk position.
