@@ -700,8 +700,18 @@ static void test_arguments(void) {
     CHECK_STATUS(avk_writer_add_audio_stream(w, &ao, &as), AVK_E_INVALID_ARGUMENT);
     ao.codec = -1;
     CHECK_STATUS(avk_writer_add_audio_stream(w, &ao, &as), AVK_E_INVALID_ARGUMENT);
-    ao.codec = AVK_AUDIO_MP3;
-    CHECK_STATUS(avk_writer_add_audio_stream(w, &ao, &as), AVK_E_UNSUPPORTED);
+    ao.codec = AVK_AUDIO_MP3; /* MP3 takes 1-2 channels of 16-bit PCM at an MP3 bitrate */
+    ao.bitrate_kbps = 100;
+    CHECK_STATUS(avk_writer_add_audio_stream(w, &ao, &as), AVK_E_INVALID_ARGUMENT);
+    ao.bitrate_kbps = 128;
+    ao.bits_per_sample = 8;
+    CHECK_STATUS(avk_writer_add_audio_stream(w, &ao, &as), AVK_E_INVALID_ARGUMENT);
+    ao.bits_per_sample = 16;
+    ao.channels = 3;
+    CHECK_STATUS(avk_writer_add_audio_stream(w, &ao, &as), AVK_E_INVALID_ARGUMENT);
+    ao.channels = 2;
+    ao.sample_rate = 44000;
+    CHECK_STATUS(avk_writer_add_audio_stream(w, &ao, &as), AVK_E_INVALID_ARGUMENT);
     ao = avk_test_pcm_options();
     ao.bits_per_sample = 12;
     CHECK_STATUS(avk_writer_add_audio_stream(w, &ao, &as), AVK_E_INVALID_ARGUMENT);
@@ -1262,6 +1272,7 @@ static void test_inspect_and_repair(void) {
     remove(junk);
     remove(cut);
     remove(fixed);
+    CHECK_STATUS(avk_set_lame_path(NULL), AVK_E_INVALID_ARGUMENT);
 }
 
 int main(void) {

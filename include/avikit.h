@@ -17,6 +17,11 @@
    avk_pixel_format values AVK_PIXEL_*, avk_audio_codec values AVK_AUDIO_*. */
 
 /**
+ * `wFormatTag` of MPEG Layer III.
+ */
+#define WAVE_FORMAT_MPEGLAYER3 85
+
+/**
  * `avk_writer_options.flags`: write the legacy `idx1` index (set by default).
  */
 #define AVK_WRITER_EMIT_INDEX1 1
@@ -92,7 +97,9 @@
 #define AVK_AUDIO_PCM 1
 
 /**
- * Audio codec: 16-bit PCM input encoded with LAME, loaded at run time.
+ * Audio codec: 16-bit PCM input (1 or 2 channels) encoded with LAME at `bitrate_kbps` CBR, one
+ * MP3 frame per chunk. LAME (libmp3lame.so.0) is loaded at run time: without it adding the
+ * stream fails with AVK_E_UNSUPPORTED saying what to install.
  */
 #define AVK_AUDIO_MP3 2
 
@@ -784,6 +791,18 @@ avk_status avk_writer_end_flush(struct avk_writer *w, struct avk_async *result);
  * None beyond passing a handle value.
  */
 avk_status avk_writer_close(struct avk_writer *w);
+
+/**
+ * Loads LAME for AVK_AUDIO_MP3 from `path` instead of `libmp3lame.so.0` (or the
+ * `AVIKIT_LAME_PATH` environment variable). Takes effect for MP3 streams added afterwards, as
+ * long as LAME has not been loaded yet in this process. `path` is copied. Thread-safe.
+ *
+ * Errors: AVK_E_INVALID_ARGUMENT for a NULL or non-UTF-8 path.
+ *
+ * # Safety
+ * `path` NULL or NUL-terminated.
+ */
+avk_status avk_set_lame_path(const char *path);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -171,19 +171,30 @@ fn write_strh(t: &mut RiffTree, h: &HeaderInputs<'_>, index: usize) {
                 .i16(clamp_i16(v.height));
         }
         StreamFormat::Audio(a) => {
+            // Constant-rate audio counts blocks (dwSampleSize = nBlockAlign); MPEG audio counts
+            // frames of `frame_samples` samples, one per chunk (dwSampleSize 0).
+            let (scale, rate, length, sample_size) = match a.frame_samples() {
+                Some(samples) => (samples, a.sample_rate, totals.chunks, 0),
+                None => (
+                    u32::from(a.block_align),
+                    a.bytes_per_second,
+                    totals.bytes / u64::from(a.block_align),
+                    u32::from(a.block_align),
+                ),
+            };
             t.fourcc(STREAM_TYPE_AUDIO)
                 .u32(0) // fccHandler
                 .u32(0)
                 .u16(0)
                 .u16(0)
                 .u32(0)
-                .u32(u32::from(a.block_align)) // dwScale
-                .u32(a.bytes_per_second) // dwRate
+                .u32(scale)
+                .u32(rate)
                 .u32(0)
-                .u32(saturate(totals.bytes / u64::from(a.block_align))) // dwLength in blocks
+                .u32(saturate(length))
                 .u32(totals.max_chunk)
                 .u32(QUALITY_DEFAULT)
-                .u32(u32::from(a.block_align)) // dwSampleSize
+                .u32(sample_size)
                 .zeros(8); // rcFrame
         }
     }

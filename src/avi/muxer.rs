@@ -295,6 +295,7 @@ impl Muxer {
     fn chunk_duration(&self, e: IndexEntry) -> u64 {
         match &self.cfg.streams[e.stream()].format {
             StreamFormat::Video(_) => 1,
+            StreamFormat::Audio(a) if a.frame_samples().is_some() => 1,
             StreamFormat::Audio(a) => u64::from(e.size) / u64::from(a.block_align),
         }
     }

@@ -151,6 +151,13 @@ impl AudioFormat {
         }
     }
 
+    /// Samples per channel in each chunk, for formats that count time in chunks (MPEG audio,
+    /// one frame per chunk); `None` for constant-rate formats counted in blocks (PCM).
+    pub fn frame_samples(&self) -> Option<u32> {
+        (self.format_tag == crate::codec::mp3::WAVE_FORMAT_MPEGLAYER3)
+            .then(|| crate::codec::mp3::samples_per_frame(self.sample_rate))
+    }
+
     /// Checks the fields the muxer relies on.
     ///
     /// # Errors
@@ -259,6 +266,13 @@ impl StreamSpec {
                 ))),
                 _ => Ok(()),
             },
+            StreamFormat::Audio(a) if a.frame_samples().is_some() => {
+                if len == 0 {
+                    Err(Error::invalid_argument("an empty MPEG audio frame"))
+                } else {
+                    Ok(())
+                }
+            }
             StreamFormat::Audio(a) => {
                 if len == 0 || len % usize::from(a.block_align) != 0 {
                     Err(Error::invalid_argument(format!(

@@ -2,7 +2,7 @@
 //! trait, and the encodings the library offers.
 
 use super::convert::{to_dib, InputLayout};
-use crate::avi::VideoFormat;
+use crate::avi::{AudioFormat, VideoFormat};
 use crate::error::{Error, Result};
 
 /// One encoded frame, ready to be written as a chunk.
@@ -84,4 +84,28 @@ impl FrameEncoder for DibConversion {
             keyframe: true,
         })
     }
+}
+
+/// Turns caller audio blocks into chunks, in order, keeping state from block to block (an MP3
+/// encoder's bit reservoir and partial frames). One block may give zero or more chunks. Runs on
+/// the writer's worker thread, one block at a time.
+pub trait BlockEncoder: Send {
+    /// The format of the chunks it produces (the stream's `strf`).
+    fn output_format(&self) -> AudioFormat;
+
+    /// Bytes of one input sample frame: every block is a non-zero multiple of it (checked at
+    /// begin, without touching the encoder).
+    fn input_block_align(&self) -> usize;
+
+    /// Encodes one block; returns the chunks completed so far.
+    ///
+    /// # Errors
+    /// [`crate::Status::Encoder`] when the encoder fails.
+    fn encode(&mut self, input: &[u8]) -> Result<Vec<Vec<u8>>>;
+
+    /// Ends the stream: returns the chunks still held back.
+    ///
+    /// # Errors
+    /// [`crate::Status::Encoder`] when the encoder fails.
+    fn flush(&mut self) -> Result<Vec<Vec<u8>>>;
 }

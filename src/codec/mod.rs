@@ -4,6 +4,8 @@
 pub mod convert;
 pub mod dib;
 pub mod encoder;
+pub mod lame;
 #[cfg(feature = "mjpeg")]
 pub mod mjpeg;
+pub mod mp3;
 pub mod pcm;

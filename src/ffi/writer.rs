@@ -8,7 +8,8 @@ use super::registry::{self, Object, WriterObject, HOLD_CALLER};
 use super::stream::{avk_audio_stream, avk_video_stream};
 use crate::avi::{AudioFormat, FrameRate, VideoFormat};
 use crate::codec::convert::{InputLayout, PixelFormat};
-use crate::codec::encoder::{DibConversion, FrameEncoder};
+use crate::codec::encoder::{BlockEncoder, DibConversion, FrameEncoder};
+use crate::codec::mp3::Mp3Encoder;
 use crate::codec::pcm::PcmFormat;
 use crate::error::{Error, Result, Status};
 use crate::queue::{Writer, WriterOptions};
@@ -186,18 +187,28 @@ fn field_u16(value: u32, what: &str) -> Result<u16> {
 
 /// # Safety
 /// `o.format_extra` NULL or `o.format_extra_len` readable bytes.
-unsafe fn audio_format(o: &avk_audio_stream_options) -> Result<AudioFormat> {
+/// What an audio stream's options ask for: blocks as given, or an encoder.
+enum AudioKind {
+    Plain(AudioFormat),
+    Encoding(Box<dyn BlockEncoder>),
+}
+
+unsafe fn audio_kind(o: &avk_audio_stream_options) -> Result<AudioKind> {
     match o.codec {
-        AVK_AUDIO_PCM => Ok(AudioFormat::pcm(PcmFormat::derive(
+        AVK_AUDIO_PCM => Ok(AudioKind::Plain(AudioFormat::pcm(PcmFormat::derive(
             o.channels,
             o.sample_rate,
             o.bits_per_sample,
-        )?)),
+        )?))),
         AVK_AUDIO_RAW => {
             let channels = field_u16(o.channels, "channels")?;
             let bits_per_sample = field_u16(o.bits_per_sample, "bits_per_sample")?;
             let block_align = match o.block_align {
-                0 => field_u16(o.channels * o.bits_per_sample / 8, "derived block_align")?,
+                0 => field_u16(
+                    u32::try_from(u64::from(o.channels) * u64::from(o.bits_per_sample) / 8)
+                        .unwrap_or(u32::MAX),
+                    "derived block_align",
+                )?,
                 given => field_u16(given, "block_align")?,
             };
             let bytes_per_second = match o.bytes_per_second {
@@ -208,7 +219,7 @@ unsafe fn audio_format(o: &avk_audio_stream_options) -> Result<AudioFormat> {
             };
             // SAFETY: forwarded caller contract.
             let extra = unsafe { buffer(o.format_extra, o.format_extra_len) }?.to_vec();
-            Ok(AudioFormat {
+            Ok(AudioKind::Plain(AudioFormat {
                 format_tag: field_u16(o.format_tag, "format_tag")?,
                 channels,
                 sample_rate: o.sample_rate,
@@ -216,13 +227,14 @@ unsafe fn audio_format(o: &avk_audio_stream_options) -> Result<AudioFormat> {
                 block_align,
                 bits_per_sample,
                 extra,
-            })
+            }))
         }
-        AVK_AUDIO_MP3 => Err(Error::new(
-            Status::Unsupported,
-            "AVK_AUDIO_MP3 (LAME encoding) is not built into this version; write MP3 frames \
-             with AVK_AUDIO_RAW and format_tag 0x55, or use PCM",
-        )),
+        AVK_AUDIO_MP3 => Ok(AudioKind::Encoding(Box::new(Mp3Encoder::new(
+            o.channels,
+            o.sample_rate,
+            o.bits_per_sample,
+            o.bitrate_kbps,
+        )?))),
         other => Err(Error::invalid_argument(format!(
             "unknown audio codec {other}"
         ))),
@@ -287,8 +299,12 @@ pub unsafe extern "C" fn avk_writer_add_audio_stream(
         // SAFETY: forwarded caller contract.
         let name = unsafe { optional_str(opts.name, "name") }?;
         // SAFETY: forwarded caller contract.
-        let format = unsafe { audio_format(&opts) }?;
-        let stream = object.writer.add_audio_stream(format, name.as_deref())?;
+        let stream = match unsafe { audio_kind(&opts) }? {
+            AudioKind::Plain(format) => object.writer.add_audio_stream(format, name.as_deref())?,
+            AudioKind::Encoding(encoder) => object
+                .writer
+                .add_encoding_audio_stream(encoder, name.as_deref())?,
+        };
         let handle = registry::insert(Object::Audio(stream), object.writer.id(), HOLD_CALLER)?;
         // SAFETY: checked non-NULL; writable by the caller's contract.
         unsafe { write_out(out, handle as *mut avk_audio_stream) };
@@ -396,5 +412,24 @@ pub unsafe extern "C" fn avk_writer_close(w: *mut avk_writer) -> avk_status {
         }
         registry::release_writer(w as usize, object.writer.id());
         outcome
+    })
+}
+
+/// Loads LAME for AVK_AUDIO_MP3 from `path` instead of `libmp3lame.so.0` (or the
+/// `AVIKIT_LAME_PATH` environment variable). Takes effect for MP3 streams added afterwards, as
+/// long as LAME has not been loaded yet in this process. `path` is copied. Thread-safe.
+///
+/// Errors: AVK_E_INVALID_ARGUMENT for a NULL or non-UTF-8 path.
+///
+/// # Safety
+/// `path` NULL or NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn avk_set_lame_path(path: *const c_char) -> avk_status {
+    boundary(|| {
+        require(path, "path")?;
+        // SAFETY: forwarded caller contract.
+        let path = unsafe { optional_str(path, "path") }?.unwrap_or_default();
+        crate::codec::lame::set_lame_path(&path);
+        Ok(())
     })
 }

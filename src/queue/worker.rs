@@ -7,6 +7,7 @@ use super::encoder_pool::EncodedSlot;
 use super::payload::Payload;
 use super::pressure::QueuePressure;
 use crate::avi::{ChunkWrite, Muxer, MuxerConfig};
+use crate::codec::encoder::BlockEncoder;
 use crate::error::{Error, Result, Status};
 use crate::riff::Sink;
 use crossbeam_channel::Receiver;
@@ -28,7 +29,15 @@ pub(crate) enum ChunkSource {
         slot: Arc<EncodedSlot>,
         input_len: usize,
     },
+    /// A block for a stateful encoder, encoded on the worker in begin order.
+    Stateful {
+        encoder: SharedBlockEncoder,
+        input: Payload,
+    },
 }
+
+/// A stateful block encoder shared by a stream (which begins) and the worker (which encodes).
+pub(crate) type SharedBlockEncoder = Arc<parking_lot::Mutex<Box<dyn BlockEncoder>>>;
 
 impl ChunkSource {
     /// Queue room the write holds.
@@ -36,6 +45,7 @@ impl ChunkSource {
         match self {
             ChunkSource::Ready(payload) => payload.len(),
             ChunkSource::Encoding { input_len, .. } => *input_len,
+            ChunkSource::Stateful { input, .. } => input.len(),
         }
     }
 }
@@ -48,32 +58,43 @@ pub(crate) struct WriteJob {
     pub result: AsyncResult,
 }
 
-/// A write taken by the worker: whether it runs (not canceled) and its chunk.
+/// A write taken by the worker: whether it runs (not canceled) and its chunks (a stateful
+/// encoder may turn one block into none or several).
 struct Prepared {
     stream: usize,
     run: bool,
-    chunk: Result<(Payload, bool)>,
+    chunks: Result<Vec<(Payload, bool)>>,
     queued_len: usize,
     result: AsyncResult,
 }
 
 impl WriteJob {
-    /// Marks the write running (unless canceled) and waits for its encoded chunk. Encoded
-    /// frames are awaited even when canceled: the encoder may still be reading the caller's
-    /// buffer, which must not be reported free before it is done.
+    /// Marks the write running (unless canceled) and gets its chunks. Encoded frames are
+    /// awaited even when canceled: the encoder may still be reading the caller's buffer, which
+    /// must not be reported free before it is done. A canceled block never reaches its
+    /// stateful encoder.
     fn prepare(self) -> Prepared {
         let run = self.result.start_running();
         let queued_len = self.source.queued_len();
-        let chunk = match self.source {
-            ChunkSource::Ready(payload) => Ok((payload, self.keyframe)),
+        let chunks = match self.source {
+            ChunkSource::Ready(payload) => Ok(vec![(payload, self.keyframe)]),
             ChunkSource::Encoding { slot, .. } => slot
                 .take()
-                .map(|frame| (Payload::owned(frame.data), frame.keyframe)),
+                .map(|frame| vec![(Payload::owned(frame.data), frame.keyframe)]),
+            ChunkSource::Stateful { .. } if !run => Ok(Vec::new()),
+            ChunkSource::Stateful { encoder, input } => {
+                guarded(|| encoder.lock().encode(input.as_slice())).map(|chunks| {
+                    chunks
+                        .into_iter()
+                        .map(|c| (Payload::owned(c), true))
+                        .collect()
+                })
+            }
         };
         Prepared {
             stream: self.stream,
             run,
-            chunk,
+            chunks,
             queued_len,
             result: self.result,
         }
@@ -83,7 +104,7 @@ impl WriteJob {
 /// One unit of work, in begin order.
 pub(crate) enum Job {
     /// The first write is coming: write the header for these streams.
-    Start(MuxerConfig),
+    Start(MuxerConfig, Vec<(usize, SharedBlockEncoder)>),
     Write(WriteJob),
     Flush {
         durable: bool,
@@ -106,6 +127,8 @@ pub(crate) struct Worker {
     checkpoint_interval: Option<Duration>,
     /// When the chunks written since the last checkpoint are due for one.
     checkpoint_due: Option<Instant>,
+    /// Stateful encoders, flushed into their streams at close.
+    block_encoders: Vec<(usize, SharedBlockEncoder)>,
 }
 
 impl Worker {
@@ -125,6 +148,7 @@ impl Worker {
             first_error: None,
             checkpoint_interval,
             checkpoint_due: None,
+            block_encoders: Vec::new(),
         }
     }
 
@@ -180,7 +204,10 @@ impl Worker {
                 },
             };
             match job {
-                Job::Start(cfg) => self.start(cfg),
+                Job::Start(cfg, block_encoders) => {
+                    self.block_encoders = block_encoders;
+                    self.start(cfg);
+                }
                 Job::Write(first) => {
                     let mut bytes = first.source.queued_len();
                     let mut batch = vec![first];
@@ -242,19 +269,31 @@ impl Worker {
 
     fn write_batch(&mut self, batch: Vec<WriteJob>) {
         let prepared: Vec<Prepared> = batch.into_iter().map(WriteJob::prepare).collect();
-        // Running writes up to the first one whose encoding failed are written.
+        let failed_before = self.first_error.is_some();
+        // Running writes up to the first one whose encoding failed are written; each op's
+        // outcome is its first failed chunk, or success.
+        let mut outcomes: Vec<Option<Result<()>>> = vec![None; prepared.len()];
         let mut live = Vec::new();
         let mut encode_failure = None;
         for (i, p) in prepared.iter().enumerate().filter(|(_, p)| p.run) {
-            match &p.chunk {
-                Ok((payload, keyframe)) => live.push((
-                    i,
-                    ChunkWrite {
-                        stream: p.stream,
-                        keyframe: *keyframe,
-                        data: payload.as_slice(),
-                    },
-                )),
+            match &p.chunks {
+                Ok(chunks) => {
+                    outcomes[i] = Some(if failed_before {
+                        Err(self.writer_failed())
+                    } else {
+                        Ok(())
+                    });
+                    live.extend(chunks.iter().map(|(payload, keyframe)| {
+                        (
+                            i,
+                            ChunkWrite {
+                                stream: p.stream,
+                                keyframe: *keyframe,
+                                data: payload.as_slice(),
+                            },
+                        )
+                    }));
+                }
                 Err(e) => {
                     encode_failure = Some((i, e.clone()));
                     break;
@@ -262,9 +301,10 @@ impl Worker {
             }
         }
         let chunks: Vec<ChunkWrite<'_>> = live.iter().map(|(_, c)| *c).collect();
-        let mut outcomes: Vec<Option<Result<()>>> = vec![None; prepared.len()];
-        for ((i, _), outcome) in live.iter().zip(self.write_chunks(&chunks)) {
-            outcomes[*i] = Some(outcome);
+        for ((i, _), written) in live.iter().zip(self.write_chunks(&chunks)) {
+            if outcomes[*i].as_ref().is_some_and(Result::is_ok) && written.is_err() {
+                outcomes[*i] = Some(written);
+            }
         }
         if let Some((i, error)) = encode_failure {
             self.fail(error.clone());
@@ -325,8 +365,27 @@ impl Worker {
 
     /// Finishes the file, even after a failure, so that what was written stays readable.
     fn finalize(&mut self) {
-        if let Some(muxer) = self.muxer.take() {
-            if let Err(e) = guarded(|| muxer.finish()) {
+        if let Some(mut muxer) = self.muxer.take() {
+            let encoders = std::mem::take(&mut self.block_encoders);
+            let finished = guarded(|| {
+                if self.first_error.is_none() {
+                    // Stateful encoders hold their last frames until the stream ends.
+                    for (stream, encoder) in &encoders {
+                        let tail = encoder.lock().flush()?;
+                        let chunks: Vec<ChunkWrite<'_>> = tail
+                            .iter()
+                            .map(|data| ChunkWrite {
+                                stream: *stream,
+                                keyframe: true,
+                                data,
+                            })
+                            .collect();
+                        muxer.write_chunks(&chunks).map_err(|e| e.error)?;
+                    }
+                }
+                muxer.finish()
+            });
+            if let Err(e) = finished {
                 self.fail(e);
             }
         }

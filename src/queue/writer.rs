@@ -4,12 +4,12 @@ use super::async_result::{on_worker_of, AsyncResult, Callback, OpTarget};
 use super::encoder_pool::EncoderPool;
 use super::payload::Payload;
 use super::pressure::QueuePressure;
-use super::worker::{ChunkSource, Job, Worker, WriteJob};
+use super::worker::{ChunkSource, Job, SharedBlockEncoder, Worker, WriteJob};
 use crate::avi::{
     AudioFormat, FrameRate, MuxerConfig, StreamFormat, StreamSpec, VideoFormat, DEFAULT_RIFF_LIMIT,
     DEFAULT_SUPER_INDEX_CAPACITY, MAX_STREAMS,
 };
-use crate::codec::encoder::FrameEncoder;
+use crate::codec::encoder::{BlockEncoder, FrameEncoder};
 use crate::error::{Error, Result, Status};
 use crate::riff::{FileSink, Sink};
 use crossbeam_channel::Sender;
@@ -63,6 +63,8 @@ struct Gate {
     /// `None` once the writer is closed.
     jobs: Option<Sender<Job>>,
     streams: Vec<StreamSpec>,
+    /// Stateful encoders by stream, handed to the worker with the header job.
+    block_encoders: Vec<(usize, SharedBlockEncoder)>,
     started: bool,
 }
 
@@ -91,12 +93,14 @@ impl WriterShared {
         if !gate.started {
             gate.started = true;
             let cfg = muxer_config(&self.options, gate.streams.clone());
-            jobs.send(Job::Start(cfg)).map_err(|_| closed_error())?;
+            let encoders = gate.block_encoders.clone();
+            jobs.send(Job::Start(cfg, encoders))
+                .map_err(|_| closed_error())?;
         }
         jobs.send(job).map_err(|_| closed_error())
     }
 
-    fn add_stream(&self, spec: StreamSpec) -> Result<usize> {
+    fn add_stream(&self, spec: StreamSpec, encoder: Option<SharedBlockEncoder>) -> Result<usize> {
         spec.validate()?;
         let mut gate = self.gate.lock();
         if gate.jobs.is_none() {
@@ -114,7 +118,11 @@ impl WriterShared {
             ));
         }
         gate.streams.push(spec);
-        Ok(gate.streams.len() - 1)
+        let index = gate.streams.len() - 1;
+        if let Some(encoder) = encoder {
+            gate.block_encoders.push((index, encoder));
+        }
+        Ok(index)
     }
 
     fn refuse_on_worker(&self, what: &str) -> Result<()> {
@@ -230,6 +238,7 @@ impl Writer {
                 gate: Mutex::new(Gate {
                     jobs: Some(tx),
                     streams: Vec::new(),
+                    block_encoders: Vec::new(),
                     started: false,
                 }),
                 pressure,
@@ -295,13 +304,46 @@ impl Writer {
         Ok(VideoStream(core))
     }
 
+    /// Adds an audio stream whose blocks a stateful `encoder` (for example
+    /// [`crate::codec::mp3::Mp3Encoder`]) turns into chunks, in begin order on the worker. One
+    /// block may give no chunk or several; the encoder's last chunks are written at close.
+    /// Same rules as [`Writer::add_audio_stream`].
+    ///
+    /// # Errors
+    /// As [`Writer::add_audio_stream`].
+    pub fn add_encoding_audio_stream(
+        &self,
+        encoder: Box<dyn BlockEncoder>,
+        name: Option<&str>,
+    ) -> Result<AudioStream> {
+        let spec = StreamSpec {
+            format: StreamFormat::Audio(encoder.output_format()),
+            name: name.map(str::to_owned),
+        };
+        let block_align = encoder.input_block_align();
+        let shared: SharedBlockEncoder = Arc::new(Mutex::new(encoder));
+        let index = self
+            .shared
+            .add_stream(spec.clone(), Some(Arc::clone(&shared)))?;
+        Ok(AudioStream(StreamCore {
+            shared: Arc::clone(&self.shared),
+            index,
+            spec: Arc::new(spec),
+            encoder: None,
+            block_encoder: Some(shared),
+            block_align,
+        }))
+    }
+
     fn add_stream(&self, spec: StreamSpec) -> Result<StreamCore> {
-        let index = self.shared.add_stream(spec.clone())?;
+        let index = self.shared.add_stream(spec.clone(), None)?;
         Ok(StreamCore {
             shared: Arc::clone(&self.shared),
             index,
             spec: Arc::new(spec),
             encoder: None,
+            block_encoder: None,
+            block_align: 1,
         })
     }
 
@@ -403,8 +445,22 @@ struct StreamCore {
     shared: Arc<WriterShared>,
     index: usize,
     spec: Arc<StreamSpec>,
-    /// Set for encoding streams: what turns written frames into chunks.
+    /// Set for encoding video streams: what turns written frames into chunks.
     encoder: Option<Arc<dyn FrameEncoder>>,
+    /// Set for encoding audio streams: the stateful encoder of its blocks.
+    block_encoder: Option<SharedBlockEncoder>,
+    /// Encoding audio streams: bytes of one input sample frame.
+    block_align: usize,
+}
+
+fn check_block_len(len: usize, align: usize) -> Result<()> {
+    if len == 0 || len % align != 0 {
+        return Err(Error::invalid_argument(format!(
+            "an input block of {len} bytes is not a non-zero multiple of {align} bytes \
+             (one sample of every channel)"
+        )));
+    }
+    Ok(())
 }
 
 impl StreamCore {
@@ -427,14 +483,21 @@ impl StreamCore {
     }
 
     fn begin_prepared(&self, keyframe: bool, payload: Payload, result: AsyncResult) -> Result<()> {
-        match &self.encoder {
-            Some(encoder) => encoder.check_input_len(payload.len())?,
-            None => self.spec.check_chunk_len(payload.len())?,
+        match (&self.encoder, &self.block_encoder) {
+            (Some(encoder), _) => encoder.check_input_len(payload.len())?,
+            (None, Some(_)) => check_block_len(payload.len(), self.block_align)?,
+            (None, None) => self.spec.check_chunk_len(payload.len())?,
         }
         let len = payload.len();
         self.shared.pressure.acquire(len as u64)?;
         let source = match &self.encoder {
-            None => ChunkSource::Ready(payload),
+            None => match &self.block_encoder {
+                Some(encoder) => ChunkSource::Stateful {
+                    encoder: Arc::clone(encoder),
+                    input: payload,
+                },
+                None => ChunkSource::Ready(payload),
+            },
             Some(encoder) => {
                 let pool = self.shared.encoders.lock();
                 let Some(pool) = pool.as_ref() else {
@@ -449,7 +512,7 @@ impl StreamCore {
         };
         let slot = match &source {
             ChunkSource::Encoding { slot, .. } => Some(Arc::clone(slot)),
-            ChunkSource::Ready(_) => None,
+            ChunkSource::Ready(_) | ChunkSource::Stateful { .. } => None,
         };
         let queued = self.shared.enqueue(Job::Write(WriteJob {
             stream: self.index,

@@ -1,0 +1,16 @@
+//! Gives the C shared library (the cdylib) an ELF soname, `libavikit.so.<major>`, so programs
+//! linked against it record the versioned name and packagers can install
+//! libavikit.so -> libavikit.so.0 -> libavikit.so.0.1.0. The rlib and staticlib are unaffected.
+fn main() {
+    println!("cargo:rerun-if-changed=build.rs");
+    let target_os = std::env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
+    let major = std::env::var("CARGO_PKG_VERSION_MAJOR").unwrap_or_else(|_| "0".into());
+    // ELF platforms with a GNU-compatible linker driver. Not Android: its loader only finds
+    // unversioned lib*.so names.
+    if matches!(
+        target_os.as_str(),
+        "linux" | "freebsd" | "netbsd" | "openbsd" | "dragonfly"
+    ) {
+        println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libavikit.so.{major}");
+    }
+}
