@@ -63,6 +63,25 @@ pub fn probe_lame(path: &str) -> Result<()> {
     LameLibrary::load(path).map(drop)
 }
 
+/// The function `name` (NUL-terminated) of `library` as the function pointer type `F`.
+///
+/// # Safety
+/// `library` is a handle from dlopen and `F` is the C signature of the symbol.
+unsafe fn lame_symbol<F: Copy>(library: *mut c_void, name: &str, path: &str) -> Result<F> {
+    assert_eq!(std::mem::size_of::<F>(), std::mem::size_of::<*mut c_void>());
+    // SAFETY: looking up a NUL-terminated name in an open library.
+    let f = unsafe { libc::dlsym(library, name.as_ptr() as *const c_char) };
+    if f.is_null() {
+        return Err(unsupported(format!(
+            "{path} lacks {}",
+            name.trim_end_matches('\0')
+        )));
+    }
+    // SAFETY: `F` is a function pointer of the symbol's signature (caller contract), the same
+    // size as the data pointer dlsym returns.
+    Ok(unsafe { std::mem::transmute_copy::<*mut c_void, F>(&f) })
+}
+
 fn unsupported(what: String) -> Error {
     Error::new(
         Status::Unsupported,
@@ -107,17 +126,11 @@ impl LameLibrary {
             return Err(unsupported(format!("cannot load {path}")));
         }
         macro_rules! symbol {
-            ($name:literal) => {{
-                let name = concat!($name, "\0");
-                // SAFETY: looking up a NUL-terminated name in a library we opened.
-                let f = unsafe { libc::dlsym(library, name.as_ptr() as *const c_char) };
-                if f.is_null() {
-                    return Err(unsupported(format!("{path} lacks {}", $name)));
-                }
-                // SAFETY: the symbol is LAME's function of this name, whose C signature the
-                // field's type spells out (lame.h, LAME 3.100).
-                unsafe { std::mem::transmute::<*mut c_void, _>(f) }
-            }};
+            ($name:literal) => {
+                // SAFETY: `library` is open; the field this initializes has the C signature of
+                // LAME's function of this name (lame.h, LAME 3.100).
+                unsafe { lame_symbol(library, concat!($name, "\0"), path)? }
+            };
         }
         Ok(LameLibrary {
             _library: library,
