@@ -14,7 +14,7 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 # --- apt packages ----------------------------------------------------------
 # cmake and nasm build the bundled libjpeg-turbo (cargo feature `mjpeg`). libjpeg62-turbo-dev:
 # the system libjpeg the ctest packaging tests link next to avikit (avikit_consumer_jpeg_*).
-APT_PKGS=(cmake nasm ffmpeg mediainfo python3-venv pkg-config valgrind g++ libjpeg62-turbo-dev)
+APT_PKGS=(cmake nasm ffmpeg mediainfo python3-venv pkg-config valgrind g++ libjpeg62-turbo-dev libmp3lame0)
 missing=()
 for pkg in "${APT_PKGS[@]}"; do
     if dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then

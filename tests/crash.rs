@@ -129,6 +129,30 @@ fn run_once(seed: u64) -> (usize, usize, usize) {
         );
     }
 
+    // PyAV decodes the unrepaired file as far, and mediainfo reads its header counts.
+    let pyav = python_run(
+        "import sys, av\nprint(sum(1 for _ in av.open(sys.argv[1]).decode(video=0)))",
+        &[file.path().to_str().unwrap()],
+    );
+    let pyav_frames: usize = pyav.trim().parse().unwrap();
+    assert!(
+        pyav_frames >= must_have,
+        "seed {seed}: PyAV decoded {pyav_frames} of {must_have}"
+    );
+    let info = Command::new("mediainfo")
+        .args(["--Inform=Video;%FrameCount%"])
+        .arg(file.path())
+        .output()
+        .unwrap();
+    let counted: usize = String::from_utf8_lossy(&info.stdout)
+        .trim()
+        .parse()
+        .unwrap_or(0);
+    assert!(
+        counted >= must_have,
+        "seed {seed}: mediainfo counts {counted} of {must_have}"
+    );
+
     // Repair recovers every frame the child saw complete, and the result passes the strict
     // checks.
     let repaired = Scratch::new(&format!("crash-{seed}-repaired.avi"));
@@ -152,10 +176,20 @@ fn run_once(seed: u64) -> (usize, usize, usize) {
 
 #[test]
 fn crash_kills_leave_playable_files() {
+    crash_runs(20);
+}
+
+#[test]
+#[ignore = "long: 100 crashes; cargo test --release --test crash -- --ignored"]
+fn a_hundred_crash_kills_leave_playable_files() {
+    crash_runs(100);
+}
+
+fn crash_runs(default_runs: u64) {
     let runs: u64 = std::env::var("AVIKIT_CRASH_RUNS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(20);
+        .unwrap_or(default_runs);
     let mut tally = Vec::new();
     for seed in 0..runs {
         tally.push(run_once(seed));

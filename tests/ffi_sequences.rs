@@ -1345,7 +1345,12 @@ impl<'a> Driver<'a> {
                     aopts.codec = AVK_AUDIO_PCM;
                     aopts.bits_per_sample = 12;
                 }
-                (false, 2) => aopts.codec = AVK_AUDIO_MP3,
+                (false, 2) => {
+                    // MP3 is built in (LAME is installed for the tests): an invalid bitrate.
+                    aopts.codec = AVK_AUDIO_MP3;
+                    aopts.bitrate_kbps = 100;
+                    expect_bad = ARG;
+                }
                 (false, 3) => aopts.codec = *self.rng.pick(&[3, -2, 77]).unwrap(),
                 (false, 4) => aopts.struct_size = *self.rng.pick(&[0, 1, 10, 9999]).unwrap(),
                 (false, 5) => aopts.name = name_bad.as_ptr().cast(),
