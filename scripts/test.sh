@@ -47,8 +47,11 @@ cmake -S . -B build/ctest -DCMAKE_BUILD_TYPE=Release
 cmake --build build/ctest -j2
 ctest --test-dir build/ctest --output-on-failure
 
+CURRENT_STEP=".NET binding (Mono + CoreCLR)"; step "$CURRENT_STEP"
+bash scripts/dotnet-test.sh
+
 CURRENT_STEP="sanitizers (ASan+UBSan, TSan, valgrind)"; step "$CURRENT_STEP"
 bash scripts/sanitizers.sh
 
 CURRENT_STEP="done"
-printf '\n===== ALL CHECKS PASSED (fmt, clippy, header, doc, cargo test, ctest, sanitizers) =====\n'
+printf '\n===== ALL CHECKS PASSED (fmt, clippy, header, doc, cargo test, ctest, .NET, sanitizers) =====\n'

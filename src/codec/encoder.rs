@@ -2,7 +2,7 @@
 //! trait, and the encodings the library offers.
 
 use super::convert::{to_dib, InputLayout};
-use crate::avi::{AudioFormat, VideoFormat};
+use crate::avi::{StreamFormat, VideoFormat};
 use crate::error::{Error, Result};
 
 /// One encoded frame, ready to be written as a chunk.
@@ -86,26 +86,55 @@ impl FrameEncoder for DibConversion {
     }
 }
 
-/// Turns caller audio blocks into chunks, in order, keeping state from block to block (an MP3
-/// encoder's bit reservoir and partial frames). One block may give zero or more chunks. Runs on
-/// the writer's worker thread, one block at a time.
-pub trait BlockEncoder: Send {
+/// What a stream's input must look like, checked at begin without touching the encoder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputRule {
+    /// A non-zero multiple of this many bytes (one sample of every channel).
+    Multiple(usize),
+    /// Exactly this many bytes (one frame).
+    Exact(usize),
+}
+
+impl InputRule {
+    /// Checks the length of one input.
+    ///
+    /// # Errors
+    /// [`crate::Status::InvalidArgument`] naming the expected length.
+    pub fn check(self, len: usize) -> Result<()> {
+        match self {
+            InputRule::Multiple(align) if len == 0 || len % align != 0 => {
+                Err(Error::invalid_argument(format!(
+                    "an input block of {len} bytes is not a non-zero multiple of {align} bytes \
+                 (one sample of every channel)"
+                )))
+            }
+            InputRule::Exact(exact) if len != exact => Err(Error::invalid_argument(format!(
+                "an input frame of {len} bytes; this stream takes exactly {exact}"
+            ))),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Turns caller frames or blocks into chunks in order, keeping state from one to the next (an
+/// MP3 encoder's bit reservoir, an H.264 encoder's reference frames). One input may give zero
+/// or more chunks. Runs on the writer's worker thread, one input at a time.
+pub trait SequentialEncoder: Send {
     /// The format of the chunks it produces (the stream's `strf`).
-    fn output_format(&self) -> AudioFormat;
+    fn output_format(&self) -> StreamFormat;
 
-    /// Bytes of one input sample frame: every block is a non-zero multiple of it (checked at
-    /// begin, without touching the encoder).
-    fn input_block_align(&self) -> usize;
+    /// What each input must look like.
+    fn input_rule(&self) -> InputRule;
 
-    /// Encodes one block; returns the chunks completed so far.
+    /// Encodes one input; returns the chunks completed so far.
     ///
     /// # Errors
     /// [`crate::Status::Encoder`] when the encoder fails.
-    fn encode(&mut self, input: &[u8]) -> Result<Vec<Vec<u8>>>;
+    fn encode(&mut self, input: &[u8]) -> Result<Vec<EncodedFrame>>;
 
     /// Ends the stream: returns the chunks still held back.
     ///
     /// # Errors
     /// [`crate::Status::Encoder`] when the encoder fails.
-    fn flush(&mut self) -> Result<Vec<Vec<u8>>>;
+    fn flush(&mut self) -> Result<Vec<EncodedFrame>>;
 }

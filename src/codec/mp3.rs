@@ -1,9 +1,9 @@
 //! `AVK_AUDIO_MP3`: 16-bit PCM encoded by LAME at a constant bitrate, one MP3 frame per chunk.
 //! LAME's encoder delay is taken off the input, so decoded audio lines up with video.
 
-use super::encoder::BlockEncoder;
+use super::encoder::{EncodedFrame, InputRule, SequentialEncoder};
 use super::lame::{LameHandle, LameLibrary};
-use crate::avi::AudioFormat;
+use crate::avi::{AudioFormat, StreamFormat};
 use crate::error::{Error, Result, Status};
 use std::sync::Arc;
 
@@ -147,13 +147,17 @@ impl Mp3Encoder {
     }
 
     /// Cuts whole MP3 frames off the front of the encoded bytes.
-    fn take_frames(&mut self) -> Vec<Vec<u8>> {
+    fn take_frames(&mut self) -> Vec<EncodedFrame> {
         let mut frames = Vec::new();
         while let Some(len) = frame_len(&self.pending) {
             if self.pending.len() < len {
                 break;
             }
-            frames.push(self.pending.drain(..len).collect());
+            let data = self.pending.drain(..len).collect();
+            frames.push(EncodedFrame {
+                data,
+                keyframe: true,
+            });
         }
         frames
     }
@@ -189,16 +193,16 @@ fn frame_len(bytes: &[u8]) -> Option<usize> {
     Some(coefficient * kbps as usize * 1000 / rate as usize + padding)
 }
 
-impl BlockEncoder for Mp3Encoder {
-    fn output_format(&self) -> AudioFormat {
-        self.format.clone()
+impl SequentialEncoder for Mp3Encoder {
+    fn output_format(&self) -> StreamFormat {
+        StreamFormat::Audio(self.format.clone())
     }
 
-    fn input_block_align(&self) -> usize {
-        2 * self.channels()
+    fn input_rule(&self) -> InputRule {
+        InputRule::Multiple(2 * self.channels())
     }
 
-    fn encode(&mut self, input: &[u8]) -> Result<Vec<Vec<u8>>> {
+    fn encode(&mut self, input: &[u8]) -> Result<Vec<EncodedFrame>> {
         let channels = self.channels();
         let mut samples: Vec<i16> = input
             .chunks_exact(2)
@@ -242,7 +246,7 @@ impl BlockEncoder for Mp3Encoder {
         Ok(self.take_frames())
     }
 
-    fn flush(&mut self) -> Result<Vec<Vec<u8>>> {
+    fn flush(&mut self) -> Result<Vec<EncodedFrame>> {
         let mut out = vec![0u8; 7200];
         // SAFETY: LAME writes at most `out.len()` bytes of its final frames.
         let written =

@@ -8,7 +8,7 @@ use super::registry::{self, Object, WriterObject, HOLD_CALLER};
 use super::stream::{avk_audio_stream, avk_video_stream};
 use crate::avi::{AudioFormat, FrameRate, VideoFormat};
 use crate::codec::convert::{InputLayout, PixelFormat};
-use crate::codec::encoder::{BlockEncoder, DibConversion, FrameEncoder};
+use crate::codec::encoder::{DibConversion, FrameEncoder, SequentialEncoder};
 use crate::codec::mp3::Mp3Encoder;
 use crate::codec::pcm::PcmFormat;
 use crate::error::{Error, Result, Status};
@@ -190,7 +190,7 @@ fn field_u16(value: u32, what: &str) -> Result<u16> {
 /// What an audio stream's options ask for: blocks as given, or an encoder.
 enum AudioKind {
     Plain(AudioFormat),
-    Encoding(Box<dyn BlockEncoder>),
+    Encoding(Box<dyn SequentialEncoder>),
 }
 
 unsafe fn audio_kind(o: &avk_audio_stream_options) -> Result<AudioKind> {

@@ -7,7 +7,7 @@ use super::encoder_pool::EncodedSlot;
 use super::payload::Payload;
 use super::pressure::QueuePressure;
 use crate::avi::{ChunkWrite, Muxer, MuxerConfig};
-use crate::codec::encoder::BlockEncoder;
+use crate::codec::encoder::SequentialEncoder;
 use crate::error::{Error, Result, Status};
 use crate::riff::Sink;
 use crossbeam_channel::Receiver;
@@ -29,15 +29,15 @@ pub(crate) enum ChunkSource {
         slot: Arc<EncodedSlot>,
         input_len: usize,
     },
-    /// A block for a stateful encoder, encoded on the worker in begin order.
+    /// An input for a sequential encoder, encoded on the worker in begin order.
     Stateful {
-        encoder: SharedBlockEncoder,
+        encoder: SharedSequentialEncoder,
         input: Payload,
     },
 }
 
-/// A stateful block encoder shared by a stream (which begins) and the worker (which encodes).
-pub(crate) type SharedBlockEncoder = Arc<parking_lot::Mutex<Box<dyn BlockEncoder>>>;
+/// A sequential encoder shared by a stream (which begins) and the worker (which encodes).
+pub(crate) type SharedSequentialEncoder = Arc<parking_lot::Mutex<Box<dyn SequentialEncoder>>>;
 
 impl ChunkSource {
     /// Queue room the write holds.
@@ -83,10 +83,10 @@ impl WriteJob {
                 .map(|frame| vec![(Payload::owned(frame.data), frame.keyframe)]),
             ChunkSource::Stateful { .. } if !run => Ok(Vec::new()),
             ChunkSource::Stateful { encoder, input } => {
-                guarded(|| encoder.lock().encode(input.as_slice())).map(|chunks| {
-                    chunks
+                guarded(|| encoder.lock().encode(input.as_slice())).map(|frames| {
+                    frames
                         .into_iter()
-                        .map(|c| (Payload::owned(c), true))
+                        .map(|f| (Payload::owned(f.data), f.keyframe))
                         .collect()
                 })
             }
@@ -104,7 +104,7 @@ impl WriteJob {
 /// One unit of work, in begin order.
 pub(crate) enum Job {
     /// The first write is coming: write the header for these streams.
-    Start(MuxerConfig, Vec<(usize, SharedBlockEncoder)>),
+    Start(MuxerConfig, Vec<(usize, SharedSequentialEncoder)>),
     Write(WriteJob),
     Flush {
         durable: bool,
@@ -127,8 +127,8 @@ pub(crate) struct Worker {
     checkpoint_interval: Option<Duration>,
     /// When the chunks written since the last checkpoint are due for one.
     checkpoint_due: Option<Instant>,
-    /// Stateful encoders, flushed into their streams at close.
-    block_encoders: Vec<(usize, SharedBlockEncoder)>,
+    /// Sequential encoders, flushed into their streams at close.
+    block_encoders: Vec<(usize, SharedSequentialEncoder)>,
 }
 
 impl Worker {
@@ -369,15 +369,15 @@ impl Worker {
             let encoders = std::mem::take(&mut self.block_encoders);
             let finished = guarded(|| {
                 if self.first_error.is_none() {
-                    // Stateful encoders hold their last frames until the stream ends.
+                    // Sequential encoders hold their last frames until the stream ends.
                     for (stream, encoder) in &encoders {
                         let tail = encoder.lock().flush()?;
                         let chunks: Vec<ChunkWrite<'_>> = tail
                             .iter()
-                            .map(|data| ChunkWrite {
+                            .map(|f| ChunkWrite {
                                 stream: *stream,
-                                keyframe: true,
-                                data,
+                                keyframe: f.keyframe,
+                                data: &f.data,
                             })
                             .collect();
                         muxer.write_chunks(&chunks).map_err(|e| e.error)?;

@@ -4,12 +4,12 @@ use super::async_result::{on_worker_of, AsyncResult, Callback, OpTarget};
 use super::encoder_pool::EncoderPool;
 use super::payload::Payload;
 use super::pressure::QueuePressure;
-use super::worker::{ChunkSource, Job, SharedBlockEncoder, Worker, WriteJob};
+use super::worker::{ChunkSource, Job, SharedSequentialEncoder, Worker, WriteJob};
 use crate::avi::{
     AudioFormat, FrameRate, MuxerConfig, StreamFormat, StreamSpec, VideoFormat, DEFAULT_RIFF_LIMIT,
     DEFAULT_SUPER_INDEX_CAPACITY, MAX_STREAMS,
 };
-use crate::codec::encoder::{BlockEncoder, FrameEncoder};
+use crate::codec::encoder::{FrameEncoder, InputRule, SequentialEncoder};
 use crate::error::{Error, Result, Status};
 use crate::riff::{FileSink, Sink};
 use crossbeam_channel::Sender;
@@ -63,8 +63,8 @@ struct Gate {
     /// `None` once the writer is closed.
     jobs: Option<Sender<Job>>,
     streams: Vec<StreamSpec>,
-    /// Stateful encoders by stream, handed to the worker with the header job.
-    block_encoders: Vec<(usize, SharedBlockEncoder)>,
+    /// Sequential encoders by stream, handed to the worker with the header job.
+    block_encoders: Vec<(usize, SharedSequentialEncoder)>,
     started: bool,
 }
 
@@ -100,7 +100,11 @@ impl WriterShared {
         jobs.send(job).map_err(|_| closed_error())
     }
 
-    fn add_stream(&self, spec: StreamSpec, encoder: Option<SharedBlockEncoder>) -> Result<usize> {
+    fn add_stream(
+        &self,
+        spec: StreamSpec,
+        encoder: Option<SharedSequentialEncoder>,
+    ) -> Result<usize> {
         spec.validate()?;
         let mut gate = self.gate.lock();
         if gate.jobs.is_none() {
@@ -304,35 +308,66 @@ impl Writer {
         Ok(VideoStream(core))
     }
 
-    /// Adds an audio stream whose blocks a stateful `encoder` (for example
+    /// Adds an audio stream whose blocks a sequential `encoder` (for example
     /// [`crate::codec::mp3::Mp3Encoder`]) turns into chunks, in begin order on the worker. One
     /// block may give no chunk or several; the encoder's last chunks are written at close.
     /// Same rules as [`Writer::add_audio_stream`].
     ///
     /// # Errors
-    /// As [`Writer::add_audio_stream`].
+    /// As [`Writer::add_audio_stream`]; [`Status::InvalidArgument`] for an encoder of video.
     pub fn add_encoding_audio_stream(
         &self,
-        encoder: Box<dyn BlockEncoder>,
+        encoder: Box<dyn SequentialEncoder>,
         name: Option<&str>,
     ) -> Result<AudioStream> {
+        if !matches!(encoder.output_format(), StreamFormat::Audio(_)) {
+            return Err(Error::invalid_argument(
+                "the encoder does not produce audio",
+            ));
+        }
+        Ok(AudioStream(self.add_sequential_stream(encoder, name)?))
+    }
+
+    /// Adds a video stream whose frames a sequential `encoder` (one that keeps state from frame
+    /// to frame, like H.264) turns into chunks, in begin order on the worker. Same rules as
+    /// [`Writer::add_video_stream`].
+    ///
+    /// # Errors
+    /// As [`Writer::add_video_stream`]; [`Status::InvalidArgument`] for an encoder of audio.
+    pub fn add_sequential_video_stream(
+        &self,
+        encoder: Box<dyn SequentialEncoder>,
+        name: Option<&str>,
+    ) -> Result<VideoStream> {
+        if !matches!(encoder.output_format(), StreamFormat::Video(_)) {
+            return Err(Error::invalid_argument(
+                "the encoder does not produce video",
+            ));
+        }
+        Ok(VideoStream(self.add_sequential_stream(encoder, name)?))
+    }
+
+    fn add_sequential_stream(
+        &self,
+        encoder: Box<dyn SequentialEncoder>,
+        name: Option<&str>,
+    ) -> Result<StreamCore> {
         let spec = StreamSpec {
-            format: StreamFormat::Audio(encoder.output_format()),
+            format: encoder.output_format(),
             name: name.map(str::to_owned),
         };
-        let block_align = encoder.input_block_align();
-        let shared: SharedBlockEncoder = Arc::new(Mutex::new(encoder));
+        let input_rule = encoder.input_rule();
+        let shared: SharedSequentialEncoder = Arc::new(Mutex::new(encoder));
         let index = self
             .shared
             .add_stream(spec.clone(), Some(Arc::clone(&shared)))?;
-        Ok(AudioStream(StreamCore {
+        Ok(StreamCore {
             shared: Arc::clone(&self.shared),
             index,
             spec: Arc::new(spec),
             encoder: None,
-            block_encoder: Some(shared),
-            block_align,
-        }))
+            sequential: Some((shared, input_rule)),
+        })
     }
 
     fn add_stream(&self, spec: StreamSpec) -> Result<StreamCore> {
@@ -342,8 +377,7 @@ impl Writer {
             index,
             spec: Arc::new(spec),
             encoder: None,
-            block_encoder: None,
-            block_align: 1,
+            sequential: None,
         })
     }
 
@@ -447,20 +481,8 @@ struct StreamCore {
     spec: Arc<StreamSpec>,
     /// Set for encoding video streams: what turns written frames into chunks.
     encoder: Option<Arc<dyn FrameEncoder>>,
-    /// Set for encoding audio streams: the stateful encoder of its blocks.
-    block_encoder: Option<SharedBlockEncoder>,
-    /// Encoding audio streams: bytes of one input sample frame.
-    block_align: usize,
-}
-
-fn check_block_len(len: usize, align: usize) -> Result<()> {
-    if len == 0 || len % align != 0 {
-        return Err(Error::invalid_argument(format!(
-            "an input block of {len} bytes is not a non-zero multiple of {align} bytes \
-             (one sample of every channel)"
-        )));
-    }
-    Ok(())
+    /// Set for sequential encoding streams: the encoder and what its inputs must look like.
+    sequential: Option<(SharedSequentialEncoder, InputRule)>,
 }
 
 impl StreamCore {
@@ -483,16 +505,16 @@ impl StreamCore {
     }
 
     fn begin_prepared(&self, keyframe: bool, payload: Payload, result: AsyncResult) -> Result<()> {
-        match (&self.encoder, &self.block_encoder) {
+        match (&self.encoder, &self.sequential) {
             (Some(encoder), _) => encoder.check_input_len(payload.len())?,
-            (None, Some(_)) => check_block_len(payload.len(), self.block_align)?,
+            (None, Some((_, rule))) => rule.check(payload.len())?,
             (None, None) => self.spec.check_chunk_len(payload.len())?,
         }
         let len = payload.len();
         self.shared.pressure.acquire(len as u64)?;
         let source = match &self.encoder {
-            None => match &self.block_encoder {
-                Some(encoder) => ChunkSource::Stateful {
+            None => match &self.sequential {
+                Some((encoder, _)) => ChunkSource::Stateful {
                     encoder: Arc::clone(encoder),
                     input: payload,
                 },

@@ -1,0 +1,293 @@
+using System;
+using System.Runtime.InteropServices;
+
+namespace Avikit
+{
+    /// <summary>An exact frame rate: <see cref="Numerator"/> frames per <see cref="Denominator"/> seconds.</summary>
+    public struct Rational : IEquatable<Rational>
+    {
+        /// <summary>NTSC video, 30000/1001 (29.97...) frames per second.</summary>
+        public static readonly Rational Ntsc = new Rational(30000, 1001);
+
+        public Rational(int numerator, int denominator) : this()
+        {
+            if (numerator <= 0) throw new ArgumentOutOfRangeException("numerator", "must be positive");
+            if (denominator <= 0) throw new ArgumentOutOfRangeException("denominator", "must be positive");
+            Numerator = numerator;
+            Denominator = denominator;
+        }
+
+        public int Numerator { get; private set; }
+        public int Denominator { get; private set; }
+
+        /// <summary>Whole frames per second.</summary>
+        public static implicit operator Rational(int framesPerSecond) { return new Rational(framesPerSecond, 1); }
+
+        /// <summary>A decimal rate such as 29.97m, kept exact (2997/100) up to 6 fractional digits.</summary>
+        public static explicit operator Rational(decimal framesPerSecond) { return FromDecimal(framesPerSecond); }
+
+        /// <summary>A decimal rate such as 29.97m, kept exact (2997/100) up to 6 fractional digits.</summary>
+        public static Rational FromDecimal(decimal framesPerSecond)
+        {
+            if (framesPerSecond <= 0) throw new ArgumentOutOfRangeException("framesPerSecond", "must be positive");
+            long den = 1;
+            var v = framesPerSecond;
+            while (v != decimal.Truncate(v) && den < 1000000) { v *= 10; den *= 10; }
+            var num = (long)decimal.Round(v);
+            var g = Gcd(num, den);
+            num /= g;
+            den /= g;
+            if (num <= 0 || num > int.MaxValue) throw new ArgumentOutOfRangeException("framesPerSecond");
+            return new Rational((int)num, (int)den);
+        }
+
+        public double ToDouble() { return (double)Numerator / Denominator; }
+
+        public decimal ToDecimal() { return (decimal)Numerator / Denominator; }
+
+        public bool Equals(Rational other)
+        {
+            return (long)Numerator * other.Denominator == (long)other.Numerator * Denominator;
+        }
+
+        public override bool Equals(object obj) { return obj is Rational && Equals((Rational)obj); }
+
+        public override int GetHashCode()
+        {
+            if (Denominator == 0) return 0;
+            var g = Gcd(Numerator, Denominator);
+            return (int)(Numerator / g) * 397 ^ (int)(Denominator / g);
+        }
+
+        public static bool operator ==(Rational a, Rational b) { return a.Equals(b); }
+        public static bool operator !=(Rational a, Rational b) { return !a.Equals(b); }
+
+        public override string ToString() { return Denominator == 1 ? Numerator.ToString() : Numerator + "/" + Denominator; }
+
+        private static long Gcd(long a, long b)
+        {
+            while (b != 0) { var t = a % b; a = b; b = t; }
+            return a == 0 ? 1 : a;
+        }
+    }
+
+    /// <summary>Settings of a writer; the defaults are the library's.</summary>
+    public sealed class AviWriterOptions
+    {
+        public AviWriterOptions()
+        {
+            FramesPerSecond = 30;
+            EmitIndex1 = true;
+            CheckpointIntervalMs = 1000;
+        }
+
+        /// <summary>Frame rate of every stream's timing; default 30.</summary>
+        public Rational FramesPerSecond { get; set; }
+
+        /// <summary>Write the legacy idx1 index as well as the OpenDML ones; default true.</summary>
+        public bool EmitIndex1 { get; set; }
+
+        /// <summary>Crash safety: refresh headers and indexes this often while writing; 0 = only at
+        /// flush and close (output then depends only on the calls made); default 1000.</summary>
+        public int CheckpointIntervalMs { get; set; }
+
+        /// <summary>Back-pressure: begin blocks while this many payload bytes are queued; 0 = unbounded.</summary>
+        public long MaxQueuedBytes { get; set; }
+
+        /// <summary>Threads that convert or encode frames of encoding streams; 0 = number of CPUs.</summary>
+        public int EncoderThreads { get; set; }
+
+        internal WriterOptionsNative ToNative()
+        {
+            var fps = FramesPerSecond;
+            if (fps.Denominator == 0) throw new ArgumentException("FramesPerSecond is not set", "options");
+            if (CheckpointIntervalMs < 0) throw new ArgumentOutOfRangeException("options", "CheckpointIntervalMs is negative");
+            if (MaxQueuedBytes < 0) throw new ArgumentOutOfRangeException("options", "MaxQueuedBytes is negative");
+            if (EncoderThreads < 0) throw new ArgumentOutOfRangeException("options", "EncoderThreads is negative");
+            return new WriterOptionsNative
+            {
+                StructSize = (uint)Marshal.SizeOf(typeof(WriterOptionsNative)),
+                FrameRateNum = (uint)fps.Numerator,
+                FrameRateDen = (uint)fps.Denominator,
+                Flags = EmitIndex1 ? Native.AVK_WRITER_EMIT_INDEX1 : 0,
+                CheckpointIntervalMs = (uint)CheckpointIntervalMs,
+                MaxQueuedBytes = (ulong)MaxQueuedBytes,
+                EncoderThreads = (uint)EncoderThreads,
+            };
+        }
+    }
+
+    /// <summary>How a video stream stores frames (AVK_VIDEO_*).</summary>
+    public enum VideoCodec
+    {
+        /// <summary>Frames written as given: an uncompressed bottom-up DIB, or any FourCC.</summary>
+        Raw = 0,
+        /// <summary>The library converts input pixels to a bottom-up BI_RGB DIB.</summary>
+        Uncompressed = 1,
+        /// <summary>The library encodes input pixels to Motion JPEG ('MJPG').</summary>
+        Mjpeg = 2,
+        /// <summary>The library encodes to H.264 where built in (else NotSupportedException).</summary>
+        H264 = 3,
+    }
+
+    /// <summary>Pixel layout of frames written to encoding streams (AVK_PIXEL_*).</summary>
+    public enum PixelFormat
+    {
+        Bgra32 = 0,
+        Rgba32 = 1,
+        Bgr24 = 2,
+        Rgb24 = 3,
+    }
+
+    /// <summary>How an audio stream stores blocks (AVK_AUDIO_*).</summary>
+    public enum AudioCodec
+    {
+        /// <summary>Blocks written as given; the format is described by the options.</summary>
+        Raw = 0,
+        /// <summary>Integer PCM; block alignment checked.</summary>
+        Pcm = 1,
+        /// <summary>16-bit PCM encoded with LAME, loaded at run time (else NotSupportedException).</summary>
+        Mp3 = 2,
+    }
+
+    /// <summary>Settings of a video stream; the defaults are the library's.</summary>
+    public sealed class VideoStreamOptions
+    {
+        public VideoStreamOptions()
+        {
+            BitsPerPixel = 32;
+            Quality = 75;
+        }
+
+        public int Width { get; set; }
+        public int Height { get; set; }
+        public VideoCodec Codec { get; set; }
+        /// <summary>Raw: the stream's FourCC such as "MJPG"; null = uncompressed DIB.</summary>
+        public string FourCC { get; set; }
+        /// <summary>Raw DIB: 8/16/24/32; Uncompressed: 24 or 32, the depth written. Default 32.</summary>
+        public int BitsPerPixel { get; set; }
+        /// <summary>Encoding codecs: layout of written frames; default Bgra32.</summary>
+        public PixelFormat InputFormat { get; set; }
+        /// <summary>Encoding codecs: bytes per input row; 0 = tight; negative = rows stored bottom-up.</summary>
+        public int InputStride { get; set; }
+        /// <summary>MJPEG and H.264: 1..100; default 75.</summary>
+        public int Quality { get; set; }
+        /// <summary>H.264: frames between keyframes; 0 = library default.</summary>
+        public int KeyframeInterval { get; set; }
+        /// <summary>Stream name ('strn'); may be null.</summary>
+        public string Name { get; set; }
+
+        internal static uint ParseFourCC(string fourCC)
+        {
+            if (string.IsNullOrEmpty(fourCC)) return 0;
+            if (fourCC.Length != 4) throw new ArgumentException("a FourCC has exactly 4 characters: " + fourCC, "fourCC");
+            uint v = 0;
+            for (var i = 0; i < 4; i++)
+            {
+                if (fourCC[i] > 0x7f) throw new ArgumentException("a FourCC is ASCII: " + fourCC, "fourCC");
+                v |= (uint)fourCC[i] << (8 * i);
+            }
+            return v;
+        }
+    }
+
+    /// <summary>Settings of an audio stream; the defaults are the library's (PCM, 2 x 16 bit, 44100 Hz).</summary>
+    public sealed class AudioStreamOptions
+    {
+        public AudioStreamOptions()
+        {
+            Codec = AudioCodec.Pcm;
+            Channels = 2;
+            SampleRate = 44100;
+            BitsPerSample = 16;
+            BitrateKbps = 160;
+        }
+
+        public AudioCodec Codec { get; set; }
+        public int Channels { get; set; }
+        public int SampleRate { get; set; }
+        /// <summary>PCM: 8, 16, 24 or 32.</summary>
+        public int BitsPerSample { get; set; }
+        /// <summary>Raw: WAVE format tag (1 PCM, 3 IEEE float, 0x55 MP3, ...).</summary>
+        public int FormatTag { get; set; }
+        /// <summary>Raw: bytes per block; 0 = channels * bits / 8.</summary>
+        public int BlockAlign { get; set; }
+        /// <summary>Raw: 0 = sample rate * block align.</summary>
+        public int BytesPerSecond { get; set; }
+        /// <summary>Raw: WAVEFORMATEX extra bytes after cbSize; may be null.</summary>
+        public byte[] FormatExtra { get; set; }
+        /// <summary>MP3: kbit/s; default 160.</summary>
+        public int BitrateKbps { get; set; }
+        /// <summary>Stream name ('strn'); may be null.</summary>
+        public string Name { get; set; }
+    }
+
+    /// <summary>What <see cref="AviFile.Inspect"/> or <see cref="AviFile.Repair"/> found.</summary>
+    public sealed class AviFileReport
+    {
+        public int StreamCount { get; internal set; }
+        /// <summary>Chunks of the first video stream.</summary>
+        public long VideoFrames { get; internal set; }
+        /// <summary>Chunks of all audio streams.</summary>
+        public long AudioChunks { get; internal set; }
+        /// <summary>Repair: payload bytes kept.</summary>
+        public long BytesRecovered { get; internal set; }
+        /// <summary>RIFF segments: 1 = AVI 1.0, more = OpenDML.</summary>
+        public int RiffCount { get; internal set; }
+        /// <summary>Repair: whether anything had to be rebuilt.</summary>
+        public bool WasDamaged { get; internal set; }
+
+        internal static AviFileReport From(FileReportNative n)
+        {
+            return new AviFileReport
+            {
+                StreamCount = (int)n.StreamCount,
+                VideoFrames = (long)n.VideoFrames,
+                AudioChunks = (long)n.AudioChunks,
+                BytesRecovered = (long)n.BytesRecovered,
+                RiffCount = (int)n.RiffCount,
+                WasDamaged = n.WasDamaged != 0,
+            };
+        }
+    }
+
+    /// <summary>Checks and repairs AVI files (ours or not).</summary>
+    public static class AviFile
+    {
+        /// <summary>Strict structural check; ArgumentException names the first fault and its offset.</summary>
+        public static AviFileReport Inspect(string path)
+        {
+            if (path == null) throw new ArgumentNullException("path");
+            var r = new FileReportNative { StructSize = (uint)Marshal.SizeOf(typeof(FileReportNative)) };
+            Errors.Check(Native.avk_inspect_file(Native.Utf8z(path), ref r));
+            return AviFileReport.From(r);
+        }
+
+        /// <summary>Rebuilds the headers and indexes of a file cut short by a crash, into
+        /// <paramref name="outPath"/> (null = in place).</summary>
+        public static AviFileReport Repair(string path, string outPath = null)
+        {
+            if (path == null) throw new ArgumentNullException("path");
+            var r = new FileReportNative { StructSize = (uint)Marshal.SizeOf(typeof(FileReportNative)) };
+            Errors.Check(Native.avk_repair_file(Native.Utf8z(path), Native.Utf8z(outPath), ref r));
+            return AviFileReport.From(r);
+        }
+    }
+
+    /// <summary>The loaded native library.</summary>
+    public static class AvikitLibrary
+    {
+        /// <summary>The native library's version.</summary>
+        public static Version Version
+        {
+            get
+            {
+                var v = Native.avk_version();
+                return new Version((int)(v >> 16), (int)((v >> 8) & 0xff), (int)(v & 0xff));
+            }
+        }
+
+        /// <summary>The native library's version string, such as "0.1.0".</summary>
+        public static string VersionString { get { return Marshal.PtrToStringAnsi(Native.avk_version_string()); } }
+    }
+}

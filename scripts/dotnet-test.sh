@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Builds the .NET binding (bindings/dotnet) with Mono's mcs and runs its self-checking tests on
+# Mono and on CoreCLR (the runtime of the dotnetcore2 PyPI package, installed into the repo
+# venv). Installs what it needs, idempotently. Exits non-zero if either runtime fails.
+# Works from any cwd. Output: build/dotnet/.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+ROOT=$PWD
+OUT=$ROOT/build/dotnet
+VENV=${AVIKIT_VENV:-$ROOT/.venv}
+export PATH="$HOME/.cargo/bin:$PATH"
+
+SUDO=
+if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; fi
+
+apt_install() {
+    local missing=() p
+    for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    # Update the package lists only when they do not know the packages yet.
+    if ! apt-cache show "${missing[@]}" >/dev/null 2>&1; then $SUDO apt-get update -q; fi
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "${missing[@]}"
+}
+
+echo "== .NET binding: tools"
+if ! command -v mcs >/dev/null 2>&1 || ! command -v mono >/dev/null 2>&1; then
+    apt_install mono-mcs mono-devel
+fi
+command -v ffprobe >/dev/null 2>&1 || apt_install ffmpeg
+
+if [ ! -x "$VENV/bin/python" ]; then python3 -m venv "$VENV"; fi
+find_dotnet() {
+    "$VENV/bin/python" - <<'EOF'
+import importlib.util, os
+spec = importlib.util.find_spec("dotnetcore2")
+print(os.path.join(os.path.dirname(spec.origin), "bin", "dotnet") if spec else "")
+EOF
+}
+DOTNET=$(find_dotnet)
+if [ -z "$DOTNET" ] || [ ! -x "$DOTNET" ]; then
+    "$VENV/bin/pip" install -q "dotnetcore2==3.1.23"
+    DOTNET=$(find_dotnet)
+fi
+# The framework version the package ships, e.g. 3.1.23.
+FX_VERSION=$(ls "$(dirname "$DOTNET")/shared/Microsoft.NETCore.App" | sort -V | tail -n 1)
+echo "mcs: $(command -v mcs), mono: $(mono --version | head -n 1)"
+echo "dotnet: $DOTNET (Microsoft.NETCore.App $FX_VERSION)"
+
+if [ ! -f target/release/libavikit.so ]; then
+    echo "== cargo build --release --lib"
+    cargo build --release --lib
+fi
+
+echo "== compile (mcs, C# 7.2 max for mcs, .NET Framework 4.7.2 reference assemblies)"
+mkdir -p "$OUT"
+MCS_FLAGS=(-langversion:7.2 -sdk:4.7.2 -debug -warn:4 -warnaserror -nologo)
+mcs "${MCS_FLAGS[@]}" -target:library -out:"$OUT/Avikit.dll" bindings/dotnet/src/*.cs
+mcs "${MCS_FLAGS[@]}" -target:exe -out:"$OUT/AvikitTests.exe" -r:"$OUT/Avikit.dll" bindings/dotnet/tests/AvikitTests.cs
+cat >"$OUT/AvikitTests.runtimeconfig.json" <<EOF
+{"runtimeOptions":{"tfm":"netcoreapp3.1","framework":{"name":"Microsoft.NETCore.App","version":"$FX_VERSION"}}}
+EOF
+
+# Both runtimes find libavikit.so through dlopen's LD_LIBRARY_PATH search for [DllImport("avikit")].
+export LD_LIBRARY_PATH="$ROOT/target/release${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+total_pass=0
+total_fail=0
+status=0
+run() { # name command...
+    local name=$1 log="$OUT/$1.log" rc=0
+    shift
+    echo "== tests on $name"
+    rm -rf "${OUT:?}/$name-out"
+    AVIKIT_TEST_OUT="$OUT/$name-out" timeout 900 "$@" 2>&1 | tee "$log" || rc=$?
+    local summary
+    summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -n 1 || true)
+    if [ -z "$summary" ]; then
+        echo "$name: no summary line (exit $rc)"
+        total_fail=$((total_fail + 1))
+    else
+        total_pass=$((total_pass + ${summary%% passed*}))
+        local f=${summary#*, }
+        total_fail=$((total_fail + ${f%% failed}))
+    fi
+    if [ "$rc" -ne 0 ]; then
+        echo "$name: FAILED (exit $rc)"
+        status=1
+    fi
+}
+run mono mono --debug "$OUT/AvikitTests.exe"
+run coreclr env DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 \
+    "$DOTNET" exec --runtimeconfig "$OUT/AvikitTests.runtimeconfig.json" "$OUT/AvikitTests.exe"
+
+echo "dotnet: $total_pass passed, $total_fail failed"
+exit $status
