@@ -40,6 +40,7 @@ pub fn inspect_file(path: &Path) -> Result<FileReport> {
             seg.movi_fourcc + 4,
             seg.movi_end,
             &mut chunks,
+            false,
         )?;
     }
     check_counts(&header, &chunks)?;
@@ -126,17 +127,7 @@ fn walk_riff_body(src: &Source, start: u64, end: u64) -> Result<Segment> {
     let mut idx1 = None;
     let mut at = start;
     while at < end {
-        let (id, size) = src
-            .chunk_header(at)?
-            .filter(|_| at + 8 <= end)
-            .ok_or_else(|| fault(at, "a chunk header is cut by the end of its RIFF"))?;
-        let body_end = at + 8 + u64::from(size);
-        if body_end > end {
-            return Err(fault(
-                at,
-                format!("{id} of {size} bytes runs past the end of its RIFF"),
-            ));
-        }
+        let (id, size, body_end) = src.chunk_within(at, end, "its RIFF")?;
         if id.0 == *b"LIST" && size >= 4 && src.read(at + 8, 4)? == b"movi" {
             movi = Some((at + 8, body_end));
         } else if id.0 == *b"idx1" {
@@ -162,23 +153,17 @@ fn walk_movi(
     start: u64,
     end: u64,
     chunks: &mut Vec<DataChunk>,
+    nested: bool,
 ) -> Result<()> {
     let mut at = start;
     while at < end {
-        let (id, size) = src
-            .chunk_header(at)?
-            .filter(|_| at + 8 <= end)
-            .ok_or_else(|| fault(at, "a chunk header is cut by the end of movi"))?;
-        let body_end = at + 8 + u64::from(size);
-        if body_end > end {
-            return Err(fault(
-                at,
-                format!("{id} of {size} bytes runs past the end of its movi list"),
-            ));
-        }
+        let (id, size, body_end) = src.chunk_within(at, end, "its movi list")?;
         if id.0 == *b"LIST" {
-            // AVI 1.0 'rec ' lists group chunks inside movi.
-            walk_movi(src, header, riff, at + 12, body_end, chunks)?;
+            // AVI 1.0 'rec ' lists group chunks inside movi; they do not nest.
+            if nested {
+                return Err(fault(at, "a LIST inside a 'rec ' list in movi"));
+            }
+            walk_movi(src, header, riff, at + 12, body_end, chunks, true)?;
         } else if let Some(stream) = data_chunk_stream(id) {
             check_data_chunk(header, at, id, size, stream)?;
             chunks.push(DataChunk {

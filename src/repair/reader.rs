@@ -46,6 +46,28 @@ impl Source {
         Ok(buf)
     }
 
+    /// The chunk at `at` inside a container ending at `end` (named `container` in faults): its
+    /// id, size and the end of its body (pad byte not included).
+    pub fn chunk_within(&self, at: u64, end: u64, container: &str) -> Result<(FourCc, u32, u64)> {
+        let (id, size) = self
+            .chunk_header(at)?
+            .filter(|_| at + 8 <= end)
+            .ok_or_else(|| {
+                fault(
+                    at,
+                    format!("a chunk header is cut by the end of {container}"),
+                )
+            })?;
+        let body_end = at + 8 + u64::from(size);
+        if body_end > end {
+            return Err(fault(
+                at,
+                format!("{id} of {size} bytes runs past the end of {container}"),
+            ));
+        }
+        Ok((id, size, body_end))
+    }
+
     /// The chunk header at `at`: id and size, or `None` when fewer than 8 bytes remain.
     pub fn chunk_header(&self, at: u64) -> Result<Option<(FourCc, u32)>> {
         if at + 8 > self.len {
@@ -169,13 +191,7 @@ fn parse_hdrl(src: &Source, start: u64, end: u64) -> Result<ParsedHeader> {
     let mut micros_per_frame = 0;
     let mut at = start;
     while at + 8 <= end {
-        let (id, size) = src
-            .chunk_header(at)?
-            .ok_or_else(|| fault(at, "truncated header"))?;
-        let body_end = at + 8 + u64::from(size);
-        if body_end > end {
-            return Err(fault(at, format!("{id} runs past the end of its list")));
-        }
+        let (id, size, body_end) = src.chunk_within(at, end, "the hdrl list")?;
         match &id.0 {
             b"avih" => {
                 let b = src.read(at + 8, size.min(56) as usize)?;
@@ -224,13 +240,8 @@ fn parse_strl(src: &Source, start: u64, end: u64) -> Result<ParsedStream> {
     let mut indx = None;
     let mut at = start;
     while at + 8 <= end {
-        let (id, size) = src
-            .chunk_header(at)?
-            .ok_or_else(|| fault(at, "truncated strl"))?;
+        let (id, size, _) = src.chunk_within(at, end, "its strl")?;
         let body = at + 8;
-        if body + u64::from(size) > end {
-            return Err(fault(at, format!("{id} runs past the end of its strl")));
-        }
         match &id.0 {
             b"strh" => strh = Some((at, src.read(body, size as usize)?)),
             b"strf" => strf = Some((at, src.read(body, size as usize)?)),
