@@ -44,9 +44,22 @@ unsafe fn write_report(out: *mut avk_file_report, report: &FileReport) -> Result
         riff_count: report.riff_count,
         was_damaged: i32::from(report.was_damaged),
     };
-    if !(4..=size_of::<avk_file_report>()).contains(&size) {
+    use std::mem::offset_of;
+    // Whole fields only: the end of each field, and the struct's size with its tail padding.
+    let boundaries = [
+        offset_of!(avk_file_report, stream_count),
+        offset_of!(avk_file_report, video_frames),
+        offset_of!(avk_file_report, audio_chunks),
+        offset_of!(avk_file_report, bytes_recovered),
+        offset_of!(avk_file_report, riff_count),
+        offset_of!(avk_file_report, was_damaged),
+        offset_of!(avk_file_report, was_damaged) + 4,
+        size_of::<avk_file_report>(),
+    ];
+    if !boundaries.contains(&size) {
         return Err(Error::invalid_argument(format!(
-            "avk_file_report.struct_size is {size}: set it to sizeof(avk_file_report)"
+            "avk_file_report.struct_size is {size}, not a field boundary of this version: set it \
+             to sizeof(avk_file_report)"
         )));
     }
     // SAFETY: `size` bytes are writable at `out` (caller contract) and readable in `full`.
