@@ -218,6 +218,112 @@ static inline void avk_test_sleep_ms(unsigned ms) {
     nanosleep(&ts, NULL);
 }
 
+/* ---- a custom sink with a gate ---------------------------------------------------------------- */
+
+/* An avk_io sink whose write_at can hold the calling (worker) thread on a gate, so tests can make
+   operations wait deterministically. It counts write_at and close calls and, with `record` set,
+   keeps the written bytes in memory (data/len, zero-filled gaps; freed by
+   avk_test_gate_destroy). Use: avk_test_gate_init, avk_test_gate_io for the avk_io,
+   avk_test_gate_set(g, 1) to close the gate, avk_test_gate_wait_blocked to wait until a write_at
+   is held, avk_test_gate_set(g, 0) to let it go. */
+typedef struct avk_test_gate {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int closed;      /* write_at waits while set */
+    int blocked;     /* a write_at is waiting at the gate (cleared when the gate opens) */
+    int write_calls; /* under mu */
+    int close_calls; /* atomic */
+    int record;      /* set after init to keep the bytes */
+    uint8_t *data;
+    size_t len, cap;
+} avk_test_gate;
+
+static inline int32_t avk_test_gate_write_at(void *user, uint64_t offset, const uint8_t *data,
+                                             size_t len) {
+    avk_test_gate *g = (avk_test_gate *)user;
+    pthread_mutex_lock(&g->mu);
+    g->write_calls++;
+    while (g->closed) {
+        g->blocked = 1;
+        pthread_cond_broadcast(&g->cv);
+        pthread_cond_wait(&g->cv, &g->mu);
+    }
+    g->blocked = 0;
+    if (g->record) {
+        if (offset + len > g->cap) {
+            size_t cap = g->cap ? g->cap : 4096;
+            uint8_t *bigger;
+            while (cap < offset + len) {
+                cap *= 2;
+            }
+            bigger = (uint8_t *)realloc(g->data, cap);
+            CHECK(bigger != NULL);
+            g->data = bigger;
+            g->cap = cap;
+        }
+        if (offset > g->len) {
+            memset(g->data + g->len, 0, (size_t)offset - g->len);
+        }
+        memcpy(g->data + offset, data, len);
+        if (offset + len > g->len) {
+            g->len = (size_t)(offset + len);
+        }
+    }
+    pthread_mutex_unlock(&g->mu);
+    return 0;
+}
+
+static inline void avk_test_gate_close(void *user) {
+    avk_test_gate *g = (avk_test_gate *)user;
+    __atomic_add_fetch(&g->close_calls, 1, __ATOMIC_SEQ_CST);
+}
+
+static inline void avk_test_gate_init(avk_test_gate *g) {
+    memset(g, 0, sizeof *g);
+    pthread_mutex_init(&g->mu, NULL);
+    pthread_cond_init(&g->cv, NULL);
+}
+
+static inline void avk_test_gate_destroy(avk_test_gate *g) {
+    pthread_mutex_destroy(&g->mu);
+    pthread_cond_destroy(&g->cv);
+    free(g->data);
+    g->data = NULL;
+    g->len = g->cap = 0;
+}
+
+/* Closes (1) or opens (0) the gate; opening clears `blocked`, so a later
+   avk_test_gate_wait_blocked waits for a write_at that is held anew. */
+static inline void avk_test_gate_set(avk_test_gate *g, int closed) {
+    pthread_mutex_lock(&g->mu);
+    g->closed = closed;
+    if (!closed) {
+        g->blocked = 0;
+    }
+    pthread_cond_broadcast(&g->cv);
+    pthread_mutex_unlock(&g->mu);
+}
+
+/* Waits until a write_at is held at the gate. */
+static inline void avk_test_gate_wait_blocked(avk_test_gate *g) {
+    pthread_mutex_lock(&g->mu);
+    while (!g->blocked) {
+        pthread_cond_wait(&g->cv, &g->mu);
+    }
+    pthread_mutex_unlock(&g->mu);
+}
+
+/* The avk_io of the sink: write_at and close. */
+static inline avk_io avk_test_gate_io(avk_test_gate *g) {
+    avk_io io;
+    memset(&io, 0, sizeof io);
+    io.struct_size = (uint32_t)sizeof io;
+    io.user = g;
+    io.write_at = avk_test_gate_write_at;
+    io.close = avk_test_gate_close;
+    return io;
+}
+
 /* ---- deterministic media -------------------------------------------------------------- */
 
 /* Bytes per row of a bottom-up BI_RGB DIB: rows are padded to 4 bytes. */

@@ -24,68 +24,12 @@
 #define BPP 32u
 #define BLOCK_BYTES 1024u /* 256 stereo 16-bit samples */
 
-/* ---- a sink that can hold the worker inside write_at ------------------------------------- */
+/* ---- the writer, on the gated sink of avk_test.h ----------------------------------------- */
 
-typedef struct gate_sink {
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    int closed;  /* write_at waits while set */
-    int blocked; /* a write_at is waiting at the gate */
-} gate_sink;
-
-static int32_t gate_write_at(void *user, uint64_t offset, const uint8_t *data, size_t len) {
-    gate_sink *g = (gate_sink *)user;
-    (void)offset;
-    (void)data;
-    (void)len;
-    pthread_mutex_lock(&g->mu);
-    while (g->closed) {
-        g->blocked = 1;
-        pthread_cond_broadcast(&g->cv);
-        pthread_cond_wait(&g->cv, &g->mu);
-    }
-    g->blocked = 0;
-    pthread_mutex_unlock(&g->mu);
-    return 0;
-}
-
-static void gate_init(gate_sink *g) {
-    memset(g, 0, sizeof *g);
-    pthread_mutex_init(&g->mu, NULL);
-    pthread_cond_init(&g->cv, NULL);
-}
-
-static void gate_destroy(gate_sink *g) {
-    pthread_mutex_destroy(&g->mu);
-    pthread_cond_destroy(&g->cv);
-}
-
-static void gate_set(gate_sink *g, int closed) {
-    pthread_mutex_lock(&g->mu);
-    g->closed = closed;
-    if (!closed) {
-        g->blocked = 0;
-    }
-    pthread_cond_broadcast(&g->cv);
-    pthread_mutex_unlock(&g->mu);
-}
-
-static void gate_wait_blocked(gate_sink *g) {
-    pthread_mutex_lock(&g->mu);
-    while (!g->blocked) {
-        pthread_cond_wait(&g->cv, &g->mu);
-    }
-    pthread_mutex_unlock(&g->mu);
-}
-
-static avk_writer *open_writer(gate_sink *g, uint64_t max_queued_bytes) {
+static avk_writer *open_writer(avk_test_gate *g, uint64_t max_queued_bytes) {
     avk_writer_options o = avk_test_writer_options();
-    avk_io io;
+    avk_io io = avk_test_gate_io(g);
     avk_writer *w = NULL;
-    memset(&io, 0, sizeof io);
-    io.struct_size = (uint32_t)sizeof io;
-    io.user = g;
-    io.write_at = gate_write_at;
     o.max_queued_bytes = max_queued_bytes;
     CHECK_OK(avk_writer_create_io(&io, &o, &w));
     return w;
@@ -174,7 +118,7 @@ static void finish_begin(blocked_begin *b) {
 /* ---- tests -------------------------------------------------------------------------------- */
 
 static void test_begin_blocks(void) {
-    gate_sink g;
+    avk_test_gate g;
     avk_writer *w;
     avk_video_stream *v, *big;
     avk_async *ra = NULL, *rb = NULL, *rd = NULL, *re = NULL;
@@ -183,7 +127,7 @@ static void test_begin_blocks(void) {
     blocked_begin c, e;
     uint64_t t0;
 
-    gate_init(&g);
+    avk_test_gate_init(&g);
     w = open_writer(&g, 2 * (uint64_t)frame_len);
     v = add_video(w, WIDTH, HEIGHT);
     big = add_video(w, BIG_WIDTH, BIG_HEIGHT);
@@ -191,10 +135,10 @@ static void test_begin_blocks(void) {
     CHECK_OK(avk_writer_flush(w, 0)); /* the header is out */
 
     order_next = 0;
-    gate_set(&g, 1);
+    avk_test_gate_set(&g, 1);
     CHECK_OK(avk_video_stream_begin_write_frame(v, 0, frame, frame_len, order_callback, &oa,
                                                 &ra));
-    gate_wait_blocked(&g); /* A is running; its bytes count until it completes */
+    avk_test_gate_wait_blocked(&g); /* A is running; its bytes count until it completes */
     t0 = avk_test_now_ms();
     CHECK_OK(avk_video_stream_begin_write_frame(v, 0, frame, frame_len, order_callback, &ob,
                                                 &rb));
@@ -205,20 +149,20 @@ static void test_begin_blocks(void) {
     check_still_blocked(&c, 200);
     CHECK_OK(avk_async_is_completed(ra, &done));
     CHECK_EQ(done, 0);
-    gate_set(&g, 0);
+    avk_test_gate_set(&g, 0);
     finish_begin(&c);
     CHECK_OK(avk_video_stream_end_write_frame(v, ra));
     CHECK_OK(avk_video_stream_end_write_frame(v, rb));
     CHECK_OK(avk_video_stream_end_write_frame(v, c.result));
 
     /* An operation larger than the bound waits until the queue is empty. */
-    gate_set(&g, 1);
+    avk_test_gate_set(&g, 1);
     CHECK_OK(avk_video_stream_begin_write_frame(v, 0, frame, frame_len, order_callback, &od,
                                                 &rd));
-    gate_wait_blocked(&g);
+    avk_test_gate_wait_blocked(&g);
     start_begin(&e, big, big_frame, big_len, &oe);
     check_still_blocked(&e, 200);
-    gate_set(&g, 0);
+    avk_test_gate_set(&g, 0);
     finish_begin(&e);
     CHECK_OK(avk_video_stream_end_write_frame(v, rd));
     CHECK_OK(avk_video_stream_end_write_frame(big, e.result));
@@ -241,7 +185,7 @@ static void test_begin_blocks(void) {
     CHECK_EQ(od, 3);
     CHECK_EQ(oe, 4);
     CHECK_EQ(of, 5);
-    gate_destroy(&g);
+    avk_test_gate_destroy(&g);
 }
 
 typedef struct in_callback {
@@ -286,11 +230,11 @@ static void pressure_callback(avk_async *result, void *user_state) {
 }
 
 static void test_in_callback(void) {
-    gate_sink g;
+    avk_test_gate g;
     in_callback c;
     avk_async *outer = NULL;
 
-    gate_init(&g);
+    avk_test_gate_init(&g);
     memset(&c, 0, sizeof c);
     pthread_mutex_init(&c.mu, NULL);
     pthread_cond_init(&c.cv, NULL);
@@ -317,12 +261,12 @@ static void test_in_callback(void) {
     CHECK_EQ(__atomic_load_n(&stray_callbacks, __ATOMIC_SEQ_CST), 0);
     pthread_mutex_destroy(&c.mu);
     pthread_cond_destroy(&c.cv);
-    gate_destroy(&g);
+    avk_test_gate_destroy(&g);
 }
 
 /* Opens the gate a while after the main thread said it is about to close the writer. */
 typedef struct opener {
-    gate_sink *gate;
+    avk_test_gate *gate;
     int closing; /* atomic */
 } opener;
 
@@ -332,7 +276,7 @@ static void *open_later(void *arg) {
         avk_test_sleep_ms(1);
     }
     avk_test_sleep_ms(50);
-    gate_set(o->gate, 0);
+    avk_test_gate_set(o->gate, 0);
     return NULL;
 }
 
@@ -355,20 +299,20 @@ static void *late_begin_thread(void *arg) {
 }
 
 static void test_close_while_blocked(void) {
-    gate_sink g;
+    avk_test_gate g;
     avk_writer *w;
     avk_video_stream *v;
     blocked_begin c;
     opener o;
     pthread_t opener_thread;
 
-    gate_init(&g);
+    avk_test_gate_init(&g);
     w = open_writer(&g, 2 * (uint64_t)frame_len);
     v = add_video(w, WIDTH, HEIGHT);
     CHECK_OK(avk_writer_flush(w, 0));
-    gate_set(&g, 1);
+    avk_test_gate_set(&g, 1);
     CHECK_OK(avk_video_stream_begin_write_frame(v, 0, frame, frame_len, NULL, NULL, NULL));
-    gate_wait_blocked(&g);
+    avk_test_gate_wait_blocked(&g);
     CHECK_OK(avk_video_stream_begin_write_frame(v, 0, frame, frame_len, NULL, NULL, NULL));
 
     memset(&c, 0, sizeof c);
@@ -388,35 +332,35 @@ static void test_close_while_blocked(void) {
     printf("close while a begin was blocked: the begin returned %s\n", avk_status_name(c.status));
     CHECK(c.status == AVK_E_INVALID_HANDLE || c.status == AVK_OK);
     CHECK_EQ(__atomic_load_n(&late_callbacks, __ATOMIC_SEQ_CST), c.status == AVK_OK ? 1 : 0);
-    gate_destroy(&g);
+    avk_test_gate_destroy(&g);
 }
 
 #define UNBOUNDED_OPS 64
 
 static void test_unbounded(void) {
-    gate_sink g;
+    avk_test_gate g;
     avk_writer *w;
     avk_video_stream *v;
     avk_async *r[UNBOUNDED_OPS];
     int i;
     uint64_t t0;
 
-    gate_init(&g);
+    avk_test_gate_init(&g);
     w = open_writer(&g, 0);
     v = add_video(w, WIDTH, HEIGHT);
     CHECK_OK(avk_writer_flush(w, 0));
-    gate_set(&g, 1);
+    avk_test_gate_set(&g, 1);
     t0 = avk_test_now_ms();
     for (i = 0; i < UNBOUNDED_OPS; i++) {
         CHECK_OK(avk_video_stream_begin_write_frame(v, 0, frame, frame_len, NULL, NULL, &r[i]));
     }
     CHECK(avk_test_now_ms() - t0 < 5000);
-    gate_set(&g, 0);
+    avk_test_gate_set(&g, 0);
     for (i = 0; i < UNBOUNDED_OPS; i++) {
         CHECK_OK(avk_video_stream_end_write_frame(v, r[i]));
     }
     CHECK_OK(avk_writer_close(w));
-    gate_destroy(&g);
+    avk_test_gate_destroy(&g);
 }
 
 int main(void) {

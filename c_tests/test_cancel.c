@@ -25,71 +25,6 @@
 #define SAMPLES_PER_BLOCK 1470u
 #define BLOCK_BYTES (SAMPLES_PER_BLOCK * 4u)
 
-/* ---- a memory sink with a gate ------------------------------------------------------------ */
-
-typedef struct gated_sink {
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    int closed;  /* write_at waits while set */
-    int blocked; /* a write_at is waiting at the gate */
-    uint8_t *data;
-    size_t len, cap;
-    int close_calls;
-} gated_sink;
-
-static int32_t gated_write_at(void *user, uint64_t offset, const uint8_t *data, size_t len) {
-    gated_sink *g = (gated_sink *)user;
-    pthread_mutex_lock(&g->mu);
-    while (g->closed) {
-        g->blocked = 1;
-        pthread_cond_broadcast(&g->cv);
-        pthread_cond_wait(&g->cv, &g->mu);
-    }
-    g->blocked = 0;
-    if (offset + len > g->cap) {
-        size_t cap = g->cap ? g->cap : 4096;
-        uint8_t *bigger;
-        while (cap < offset + len) {
-            cap *= 2;
-        }
-        bigger = (uint8_t *)realloc(g->data, cap);
-        CHECK(bigger != NULL);
-        g->data = bigger;
-        g->cap = cap;
-    }
-    if (offset > g->len) {
-        memset(g->data + g->len, 0, (size_t)offset - g->len);
-    }
-    memcpy(g->data + offset, data, len);
-    if (offset + len > g->len) {
-        g->len = (size_t)(offset + len);
-    }
-    pthread_mutex_unlock(&g->mu);
-    return 0;
-}
-
-static void gated_close(void *user) {
-    gated_sink *g = (gated_sink *)user;
-    pthread_mutex_lock(&g->mu);
-    g->close_calls++;
-    pthread_mutex_unlock(&g->mu);
-}
-
-static void gate_set(gated_sink *g, int closed) {
-    pthread_mutex_lock(&g->mu);
-    g->closed = closed;
-    pthread_cond_broadcast(&g->cv);
-    pthread_mutex_unlock(&g->mu);
-}
-
-static void gate_wait_blocked(gated_sink *g) {
-    pthread_mutex_lock(&g->mu);
-    while (!g->blocked) {
-        pthread_cond_wait(&g->cv, &g->mu);
-    }
-    pthread_mutex_unlock(&g->mu);
-}
-
 /* ---- the operations --------------------------------------------------------------------- */
 
 enum kind { K_VIDEO, K_AUDIO, K_FLUSH };
@@ -189,28 +124,23 @@ static void add_streams(avk_writer *w) {
     CHECK_OK(avk_writer_add_audio_stream(w, &ao, &cur_a));
 }
 
-/* The recording with cancellations, into the gated memory sink. */
-static void record_with_cancel(gated_sink *g) {
+/* The recording with cancellations, into the gated memory sink (avk_test_gate, recording). */
+static void record_with_cancel(avk_test_gate *g) {
     avk_writer_options wo = avk_test_writer_options();
-    avk_io io;
+    avk_io io = avk_test_gate_io(g);
     avk_writer *w = NULL;
     avk_status st = 0;
     int i, done = 0;
 
-    memset(&io, 0, sizeof io);
-    io.struct_size = (uint32_t)sizeof io;
-    io.user = g;
-    io.write_at = gated_write_at;
-    io.close = gated_close;
     CHECK_OK(avk_writer_create_io(&io, &wo, &w));
     add_streams(w);
 
     /* The header is written at the first operation: get it out before closing the gate. */
     CHECK_OK(avk_writer_flush(w, 0));
 
-    gate_set(g, 1);
+    avk_test_gate_set(g, 1);
     CHECK_OK(begin_op(w, &ops[0]));
-    gate_wait_blocked(g); /* the worker holds A, inside write_at for A's chunk */
+    avk_test_gate_wait_blocked(g); /* the worker holds A, inside write_at for A's chunk */
     for (i = 1; i < OPS; i++) {
         CHECK_OK(begin_op(w, &ops[i]));
     }
@@ -229,7 +159,7 @@ static void record_with_cancel(gated_sink *g) {
         CHECK_EQ(__atomic_load_n(&ops[i].callbacks, __ATOMIC_SEQ_CST), 0);
     }
 
-    gate_set(g, 0);
+    avk_test_gate_set(g, 0);
 
     /* A completed operation, successful or canceled, cannot be canceled any more. */
     CHECK_OK(avk_async_wait(ops[1].result, AVK_WAIT_INFINITE));
@@ -251,7 +181,7 @@ static void record_with_cancel(gated_sink *g) {
         CHECK_STATUS_VALUE(ops[i].cb_status, is_canceled(&ops[i]) ? AVK_E_CANCELED : AVK_OK);
         CHECK_EQ(ops[i].cb_order, i); /* canceled ones too, in their place in the queue */
     }
-    CHECK_EQ(g->close_calls, 1);
+    CHECK_EQ(__atomic_load_n(&g->close_calls, __ATOMIC_SEQ_CST), 1);
 }
 
 /* The same recording without the canceled operations, synchronously, into a file. */
@@ -332,7 +262,7 @@ static void test_cancel_race(void) {
     char path[1024];
     avk_writer_options wo = avk_test_writer_options();
     avk_video_stream_options vo = avk_test_dib_options(RACE_W, RACE_H, BPP);
-    gated_sink g;
+    avk_test_gate g;
     avk_io io;
     avk_writer *w = NULL;
     pthread_t canceler;
@@ -346,14 +276,9 @@ static void test_cancel_race(void) {
     for (i = 0; i < RACE_OPS; i++) {
         avk_test_fill_dib(rc.frames + rc.frame_len * (size_t)i, RACE_W, RACE_H, BPP, (uint32_t)i);
     }
-    memset(&g, 0, sizeof g);
-    pthread_mutex_init(&g.mu, NULL);
-    pthread_cond_init(&g.cv, NULL);
-    memset(&io, 0, sizeof io);
-    io.struct_size = (uint32_t)sizeof io;
-    io.user = &g;
-    io.write_at = gated_write_at;
-    io.close = gated_close;
+    avk_test_gate_init(&g);
+    g.record = 1;
+    io = avk_test_gate_io(&g);
     CHECK_OK(avk_writer_create_io(&io, &wo, &w));
     CHECK_OK(avk_writer_add_video_stream(w, &vo, &rc.v));
 
@@ -396,14 +321,12 @@ static void test_cancel_race(void) {
     CHECK(memcmp(g.data, ref, ref_len) == 0);
     remove(path);
     free(ref);
-    free(g.data);
+    avk_test_gate_destroy(&g);
     free(rc.frames);
-    pthread_mutex_destroy(&g.mu);
-    pthread_cond_destroy(&g.cv);
 }
 
 int main(void) {
-    gated_sink g;
+    avk_test_gate g;
     uint8_t *ref;
     size_t ref_len = 0, i;
 
@@ -419,9 +342,8 @@ int main(void) {
                                    (uint64_t)i * SAMPLES_PER_BLOCK);
     }
 
-    memset(&g, 0, sizeof g);
-    pthread_mutex_init(&g.mu, NULL);
-    pthread_cond_init(&g.cv, NULL);
+    avk_test_gate_init(&g);
+    g.record = 1;
     record_with_cancel(&g);
 
     ref = record_reference(&ref_len);
@@ -437,9 +359,7 @@ int main(void) {
     test_cancel_race();
 
     free(ref);
-    free(g.data);
-    pthread_mutex_destroy(&g.mu);
-    pthread_cond_destroy(&g.cv);
+    avk_test_gate_destroy(&g);
     free(frames);
     free(blocks);
     return avk_test_summary("test_cancel");

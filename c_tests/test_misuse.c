@@ -59,79 +59,11 @@ static void count_callback(avk_async *result, void *user_state) {
     __atomic_add_fetch((int *)user_state, 1, __ATOMIC_SEQ_CST);
 }
 
-/* ---- a sink that can hold the worker inside write_at ------------------------------------- */
+/* ---- a writer on the gated sink of avk_test.h ------------------------------------------- */
 
-typedef struct gate_sink {
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    int closed;       /* write_at waits while set */
-    int blocked;      /* a write_at is waiting */
-    int write_calls;
-    int close_calls;  /* atomic */
-} gate_sink;
-
-static int32_t gate_write_at(void *user, uint64_t offset, const uint8_t *data, size_t len) {
-    gate_sink *g = (gate_sink *)user;
-    (void)offset;
-    (void)data;
-    (void)len;
-    pthread_mutex_lock(&g->mu);
-    g->write_calls++;
-    while (g->closed) {
-        g->blocked = 1;
-        pthread_cond_broadcast(&g->cv);
-        pthread_cond_wait(&g->cv, &g->mu);
-    }
-    g->blocked = 0;
-    pthread_mutex_unlock(&g->mu);
-    return 0;
-}
-
-static void gate_close_cb(void *user) {
-    gate_sink *g = (gate_sink *)user;
-    __atomic_add_fetch(&g->close_calls, 1, __ATOMIC_SEQ_CST);
-}
-
-static void gate_init(gate_sink *g) {
-    memset(g, 0, sizeof *g);
-    pthread_mutex_init(&g->mu, NULL);
-    pthread_cond_init(&g->cv, NULL);
-}
-
-static void gate_destroy(gate_sink *g) {
-    pthread_mutex_destroy(&g->mu);
-    pthread_cond_destroy(&g->cv);
-}
-
-static void gate_set(gate_sink *g, int closed) {
-    pthread_mutex_lock(&g->mu);
-    g->closed = closed;
-    pthread_cond_broadcast(&g->cv);
-    pthread_mutex_unlock(&g->mu);
-}
-
-/* Waits until the worker is held inside write_at. */
-static void gate_wait_blocked(gate_sink *g) {
-    pthread_mutex_lock(&g->mu);
-    while (!g->blocked) {
-        pthread_cond_wait(&g->cv, &g->mu);
-    }
-    pthread_mutex_unlock(&g->mu);
-}
-
-static avk_io gate_io(gate_sink *g) {
-    avk_io io;
-    memset(&io, 0, sizeof io);
-    io.struct_size = (uint32_t)sizeof io;
-    io.user = g;
-    io.write_at = gate_write_at;
-    io.close = gate_close_cb;
-    return io;
-}
-
-static avk_writer *open_sink_writer(gate_sink *g) {
+static avk_writer *open_sink_writer(avk_test_gate *g) {
     avk_writer_options o = avk_test_writer_options();
-    avk_io io = gate_io(g);
+    avk_io io = avk_test_gate_io(g);
     avk_writer *w = NULL;
     CHECK_OK(avk_writer_create_io(&io, &o, &w));
     CHECK(w != NULL);
@@ -225,10 +157,10 @@ static void test_last_error_message(void) {
     (void)avk_version();
     (void)avk_status_name(3);
     {
-        gate_sink g;
+        avk_test_gate g;
         avk_writer *ok;
         avk_async *r = NULL;
-        gate_init(&g);
+        avk_test_gate_init(&g);
         ok = open_sink_writer(&g);
         {
             avk_video_stream *v = add_dib(ok, VW, VH, 32);
@@ -238,7 +170,7 @@ static void test_last_error_message(void) {
             CHECK_OK(avk_video_stream_end_write_frame(v, r));
         }
         CHECK_OK(avk_writer_close(ok));
-        gate_destroy(&g);
+        avk_test_gate_destroy(&g);
     }
     avk_last_error_message(after, sizeof after);
     CHECK(strcmp(before, after) == 0);
@@ -300,7 +232,7 @@ static void check_writer_usable(avk_writer *w) {
 
 static void test_create(void) {
     char path[1024], missing[1200], msg[1024];
-    gate_sink g;
+    avk_test_gate g;
     avk_io io;
     avk_writer *w = (avk_writer *)SENTINEL;
     avk_writer_options o;
@@ -310,7 +242,7 @@ static void test_create(void) {
     } newer;
 
     avk_test_path(path, sizeof path, "misuse-create");
-    gate_init(&g);
+    avk_test_gate_init(&g);
 
     /* NULL path, NULL out-pointer. */
     CHECK_STATUS(avk_writer_create(NULL, NULL, &w), AVK_E_INVALID_ARGUMENT);
@@ -389,10 +321,10 @@ static void test_create(void) {
        the sink's close is not called, the caller keeps it. */
     w = (avk_writer *)SENTINEL;
     CHECK_STATUS(avk_writer_create_io(NULL, NULL, &w), AVK_E_INVALID_ARGUMENT);
-    io = gate_io(&g);
+    io = avk_test_gate_io(&g);
     io.write_at = NULL;
     CHECK_STATUS(avk_writer_create_io(&io, NULL, &w), AVK_E_INVALID_ARGUMENT);
-    io = gate_io(&g);
+    io = avk_test_gate_io(&g);
     CHECK_STATUS(avk_writer_create_io(&io, NULL, NULL), AVK_E_INVALID_ARGUMENT);
     io.struct_size = 2;
     CHECK_STATUS(avk_writer_create_io(&io, NULL, &w), AVK_E_INVALID_ARGUMENT);
@@ -404,11 +336,11 @@ static void test_create(void) {
             uint8_t newer_fields[8];
         } newer_io;
         memset(&newer_io, 0, sizeof newer_io);
-        newer_io.io = gate_io(&g);
+        newer_io.io = avk_test_gate_io(&g);
         newer_io.io.struct_size = (uint32_t)sizeof(avk_io) + 8u;
         CHECK_STATUS(avk_writer_create_io(&newer_io.io, NULL, &w), AVK_E_INVALID_ARGUMENT);
     }
-    io = gate_io(&g);
+    io = avk_test_gate_io(&g);
     o = avk_test_writer_options();
     o.flags = 0x8u;
     CHECK_STATUS(avk_writer_create_io(&io, &o, &w), AVK_E_INVALID_ARGUMENT);
@@ -422,16 +354,16 @@ static void test_create(void) {
     /* A bounded queue through a custom sink works too (the sink is another one: g must stay
        untouched until the next check). */
     {
-        gate_sink g2;
-        gate_init(&g2);
-        io = gate_io(&g2);
+        avk_test_gate g2;
+        avk_test_gate_init(&g2);
+        io = avk_test_gate_io(&g2);
         o = avk_test_writer_options();
         o.max_queued_bytes = 1;
         CHECK_OK(avk_writer_create_io(&io, &o, &w));
         check_writer_usable(w);
         CHECK_EQ(__atomic_load_n(&g2.close_calls, __ATOMIC_SEQ_CST), 1);
-        gate_destroy(&g2);
-        io = gate_io(&g);
+        avk_test_gate_destroy(&g2);
+        io = avk_test_gate_io(&g);
     }
 
     /* Closing a writer that never got a stream: AVK_E_INVALID_STATE, the handle is released
@@ -442,7 +374,7 @@ static void test_create(void) {
     CHECK_STATUS(avk_writer_close(w), AVK_E_INVALID_HANDLE);
     CHECK_EQ(__atomic_load_n(&g.close_calls, __ATOMIC_SEQ_CST), 1);
 
-    gate_destroy(&g);
+    avk_test_gate_destroy(&g);
     remove(path);
 }
 
@@ -529,7 +461,7 @@ static void bad_async(avk_async *r, avk_writer *w, avk_video_stream *v, avk_audi
 }
 
 static void test_bad_handles(void) {
-    gate_sink g;
+    avk_test_gate g;
     avk_writer *w;
     avk_video_stream *v;
     avk_audio_stream *a;
@@ -542,7 +474,7 @@ static void test_bad_handles(void) {
     int32_t done = 0;
     avk_status st = SENTINEL_STATUS;
 
-    gate_init(&g);
+    avk_test_gate_init(&g);
     w = open_sink_writer(&g);
     v = add_dib(w, VW, VH, 32);
     a = add_pcm(w);
@@ -608,13 +540,13 @@ static void test_bad_handles(void) {
     CHECK_EQ(__atomic_load_n(&g.close_calls, __ATOMIC_SEQ_CST), 1);
     CHECK_EQ(__atomic_load_n(&stray_callbacks, __ATOMIC_SEQ_CST), 0);
     free(foreign_heap);
-    gate_destroy(&g);
+    avk_test_gate_destroy(&g);
 }
 
 /* ---- arguments ---------------------------------------------------------------------------- */
 
 static void test_arguments(void) {
-    gate_sink g;
+    avk_test_gate g;
     avk_writer *w;
     avk_video_stream *v, *v24;
     avk_audio_stream *a;
@@ -644,7 +576,7 @@ static void test_arguments(void) {
     CHECK_EQ(sizeof frame24, 920);
     avk_test_fill_dib(frame24, 30, 10, 24, 1);
 
-    gate_init(&g);
+    avk_test_gate_init(&g);
     w = open_sink_writer(&g);
 
     /* add_*_stream: NULL out-pointer and NULL options. */
@@ -661,17 +593,17 @@ static void test_arguments(void) {
     /* MJPEG is an optional cargo feature: a stream when built in, else AVK_E_UNSUPPORTED (on
        a writer of its own, so that w's streams stay as they are). */
     {
-        gate_sink gm;
+        avk_test_gate gm;
         avk_writer *wm;
         avk_video_stream *vm = NULL;
         avk_status mjpeg;
-        gate_init(&gm);
+        avk_test_gate_init(&gm);
         wm = open_sink_writer(&gm);
         vo.codec = AVK_VIDEO_MJPEG;
         mjpeg = avk_writer_add_video_stream(wm, &vo, &vm);
         CHECK(mjpeg == AVK_OK || mjpeg == AVK_E_UNSUPPORTED);
         CHECK_STATUS(avk_writer_close(wm), mjpeg == AVK_OK ? AVK_OK : AVK_E_INVALID_STATE);
-        gate_destroy(&gm);
+        avk_test_gate_destroy(&gm);
     }
     vo.codec = AVK_VIDEO_H264;
     CHECK_STATUS(avk_writer_add_video_stream(w, &vo, &vs), AVK_E_UNSUPPORTED);
@@ -855,19 +787,19 @@ static void test_arguments(void) {
     CHECK_OK(avk_writer_close(w));
     CHECK_EQ(__atomic_load_n(&g.close_calls, __ATOMIC_SEQ_CST), 1);
     CHECK_EQ(__atomic_load_n(&stray_callbacks, __ATOMIC_SEQ_CST), 0);
-    gate_destroy(&g);
+    avk_test_gate_destroy(&g);
 }
 
 /* 100 streams are fine, the 101st is AVK_E_LIMIT; a flush also ends adding streams. */
 static void test_stream_limit_and_flush_state(void) {
-    gate_sink g;
+    avk_test_gate g;
     avk_writer *w;
     avk_audio_stream *as = (avk_audio_stream *)SENTINEL, *first = NULL;
     avk_video_stream *vs = (avk_video_stream *)SENTINEL;
     avk_video_stream_options vo = avk_test_dib_options(VW, VH, 32);
     int i;
 
-    gate_init(&g);
+    avk_test_gate_init(&g);
     w = open_sink_writer(&g);
     for (i = 0; i < 100; i++) {
         avk_audio_stream *s = NULL;
@@ -882,9 +814,9 @@ static void test_stream_limit_and_flush_state(void) {
     CHECK(vs == (avk_video_stream *)SENTINEL);
     CHECK_OK(avk_audio_stream_write_block(first, 0, block, BLOCK));
     CHECK_OK(avk_writer_close(w));
-    gate_destroy(&g);
+    avk_test_gate_destroy(&g);
 
-    gate_init(&g);
+    avk_test_gate_init(&g);
     w = open_sink_writer(&g);
     CHECK_OK(avk_writer_add_audio_stream(w, NULL, &first));
     CHECK_OK(avk_writer_flush(w, 0));
@@ -893,13 +825,13 @@ static void test_stream_limit_and_flush_state(void) {
     CHECK(as == (avk_audio_stream *)SENTINEL);
     CHECK(vs == (avk_video_stream *)SENTINEL);
     CHECK_OK(avk_writer_close(w));
-    gate_destroy(&g);
+    avk_test_gate_destroy(&g);
 }
 
 /* ---- pending operations ------------------------------------------------------------------- */
 
 static void test_pending(void) {
-    gate_sink g, g2;
+    avk_test_gate g, g2;
     avk_writer *w, *other;
     avk_video_stream *v, *v2, *other_v;
     avk_audio_stream *a;
@@ -912,8 +844,8 @@ static void test_pending(void) {
     char buf[16];
     uint64_t t0, elapsed;
 
-    gate_init(&g);
-    gate_init(&g2);
+    avk_test_gate_init(&g);
+    avk_test_gate_init(&g2);
     w = open_sink_writer(&g);
     v = add_dib(w, VW, VH, 32);
     a = add_pcm(w);
@@ -923,10 +855,10 @@ static void test_pending(void) {
     CHECK_OK(avk_video_stream_write_frame(v, 0, frame, frame_len)); /* header is out */
 
     /* Hold the worker inside write_at: p cannot complete until the gate opens. */
-    gate_set(&g, 1);
+    avk_test_gate_set(&g, 1);
     CHECK_OK(avk_video_stream_begin_write_frame(v, 0, frame, frame_len, count_callback,
                                                 &p_calls, &p));
-    gate_wait_blocked(&g);
+    avk_test_gate_wait_blocked(&g);
     CHECK_OK(avk_audio_stream_begin_write_block(a, 0, block, BLOCK, count_callback, &q_calls,
                                                 &q));
     CHECK_OK(avk_writer_begin_flush(w, 0, count_callback, &f_calls, &f));
@@ -964,7 +896,7 @@ static void test_pending(void) {
     CHECK_EQ(i32, 0);
     CHECK_EQ(__atomic_load_n(&p_calls, __ATOMIC_SEQ_CST), 0);
 
-    gate_set(&g, 0);
+    avk_test_gate_set(&g, 0);
     CHECK_OK(avk_video_stream_end_write_frame(v, p));
     CHECK_OK(avk_audio_stream_end_write_block(a, q));
     CHECK_OK(avk_writer_end_flush(w, f));
@@ -985,14 +917,14 @@ static void test_pending(void) {
     CHECK_EQ(__atomic_load_n(&p_calls, __ATOMIC_SEQ_CST), 1);
     CHECK_EQ(__atomic_load_n(&q_calls, __ATOMIC_SEQ_CST), 1);
     CHECK_EQ(__atomic_load_n(&f_calls, __ATOMIC_SEQ_CST), 1);
-    gate_destroy(&g);
-    gate_destroy(&g2);
+    avk_test_gate_destroy(&g);
+    avk_test_gate_destroy(&g2);
 }
 
 /* ---- re-entrancy -------------------------------------------------------------------------- */
 
 typedef struct reentry {
-    gate_sink gate;
+    avk_test_gate gate;
     avk_writer *w;
     avk_video_stream *v;
     avk_audio_stream *a;
@@ -1021,7 +953,7 @@ static void outer_callback(avk_async *result, void *user_state) {
     int32_t done = 0;
 
     /* Nothing of this writer may complete while we look. */
-    gate_set(&c->gate, 1);
+    avk_test_gate_set(&c->gate, 1);
 
     /* Begin only enqueues. */
     CHECK_OK(avk_video_stream_begin_write_frame(c->v, AVK_WRITE_COPY, frame, frame_len,
@@ -1061,7 +993,7 @@ static void outer_callback(avk_async *result, void *user_state) {
     CHECK_STATUS(avk_video_stream_end_write_frame(c->v, result), AVK_E_INVALID_HANDLE);
     CHECK_STATUS(avk_async_cancel(result), AVK_E_INVALID_STATE);
 
-    gate_set(&c->gate, 0);
+    avk_test_gate_set(&c->gate, 0);
     pthread_mutex_lock(&c->mu);
     c->done = 1;
     pthread_cond_broadcast(&c->cv);
@@ -1088,7 +1020,7 @@ static void test_reentrancy(void) {
     int32_t done = 0;
 
     memset(&c, 0, sizeof c);
-    gate_init(&c.gate);
+    avk_test_gate_init(&c.gate);
     pthread_mutex_init(&c.mu, NULL);
     pthread_cond_init(&c.cv, NULL);
     c.w = open_sink_writer(&c.gate);
@@ -1119,7 +1051,7 @@ static void test_reentrancy(void) {
     CHECK_EQ(__atomic_load_n(&c.gate.close_calls, __ATOMIC_SEQ_CST), 1);
     pthread_mutex_destroy(&c.mu);
     pthread_cond_destroy(&c.cv);
-    gate_destroy(&c.gate);
+    avk_test_gate_destroy(&c.gate);
 }
 
 /* ---- after close -------------------------------------------------------------------------- */
@@ -1183,11 +1115,11 @@ static void test_after_close(void) {
    with AVK_VIDEO_RAW, the only video codec built today. Run last: when it fails, every other
    check above has already run. */
 static void test_unknown_pixel_format(void) {
-    gate_sink g;
+    avk_test_gate g;
     avk_writer *w;
     avk_video_stream *vs = (avk_video_stream *)SENTINEL;
     avk_video_stream_options vo = avk_test_dib_options(VW, VH, 32);
-    gate_init(&g);
+    avk_test_gate_init(&g);
     w = open_sink_writer(&g);
     vo.input_format = 99;
     CHECK_STATUS(avk_writer_add_video_stream(w, &vo, &vs), AVK_E_INVALID_ARGUMENT);
@@ -1197,7 +1129,7 @@ static void test_unknown_pixel_format(void) {
     vo.input_format = AVK_PIXEL_RGB24; /* known values are fine (and unused by RAW) */
     CHECK_OK(avk_writer_add_video_stream(w, &vo, &vs));
     CHECK_OK(avk_writer_close(w));
-    gate_destroy(&g);
+    avk_test_gate_destroy(&g);
 }
 
 /* avk_inspect_file and avk_repair_file: NULL arguments, missing and non-AVI files, a bad
