@@ -122,7 +122,11 @@ static void a_throwing_callable_does_not_escape_into_c() {
     r.end();
     video.write_frame(frame.data(), frame.size());
     w.close();
-    EXPECT(true);
+    /* The worker survived the exception: both frames are in a well-formed file. */
+    avk_file_report report;
+    report.struct_size = sizeof report;
+    EXPECT(avk_inspect_file(path.c_str(), &report) == AVK_OK);
+    EXPECT(report.video_frames == 2);
     std::remove(path.c_str());
 }
 

@@ -4,9 +4,8 @@ mod common;
 
 use avikit::codec::convert::{InputLayout, PixelFormat};
 use avikit::codec::encoder::DibConversion;
-use avikit::{AsyncResult, Payload, Status, Writer, WriterOptions};
+use avikit::{Status, Writer, WriterOptions};
 use common::*;
-use parking_lot::Mutex;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 
@@ -103,26 +102,14 @@ fn every_input_format_depth_and_stride_decodes_to_the_input_pixels() {
                         None,
                     )
                     .unwrap();
-                let order = Arc::new(Mutex::new(Vec::new()));
-                let results: Vec<AsyncResult> = frames
-                    .iter()
-                    .enumerate()
-                    .map(|(n, f)| {
-                        let input = if stride == 0 {
-                            f.clone()
-                        } else {
-                            with_stride(f, row, stride)
-                        };
-                        let order = Arc::clone(&order);
-                        let cb = Box::new(move |_: &AsyncResult| order.lock().push(n));
-                        video
-                            .begin_write_frame(false, Payload::owned(input), Some(cb))
-                            .unwrap()
-                    })
-                    .collect();
-                results
-                    .into_iter()
-                    .for_each(|r| video.end_write_frame(r).unwrap());
+                let inputs = frames.iter().map(|f| {
+                    if stride == 0 {
+                        f.clone()
+                    } else {
+                        with_stride(f, row, stride)
+                    }
+                });
+                let order = write_recording_order(&video, inputs);
                 writer.close().unwrap();
                 assert_eq!(
                     *order.lock(),

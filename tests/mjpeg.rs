@@ -6,9 +6,8 @@ mod common;
 
 use avikit::codec::convert::{InputLayout, PixelFormat};
 use avikit::codec::mjpeg::MjpegEncoder;
-use avikit::{AsyncResult, Payload, Status, Writer, WriterOptions};
+use avikit::{Status, Writer, WriterOptions};
 use common::*;
-use parking_lot::Mutex;
 use std::process::Command;
 use std::sync::Arc;
 
@@ -65,26 +64,14 @@ fn record(path: &std::path::Path, frames: &[Vec<u8>], stride: i32, quality: u32,
     let video = writer
         .add_encoding_video_stream(Arc::new(MjpegEncoder::new(layout, quality).unwrap()), None)
         .unwrap();
-    let order = Arc::new(Mutex::new(Vec::new()));
-    let results: Vec<AsyncResult> = frames
-        .iter()
-        .enumerate()
-        .map(|(n, frame)| {
-            let input = if stride < 0 {
-                frame.chunks_exact(W * 4).rev().flatten().copied().collect()
-            } else {
-                frame.clone()
-            };
-            let order = Arc::clone(&order);
-            let cb = Box::new(move |_: &AsyncResult| order.lock().push(n));
-            video
-                .begin_write_frame(false, Payload::owned(input), Some(cb))
-                .unwrap()
-        })
-        .collect();
-    results
-        .into_iter()
-        .for_each(|r| video.end_write_frame(r).unwrap());
+    let inputs = frames.iter().map(|frame| {
+        if stride < 0 {
+            frame.chunks_exact(W * 4).rev().flatten().copied().collect()
+        } else {
+            frame.clone()
+        }
+    });
+    let order = write_recording_order(&video, inputs);
     writer.close().unwrap();
     assert_eq!(*order.lock(), (0..frames.len()).collect::<Vec<_>>());
 }
