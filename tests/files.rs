@@ -574,3 +574,31 @@ fn raw_audio_keeps_its_format_tag_and_extra_bytes() {
         "cbSize and extra bytes"
     );
 }
+
+#[test]
+fn an_empty_stream_beside_full_ones_still_checks_out() {
+    // The streams in front of and behind the filled one stay empty: readers must match every
+    // reported track to its own stream, not to the n-th one that has packets.
+    let file = Scratch::new("empty-streams.avi");
+    let writer = Writer::create(file.path(), WriterOptions::default()).unwrap();
+    let _silent = writer.add_audio_stream(stereo16(), None).unwrap();
+    let _idle = writer.add_video_stream(dib(7, 5, 24), None).unwrap();
+    let camera = writer.add_video_stream(dib(8, 6, 24), None).unwrap();
+    let _spare = writer.add_video_stream(dib(7, 5, 24), None).unwrap();
+    let frames: Vec<Vec<u8>> = (0..4).map(|n| dib_frame(8, 6, 24, n)).collect();
+    for frame in &frames {
+        camera.write_frame(true, frame).unwrap();
+    }
+    writer.close().unwrap();
+    avi_check(file.path(), &[]);
+    let decoded = ffmpeg_decode(file.path(), "0:v:1", "rawvideo", &["-pix_fmt", "bgr24"]);
+    let expected: Vec<u8> = frames
+        .iter()
+        .flat_map(|f| dib_to_top_down(f, 8, 6, 24))
+        .collect();
+    assert!(decoded == expected, "the filled stream decodes to its frames");
+    let header = std::fs::read(file.path()).unwrap();
+    let avih = header.windows(4).position(|w| w == b"avih").unwrap();
+    let total_frames = u32::from_le_bytes(header[avih + 24..avih + 28].try_into().unwrap());
+    assert_eq!(total_frames, 4, "avih counts the longest video stream");
+}

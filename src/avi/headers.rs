@@ -66,7 +66,7 @@ pub(super) fn build(h: &HeaderInputs<'_>) -> Vec<u8> {
     }
     t.begin_list(LIST, LIST_ODML);
     t.begin_chunk(CK_DMLH)
-        .u32(saturate(longest_video(h)))
+        .u32(saturate(longest_video(h, |t| t.chunks)))
         .zeros(DMLH_LEN - 4)
         .end();
     t.end();
@@ -85,30 +85,23 @@ pub(super) fn build(h: &HeaderInputs<'_>) -> Vec<u8> {
     bytes
 }
 
-/// Frames of the longest video stream (`dmlh.dwTotalFrames`); audio-only files count the chunks
-/// of their longest stream.
-fn longest_video(h: &HeaderInputs<'_>) -> u64 {
+/// Frames of the longest video stream, counted by `count` (all RIFFs for `dmlh`, the first RIFF
+/// for `avih`, as FFmpeg counts them); audio-only files count the chunks of their longest stream.
+/// Taking the longest rather than the first video stream keeps an idle first camera from giving
+/// the file a duration of zero.
+fn longest_video(h: &HeaderInputs<'_>, count: impl Fn(&StreamTotals) -> u64) -> u64 {
     let video = h
         .streams
         .iter()
         .zip(h.totals)
         .filter(|(s, _)| s.is_video())
-        .map(|(_, t)| t.chunks)
+        .map(|(_, t)| count(t))
         .max();
-    video.unwrap_or_else(|| h.totals.iter().map(|t| t.chunks).max().unwrap_or(0))
-}
-
-/// The stream that `avih` describes: the first video stream, else stream 0.
-fn main_stream(h: &HeaderInputs<'_>) -> Option<usize> {
-    h.streams
-        .iter()
-        .position(StreamSpec::is_video)
-        .or((!h.streams.is_empty()).then_some(0))
+    video.unwrap_or_else(|| h.totals.iter().map(&count).max().unwrap_or(0))
 }
 
 fn write_avih(t: &mut RiffTree, h: &HeaderInputs<'_>) {
-    let main = main_stream(h);
-    let total_frames = main.map_or(0, |i| h.totals[i].chunks_in_first_riff);
+    let total_frames = longest_video(h, |t| t.chunks_in_first_riff);
     let (width, height) = h
         .streams
         .iter()

@@ -5,7 +5,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// A file path under the target directory, removed when dropped.
+/// A file path under the target directory, removed when dropped unless the test is failing
+/// (then it stays for inspection and its path is printed).
 pub struct Scratch(pub PathBuf);
 
 impl Scratch {
@@ -24,6 +25,10 @@ impl Scratch {
 
 impl Drop for Scratch {
     fn drop(&mut self) {
+        if std::thread::panicking() {
+            eprintln!("kept for inspection: {}", self.0.display());
+            return;
+        }
         let _ = std::fs::remove_file(&self.0);
     }
 }

@@ -57,6 +57,8 @@ def check_ffprobe(path):
     streams = []
     for s in probed:
         info = {k: s[k] for k in keys if k in s}
+        # -count_packets leaves the field out when a stream has no packets at all.
+        info.setdefault("nb_read_packets", 0)
         for k in ("nb_frames", "nb_read_packets", "sample_rate"):
             if k in info:
                 info[k] = int(info[k])
@@ -144,16 +146,21 @@ def check_mediainfo(path, streams):
         raise CheckFailed("mediainfo", f"reports truncation: {general.get('extra', general)}")
     report = {"Format": general.get("Format"), "FileSize": general.get("FileSize"),
               "VideoFrameCounts": []}
-    probe_videos = [s for s in streams if s.get("codec_type") == "video"]
-    mi_videos = [t for t in tracks if t.get("@type") == "Video"]
-    for mi, probe in zip(mi_videos, probe_videos):
+    probe_by_index = {s.get("index"): s for s in streams}
+    for mi in (t for t in tracks if t.get("@type") == "Video"):
         if "FrameCount" not in mi:
             continue
+        # mediainfo's ID of an AVI track is the stream number, which ffprobe calls index.
+        probe = probe_by_index.get(int(mi.get("ID", -1)))
+        if probe is None:
+            raise CheckFailed("mediainfo", f"video track ID {mi.get('ID')} has no ffprobe stream")
         count = int(mi["FrameCount"])
+        packets = probe["nb_read_packets"]
         report["VideoFrameCounts"].append(count)
-        if count != probe.get("nb_read_packets"):
-            raise CheckFailed("mediainfo", f"video FrameCount={count} but ffprobe counted "
-                              f"{probe.get('nb_read_packets')} packets")
+        # A stream without chunks gets mediainfo's fallback count (dmlh's total), not its own.
+        if packets and count != packets:
+            raise CheckFailed("mediainfo", f"video stream {probe['index']}: FrameCount={count} "
+                              f"but ffprobe counted {packets} packets")
     return report
 
 
