@@ -2,7 +2,7 @@
 //! stale ones (closed writers, their streams, ended results), NULL, made-up values and handles of
 //! the wrong type; random flags (unknown bits too), lengths (wrong DIB, pixel and audio lengths),
 //! NULL data, NULL out-pointers, options with bad fields or sizes; file writers and custom sinks
-//! that fail; RAW DIB, AVK_VIDEO_UNCOMPRESSED and AVK_VIDEO_MJPEG video (any input format and
+//! that fail; RAW DIB, AVK_VIDEO_UNCOMPRESSED, AVK_VIDEO_MJPEG and AVK_VIDEO_H264 video (any input format and
 //! stride), PCM and RAW audio; callbacks that query, end, cancel, wait, flush, close and begin
 //! from inside.
 //!
@@ -16,7 +16,7 @@
 //! cannot fail otherwise); at most one end or close of a handle succeeds; a custom sink is closed
 //! exactly once. Files closed with AVK_OK are read back: every data chunk is the payload of an
 //! operation that did not fail (converted pictures carry their operation in their color), each
-//! at most once, every operation known to have succeeded is there, in callback order (MJPEG
+//! at most once, every operation known to have succeeded is there, in callback order (encoded
 //! frames are only counted); the idx1 matches; a sample goes through avi_check.
 //!
 //! Reproduce with `AVIKIT_SEED=<seed> cargo test --release --test ffi_sequences -- --nocapture`
@@ -62,7 +62,7 @@ static HISTOGRAM: [[AtomicU64; 14]; 13] = [const { [const { AtomicU64::new(0) };
 static FILES_VERIFIED: AtomicU64 = AtomicU64::new(0);
 static CHUNKS_VERIFIED: AtomicU64 = AtomicU64::new(0);
 static CONVERTED_VERIFIED: AtomicU64 = AtomicU64::new(0);
-static JPEGS_COUNTED: AtomicU64 = AtomicU64::new(0);
+static ENCODED_COUNTED: AtomicU64 = AtomicU64::new(0);
 
 thread_local! {
     static WHERE: RefCell<String> = const { RefCell::new(String::new()) };
@@ -313,6 +313,15 @@ enum Codec {
     Converted { out_bits: u32 },
     /// AVK_VIDEO_MJPEG.
     Mjpeg,
+    /// AVK_VIDEO_H264.
+    H264,
+}
+
+impl Codec {
+    /// Encoded chunks cannot be traced to their operation: they are counted instead.
+    fn compressed(self) -> bool {
+        matches!(self, Codec::Mjpeg | Codec::H264)
+    }
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -1222,6 +1231,7 @@ impl<'a> Driver<'a> {
             (8, 2, 16),
             (3, 3, 32),
             (7, 5, 24),
+            (16, 16, 32),
         ];
         let (width, height, bpp) = *self.rng.pick(&dims).unwrap();
         let mut vopts = avk_video_stream_options {
@@ -1247,7 +1257,7 @@ impl<'a> Driver<'a> {
         } else {
             null()
         };
-        // Encoding streams: converted pixels or MJPEG, any input format and stride.
+        // Encoding streams: converted pixels, MJPEG or H.264, any input format and stride.
         let mut codec = Codec::Raw;
         let encoding = self.rng.below(100);
         if encoding < 45 {
@@ -1263,12 +1273,19 @@ impl<'a> Driver<'a> {
                 1 => row + self.rng.below(6) as i32,
                 _ => -(row + self.rng.below(6) as i32),
             };
+            // OpenH264 takes even sizes from 16x16.
+            let h264_size = width % 2 == 0 && height % 2 == 0 && width.min(height) >= 16;
             if encoding < 25 || !cfg!(feature = "mjpeg") {
                 vopts.codec = AVK_VIDEO_UNCOMPRESSED;
                 vopts.bits_per_pixel = *self.rng.pick(&[24, 32]).unwrap();
                 codec = Codec::Converted {
                     out_bits: vopts.bits_per_pixel,
                 };
+            } else if encoding < 40 && cfg!(feature = "h264") && h264_size {
+                vopts.codec = AVK_VIDEO_H264;
+                vopts.quality = self.rng.range(1, 100) as u32;
+                vopts.keyframe_interval = self.rng.below(4) as u32;
+                codec = Codec::H264;
             } else {
                 vopts.codec = AVK_VIDEO_MJPEG;
                 vopts.quality = self.rng.range(1, 100) as u32;
@@ -1310,7 +1327,15 @@ impl<'a> Driver<'a> {
             let (bad, code) = match self.rng.below(9) {
                 0 => (0, ARG), // width 0 / channels 0
                 1 => (1, ARG), // bits
-                2 => (2, UNSUPPORTED),
+                // A codec that is not built in, or H.264 at an odd width when all are.
+                2 => (
+                    2,
+                    if cfg!(all(feature = "mjpeg", feature = "h264")) {
+                        ARG
+                    } else {
+                        UNSUPPORTED
+                    },
+                ),
                 3 => (3, ARG), // unknown codec
                 4 => (4, ARG), // struct_size
                 5 => (5, ARG), // name not UTF-8
@@ -1321,17 +1346,22 @@ impl<'a> Driver<'a> {
             expect_bad = code;
             match (video, bad) {
                 (true, 0) => vopts.width = 0,
-                (true, 1) if codec == Codec::Mjpeg => {
+                (true, 1) if codec.compressed() => {
                     vopts.quality = *self.rng.pick(&[0, 101]).unwrap()
                 }
                 (true, 1) if codec != Codec::Raw && self.rng.percent(50) => vopts.input_stride = 1,
                 (true, 1) if codec == Codec::Raw => vopts.bits_per_pixel = 12,
                 (true, 1) => vopts.bits_per_pixel = *self.rng.pick(&[12, 16]).unwrap(),
+                (true, 2) if cfg!(all(feature = "mjpeg", feature = "h264")) => {
+                    vopts.codec = AVK_VIDEO_H264;
+                    vopts.width = 5;
+                    vopts.input_stride = 0;
+                }
                 (true, 2) => {
-                    vopts.codec = if cfg!(feature = "mjpeg") || self.rng.percent(50) {
-                        AVK_VIDEO_H264
-                    } else {
+                    vopts.codec = if cfg!(feature = "h264") {
                         AVK_VIDEO_MJPEG
+                    } else {
+                        AVK_VIDEO_H264
                     }
                 }
                 (true, 3) => vopts.codec = *self.rng.pick(&[4, -1, 1000]).unwrap(),
@@ -2383,7 +2413,7 @@ fn verify_content(w: &WriterRec, bytes: &[u8]) {
     let data = data_chunks(&chunks);
     let mut seen = vec![false; used];
     let mut order = Vec::new();
-    let mut jpegs = vec![0usize; streams.len()];
+    let mut encoded = vec![0usize; streams.len()];
     for (n, d) in data.iter().enumerate() {
         let Some(st) = streams.get(d.stream) else {
             fault(format!(
@@ -2394,7 +2424,7 @@ fn verify_content(w: &WriterRec, bytes: &[u8]) {
         };
         let suffix: &[u8] = match st.codec {
             _ if !st.video => b"wb",
-            Codec::Mjpeg => b"dc",
+            Codec::Mjpeg | Codec::H264 => b"dc",
             _ => b"db",
         };
         ensure!(&d.id[2..] == suffix, "writer {}: chunk id {:?}", w.no, d.id);
@@ -2441,14 +2471,20 @@ fn verify_content(w: &WriterRec, bytes: &[u8]) {
                 CONVERTED_VERIFIED.fetch_add(1, Relaxed);
                 index
             }
-            Codec::Mjpeg => {
-                JPEGS_COUNTED.fetch_add(1, Relaxed);
+            Codec::Mjpeg | Codec::H264 => {
+                ENCODED_COUNTED.fetch_add(1, Relaxed);
+                let well_formed = if st.codec == Codec::Mjpeg {
+                    body.starts_with(&[0xFF, 0xD8]) && body.ends_with(&[0xFF, 0xD9])
+                } else {
+                    body.starts_with(&[0, 0, 0, 1])
+                };
                 ensure!(
-                    body.starts_with(&[0xFF, 0xD8]) && body.ends_with(&[0xFF, 0xD9]),
-                    "writer {}: chunk {n} of an MJPEG stream is not a JPEG",
-                    w.no
+                    well_formed,
+                    "writer {}: chunk {n} of a {:?} stream is not a picture of it",
+                    w.no,
+                    st.codec
                 );
-                jpegs[d.stream] += 1;
+                encoded[d.stream] += 1;
                 continue;
             }
         };
@@ -2477,13 +2513,13 @@ fn verify_content(w: &WriterRec, bytes: &[u8]) {
         CHUNKS_VERIFIED.fetch_add(1, Relaxed);
     }
     FILES_VERIFIED.fetch_add(1, Relaxed);
-    // MJPEG chunks cannot be traced to their operation: count them.
+    // Encoded chunks cannot be traced to their operation: count them.
     let mut known_ok = vec![0usize; streams.len()];
     let mut unknown = vec![0usize; streams.len()];
-    let is_jpeg = |slot: &OpSlot| {
+    let is_encoded = |slot: &OpSlot| {
         streams
             .get(slot.stream.load(SeqCst) as usize)
-            .is_some_and(|st| st.codec == Codec::Mjpeg)
+            .is_some_and(|st| st.codec.compressed())
     };
     for slot in &w.slots[..used] {
         let kind = *lock(&slot.kind);
@@ -2491,7 +2527,7 @@ fn verify_content(w: &WriterRec, bytes: &[u8]) {
             continue;
         }
         let status = known_status(slot);
-        if is_jpeg(slot) {
+        if is_encoded(slot) {
             let stream = slot.stream.load(SeqCst) as usize;
             match status {
                 AVK_OK => known_ok[stream] += 1,
@@ -2508,12 +2544,13 @@ fn verify_content(w: &WriterRec, bytes: &[u8]) {
         }
     }
     for (i, st) in streams.iter().enumerate() {
-        if st.codec == Codec::Mjpeg {
+        if st.codec.compressed() {
             ensure!(
-                (known_ok[i]..=known_ok[i] + unknown[i]).contains(&jpegs[i]),
-                "writer {}: MJPEG stream {i} holds {} frames; {} writes succeeded, {} unknown",
+                (known_ok[i]..=known_ok[i] + unknown[i]).contains(&encoded[i]),
+                "writer {}: {:?} stream {i} holds {} frames; {} writes succeeded, {} unknown",
                 w.no,
-                jpegs[i],
+                st.codec,
+                encoded[i],
                 known_ok[i],
                 unknown[i]
             );
@@ -2523,7 +2560,7 @@ fn verify_content(w: &WriterRec, bytes: &[u8]) {
         let slot = &w.slots[*i as usize];
         slot.callback_status.load(SeqCst) == AVK_OK
             && *lock(&slot.kind) != Some(OpKind::Flush)
-            && !is_jpeg(slot)
+            && !is_encoded(slot)
     };
     let file_order: Vec<u32> = order.iter().copied().filter(with_callback).collect();
     let callback_order: Vec<u32> = lock(&w.callback_log)
@@ -2750,11 +2787,11 @@ fn random_c_api_sequences() {
     );
     eprintln!(
         "ffi_sequences: {} files read back, {} chunks matched to their operations ({} of them \
-         converted pixels), {} MJPEG frames counted",
+         converted pixels), {} MJPEG and H.264 frames counted",
         FILES_VERIFIED.load(Relaxed),
         CHUNKS_VERIFIED.load(Relaxed),
         CONVERTED_VERIFIED.load(Relaxed),
-        JPEGS_COUNTED.load(Relaxed)
+        ENCODED_COUNTED.load(Relaxed)
     );
     for (f, row) in [
         Func::Create,

@@ -596,7 +596,10 @@ fn an_empty_stream_beside_full_ones_still_checks_out() {
         .iter()
         .flat_map(|f| dib_to_top_down(f, 8, 6, 24))
         .collect();
-    assert!(decoded == expected, "the filled stream decodes to its frames");
+    assert!(
+        decoded == expected,
+        "the filled stream decodes to its frames"
+    );
     let header = std::fs::read(file.path()).unwrap();
     let avih = header.windows(4).position(|w| w == b"avih").unwrap();
     let total_frames = u32::from_le_bytes(header[avih + 24..avih + 28].try_into().unwrap());

@@ -30,6 +30,15 @@ impl PixelFormat {
     fn red_first(self) -> bool {
         matches!(self, PixelFormat::Rgba32 | PixelFormat::Rgb24)
     }
+
+    /// Byte offsets of red, green and blue within a pixel.
+    pub(super) fn rgb_offsets(self) -> (usize, usize, usize) {
+        if self.red_first() {
+            (0, 1, 2)
+        } else {
+            (2, 1, 0)
+        }
+    }
 }
 
 /// How input frames are laid out in memory.
@@ -107,7 +116,7 @@ impl InputLayout {
     }
 
     /// The input row that holds image row `y` (0 = top).
-    fn row<'f>(&self, frame: &'f [u8], y: usize) -> &'f [u8] {
+    pub(super) fn row<'f>(&self, frame: &'f [u8], y: usize) -> &'f [u8] {
         let h = self.height as usize;
         let memory_row = if self.stride < 0 { h - 1 - y } else { y };
         let pitch = self.row_pitch();

@@ -1,11 +1,14 @@
 //! Media formats the library understands and produces: pixel conversion, device-independent
-//! bitmaps, integer PCM.
+//! bitmaps, integer PCM, planar YCbCr, and the encoders built on them.
 
 pub mod convert;
 pub mod dib;
 pub mod encoder;
+#[cfg(feature = "h264")]
+pub mod h264;
 pub mod lame;
 #[cfg(feature = "mjpeg")]
 pub mod mjpeg;
 pub mod mp3;
 pub mod pcm;
+pub mod yuv;

@@ -112,10 +112,12 @@ pub unsafe extern "C" fn avk_writer_create_io(
     })
 }
 
-/// What a video stream's options ask for: chunks as given, or an encoder.
+/// What a video stream's options ask for: chunks as given, an encoder that takes frames in
+/// parallel, or one that keeps state from frame to frame.
 enum VideoKind {
     Raw(VideoFormat),
     Encoding(Arc<dyn FrameEncoder>),
+    Sequential(Box<dyn SequentialEncoder>),
 }
 
 fn pixel_format(value: i32) -> Result<PixelFormat> {
@@ -139,7 +141,7 @@ fn input_layout(o: &avk_video_stream_options, format: PixelFormat) -> InputLayou
     }
 }
 
-fn video_kind(o: &avk_video_stream_options) -> Result<VideoKind> {
+fn video_kind(o: &avk_video_stream_options, frame_rate: FrameRate) -> Result<VideoKind> {
     let input_format = pixel_format(o.input_format)?;
     let bits_per_pixel = u16::try_from(o.bits_per_pixel)
         .map_err(|_| Error::invalid_argument("bits_per_pixel is out of range"))?;
@@ -169,11 +171,24 @@ fn video_kind(o: &avk_video_stream_options) -> Result<VideoKind> {
             "AVK_VIDEO_MJPEG is not built into this library (cargo feature `mjpeg`): pass JPEG \
              frames with AVK_VIDEO_RAW and fourcc 'MJPG'",
         )),
-        AVK_VIDEO_H264 => Err(Error::new(
-            Status::Unsupported,
-            "AVK_VIDEO_H264 is not available in this version: pass Annex B frames with \
-             AVK_VIDEO_RAW and fourcc 'H264'",
-        )),
+        #[cfg(feature = "h264")]
+        AVK_VIDEO_H264 => Ok(VideoKind::Sequential(Box::new(
+            crate::codec::h264::H264Encoder::new(
+                input_layout(o, input_format),
+                o.quality,
+                o.keyframe_interval,
+                frame_rate,
+            )?,
+        ))),
+        #[cfg(not(feature = "h264"))]
+        AVK_VIDEO_H264 => {
+            let _ = frame_rate;
+            Err(Error::new(
+                Status::Unsupported,
+                "AVK_VIDEO_H264 is not built into this library (cargo feature `h264`): pass \
+                 Annex B frames with AVK_VIDEO_RAW and fourcc 'H264'",
+            ))
+        }
         other => Err(Error::invalid_argument(format!(
             "unknown video codec {other}"
         ))),
@@ -185,13 +200,14 @@ fn field_u16(value: u32, what: &str) -> Result<u16> {
         .map_err(|_| Error::invalid_argument(format!("{what} {value} exceeds 65535")))
 }
 
-/// # Safety
-/// `o.format_extra` NULL or `o.format_extra_len` readable bytes.
 /// What an audio stream's options ask for: blocks as given, or an encoder.
 enum AudioKind {
     Plain(AudioFormat),
     Encoding(Box<dyn SequentialEncoder>),
 }
+
+/// # Safety
+/// `o.format_extra` NULL or `o.format_extra_len` readable bytes.
 
 unsafe fn audio_kind(o: &avk_audio_stream_options) -> Result<AudioKind> {
     match o.codec {
@@ -264,11 +280,14 @@ pub unsafe extern "C" fn avk_writer_add_video_stream(
         let opts = unsafe { avk_video_stream_options::read(opts) }?;
         // SAFETY: forwarded caller contract.
         let name = unsafe { optional_str(opts.name, "name") }?;
-        let stream = match video_kind(&opts)? {
+        let stream = match video_kind(&opts, object.writer.frame_rate())? {
             VideoKind::Raw(format) => object.writer.add_video_stream(format, name.as_deref())?,
             VideoKind::Encoding(encoder) => object
                 .writer
                 .add_encoding_video_stream(encoder, name.as_deref())?,
+            VideoKind::Sequential(encoder) => object
+                .writer
+                .add_sequential_video_stream(encoder, name.as_deref())?,
         };
         let handle = registry::insert(Object::Video(stream), object.writer.id(), HOLD_CALLER)?;
         // SAFETY: checked non-NULL; writable by the caller's contract.

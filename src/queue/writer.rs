@@ -458,6 +458,11 @@ impl Writer {
     pub fn id(&self) -> u64 {
         self.shared.id
     }
+
+    /// The frame rate of the file (the rate every video stream plays at), in lowest terms.
+    pub fn frame_rate(&self) -> FrameRate {
+        self.shared.options.frame_rate
+    }
 }
 
 impl Drop for Writer {

@@ -1,0 +1,255 @@
+//! `AVK_VIDEO_H264`: Cisco's OpenH264 (built from source by the `openh264` crate), FourCC
+//! `H264`, an Annex B stream with SPS and PPS repeated before every IDR picture so that any
+//! keyframe can start playback.
+//!
+//! H.264 keeps reference pictures from frame to frame, so this is a [`SequentialEncoder`]: it
+//! runs on the writer's worker, one frame at a time, in begin order. Every input gives exactly
+//! one chunk (no B-frames, no look-ahead, frame skipping off), so chunk n is frame n and the
+//! AVI timing stays exact.
+
+use super::convert::InputLayout;
+use super::encoder::{EncodedFrame, InputRule, SequentialEncoder};
+use super::yuv::I420Picture;
+use crate::avi::{FrameRate, StreamFormat, VideoFormat};
+use crate::error::{Error, Result, Status};
+use crate::riff::FourCc;
+use openh264::encoder::{
+    Complexity, Encoder, EncoderConfig, FrameType, IntraFramePeriod, QpRange, RateControlMode,
+    UsageType, VuiConfig,
+};
+use openh264::formats::YUVSlices;
+use openh264::OpenH264API;
+
+/// The largest picture OpenH264 encodes (level 5.2), either way round, and the smallest side
+/// it takes (one macroblock).
+const MAX_LONG_SIDE: u32 = 3840;
+const MAX_SHORT_SIDE: u32 = 2160;
+const MIN_SIDE: u32 = 16;
+/// Seconds between keyframes when the caller leaves the interval at 0: short enough for
+/// seeking, long enough not to spend the bitrate on intra pictures.
+const DEFAULT_KEYFRAME_SECONDS: u64 = 2;
+/// The quantizer at quality 100 and at quality 1. Quality 75 lands on 22, near x264's default
+/// quality, which keeps typical content well above 35 dB PSNR.
+const BEST_QP: u32 = 12;
+const WORST_QP: u32 = 51;
+
+/// Encodes caller pixels to H.264. Owned by one stream; runs on the writer's worker.
+pub struct H264Encoder {
+    input: InputLayout,
+    encoder: Encoder,
+    picture: I420Picture,
+    keyframe_interval: u32,
+    qp: u8,
+}
+
+impl std::fmt::Debug for H264Encoder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("H264Encoder")
+            .field("input", &self.input)
+            .field("keyframe_interval", &self.keyframe_interval)
+            .field("qp", &self.qp)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The constant quantizer for a quality of 1..=100 (higher quality, lower quantizer).
+fn quantizer(quality: u32) -> u8 {
+    let span = WORST_QP - BEST_QP;
+    // Rounded linear map: 100 -> BEST_QP, 1 -> WORST_QP.
+    (BEST_QP + ((100 - quality) * span + 49) / 99) as u8
+}
+
+fn encoder_error(e: openh264::Error) -> Error {
+    Error::new(Status::Encoder, format!("OpenH264: {e}"))
+}
+
+impl H264Encoder {
+    /// An encoder for frames laid out as `input` at `quality` 1..=100 (a constant quantizer:
+    /// 100 -> QP 12, 75 -> QP 22, 1 -> QP 51), with a keyframe (IDR) every `keyframe_interval`
+    /// frames (0 = every two seconds at `frame_rate`).
+    ///
+    /// # Errors
+    /// [`Status::InvalidArgument`] for an odd width or height (4:2:0 chroma needs even sizes),
+    /// a side under 16 or a picture larger than 3840x2160, a quality out of range, a bad stride or an empty size;
+    /// [`Status::Encoder`] when OpenH264 cannot start.
+    pub fn new(
+        input: InputLayout,
+        quality: u32,
+        keyframe_interval: u32,
+        frame_rate: FrameRate,
+    ) -> Result<H264Encoder> {
+        if !(1..=100).contains(&quality) {
+            return Err(Error::invalid_argument(format!(
+                "H.264 quality must be 1..=100, not {quality}"
+            )));
+        }
+        let (w, h) = (input.width, input.height);
+        if w % 2 != 0 || h % 2 != 0 {
+            return Err(Error::invalid_argument(format!(
+                "H.264 needs an even width and height (4:2:0 chroma), not {w}x{h}"
+            )));
+        }
+        if w.max(h) > MAX_LONG_SIDE || w.min(h) > MAX_SHORT_SIDE || w.min(h) < MIN_SIDE {
+            return Err(Error::invalid_argument(format!(
+                "OpenH264 encodes from 16x16 up to 3840x2160 (or 2160x3840), not {w}x{h}"
+            )));
+        }
+        input.validate()?;
+        let keyframe_interval = match keyframe_interval {
+            0 => {
+                let frames = DEFAULT_KEYFRAME_SECONDS * u64::from(frame_rate.num)
+                    / u64::from(frame_rate.den);
+                u32::try_from(frames.max(1)).unwrap_or(u32::MAX)
+            }
+            n => n,
+        };
+        let qp = quantizer(quality);
+        let fps = frame_rate.num as f32 / frame_rate.den as f32;
+        let config = EncoderConfig::new()
+            .usage_type(UsageType::CameraVideoRealTime)
+            // A fixed quantizer: the quality the caller asked for, whatever the content.
+            .rate_control_mode(RateControlMode::Off)
+            .qp(QpRange::new(qp, qp))
+            .skip_frames(false)
+            .max_frame_rate(openh264::encoder::FrameRate::from_hz(fps))
+            .intra_frame_period(IntraFramePeriod::from_num_frames(keyframe_interval))
+            .complexity(Complexity::Medium)
+            // One thread: the stream is encoded on the writer's worker, next to the file.
+            .num_threads(1)
+            .vui(VuiConfig::bt601());
+        let encoder =
+            Encoder::with_api_config(OpenH264API::from_source(), config).map_err(encoder_error)?;
+        let encoder = H264Encoder {
+            input,
+            encoder,
+            picture: I420Picture::default(),
+            keyframe_interval,
+            qp,
+        };
+        if let StreamFormat::Video(v) = encoder.output_format() {
+            v.validate()?;
+        }
+        Ok(encoder)
+    }
+
+    /// Frames from one keyframe to the next.
+    pub fn keyframe_interval(&self) -> u32 {
+        self.keyframe_interval
+    }
+
+    /// The quantizer every picture is coded with (0..=51, lower is better).
+    pub fn quantizer(&self) -> u8 {
+        self.qp
+    }
+}
+
+impl SequentialEncoder for H264Encoder {
+    fn output_format(&self) -> StreamFormat {
+        StreamFormat::Video(VideoFormat {
+            width: self.input.width,
+            height: self.input.height,
+            fourcc: Some(FourCc::new(*b"H264")),
+            bits_per_pixel: 24,
+        })
+    }
+
+    fn input_rule(&self) -> InputRule {
+        InputRule::Exact(self.input.frame_len())
+    }
+
+    fn encode(&mut self, input: &[u8]) -> Result<Vec<EncodedFrame>> {
+        self.picture.fill(&self.input, input);
+        let (y, u, v) = self.picture.planes();
+        let (w, h) = self.picture.dimensions();
+        let source = YUVSlices::new((y, u, v), (w, h), (w, w / 2, w / 2));
+        let bitstream = self.encoder.encode(&source).map_err(encoder_error)?;
+        // With one reference picture and no B-frames an I picture is a clean entry point too.
+        let keyframe = matches!(bitstream.frame_type(), FrameType::IDR | FrameType::I);
+        let data = bitstream.to_vec();
+        Ok(vec![EncodedFrame { data, keyframe }])
+    }
+
+    fn flush(&mut self) -> Result<Vec<EncodedFrame>> {
+        // OpenH264 holds no frames back.
+        Ok(Vec::new())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codec::convert::PixelFormat;
+
+    fn layout(width: u32, height: u32) -> InputLayout {
+        InputLayout {
+            width,
+            height,
+            format: PixelFormat::Bgra32,
+            stride: 0,
+        }
+    }
+
+    const NTSC: FrameRate = FrameRate {
+        num: 30000,
+        den: 1001,
+    };
+
+    #[test]
+    fn quality_maps_onto_the_quantizer_range() {
+        assert_eq!(quantizer(100), 12);
+        assert_eq!(quantizer(75), 22);
+        assert_eq!(quantizer(1), 51);
+        assert!((1..100).all(|q| quantizer(q) >= quantizer(q + 1)));
+    }
+
+    #[test]
+    fn odd_sizes_oversized_pictures_and_bad_quality_are_refused() {
+        for (w, h, q) in [
+            (63, 64, 75),
+            (64, 35, 75),
+            (4096, 64, 75),
+            (64, 64, 0),
+            (64, 64, 101),
+        ] {
+            let e = H264Encoder::new(layout(w, h), q, 0, NTSC).unwrap_err();
+            assert_eq!(e.status(), Status::InvalidArgument, "{w}x{h} q{q}: {e}");
+        }
+        assert!(H264Encoder::new(layout(2160, 3840), 75, 0, NTSC).is_ok());
+        // The smallest picture, and one that is not a whole number of macroblocks.
+        for (w, h) in [(16, 16), (18, 22)] {
+            let mut e = H264Encoder::new(layout(w, h), 75, 0, NTSC).unwrap();
+            let frame = vec![90u8; (w * h * 4) as usize];
+            assert!(e.encode(&frame).unwrap()[0].keyframe, "{w}x{h}");
+        }
+    }
+
+    #[test]
+    fn the_default_keyframe_interval_is_two_seconds() {
+        let e = H264Encoder::new(layout(64, 64), 75, 0, NTSC).unwrap();
+        assert_eq!(e.keyframe_interval(), 59);
+        let e = H264Encoder::new(layout(64, 64), 75, 7, NTSC).unwrap();
+        assert_eq!(e.keyframe_interval(), 7);
+    }
+
+    #[test]
+    fn keyframes_come_at_the_interval_and_start_with_parameter_sets() {
+        let mut e = H264Encoder::new(layout(64, 48), 75, 5, NTSC).unwrap();
+        let mut keyframes = Vec::new();
+        for n in 0..12u8 {
+            let frame: Vec<u8> = (0..64 * 48 * 4)
+                .map(|i| (i as u8).wrapping_mul(n))
+                .collect();
+            let chunks = e.encode(&frame).unwrap();
+            assert_eq!(chunks.len(), 1, "one chunk per frame");
+            let chunk = &chunks[0];
+            assert!(chunk.data.starts_with(&[0, 0, 0, 1]), "Annex B start code");
+            if chunk.keyframe {
+                keyframes.push(n);
+                // NAL type 7 (SPS) first, so a decoder can start at any keyframe.
+                assert_eq!(chunk.data[4] & 0x1f, 7);
+            }
+        }
+        assert_eq!(keyframes, [0, 5, 10]);
+        assert!(e.flush().unwrap().is_empty());
+    }
+}
