@@ -590,23 +590,46 @@ static void test_arguments(void) {
     CHECK_STATUS(avk_writer_add_video_stream(w, &vo, &vs), AVK_E_INVALID_ARGUMENT);
     vo.codec = -1;
     CHECK_STATUS(avk_writer_add_video_stream(w, &vo, &vs), AVK_E_INVALID_ARGUMENT);
-    /* MJPEG is an optional cargo feature: a stream when built in, else AVK_E_UNSUPPORTED (on
-       a writer of its own, so that w's streams stay as they are). */
-    {
+    /* MJPEG and H.264 are optional cargo features: a stream when built in, else
+       AVK_E_UNSUPPORTED (on a writer of their own, so that w's streams stay as they are). When
+       built in, every field the codec cannot take is AVK_E_INVALID_ARGUMENT. */
+    for (i = 0; i < 2; i++) {
+        const int32_t codec = i == 0 ? AVK_VIDEO_MJPEG : AVK_VIDEO_H264;
         avk_test_gate gm;
         avk_writer *wm;
         avk_video_stream *vm = NULL;
-        avk_status mjpeg;
+        avk_status built;
         avk_test_gate_init(&gm);
         wm = open_sink_writer(&gm);
-        vo.codec = AVK_VIDEO_MJPEG;
-        mjpeg = avk_writer_add_video_stream(wm, &vo, &vm);
-        CHECK(mjpeg == AVK_OK || mjpeg == AVK_E_UNSUPPORTED);
-        CHECK_STATUS(avk_writer_close(wm), mjpeg == AVK_OK ? AVK_OK : AVK_E_INVALID_STATE);
+        vo = avk_test_dib_options(VW, VH, 32);
+        vo.codec = codec;
+        built = avk_writer_add_video_stream(wm, &vo, &vm);
+        CHECK(built == AVK_OK || built == AVK_E_UNSUPPORTED);
+        if (built == AVK_OK) {
+            avk_video_stream *kept = vm;
+            vo.quality = 0;
+            CHECK_STATUS(avk_writer_add_video_stream(wm, &vo, &vm), AVK_E_INVALID_ARGUMENT);
+            vo.quality = 101;
+            CHECK_STATUS(avk_writer_add_video_stream(wm, &vo, &vm), AVK_E_INVALID_ARGUMENT);
+            vo.quality = 75;
+            vo.input_stride = (int32_t)(VW * 4 - 1);
+            CHECK_STATUS(avk_writer_add_video_stream(wm, &vo, &vm), AVK_E_INVALID_ARGUMENT);
+            vo.input_stride = 0;
+            if (codec == AVK_VIDEO_H264) {
+                vo.width = VW - 1; /* 4:2:0 chroma needs even sizes */
+                CHECK_STATUS(avk_writer_add_video_stream(wm, &vo, &vm), AVK_E_INVALID_ARGUMENT);
+                vo.width = 8; /* under one macroblock */
+                vo.height = 8;
+                CHECK_STATUS(avk_writer_add_video_stream(wm, &vo, &vm), AVK_E_INVALID_ARGUMENT);
+                vo.width = 4096;
+                vo.height = VH;
+                CHECK_STATUS(avk_writer_add_video_stream(wm, &vo, &vm), AVK_E_INVALID_ARGUMENT);
+            }
+            CHECK(vm == kept);
+        }
+        CHECK_STATUS(avk_writer_close(wm), built == AVK_OK ? AVK_OK : AVK_E_INVALID_STATE);
         avk_test_gate_destroy(&gm);
     }
-    vo.codec = AVK_VIDEO_H264;
-    CHECK_STATUS(avk_writer_add_video_stream(w, &vo, &vs), AVK_E_UNSUPPORTED);
     /* (unknown input_format values: test_unknown_pixel_format, run last) */
     /* Bad geometry. */
     vo = avk_test_dib_options(0, VH, 32);

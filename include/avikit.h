@@ -62,7 +62,10 @@
 #define AVK_VIDEO_MJPEG 2
 
 /**
- * Video codec: the library encodes to H.264 ('H264'), where built in.
+ * Video codec: the library encodes `input_format` pixels to H.264 ('H264', Annex B, SPS and
+ * PPS before every keyframe) with OpenH264, where built in (cargo feature `h264`, on by
+ * default); else `AVK_E_UNSUPPORTED`. Width and height even, 16 to 3840x2160. Encoded on the
+ * writer's worker in begin order; keyframe flags come from the encoder.
  */
 #define AVK_VIDEO_H264 3
 
@@ -226,11 +229,13 @@ typedef struct avk_video_stream_options {
    */
   int32_t input_stride;
   /**
-   * MJPEG and H264: 1..100; default 75.
+   * MJPEG and H264: 1..100; default 75. MJPEG: the JPEG quality. H264: a constant quantizer,
+   * 100 -> QP 12, 75 -> QP 22, 1 -> QP 51.
    */
   uint32_t quality;
   /**
-   * H264: frames between keyframes; 0 = library default.
+   * H264: frames between keyframes; 0 = library default (two seconds at the writer's frame
+   * rate).
    */
   uint32_t keyframe_interval;
   /**

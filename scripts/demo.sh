@@ -45,7 +45,7 @@ cargo build --release --lib
 step "cc examples/c/demo.c -> $BIN"
 mkdir -p "$(dirname "$BIN")"
 cc -std=c11 -Wall -Wextra -Werror -pedantic -O2 -I"$ROOT/include" \
-    examples/c/demo.c target/release/libavikit.a -lpthread -ldl -lm -o "$BIN"
+    examples/c/demo.c target/release/libavikit.a -lpthread -ldl -lm -lstdc++ -o "$BIN"
 
 # --- record ------------------------------------------------------------------------------
 step "recording $OUT (${SECONDS_ARG} s)"

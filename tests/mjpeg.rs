@@ -8,42 +8,11 @@ use avikit::codec::convert::{InputLayout, PixelFormat};
 use avikit::codec::mjpeg::MjpegEncoder;
 use avikit::{Status, Writer, WriterOptions};
 use common::*;
-use std::process::Command;
 use std::sync::Arc;
 
 const W: usize = 320;
 const H: usize = 240;
 const FRAMES: usize = 40;
-
-/// Realistic moving content from ffmpeg's testsrc2, as tight top-down BGRA frames.
-fn testsrc2() -> Vec<Vec<u8>> {
-    let out = Command::new("ffmpeg")
-        .args([
-            "-nostdin",
-            "-v",
-            "error",
-            "-f",
-            "lavfi",
-            "-i",
-            &format!("testsrc2=size={W}x{H}:rate=30"),
-        ])
-        .args([
-            "-frames:v",
-            &FRAMES.to_string(),
-            "-f",
-            "rawvideo",
-            "-pix_fmt",
-            "bgra",
-            "-",
-        ])
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    out.stdout
-        .chunks_exact(W * H * 4)
-        .map(<[u8]>::to_vec)
-        .collect()
-}
 
 fn record(path: &std::path::Path, frames: &[Vec<u8>], stride: i32, quality: u32, threads: usize) {
     let writer = Writer::create(
@@ -76,46 +45,9 @@ fn record(path: &std::path::Path, frames: &[Vec<u8>], stride: i32, quality: u32,
     assert_eq!(*order.lock(), (0..frames.len()).collect::<Vec<_>>());
 }
 
-/// Average PSNR (dB) of the file's frames against `frames`, from ffmpeg's psnr filter.
-fn psnr(path: &std::path::Path, frames: &[Vec<u8>]) -> f64 {
-    let reference = Scratch::new("mjpeg-reference.bgra");
-    std::fs::write(reference.path(), frames.concat()).unwrap();
-    let out = Command::new("ffmpeg")
-        .args(["-nostdin", "-i"])
-        .arg(path)
-        .args([
-            "-f",
-            "rawvideo",
-            "-pix_fmt",
-            "bgra",
-            "-framerate",
-            "30",
-            "-s",
-            &format!("{W}x{H}"),
-            "-i",
-        ])
-        .arg(reference.path())
-        .args([
-            "-lavfi",
-            "[0:v]format=bgra[a];[a][1:v]psnr",
-            "-f",
-            "null",
-            "-",
-        ])
-        .output()
-        .unwrap();
-    let log = String::from_utf8_lossy(&out.stderr);
-    let average = log
-        .split("average:")
-        .nth(1)
-        .and_then(|rest| rest.split_whitespace().next())
-        .unwrap_or_else(|| panic!("no PSNR in ffmpeg output: {log}"));
-    average.parse().unwrap()
-}
-
 #[test]
 fn quality_90_reaches_35_db_and_every_reader_decodes_it() {
-    let frames = testsrc2();
+    let frames = testsrc2(W, H, FRAMES);
     let file = Scratch::new("mjpeg-q90.avi");
     record(file.path(), &frames, 0, 90, 2);
     avi_check(
@@ -123,7 +55,7 @@ fn quality_90_reaches_35_db_and_every_reader_decodes_it() {
         &["--video-frames", &FRAMES.to_string(), "--seek-frame", "35"],
     );
     assert_eq!(opencv_mjpeg_frames(file.path()), FRAMES);
-    let db = psnr(file.path(), &frames);
+    let db = psnr(file.path(), &frames, W, H);
     assert!(db >= 35.0, "PSNR {db:.2} dB below 35");
     let bytes = std::fs::read(file.path()).unwrap();
     let chunks = walk(&bytes);
@@ -137,7 +69,7 @@ fn quality_90_reaches_35_db_and_every_reader_decodes_it() {
 
 #[test]
 fn bottom_up_input_and_thread_count_do_not_change_the_bytes() {
-    let frames = testsrc2();
+    let frames = testsrc2(W, H, FRAMES);
     let a = Scratch::new("mjpeg-a.avi");
     let b = Scratch::new("mjpeg-b.avi");
     record(a.path(), &frames[..12], 0, 75, 1);

@@ -79,7 +79,7 @@ set(pc "${lib}/pkgconfig/avikit.pc")
 if(EXISTS "${pc}")
   file(READ "${pc}" pc_text)
   foreach(line "prefix=${PREFIX}" "Version: ${VERSION}" "Libs: -L\${libdir} -lavikit"
-               "Libs.private: -lpthread -ldl -lm" "Cflags: -I\${includedir}")
+               "Libs.private: -lpthread -ldl -lm -lstdc++" "Cflags: -I\${includedir}")
     string(FIND "${pc_text}" "${line}\n" at)
     if(at EQUAL -1)
       list(APPEND failures "${pc} lacks the line '${line}'")

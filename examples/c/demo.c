@@ -19,7 +19,7 @@
  *     and releases the result handle. Up to RING_SIZE writes per stream are in flight at once.
  *
  * Build (from the repository root, after `cargo build --release --lib`):
- *   cc -std=c11 -O2 -Iinclude examples/c/demo.c target/release/libavikit.a -lpthread -ldl -lm -o demo
+ *   cc -std=c11 -O2 -Iinclude examples/c/demo.c target/release/libavikit.a -lpthread -ldl -lm -lstdc++ -o demo
  * or against the shared library:
  *   cc -std=c11 -O2 -Iinclude examples/c/demo.c -Ltarget/release -lavikit -lm \
  *      -Wl,-rpath,"$PWD/target/release" -o demo

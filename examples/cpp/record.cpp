@@ -1,6 +1,6 @@
 // Records two seconds of a bouncing square through avikit.hpp, the C++17 RAII wrapper:
 // queued writes with lambdas as callbacks, errors as avikit::error.
-//   c++ -std=c++17 -Iinclude examples/cpp/record.cpp target/release/libavikit.a -lpthread -ldl -lm
+//   c++ -std=c++17 -Iinclude examples/cpp/record.cpp target/release/libavikit.a -lpthread -ldl -lm -lstdc++
 #include "avikit.hpp"
 
 #include <atomic>

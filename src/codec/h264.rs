@@ -14,8 +14,8 @@ use crate::avi::{FrameRate, StreamFormat, VideoFormat};
 use crate::error::{Error, Result, Status};
 use crate::riff::FourCc;
 use openh264::encoder::{
-    Complexity, Encoder, EncoderConfig, FrameType, IntraFramePeriod, QpRange, RateControlMode,
-    UsageType, VuiConfig,
+    BitRate, Complexity, Encoder, EncoderConfig, FrameType, IntraFramePeriod, QpRange,
+    RateControlMode, UsageType, VuiConfig,
 };
 use openh264::formats::YUVSlices;
 use openh264::OpenH264API;
@@ -57,6 +57,16 @@ fn quantizer(quality: u32) -> u8 {
     let span = WORST_QP - BEST_QP;
     // Rounded linear map: 100 -> BEST_QP, 1 -> WORST_QP.
     (BEST_QP + ((100 - quality) * span + 49) / 99) as u8
+}
+
+/// The highest bitrate H.264 allows at all (level 5.2, 240 Mbit/s); OpenH264 refuses more.
+const MAX_BITRATE: f64 = 240_000_000.0;
+
+/// Bits per second of raw 24-bit RGB at this size and rate, capped at [`MAX_BITRATE`]: more
+/// than the pictures spend, so rate control never raises the quantizer above the one asked for.
+fn unreachable_bitrate(width: u32, height: u32, fps: f32) -> u32 {
+    let bits = f64::from(width) * f64::from(height) * 24.0 * f64::from(fps.max(1.0));
+    bits.min(MAX_BITRATE) as u32
 }
 
 fn encoder_error(e: openh264::Error) -> Error {
@@ -107,8 +117,11 @@ impl H264Encoder {
         let fps = frame_rate.num as f32 / frame_rate.den as f32;
         let config = EncoderConfig::new()
             .usage_type(UsageType::CameraVideoRealTime)
-            // A fixed quantizer: the quality the caller asked for, whatever the content.
-            .rate_control_mode(RateControlMode::Off)
+            // A fixed quantizer: the quality the caller asked for, whatever the content. OpenH264
+            // ignores the QP range with rate control off, so rate control stays on with a
+            // budget it never reaches (raw RGB) and the range pinned to one value.
+            .rate_control_mode(RateControlMode::Quality)
+            .bitrate(BitRate::from_bps(unreachable_bitrate(w, h, fps)))
             .qp(QpRange::new(qp, qp))
             .skip_frames(false)
             .max_frame_rate(openh264::encoder::FrameRate::from_hz(fps))
@@ -215,9 +228,11 @@ mod tests {
             assert_eq!(e.status(), Status::InvalidArgument, "{w}x{h} q{q}: {e}");
         }
         assert!(H264Encoder::new(layout(2160, 3840), 75, 0, NTSC).is_ok());
-        // The smallest picture, and one that is not a whole number of macroblocks.
-        for (w, h) in [(16, 16), (18, 22)] {
-            let mut e = H264Encoder::new(layout(w, h), 75, 0, NTSC).unwrap();
+        // The smallest picture, one that is not a whole number of macroblocks, and the largest
+        // at a high rate (the rate-control budget saturates).
+        let fast = FrameRate { num: 120, den: 1 };
+        for (w, h) in [(16, 16), (18, 22), (3840, 2160)] {
+            let mut e = H264Encoder::new(layout(w, h), 75, 0, fast).unwrap();
             let frame = vec![90u8; (w * h * 4) as usize];
             assert!(e.encode(&frame).unwrap()[0].keyframe, "{w}x{h}");
         }

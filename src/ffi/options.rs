@@ -23,7 +23,10 @@ pub const AVK_VIDEO_RAW: i32 = 0;
 pub const AVK_VIDEO_UNCOMPRESSED: i32 = 1;
 /// Video codec: the library encodes `input_format` pixels to JPEG ('MJPG').
 pub const AVK_VIDEO_MJPEG: i32 = 2;
-/// Video codec: the library encodes to H.264 ('H264'), where built in.
+/// Video codec: the library encodes `input_format` pixels to H.264 ('H264', Annex B, SPS and
+/// PPS before every keyframe) with OpenH264, where built in (cargo feature `h264`, on by
+/// default); else `AVK_E_UNSUPPORTED`. Width and height even, 16 to 3840x2160. Encoded on the
+/// writer's worker in begin order; keyframe flags come from the encoder.
 pub const AVK_VIDEO_H264: i32 = 3;
 
 /// Pixel format: blue, green, red, alpha bytes.
@@ -93,9 +96,11 @@ pub struct avk_video_stream_options {
     /// Encoding codecs: bytes per input row; 0 = tight; negative = rows stored bottom-up (the
     /// buffer starts with the bottom row). Every input frame is exactly |stride| * height bytes.
     pub input_stride: i32,
-    /// MJPEG and H264: 1..100; default 75.
+    /// MJPEG and H264: 1..100; default 75. MJPEG: the JPEG quality. H264: a constant quantizer,
+    /// 100 -> QP 12, 75 -> QP 22, 1 -> QP 51.
     pub quality: u32,
-    /// H264: frames between keyframes; 0 = library default.
+    /// H264: frames between keyframes; 0 = library default (two seconds at the writer's frame
+    /// rate).
     pub keyframe_interval: u32,
     /// Stream name written as 'strn' (UTF-8, copied during the call); may be NULL.
     pub name: *const c_char,

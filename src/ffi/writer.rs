@@ -117,6 +117,7 @@ pub unsafe extern "C" fn avk_writer_create_io(
 enum VideoKind {
     Raw(VideoFormat),
     Encoding(Arc<dyn FrameEncoder>),
+    #[cfg(feature = "h264")]
     Sequential(Box<dyn SequentialEncoder>),
 }
 
@@ -182,7 +183,7 @@ fn video_kind(o: &avk_video_stream_options, frame_rate: FrameRate) -> Result<Vid
         ))),
         #[cfg(not(feature = "h264"))]
         AVK_VIDEO_H264 => {
-            let _ = frame_rate;
+            let _unused_without_h264 = frame_rate;
             Err(Error::new(
                 Status::Unsupported,
                 "AVK_VIDEO_H264 is not built into this library (cargo feature `h264`): pass \
@@ -208,7 +209,6 @@ enum AudioKind {
 
 /// # Safety
 /// `o.format_extra` NULL or `o.format_extra_len` readable bytes.
-
 unsafe fn audio_kind(o: &avk_audio_stream_options) -> Result<AudioKind> {
     match o.codec {
         AVK_AUDIO_PCM => Ok(AudioKind::Plain(AudioFormat::pcm(PcmFormat::derive(
@@ -285,6 +285,7 @@ pub unsafe extern "C" fn avk_writer_add_video_stream(
             VideoKind::Encoding(encoder) => object
                 .writer
                 .add_encoding_video_stream(encoder, name.as_deref())?,
+            #[cfg(feature = "h264")]
             VideoKind::Sequential(encoder) => object
                 .writer
                 .add_sequential_video_stream(encoder, name.as_deref())?,

@@ -372,3 +372,74 @@ pub fn write_recording_order(
         .for_each(|r| video.end_write_frame(r).unwrap());
     order
 }
+
+/// Realistic moving content from ffmpeg's testsrc2: `frames` tight top-down BGRA frames.
+pub fn testsrc2(width: usize, height: usize, frames: usize) -> Vec<Vec<u8>> {
+    let out = Command::new("ffmpeg")
+        .args(["-nostdin", "-v", "error", "-f", "lavfi", "-i"])
+        .arg(format!("testsrc2=size={width}x{height}:rate=30"))
+        .args(["-frames:v", &frames.to_string()])
+        .args(["-f", "rawvideo", "-pix_fmt", "bgra", "-"])
+        .output()
+        .expect("run ffmpeg (install test deps: scripts/install-test-deps.sh)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let frames: Vec<Vec<u8>> = out
+        .stdout
+        .chunks_exact(width * height * 4)
+        .map(<[u8]>::to_vec)
+        .collect();
+    assert!(!frames.is_empty());
+    frames
+}
+
+/// Average PSNR (dB) of the first video stream of `path` against the BGRA `frames`, from
+/// ffmpeg's psnr filter (both sides compared as BGRA).
+pub fn psnr(path: &Path, frames: &[Vec<u8>], width: usize, height: usize) -> f64 {
+    let reference = Scratch::new("psnr-reference.bgra");
+    std::fs::write(reference.path(), frames.concat()).unwrap();
+    let out = Command::new("ffmpeg")
+        .args(["-nostdin", "-i"])
+        .arg(path)
+        .args(["-f", "rawvideo", "-pix_fmt", "bgra", "-framerate", "30"])
+        .args(["-s", &format!("{width}x{height}"), "-i"])
+        .arg(reference.path())
+        .args([
+            "-lavfi",
+            "[0:v]format=bgra[a];[a][1:v]psnr",
+            "-f",
+            "null",
+            "-",
+        ])
+        .output()
+        .unwrap();
+    let log = String::from_utf8_lossy(&out.stderr);
+    let average = log
+        .split("average:")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no PSNR in ffmpeg output: {log}"));
+    average.parse().unwrap()
+}
+
+/// The keyframe flag of every entry of stream 0, as `idx1` and as the `ix00` standard indexes
+/// record it.
+pub fn index_keyframes(bytes: &[u8]) -> (Vec<bool>, Vec<bool>) {
+    let chunks = walk(bytes);
+    let idx1 = first(&chunks, b"idx1");
+    let from_idx1 = (0..idx1.size / 16)
+        .filter(|e| &bytes[idx1.offset + e * 16..idx1.offset + e * 16 + 2] == b"00")
+        .map(|e| le32(bytes, idx1.offset + e * 16 + 4) & 0x10 != 0)
+        .collect();
+    let mut from_ix = Vec::new();
+    for ix in chunks.iter().filter(|c| &c.id == b"ix00") {
+        let count = le32(bytes, ix.offset + 4) as usize;
+        for e in 0..count {
+            from_ix.push(le32(bytes, ix.offset + 24 + e * 8 + 4) & 0x8000_0000 == 0);
+        }
+    }
+    (from_idx1, from_ix)
+}
