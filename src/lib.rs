@@ -42,6 +42,7 @@ pub mod ffi;
 pub mod queue;
 pub mod repair;
 pub mod riff;
+mod scratch;
 
 pub use avi::{AudioFormat, FrameRate, VideoFormat};
 pub use codec::pcm::PcmFormat;

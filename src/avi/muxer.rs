@@ -8,6 +8,7 @@ use super::index::{self, IndexEntry, SuperEntry, SuperIndex};
 use super::stream::{FrameRate, StreamFormat, StreamSpec, MAX_CHUNK_SIZE, MAX_STREAMS};
 use crate::error::{Error, Result, Status};
 use crate::riff::{chunk_header, padded_len, FourCc, Sink, CHUNK_HEADER_LEN, LIST_HEADER_LEN};
+use crate::scratch::recycle;
 
 /// Default size at which a RIFF segment ends (1 GiB, where FFmpeg and GStreamer split too).
 pub const DEFAULT_RIFF_LIMIT: u64 = 1 << 30;
@@ -106,6 +107,9 @@ pub struct Muxer {
     riff_count: u32,
     /// Whether a checkpoint has written the header since it was last changed.
     checkpointed: bool,
+    /// Chunk headers and the gather list of the last vectored write, kept allocated.
+    chunk_headers: Vec<[u8; 8]>,
+    gather: Vec<&'static [u8]>,
 }
 
 static PAD: [u8; 1] = [0];
@@ -131,6 +135,8 @@ impl Muxer {
             totals: vec![StreamTotals::default(); n],
             super_indexes: vec![SuperIndex::new(cfg.super_index_capacity); n],
             cfg,
+            chunk_headers: Vec::new(),
+            gather: Vec::new(),
             pos: 0,
             segment: Segment {
                 riff_start: 0,
@@ -252,21 +258,23 @@ impl Muxer {
 
     /// One vectored write of chunks that all fit in the current segment, then their bookkeeping.
     fn write_planned(&mut self, chunks: &[ChunkWrite<'_>]) -> Result<()> {
-        let headers: Vec<[u8; 8]> = chunks
-            .iter()
-            .map(|c| chunk_header(self.chunk_ids[c.stream], c.data.len() as u32))
-            .collect();
-        let mut bufs: Vec<&[u8]> = Vec::with_capacity(chunks.len() * 3);
-        for (c, h) in chunks.iter().zip(&headers) {
+        self.chunk_headers.clear();
+        self.chunk_headers.extend(
+            chunks
+                .iter()
+                .map(|c| chunk_header(self.chunk_ids[c.stream], c.data.len() as u32)),
+        );
+        let mut bufs: Vec<&[u8]> = recycle(std::mem::take(&mut self.gather));
+        for (c, h) in chunks.iter().zip(&self.chunk_headers) {
             bufs.push(h);
             bufs.push(c.data);
             if c.data.len() % 2 == 1 {
                 bufs.push(&PAD);
             }
         }
-        self.sink
-            .write_at(self.pos, &bufs)
-            .map_err(|e| Error::io("writing chunks", &e))?;
+        let written = self.sink.write_at(self.pos, &bufs);
+        self.gather = recycle(bufs);
+        written.map_err(|e| Error::io("writing chunks", &e))?;
         for c in chunks {
             let offset = (self.pos - self.segment.movi_at) as u32;
             let size = c.data.len() as u32;

@@ -39,10 +39,10 @@ pub(crate) fn begin_registered(
     if holds == 0 {
         return enqueue(new_result(None));
     }
-    let handle_cell = Arc::new(AtomicUsize::new(0));
+    // The callback learns its handle once registered; nothing to share without a callback.
+    let handle_cell = callback.map(|_| Arc::new(AtomicUsize::new(0)));
     let user_state_addr = user_state as usize;
-    let c_callback = callback.map(|f| {
-        let cell = Arc::clone(&handle_cell);
+    let c_callback = callback.zip(handle_cell.clone()).map(|(f, cell)| {
         Box::new(move |_: &AsyncResult| {
             let handle = cell.load(Ordering::Acquire);
             registry::run_as_callback(handle, || {
@@ -52,12 +52,14 @@ pub(crate) fn begin_registered(
         }) as Callback
     });
     let result = new_result(c_callback);
-    let object = Object::Async(Arc::new(AsyncObject {
+    let object = Object::Async(AsyncObject {
         result: result.clone(),
         user_state: user_state_addr,
-    }));
+    });
     let handle = registry::insert(object, owner, holds)?;
-    handle_cell.store(handle, Ordering::Release);
+    if let Some(cell) = &handle_cell {
+        cell.store(handle, Ordering::Release);
+    }
     if let Err(e) = enqueue(result) {
         // Nothing was queued, so no callback will release its hold.
         let _ = registry::release_async(handle, holds);
@@ -83,7 +85,7 @@ pub(crate) fn end_registered(
     object.result.outcome().unwrap_or(Ok(()))
 }
 
-fn lookup(r: *const avk_async) -> Result<Arc<AsyncObject>> {
+fn lookup(r: *const avk_async) -> Result<AsyncObject> {
     registry::async_result(r as usize)
 }
 

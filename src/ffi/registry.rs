@@ -17,7 +17,8 @@ pub(crate) struct WriterObject {
     pub writer: Writer,
 }
 
-/// A live async result handle.
+/// A live async result handle. Cloning it clones the result (a reference count), nothing more.
+#[derive(Clone)]
 pub(crate) struct AsyncObject {
     pub result: AsyncResult,
     /// The caller's `void *user_state`, stored as an address.
@@ -29,7 +30,7 @@ pub(crate) enum Object {
     Writer(Arc<WriterObject>),
     Video(VideoStream),
     Audio(AudioStream),
-    Async(Arc<AsyncObject>),
+    Async(AsyncObject),
 }
 
 const TAG_WRITER: usize = 1;
@@ -192,7 +193,7 @@ pub(crate) fn audio(handle: usize) -> Result<AudioStream> {
 }
 
 /// The async result behind `handle`, usable by the caller until end, and by its callback.
-pub(crate) fn async_result(handle: usize) -> Result<Arc<AsyncObject>> {
+pub(crate) fn async_result(handle: usize) -> Result<AsyncObject> {
     match lookup(handle, TAG_ASYNC, "async result")? {
         Object::Async(a) => Ok(a),
         _ => Err(invalid("async result")),

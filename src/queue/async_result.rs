@@ -4,6 +4,8 @@
 use crate::error::{Error, Result, Status};
 use parking_lot::{Condvar, Mutex};
 use std::cell::Cell;
+use std::mem::ManuallyDrop;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -42,6 +44,11 @@ struct OpState {
 
 pub(crate) struct OpShared {
     state: Mutex<OpState>,
+    /// Set with `state.phase = Done`, readable without the lock by a waiter that spins.
+    done: AtomicBool,
+    /// Live `AsyncResult` handles. Counted apart from the `Arc` so that exactly one of two
+    /// handles dropped at the same instant knows it was the last and recycles the state.
+    handles: AtomicUsize,
     completed: Condvar,
     callback: Mutex<Option<Callback>>,
     target: OpTarget,
@@ -50,6 +57,19 @@ pub(crate) struct OpShared {
 thread_local! {
     /// The id of the writer whose worker is this thread (0 elsewhere).
     static WORKER_OF: Cell<u64> = const { Cell::new(0) };
+}
+
+/// Rounds a thread spins for an event another thread is about to cause before it sleeps:
+/// busy-wait pauses first, then yields of the CPU (about 30 microseconds in all).
+pub(crate) const SPIN_ROUNDS: u32 = 96;
+
+/// One round of such a spin.
+pub(crate) fn pause(round: u32) {
+    if round < 64 {
+        std::hint::spin_loop();
+    } else {
+        std::thread::yield_now();
+    }
 }
 
 /// Marks the calling thread as the worker of writer `id`.
@@ -62,11 +82,57 @@ pub(crate) fn on_worker_of(id: u64) -> bool {
     WORKER_OF.with(|w| w.get() == id)
 }
 
+/// Operation states whose last handle is gone, reused by the next begin of any writer so that
+/// steady-state writing allocates nothing per operation. Capped: a burst of results beyond it
+/// is freed normally.
+static SPARE_OPS: Mutex<Vec<Arc<OpShared>>> = Mutex::new(Vec::new());
+const MAX_SPARE_OPS: usize = 1024;
+
 /// The state of one asynchronous operation (.NET's `IAsyncResult`). Cheap to clone; every clone
 /// refers to the same operation. Thread-safe.
-#[derive(Clone)]
 pub struct AsyncResult {
-    pub(crate) op: Arc<OpShared>,
+    /// Taken out only by `drop`, which gives a no longer shared state back to `SPARE_OPS`.
+    op: ManuallyDrop<Arc<OpShared>>,
+}
+
+impl Clone for AsyncResult {
+    fn clone(&self) -> AsyncResult {
+        self.op.handles.fetch_add(1, Ordering::Relaxed);
+        AsyncResult {
+            op: ManuallyDrop::new(Arc::clone(&self.op)),
+        }
+    }
+}
+
+impl Drop for AsyncResult {
+    fn drop(&mut self) {
+        // SAFETY: `op` is taken exactly once, here, and `self` is not used afterwards.
+        let op = unsafe { ManuallyDrop::take(&mut self.op) };
+        if op.handles.fetch_sub(1, Ordering::AcqRel) != 1 {
+            return;
+        }
+        // The last handle: no one can reach the state any more (another handle may still be
+        // letting go of its `Arc`, without touching the state).
+        let callback = op.callback.lock().take();
+        // A callback that never ran (its begin failed) is dropped here, outside any lock.
+        drop(callback);
+        *op.state.lock() = OpState::queued();
+        op.done.store(false, Ordering::Relaxed);
+        let mut spare = SPARE_OPS.lock();
+        if spare.len() < MAX_SPARE_OPS {
+            spare.push(op);
+        }
+    }
+}
+
+impl OpState {
+    fn queued() -> OpState {
+        OpState {
+            phase: Phase::Queued,
+            cancel_requested: false,
+            outcome: None,
+        }
+    }
 }
 
 impl std::fmt::Debug for AsyncResult {
@@ -80,17 +146,31 @@ impl std::fmt::Debug for AsyncResult {
 
 impl AsyncResult {
     pub(crate) fn new(target: OpTarget, callback: Option<Callback>) -> AsyncResult {
-        AsyncResult {
-            op: Arc::new(OpShared {
-                state: Mutex::new(OpState {
-                    phase: Phase::Queued,
-                    cancel_requested: false,
-                    outcome: None,
-                }),
+        let mut spare = SPARE_OPS.lock().pop();
+        // A state whose last handle's `Arc` is still being let go of cannot take a new target
+        // yet: it goes back for a later begin.
+        if let Some(op) = spare.take_if(|op| Arc::strong_count(op) > 1) {
+            SPARE_OPS.lock().push(op);
+        }
+        let op = match spare {
+            Some(mut op) => {
+                let shared = Arc::get_mut(&mut op).expect("checked: no other reference");
+                shared.target = target;
+                *shared.callback.get_mut() = callback;
+                *shared.handles.get_mut() = 1;
+                op
+            }
+            None => Arc::new(OpShared {
+                state: Mutex::new(OpState::queued()),
+                done: AtomicBool::new(false),
+                handles: AtomicUsize::new(1),
                 completed: Condvar::new(),
                 callback: Mutex::new(callback),
                 target,
             }),
+        };
+        AsyncResult {
+            op: ManuallyDrop::new(op),
         }
     }
 
@@ -129,6 +209,9 @@ impl AsyncResult {
     /// [`Status::WouldDeadlock`] when called on the writer's own worker (inside a callback) for
     /// an operation that has not completed.
     pub fn wait(&self, timeout: Option<Duration>) -> Result<()> {
+        if !on_worker_of(self.op.target.writer()) {
+            self.spin_until_done();
+        }
         let mut state = self.op.state.lock();
         if state.phase == Phase::Done {
             return Ok(());
@@ -158,6 +241,18 @@ impl AsyncResult {
             }
         }
         Ok(())
+    }
+
+    /// Spins briefly for completion: a worker that is already on the operation usually
+    /// finishes within microseconds, sooner than a sleep on the condition variable and the
+    /// wake-up it needs (two system calls, one on each side).
+    fn spin_until_done(&self) {
+        for round in 0..SPIN_ROUNDS {
+            if self.op.done.load(Ordering::Acquire) {
+                return;
+            }
+            pause(round);
+        }
     }
 
     /// Asks that the operation not run. It still completes (with [`Status::Canceled`]) and its
@@ -208,6 +303,7 @@ impl AsyncResult {
         debug_assert_ne!(state.phase, Phase::Done);
         state.outcome = outcome.err();
         state.phase = Phase::Done;
+        self.op.done.store(true, Ordering::Release);
         drop(state);
         self.op.completed.notify_all();
     }

@@ -2,7 +2,7 @@
 //! order, gathers runs of queued writes into vectored writes, completes operations in begin order
 //! and then runs their callbacks.
 
-use super::async_result::{enter_worker, AsyncResult};
+use super::async_result::{enter_worker, pause, AsyncResult, SPIN_ROUNDS};
 use super::encoder_pool::EncodedSlot;
 use super::payload::Payload;
 use super::pressure::QueuePressure;
@@ -10,6 +10,7 @@ use crate::avi::{ChunkWrite, Muxer, MuxerConfig};
 use crate::codec::encoder::SequentialEncoder;
 use crate::error::{Error, Result, Status};
 use crate::riff::Sink;
+use crate::scratch::recycle;
 use crossbeam_channel::Receiver;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
@@ -63,9 +64,27 @@ pub(crate) struct WriteJob {
 struct Prepared {
     stream: usize,
     run: bool,
-    chunks: Result<Vec<(Payload, bool)>>,
+    chunks: Result<Chunks>,
     queued_len: usize,
     result: AsyncResult,
+}
+
+/// The chunks of one write with their keyframe flags: the usual single chunk inline, so that a
+/// write allocates nothing, or what a stateful encoder returned.
+enum Chunks {
+    One(Payload, bool),
+    Many(Vec<(Payload, bool)>),
+}
+
+impl Chunks {
+    fn iter(&self) -> impl Iterator<Item = (&Payload, bool)> {
+        let (one, many) = match self {
+            Chunks::One(payload, keyframe) => (Some((payload, *keyframe)), &[][..]),
+            Chunks::Many(chunks) => (None, &chunks[..]),
+        };
+        one.into_iter()
+            .chain(many.iter().map(|(payload, keyframe)| (payload, *keyframe)))
+    }
 }
 
 impl WriteJob {
@@ -77,17 +96,19 @@ impl WriteJob {
         let run = self.result.start_running();
         let queued_len = self.source.queued_len();
         let chunks = match self.source {
-            ChunkSource::Ready(payload) => Ok(vec![(payload, self.keyframe)]),
+            ChunkSource::Ready(payload) => Ok(Chunks::One(payload, self.keyframe)),
             ChunkSource::Encoding { slot, .. } => slot
                 .take()
-                .map(|frame| vec![(Payload::owned(frame.data), frame.keyframe)]),
-            ChunkSource::Stateful { .. } if !run => Ok(Vec::new()),
+                .map(|frame| Chunks::One(Payload::owned(frame.data), frame.keyframe)),
+            ChunkSource::Stateful { .. } if !run => Ok(Chunks::Many(Vec::new())),
             ChunkSource::Stateful { encoder, input } => {
                 guarded(|| encoder.lock().encode(input.as_slice())).map(|frames| {
-                    frames
-                        .into_iter()
-                        .map(|f| (Payload::owned(f.data), f.keyframe))
-                        .collect()
+                    Chunks::Many(
+                        frames
+                            .into_iter()
+                            .map(|f| (Payload::owned(f.data), f.keyframe))
+                            .collect(),
+                    )
                 })
             }
         };
@@ -129,6 +150,20 @@ pub(crate) struct Worker {
     checkpoint_due: Option<Instant>,
     /// Sequential encoders, flushed into their streams at close.
     block_encoders: Vec<(usize, SharedSequentialEncoder)>,
+    /// Buffers of [`Worker::write_batch`], kept from batch to batch.
+    scratch: BatchScratch,
+}
+
+/// The vectors one batch of writes needs, emptied after each batch but kept allocated.
+#[derive(Default)]
+struct BatchScratch {
+    jobs: Vec<WriteJob>,
+    prepared: Vec<Prepared>,
+    outcomes: Vec<Option<Result<()>>>,
+    /// For each chunk of the batch, the write it belongs to.
+    owners: Vec<usize>,
+    chunks: Vec<ChunkWrite<'static>>,
+    results: Vec<AsyncResult>,
 }
 
 impl Worker {
@@ -149,11 +184,21 @@ impl Worker {
             checkpoint_interval,
             checkpoint_due: None,
             block_encoders: Vec::new(),
+            scratch: BatchScratch::default(),
         }
     }
 
     /// The next job, or `None` when every sender is gone. Runs a due checkpoint while waiting.
     fn next_job(&mut self) -> Option<Job> {
+        // A busy caller sends the next job within microseconds: catching it without sleeping
+        // saves both threads a system call per operation.
+        for round in 0..SPIN_ROUNDS {
+            match self.jobs.try_recv() {
+                Ok(job) => return Some(job),
+                Err(crossbeam_channel::TryRecvError::Disconnected) => return None,
+                Err(crossbeam_channel::TryRecvError::Empty) => pause(round),
+            }
+        }
         loop {
             let Some(due) = self.checkpoint_due else {
                 return self.jobs.recv().ok();
@@ -210,7 +255,8 @@ impl Worker {
                 }
                 Job::Write(first) => {
                     let mut bytes = first.source.queued_len();
-                    let mut batch = vec![first];
+                    let mut batch = std::mem::take(&mut self.scratch.jobs);
+                    batch.push(first);
                     while batch.len() < MAX_BATCH_OPS && bytes < MAX_BATCH_BYTES {
                         match self.jobs.try_recv() {
                             Ok(Job::Write(next)) => {
@@ -224,7 +270,8 @@ impl Worker {
                             Err(_) => break,
                         }
                     }
-                    self.write_batch(batch);
+                    self.write_batch(&mut batch);
+                    self.scratch.jobs = batch;
                     self.after_writes();
                 }
                 Job::Flush { durable, result } => {
@@ -267,32 +314,35 @@ impl Worker {
         }
     }
 
-    fn write_batch(&mut self, batch: Vec<WriteJob>) {
-        let prepared: Vec<Prepared> = batch.into_iter().map(WriteJob::prepare).collect();
+    /// Writes a batch of queued writes (drained from `batch`) with as few system calls as the
+    /// muxer can, completes them in order, then runs their callbacks.
+    fn write_batch(&mut self, batch: &mut Vec<WriteJob>) {
+        let mut prepared = std::mem::take(&mut self.scratch.prepared);
+        prepared.extend(batch.drain(..).map(WriteJob::prepare));
         let failed_before = self.first_error.is_some();
         // Running writes up to the first one whose encoding failed are written; each op's
         // outcome is its first failed chunk, or success.
-        let mut outcomes: Vec<Option<Result<()>>> = vec![None; prepared.len()];
-        let mut live = Vec::new();
+        let mut outcomes = std::mem::take(&mut self.scratch.outcomes);
+        outcomes.resize(prepared.len(), None);
+        let mut owners = std::mem::take(&mut self.scratch.owners);
+        let mut chunks: Vec<ChunkWrite<'_>> = recycle(std::mem::take(&mut self.scratch.chunks));
         let mut encode_failure = None;
         for (i, p) in prepared.iter().enumerate().filter(|(_, p)| p.run) {
             match &p.chunks {
-                Ok(chunks) => {
+                Ok(written) => {
                     outcomes[i] = Some(if failed_before {
                         Err(self.writer_failed())
                     } else {
                         Ok(())
                     });
-                    live.extend(chunks.iter().map(|(payload, keyframe)| {
-                        (
-                            i,
-                            ChunkWrite {
-                                stream: p.stream,
-                                keyframe: *keyframe,
-                                data: payload.as_slice(),
-                            },
-                        )
-                    }));
+                    for (payload, keyframe) in written.iter() {
+                        owners.push(i);
+                        chunks.push(ChunkWrite {
+                            stream: p.stream,
+                            keyframe,
+                            data: payload.as_slice(),
+                        });
+                    }
                 }
                 Err(e) => {
                     encode_failure = Some((i, e.clone()));
@@ -300,17 +350,27 @@ impl Worker {
                 }
             }
         }
-        let chunks: Vec<ChunkWrite<'_>> = live.iter().map(|(_, c)| *c).collect();
-        for ((i, _), written) in live.iter().zip(self.write_chunks(&chunks)) {
-            if outcomes[*i].as_ref().is_some_and(Result::is_ok) && written.is_err() {
-                outcomes[*i] = Some(written);
+        let (written, error) = self.write_chunks(&chunks);
+        self.scratch.chunks = recycle(chunks);
+        if let Some(error) = error {
+            // The chunk that failed carries the error; the ones after it were never written.
+            for (n, &i) in owners.iter().enumerate().skip(written) {
+                if outcomes[i].as_ref().is_some_and(Result::is_ok) {
+                    outcomes[i] = Some(Err(if n == written {
+                        error.clone()
+                    } else {
+                        self.writer_failed()
+                    }));
+                }
             }
         }
+        owners.clear();
+        self.scratch.owners = owners;
         if let Some((i, error)) = encode_failure {
             self.fail(error.clone());
             outcomes[i] = Some(Err(error));
         }
-        for (p, outcome) in prepared.iter().zip(outcomes) {
+        for (p, outcome) in prepared.iter().zip(outcomes.drain(..)) {
             let outcome = match outcome {
                 Some(outcome) => outcome,
                 None if !p.run => AsyncResult::canceled(),
@@ -318,34 +378,36 @@ impl Worker {
             };
             p.result.complete(outcome);
         }
+        self.scratch.outcomes = outcomes;
         let bytes: usize = prepared.iter().map(|p| p.queued_len).sum();
         // Payloads and queue room are released before callbacks run: a callback may reuse its
         // buffer or begin the next write.
-        let results: Vec<AsyncResult> = prepared.into_iter().map(|p| p.result).collect();
+        let mut results = std::mem::take(&mut self.scratch.results);
+        results.extend(prepared.drain(..).map(|p| p.result));
+        self.scratch.prepared = prepared;
         self.pressure.release(bytes as u64);
         for result in &results {
             result.run_callback();
         }
+        results.clear();
+        self.scratch.results = results;
     }
 
-    /// Writes the chunks of running operations; one outcome per chunk, in order.
-    fn write_chunks(&mut self, chunks: &[ChunkWrite<'_>]) -> Vec<Result<()>> {
+    /// Writes the chunks of running operations: returns how many are in the file and, when
+    /// not all are, why the next one is not.
+    fn write_chunks(&mut self, chunks: &[ChunkWrite<'_>]) -> (usize, Option<Error>) {
         let Some(muxer) = self.muxer.as_mut().filter(|_| self.first_error.is_none()) else {
-            return vec![Err(self.writer_failed()); chunks.len()];
+            return (0, Some(self.writer_failed()));
         };
         let (written, error) = match guarded(|| Ok(muxer.write_chunks(chunks))) {
             Ok(Ok(())) => (chunks.len(), None),
             Ok(Err(e)) => (e.failed_at, Some(e.error)),
             Err(panic) => (0, Some(panic)),
         };
-        let mut outcomes = vec![Ok(()); written];
-        if let Some(error) = error {
-            outcomes.push(Err(error.clone()));
-            self.fail(error);
-            let failed = self.writer_failed();
-            outcomes.resize(chunks.len(), Err(failed));
+        if let Some(error) = &error {
+            self.fail(error.clone());
         }
-        outcomes
+        (written, error)
     }
 
     fn flush(&mut self, durable: bool) -> Result<()> {

@@ -20,7 +20,18 @@ pub trait Sink: Send {
 #[derive(Debug)]
 pub struct FileSink {
     file: File,
+    /// The gather list of the current `write_at`, kept allocated from call to call.
+    iovecs: IoVecs,
 }
+
+/// `iovec`s of one `write_at` call. Refilled at the start of every call, so no pointer in it
+/// is used after the call that made it.
+#[derive(Debug, Default)]
+struct IoVecs(#[cfg(unix)] Vec<libc::iovec>);
+
+// SAFETY: the raw pointers inside are only dereferenced (by pwritev) during the `write_at`
+// call that filled them from slices it borrows; between calls they are stale values never used.
+unsafe impl Send for IoVecs {}
 
 impl FileSink {
     /// Creates `path`, truncating an existing file at open time (O_TRUNC: truncating later makes
@@ -34,7 +45,10 @@ impl FileSink {
             .create(true)
             .truncate(true)
             .open(path)?;
-        Ok(FileSink { file })
+        Ok(FileSink {
+            file,
+            iovecs: IoVecs::default(),
+        })
     }
 }
 
@@ -44,14 +58,12 @@ impl Sink for FileSink {
         use std::os::unix::io::AsRawFd;
         // Linux rejects more than IOV_MAX (1024) entries in one call.
         const IOV_MAX: usize = 1024;
-        let mut iovecs: Vec<libc::iovec> = bufs
-            .iter()
-            .filter(|b| !b.is_empty())
-            .map(|b| libc::iovec {
-                iov_base: b.as_ptr() as *mut libc::c_void,
-                iov_len: b.len(),
-            })
-            .collect();
+        let iovecs = &mut self.iovecs.0;
+        iovecs.clear();
+        iovecs.extend(bufs.iter().filter(|b| !b.is_empty()).map(|b| libc::iovec {
+            iov_base: b.as_ptr() as *mut libc::c_void,
+            iov_len: b.len(),
+        }));
         let mut first = 0;
         let mut offset = offset;
         while first < iovecs.len() {

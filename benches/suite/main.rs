@@ -1,0 +1,102 @@
+//! The avikit benchmark suite: W1 uncompressed throughput, W2 per-operation cost, W3 begin
+//! latency, W4 MJPEG, W5 close time and memory. Every contender runs alternately with its
+//! baselines in the same process, round by round, and one table prints median, min, max, the
+//! ratio to the baseline and whether each target of issue #7 is met.
+//!
+//! `scripts/bench.sh` installs what it needs and runs it; by hand:
+//! `cargo bench --bench suite -- [--quick] [--only W1,W4] [--rounds N] [--dir D] [--markdown F]`.
+//! `--quick` shrinks every workload for a smoke run (its numbers mean little).
+
+mod close_memory;
+mod machine;
+mod mjpeg;
+mod per_op;
+mod report;
+mod throughput;
+
+use std::path::PathBuf;
+
+/// What the command line asked for.
+pub struct Settings {
+    pub quick: bool,
+    pub rounds: usize,
+    /// Scratch directory on the file system under test.
+    pub dir: PathBuf,
+    only: Vec<String>,
+    markdown: Option<PathBuf>,
+}
+
+impl Settings {
+    fn parse() -> Settings {
+        let mut settings = Settings {
+            quick: false,
+            rounds: 5,
+            dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-scratch"),
+            only: Vec::new(),
+            markdown: None,
+        };
+        let mut rounds = None;
+        let mut args = std::env::args().skip(1);
+        while let Some(arg) = args.next() {
+            let mut value = |name: &str| {
+                args.next()
+                    .unwrap_or_else(|| panic!("{name} needs a value"))
+            };
+            match arg.as_str() {
+                "--quick" => settings.quick = true,
+                "--rounds" => rounds = Some(value("--rounds").parse().expect("--rounds N")),
+                "--dir" => settings.dir = PathBuf::from(value("--dir")),
+                "--markdown" => settings.markdown = Some(PathBuf::from(value("--markdown"))),
+                "--only" => {
+                    settings.only = value("--only")
+                        .split(',')
+                        .map(|w| w.trim().to_uppercase())
+                        .collect()
+                }
+                // cargo bench passes --bench to every bench binary.
+                "--bench" => {}
+                other => panic!("unknown argument {other}"),
+            }
+        }
+        settings.rounds = rounds.unwrap_or(if settings.quick { 2 } else { 5 });
+        settings
+    }
+
+    fn wants(&self, workload: &str) -> bool {
+        self.only.is_empty() || self.only.iter().any(|w| w == workload)
+    }
+}
+
+fn main() {
+    let settings = Settings::parse();
+    std::fs::create_dir_all(&settings.dir).expect("create the scratch directory");
+    let started = std::time::Instant::now();
+    let mut rows = Vec::new();
+    if settings.wants("W1") || settings.wants("W3") {
+        rows.extend(throughput::measure(&settings));
+    }
+    if settings.wants("W2") {
+        rows.extend(per_op::measure(&settings));
+    }
+    if settings.wants("W4") {
+        rows.extend(mjpeg::measure(&settings));
+    }
+    if settings.wants("W5") {
+        rows.extend(close_memory::measure(&settings));
+    }
+    let heading = format!(
+        "avikit {} benchmark suite{}: {} rounds, {:.0} s\nmachine: {}\nfile system: {}\n",
+        env!("CARGO_PKG_VERSION"),
+        if settings.quick { " (--quick)" } else { "" },
+        settings.rounds,
+        started.elapsed().as_secs_f64(),
+        machine::describe(),
+        machine::describe_fs(&settings.dir),
+    );
+    let table = report::render(&rows);
+    println!("\n{heading}\n{table}");
+    if let Some(path) = &settings.markdown {
+        std::fs::write(path, format!("{heading}\n{table}")).expect("write the markdown table");
+    }
+    let _ = std::fs::remove_dir(&settings.dir);
+}

@@ -1,0 +1,199 @@
+//! W4: MJPEG 1080p. avikit with 1 and 2 encoder threads against OpenCV's own writer
+//! (`cv2.VideoWriter`, CAP_OPENCV_MJPEG) and `ffmpeg -c:v mjpeg`, on the same testsrc2 frames at
+//! quality 75, alternating round by round; then output size and PSNR against the input.
+
+use crate::machine::{python, run, testsrc2};
+use crate::report::{Row, Target};
+use crate::Settings;
+use avikit::codec::convert::{InputLayout, PixelFormat};
+use avikit::codec::mjpeg::MjpegEncoder;
+use avikit::{FrameRate, Payload, Writer, WriterOptions};
+use std::collections::VecDeque;
+use std::path::Path;
+use std::process::Command;
+use std::sync::Arc;
+use std::time::Instant;
+
+const W: usize = 1920;
+const H: usize = 1080;
+const QUALITY: u32 = 75;
+/// The libjpeg quality whose output matches the fidelity of OpenCV's writer at its quality 75
+/// (OpenCV's encoder scales its tables differently: its "75" is near libjpeg's 94 in PSNR).
+const MATCHED_QUALITY: u32 = 95;
+const OPENCV: &str = "OpenCV cv2.VideoWriter (CAP_OPENCV_MJPEG, q75)";
+const FFMPEG: &str = "ffmpeg -c:v mjpeg -q:v 4 -pix_fmt yuvj420p";
+const MATCHED: &str = "avikit MJPEG q95 (OpenCV q75's fidelity), 2 encoder threads";
+
+fn avikit(frames: &[Arc<[u8]>], threads: usize, quality: u32, out: &Path) -> f64 {
+    let start = Instant::now();
+    let options = WriterOptions {
+        frame_rate: FrameRate::new(30, 1).unwrap(),
+        encoder_threads: threads,
+        ..Default::default()
+    };
+    let writer = Writer::create(out, options).unwrap();
+    let layout = InputLayout {
+        width: W as u32,
+        height: H as u32,
+        format: PixelFormat::Bgra32,
+        stride: 0,
+    };
+    let encoder = Arc::new(MjpegEncoder::new(layout, quality).unwrap());
+    let video = writer.add_encoding_video_stream(encoder, None).unwrap();
+    let mut pending = VecDeque::new();
+    for frame in frames {
+        let payload = Payload::shared(Arc::clone(frame));
+        pending.push_back(video.begin_write_frame(true, payload, None).unwrap());
+        if pending.len() > 8 {
+            video.end_write_frame(pending.pop_front().unwrap()).unwrap();
+        }
+    }
+    for result in pending {
+        video.end_write_frame(result).unwrap();
+    }
+    writer.close().unwrap();
+    start.elapsed().as_secs_f64()
+}
+
+/// Times only OpenCV's writer, not Python's start or the loading of the frames.
+const OPENCV_SCRIPT: &str = r#"
+import sys, time, numpy as np, cv2
+raw, out, w, h, n, q = sys.argv[1], sys.argv[2], *map(int, sys.argv[3:7])
+frames = np.fromfile(raw, dtype=np.uint8).reshape(n, h, w, 4)
+bgr = [np.ascontiguousarray(f[:, :, :3]) for f in frames]
+start = time.perf_counter()
+vw = cv2.VideoWriter(out, cv2.CAP_OPENCV_MJPEG, cv2.VideoWriter_fourcc(*'MJPG'), 30, (w, h))
+vw.set(cv2.VIDEOWRITER_PROP_QUALITY, q)
+for f in bgr:
+    vw.write(f)
+vw.release()
+print(time.perf_counter() - start)
+"#;
+
+fn opencv(raw: &Path, out: &Path, frames: usize) -> f64 {
+    let text = run(Command::new(python())
+        .args(["-c", OPENCV_SCRIPT])
+        .arg(raw)
+        .arg(out)
+        .args([W, H, frames, QUALITY as usize].map(|v| v.to_string())));
+    text.trim().lines().last().unwrap().parse().unwrap()
+}
+
+fn ffmpeg(raw: &Path, out: &Path) -> f64 {
+    let start = Instant::now();
+    run(Command::new("ffmpeg")
+        .args([
+            "-nostdin", "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "bgra",
+        ])
+        .args(["-s", &format!("{W}x{H}"), "-framerate", "30", "-i"])
+        .arg(raw)
+        .args(["-c:v", "mjpeg", "-q:v", "4", "-pix_fmt", "yuvj420p"])
+        .arg(out));
+    start.elapsed().as_secs_f64()
+}
+
+fn psnr(file: &Path, raw: &Path) -> f64 {
+    let log = run(Command::new("ffmpeg")
+        .args(["-nostdin", "-i"])
+        .arg(file)
+        .args(["-f", "rawvideo", "-pix_fmt", "bgra", "-framerate", "30"])
+        .args(["-s", &format!("{W}x{H}"), "-i"])
+        .arg(raw)
+        .args([
+            "-lavfi",
+            "[0:v]format=bgra[a];[a][1:v]psnr",
+            "-f",
+            "null",
+            "-",
+        ]));
+    log.split("average:")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .expect("a PSNR in ffmpeg's output")
+}
+
+/// Runs W4 and returns its rows.
+pub fn measure(settings: &Settings) -> Vec<Row> {
+    let count = if settings.quick { 30 } else { 300 };
+    let dir = settings.dir.join("w4");
+    std::fs::create_dir_all(&dir).unwrap();
+    let raw = dir.join("frames.bgra");
+    let bytes = testsrc2(W, H, count, &raw);
+    let frames: Vec<Arc<[u8]>> = bytes.chunks_exact(W * H * 4).map(Arc::from).collect();
+    drop(bytes);
+
+    type Contender<'a> = (String, Box<dyn Fn(&Path) -> f64 + 'a>);
+    let contenders: Vec<Contender<'_>> = vec![
+        (
+            "avikit MJPEG q75, 1 encoder thread".into(),
+            Box::new(|out: &Path| avikit(&frames, 1, QUALITY, out)),
+        ),
+        (
+            "avikit MJPEG q75, 2 encoder threads".into(),
+            Box::new(|out: &Path| avikit(&frames, 2, QUALITY, out)),
+        ),
+        (
+            MATCHED.into(),
+            Box::new(|out: &Path| avikit(&frames, 2, MATCHED_QUALITY, out)),
+        ),
+        (
+            OPENCV.into(),
+            Box::new(|out: &Path| opencv(&raw, out, count)),
+        ),
+        (FFMPEG.into(), Box::new(|out: &Path| ffmpeg(&raw, out))),
+    ];
+    let mut fps = vec![Vec::new(); contenders.len()];
+    for round in 0..settings.rounds {
+        eprintln!("W4 round {}/{}", round + 1, settings.rounds);
+        for (i, (_, encode)) in contenders.iter().enumerate() {
+            fps[i].push(count as f64 / encode(&dir.join(format!("out{i}.avi"))));
+        }
+    }
+    let workload = "W4 MJPEG 1080p q75";
+    let mut rows = Vec::new();
+    let mut quality_rows = Vec::new();
+    for (i, (name, _)) in contenders.iter().enumerate() {
+        let out = dir.join(format!("out{i}.avi"));
+        let mut row = Row::new(workload, name.clone(), "fps").ratio_to(OPENCV);
+        row.samples = fps[i].clone();
+        let two_threads = i == 1 || name == MATCHED;
+        if two_threads {
+            row = row
+                .target(Target::Ratio {
+                    baseline: OPENCV.into(),
+                    factor: 4.0,
+                })
+                .target(Target::Ratio {
+                    baseline: FFMPEG.into(),
+                    factor: 3.0,
+                });
+        }
+        let size = std::fs::metadata(&out).unwrap().len() as f64 / 1e6;
+        let db = psnr(&out, &raw);
+        row.note = format!("{size:.1} MB, {db:.2} dB");
+        rows.push(row);
+        let mut size_row = Row::new("W4 file size", format!("{name}: size"), "MB")
+            .lower_is_better()
+            .ratio_to(&format!("{OPENCV}: size"));
+        size_row.samples = vec![size];
+        let mut psnr_row =
+            Row::new("W4 PSNR", format!("{name}: PSNR"), "dB").ratio_to(&format!("{OPENCV}: PSNR"));
+        psnr_row.samples = vec![db];
+        if name == MATCHED {
+            size_row = size_row.target(Target::Ratio {
+                baseline: format!("{OPENCV}: size"),
+                factor: 1.1,
+            });
+            psnr_row = psnr_row.target(Target::Ratio {
+                baseline: format!("{OPENCV}: PSNR"),
+                factor: 1.0,
+            });
+        }
+        quality_rows.push(size_row);
+        quality_rows.push(psnr_row);
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+    rows.extend(quality_rows);
+    rows
+}

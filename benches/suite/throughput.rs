@@ -1,0 +1,243 @@
+//! W1 (uncompressed 1080p throughput) and W3 (how long begin keeps the caller while the disk is
+//! saturated): avikit sync and async against plain write() loops of the same bytes and against
+//! `ffmpeg -c:v rawvideo`, alternating round by round.
+
+use crate::machine::run;
+use crate::report::{quantile, Row, Target};
+use crate::Settings;
+use avikit::{FrameRate, Payload, VideoFormat, Writer, WriterOptions};
+use std::collections::VecDeque;
+use std::io::Write;
+use std::path::Path;
+use std::process::Command;
+use std::sync::Arc;
+use std::time::Instant;
+
+const W: usize = 1920;
+const H: usize = 1080;
+const FRAME: usize = W * H * 4;
+/// Distinct frames cycled through: the bytes differ from frame to frame without holding 5 GB.
+const RING: usize = 16;
+/// Frames in flight in the async runs (begin, then end the oldest once more are queued).
+const WINDOW: usize = 8;
+const RAW_CHUNKS: [(usize, &str); 3] = [
+    (32 * 1024, "write() loop, 32 KiB writes"),
+    (1024 * 1024, "write() loop, 1 MiB writes"),
+    (8 * 1024 * 1024, "write() loop, 8 MiB writes"),
+];
+const BEST_RAW: &str = "write() loop, best chunk size";
+const FFMPEG: &str = "ffmpeg -c:v rawvideo (input in page cache)";
+const SYNC: &str = "avikit sync write_frame";
+const ASYNC: &str = "avikit async, window 8";
+const ASYNC_BOUNDED: &str = "avikit async, max_queued_bytes 4 frames";
+
+fn ring() -> Vec<Arc<[u8]>> {
+    (0..RING)
+        .map(|n| {
+            let mut frame = vec![0u8; FRAME];
+            for (i, px) in frame.chunks_exact_mut(4).enumerate() {
+                let v = (i / W + i % W + n * 37) as u8;
+                px.copy_from_slice(&[v, v.wrapping_mul(3), v ^ 0x5a, 255]);
+            }
+            Arc::from(frame)
+        })
+        .collect()
+}
+
+fn seconds_since(start: Instant) -> f64 {
+    start.elapsed().as_secs_f64()
+}
+
+fn raw_write(out: &Path, ring: &[Arc<[u8]>], frames: usize, chunk: usize) -> f64 {
+    let start = Instant::now();
+    let mut file = std::fs::File::create(out).unwrap();
+    for n in 0..frames {
+        for piece in ring[n % RING].chunks(chunk) {
+            file.write_all(piece).unwrap();
+        }
+    }
+    drop(file);
+    seconds_since(start)
+}
+
+fn dib_writer(out: &Path, max_queued_bytes: u64) -> (Writer, avikit::VideoStream) {
+    let options = WriterOptions {
+        frame_rate: FrameRate::new(30, 1).unwrap(),
+        max_queued_bytes,
+        ..Default::default()
+    };
+    let writer = Writer::create(out, options).unwrap();
+    let format = VideoFormat {
+        width: W as u32,
+        height: H as u32,
+        fourcc: None,
+        bits_per_pixel: 32,
+    };
+    let video = writer.add_video_stream(format, None).unwrap();
+    (writer, video)
+}
+
+fn avikit_sync(out: &Path, ring: &[Arc<[u8]>], frames: usize) -> f64 {
+    let start = Instant::now();
+    let (writer, video) = dib_writer(out, 0);
+    for n in 0..frames {
+        video.write_frame(true, &ring[n % RING]).unwrap();
+    }
+    writer.close().unwrap();
+    seconds_since(start)
+}
+
+/// Returns the elapsed seconds and the duration of every begin call in microseconds.
+fn avikit_async(
+    out: &Path,
+    ring: &[Arc<[u8]>],
+    frames: usize,
+    max_queued_bytes: u64,
+    window: usize,
+) -> (f64, Vec<f64>) {
+    let mut begins = Vec::with_capacity(frames);
+    let start = Instant::now();
+    let (writer, video) = dib_writer(out, max_queued_bytes);
+    let mut pending = VecDeque::with_capacity(window + 1);
+    for n in 0..frames {
+        let payload = Payload::shared(Arc::clone(&ring[n % RING]));
+        let before = Instant::now();
+        let result = video.begin_write_frame(true, payload, None).unwrap();
+        begins.push(before.elapsed().as_secs_f64() * 1e6);
+        pending.push_back(result);
+        if pending.len() > window {
+            video.end_write_frame(pending.pop_front().unwrap()).unwrap();
+        }
+    }
+    for result in pending {
+        video.end_write_frame(result).unwrap();
+    }
+    writer.close().unwrap();
+    (seconds_since(start), begins)
+}
+
+fn ffmpeg(input: &Path, out: &Path, frames: usize) -> f64 {
+    let start = Instant::now();
+    run(Command::new("ffmpeg")
+        .args([
+            "-nostdin", "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "bgra",
+        ])
+        .args(["-s", &format!("{W}x{H}"), "-framerate", "30"])
+        .args(["-stream_loop", "-1", "-i"])
+        .arg(input)
+        .args(["-frames:v", &frames.to_string(), "-c:v", "rawvideo"])
+        .arg(out));
+    seconds_since(start)
+}
+
+/// Latency rows (p50, p99, max of begin) from the per-round lists.
+fn latency_rows(name: &str, rounds: &[Vec<f64>], targets: bool) -> Vec<Row> {
+    let mut rows = Vec::new();
+    for (label, q, limit) in [
+        ("p50", 0.5, None),
+        ("p99", 0.99, Some(10.0)),
+        ("max", 1.0, Some(1000.0)),
+    ] {
+        let mut row =
+            Row::new("W3 begin latency", format!("{name}: {label}"), "us").lower_is_better();
+        for round in rounds {
+            let mut sorted = round.clone();
+            sorted.sort_by(f64::total_cmp);
+            row.samples.push(quantile(&sorted, q));
+        }
+        if let (true, Some(limit)) = (targets, limit) {
+            row = row.target(Target::Value(limit));
+        }
+        rows.push(row);
+    }
+    rows
+}
+
+/// Runs W1 and W3 and returns their rows.
+pub fn measure(settings: &Settings) -> Vec<Row> {
+    let frames = if settings.quick { 60 } else { 600 };
+    let dir = settings.dir.join("w1");
+    std::fs::create_dir_all(&dir).unwrap();
+    let ring = ring();
+    let input = dir.join("ring.bgra");
+    std::fs::write(&input, ring.concat()).unwrap();
+    let out = dir.join("out.avi");
+    let mb = (frames * FRAME) as f64 / 1e6;
+
+    let mut raw = vec![Vec::new(); RAW_CHUNKS.len()];
+    let (mut sync, mut asynchronous, mut bounded, mut ff) = (vec![], vec![], vec![], vec![]);
+    let (mut free_begins, mut bounded_begins) = (vec![], vec![]);
+    for round in 0..settings.rounds {
+        eprintln!("W1/W3 round {}/{}", round + 1, settings.rounds);
+        // Each run deletes its file, so no dirty pages of one run are written back during the
+        // next.
+        for (i, (chunk, _)) in RAW_CHUNKS.iter().enumerate() {
+            raw[i].push(mb / raw_write(&out, &ring, frames, *chunk));
+            std::fs::remove_file(&out).unwrap();
+        }
+        sync.push(mb / avikit_sync(&out, &ring, frames));
+        std::fs::remove_file(&out).unwrap();
+        let (secs, begins) = avikit_async(&out, &ring, frames, 0, WINDOW);
+        asynchronous.push(mb / secs);
+        free_begins.push(begins);
+        std::fs::remove_file(&out).unwrap();
+        let (secs, begins) = avikit_async(&out, &ring, frames, 4 * FRAME as u64, frames);
+        bounded.push(mb / secs);
+        bounded_begins.push(begins);
+        std::fs::remove_file(&out).unwrap();
+        ff.push(mb / ffmpeg(&input, &out, frames));
+        std::fs::remove_file(&out).unwrap();
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+
+    let workload = "W1 1080p BGRA throughput";
+    let mut rows: Vec<Row> = RAW_CHUNKS
+        .iter()
+        .zip(raw)
+        .map(|((_, name), samples)| Row {
+            samples,
+            ..Row::new(workload, *name, "MB/s")
+        })
+        .collect();
+    let best = rows
+        .iter()
+        .max_by(|a, b| a.median().total_cmp(&b.median()))
+        .unwrap();
+    let best_row = Row {
+        samples: best.samples.clone(),
+        note: format!("= {}", best.contender),
+        ..Row::new(workload, BEST_RAW, "MB/s")
+    };
+    rows.push(best_row);
+    rows.push(Row {
+        samples: ff,
+        ..Row::new(workload, FFMPEG, "MB/s").ratio_to(BEST_RAW)
+    });
+    for (name, samples) in [
+        (SYNC, sync),
+        (ASYNC, asynchronous),
+        (ASYNC_BOUNDED, bounded),
+    ] {
+        let mut row = Row::new(workload, name, "MB/s").ratio_to(BEST_RAW);
+        row.samples = samples;
+        if name != ASYNC_BOUNDED {
+            row = row
+                .target(Target::Ratio {
+                    baseline: BEST_RAW.into(),
+                    factor: 0.95,
+                })
+                .target(Target::Ratio {
+                    baseline: FFMPEG.into(),
+                    factor: 1.2,
+                });
+        }
+        rows.push(row);
+    }
+    rows.extend(latency_rows(ASYNC, &free_begins, true));
+    let mut bounded_rows = latency_rows(ASYNC_BOUNDED, &bounded_begins, false);
+    for row in &mut bounded_rows {
+        row.note = "begin waits for room by design: the disk's pace".into();
+    }
+    rows.extend(bounded_rows);
+    rows
+}
