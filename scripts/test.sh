@@ -53,5 +53,9 @@ bash scripts/dotnet-test.sh
 CURRENT_STEP="sanitizers (ASan+UBSan, TSan, valgrind)"; step "$CURRENT_STEP"
 bash scripts/sanitizers.sh
 
+# The suite must keep running on a fresh machine; its numbers are for reading, never judged here.
+CURRENT_STEP="benchmark suite smoke run (scripts/bench.sh --quick)"; step "$CURRENT_STEP"
+bash scripts/bench.sh --quick --rounds 1
+
 CURRENT_STEP="done"
-printf '\n===== ALL CHECKS PASSED (fmt, clippy, header, doc, cargo test, ctest, .NET, sanitizers) =====\n'
+printf '\n===== ALL CHECKS PASSED (fmt, clippy, header, doc, cargo test, ctest, .NET, sanitizers, bench smoke) =====\n'
