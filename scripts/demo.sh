@@ -21,9 +21,10 @@ step() { printf '\n== %s\n' "$*"; }
 
 # --- tools -------------------------------------------------------------------------------
 # ffprobe/ffmpeg check the result; cmake and nasm build the bundled libjpeg-turbo of the default
-# `mjpeg` feature; cc compiles the demo. Only what is missing is installed (idempotent).
+# `mjpeg` feature, c++ and nasm the bundled OpenH264 of the default `h264` feature; cc compiles
+# the demo. Only what is missing is installed (idempotent).
 need=()
-for tool in ffprobe:ffmpeg ffmpeg:ffmpeg cmake:cmake nasm:nasm cc:gcc; do
+for tool in ffprobe:ffmpeg ffmpeg:ffmpeg cmake:cmake nasm:nasm cc:gcc c++:g++; do
     if ! command -v "${tool%%:*}" >/dev/null 2>&1; then
         pkg=${tool#*:}
         case " ${need[*]:-} " in *" $pkg "*) ;; *) need+=("$pkg") ;; esac

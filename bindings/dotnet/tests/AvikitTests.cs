@@ -41,7 +41,7 @@ internal static class AvikitTests
         Run("a failing Stream surfaces as IOException", FailingSink);
         Run("MemoryStream and FileStream sinks equal the file written by path", StreamSinks);
         Run("GC pressure with many pending writes", GcPressure);
-        Run("MJPEG and uncompressed encoding streams", EncodingStreams);
+        Run("MJPEG, uncompressed and H.264 encoding streams", EncodingStreams);
         Run("FlushAsync and Flush", FlushAsync);
         Run("an exception thrown by a callback is rethrown by Close", CallbackException);
 
@@ -736,22 +736,32 @@ internal static class AvikitTests
         {
             var mjpeg = writer.AddMjpegVideoStream(w, h, 80, PixelFormat.Bgra32, name: "mjpeg");
             var dib = writer.AddUncompressedVideoStream(w, h, PixelFormat.Rgb24, 24, name: "dib");
+            // The library the tests build has every default codec, H.264 included.
+            var h264 = writer.AddVideoStream(new VideoStreamOptions
+            {
+                Width = w, Height = h, Codec = VideoCodec.H264, InputFormat = PixelFormat.Bgra32,
+                KeyframeInterval = 5, Name = "h264",
+            });
             var tasks = new List<Task>();
             for (var i = 0; i < n; i++)
             {
                 tasks.Add(mjpeg.WriteFrameAsync(true, Frame(i, w * h * 4), 0, w * h * 4));
                 tasks.Add(dib.WriteFrameAsync(false, Frame(i, w * h * 3), 0, w * h * 3));
+                tasks.Add(h264.WriteFrameAsync(false, Frame(i, w * h * 4), 0, w * h * 4));
             }
             Check(Task.WaitAll(tasks.ToArray(), 60000), "encoded");
             Equal(VideoCodec.Mjpeg, mjpeg.Codec, "codec property");
+            Equal(VideoCodec.H264, h264.Codec, "H.264 codec property");
             Equal("dib", writer.Streams[1].Name, "stream name");
         }
         var streams = Probe(path);
-        Equal(2, streams.Count, "two streams");
+        Equal(3, streams.Count, "three streams");
         Equal("mjpeg", streams[0].CodecName, "first codec");
         Equal("rawvideo", streams[1].CodecName, "second codec");
+        Equal("h264", streams[2].CodecName, "third codec");
         Equal(n, streams[0].Packets, "mjpeg packets");
         Equal(n, streams[1].Packets, "dib packets");
+        Equal(n, streams[2].Packets, "h264 packets");
     }
 
     private static void FlushAsync()
