@@ -91,6 +91,22 @@ struct Segment {
     first: bool,
 }
 
+/// Entries an index vector grows by at least: small recordings stay small.
+const INDEX_GROWTH_MIN: usize = 4096;
+
+impl Segment {
+    /// Adds an entry, growing the vector by an eighth rather than doubling it: the index is
+    /// the one thing that grows with the recording, and doubling could leave it twice the size
+    /// it needs (24 bytes a chunk instead of 12, just past a power of two).
+    fn record(&mut self, entry: IndexEntry) {
+        if self.entries.len() == self.entries.capacity() {
+            self.entries
+                .reserve_exact((self.entries.len() / 8).max(INDEX_GROWTH_MIN));
+        }
+        self.entries.push(entry);
+    }
+}
+
 /// Writes one AVI file. See the module docs.
 pub struct Muxer {
     sink: Box<dyn Sink>,
@@ -280,8 +296,7 @@ impl Muxer {
             let size = c.data.len() as u32;
             let keyframe = c.keyframe || !self.needs_keyframe_flags(c.stream);
             self.segment
-                .entries
-                .push(IndexEntry::new(offset, size, c.stream, keyframe));
+                .record(IndexEntry::new(offset, size, c.stream, keyframe));
             let t = &mut self.totals[c.stream];
             t.chunks += 1;
             if self.segment.first {
@@ -482,5 +497,29 @@ impl Muxer {
         debug_assert_eq!(header.len() as u64, self.header_len);
         self.sink_write(0, &[&header], "rewriting the AVI header")?;
         self.flush(false)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_index_grows_by_an_eighth_not_by_doubling() {
+        let mut segment = Segment {
+            riff_start: 0,
+            movi_at: 0,
+            entries: Vec::new(),
+            indexed: 0,
+            first: true,
+        };
+        for n in 0..1_100_000u32 {
+            segment.record(IndexEntry::new(n, 1, 0, true));
+            let len = segment.entries.len();
+            assert!(segment.entries.capacity() <= len + (len / 8).max(INDEX_GROWTH_MIN));
+        }
+        // Just past 2^20 entries, where doubling would have reserved 2^21.
+        let bytes = segment.entries.capacity() * std::mem::size_of::<IndexEntry>();
+        assert!(bytes as f64 / 1_100_000.0 <= 13.5, "{bytes} bytes");
     }
 }

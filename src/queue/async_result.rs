@@ -209,7 +209,8 @@ impl AsyncResult {
     /// [`Status::WouldDeadlock`] when called on the writer's own worker (inside a callback) for
     /// an operation that has not completed.
     pub fn wait(&self, timeout: Option<Duration>) -> Result<()> {
-        if !on_worker_of(self.op.target.writer()) {
+        // A zero timeout is a poll: it answers at once.
+        if timeout.is_none_or(|t| !t.is_zero()) && !on_worker_of(self.op.target.writer()) {
             self.spin_until_done();
         }
         let mut state = self.op.state.lock();
