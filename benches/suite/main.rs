@@ -1,7 +1,8 @@
 //! The avikit benchmark suite: W1 uncompressed throughput, W2 per-operation cost, W3 begin
 //! latency, W4 MJPEG, W5 close time and memory. Every contender runs alternately with its
-//! baselines in the same process, round by round, and one table prints median, min, max, the
-//! ratio to the baseline and whether each target of issue #7 is met.
+//! baselines in the same process, round by round (7 by default), and one table prints median,
+//! min, max, the ratio to the baseline (the median of the round-by-round ratios) and whether
+//! each target of issue #7 is met.
 //!
 //! `scripts/bench.sh` installs what it needs and runs it; by hand:
 //! `cargo bench --bench suite -- [--quick] [--only W1,W4] [--rounds N] [--dir D] [--markdown F]`.
@@ -30,7 +31,7 @@ impl Settings {
     fn parse() -> Settings {
         let mut settings = Settings {
             quick: false,
-            rounds: 5,
+            rounds: 7,
             dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-scratch"),
             only: Vec::new(),
             markdown: None,
@@ -58,7 +59,7 @@ impl Settings {
                 other => panic!("unknown argument {other}"),
             }
         }
-        settings.rounds = rounds.unwrap_or(if settings.quick { 2 } else { 5 });
+        settings.rounds = rounds.unwrap_or(if settings.quick { 2 } else { 7 });
         settings
     }
 

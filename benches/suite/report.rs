@@ -9,11 +9,11 @@ pub enum Better {
     Lower,
 }
 
-/// A target a row is judged against: `ratio` compares the row's median with a baseline row's
-/// median; `value` compares it with an absolute number in the row's unit.
+/// A target a row is judged against: `Ratio` compares the row with a baseline row (see
+/// [`ratio`]); `Value` compares the row's median with an absolute number in the row's unit.
 #[derive(Clone)]
 pub enum Target {
-    /// At least (for Higher) / at most (for Lower) this multiple of the named row's median.
+    /// At least (for Higher) / at most (for Lower) this multiple of the named row.
     Ratio { baseline: String, factor: f64 },
     /// At least / at most this value.
     Value(f64),
@@ -106,24 +106,41 @@ fn number(v: f64) -> String {
     }
 }
 
+/// `row` against `base`: the median of the round-by-round ratios when both have one sample per
+/// round (runs of one round are seconds apart, so their ratio shrugs off the machine's drift
+/// from round to round), else the ratio of the medians.
+pub fn ratio(row: &Row, base: &Row) -> f64 {
+    if row.samples.len() == base.samples.len() {
+        let per_round: Vec<f64> = row
+            .samples
+            .iter()
+            .zip(&base.samples)
+            .map(|(r, b)| r / b)
+            .collect();
+        summary(&per_round).0
+    } else {
+        row.median() / base.median()
+    }
+}
+
 /// Whether every target of `row` holds, as a cell: "yes", "NO" or "" when it has none.
 fn verdict(row: &Row, rows: &[Row]) -> String {
-    let median = row.median();
     let mut texts = Vec::new();
     let mut all = true;
     for t in &row.targets {
-        let (limit, label) = match t {
+        // The row's value against the limit: a ratio against `factor`, or the median itself.
+        let (value, limit, label) = match t {
             Target::Ratio { baseline, factor } => {
                 let Some(base) = rows.iter().find(|r| &r.contender == baseline) else {
                     continue;
                 };
-                (base.median() * factor, format!("{factor}x {baseline}"))
+                (ratio(row, base), *factor, format!("{factor}x {baseline}"))
             }
-            Target::Value(v) => (*v, number(*v)),
+            Target::Value(v) => (row.median(), *v, number(*v)),
         };
         let ok = match row.better {
-            Better::Higher => median >= limit,
-            Better::Lower => median <= limit,
+            Better::Higher => value >= limit,
+            Better::Lower => value <= limit,
         };
         all &= ok;
         let sign = if row.better == Better::Higher {
@@ -153,7 +170,7 @@ pub fn render(rows: &[Row]) -> String {
             .ratio_to
             .as_ref()
             .and_then(|name| rows.iter().find(|r| &r.contender == name))
-            .map(|base| format!("{:.2}x", median / base.median()))
+            .map(|base| format!("{:.2}x", ratio(row, base)))
             .unwrap_or_default();
         let _ = writeln!(
             out,
