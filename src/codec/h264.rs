@@ -69,6 +69,22 @@ fn unreachable_bitrate(width: u32, height: u32, fps: f32) -> u32 {
     bits.min(MAX_BITRATE) as u32
 }
 
+/// Turns OpenH264's own log off before the encoder initializes (it initializes at the first
+/// frame): at its default level it prints warnings about the settings above to stderr, and a
+/// library must not write to its caller's terminal. Failures surface as errors instead.
+fn silence(encoder: &mut Encoder) {
+    let mut level = openh264_sys2::WELS_LOG_QUIET as std::ffi::c_int;
+    // SAFETY: the trace level is an option the encoder reads during this call only (an int, as
+    // OpenH264 documents for ENCODER_OPTION_TRACE_LEVEL); no parameter the crate relies on
+    // changes.
+    unsafe {
+        encoder.raw_api().set_option(
+            openh264_sys2::ENCODER_OPTION_TRACE_LEVEL,
+            (&raw mut level).cast(),
+        );
+    }
+}
+
 fn encoder_error(e: openh264::Error) -> Error {
     Error::new(Status::Encoder, format!("OpenH264: {e}"))
 }
@@ -130,8 +146,9 @@ impl H264Encoder {
             // One thread: the stream is encoded on the writer's worker, next to the file.
             .num_threads(1)
             .vui(VuiConfig::bt601());
-        let encoder =
+        let mut encoder =
             Encoder::with_api_config(OpenH264API::from_source(), config).map_err(encoder_error)?;
+        silence(&mut encoder);
         let encoder = H264Encoder {
             input,
             encoder,
