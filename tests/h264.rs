@@ -114,14 +114,10 @@ fn higher_quality_costs_bytes_and_buys_fidelity() {
         psnr(low.path(), &frames, W, H),
         psnr(high.path(), &frames, W, H),
     );
-    eprintln!(
-        "sizes {} {} psnr {low_db} {high_db}",
-        size(low.path()),
-        size(high.path())
-    );
+    let (low_size, high_size) = (size(low.path()), size(high.path()));
     assert!(
-        size(low.path()) * 3 < size(high.path()),
-        "q20 well under q95 in size"
+        low_size * 3 < high_size,
+        "q20 ({low_size} bytes) well under q95 ({high_size} bytes)"
     );
     assert!(
         low_db + 5.0 < high_db,
