@@ -97,32 +97,15 @@ fn run_once(seed: u64) -> (usize, usize, usize) {
         .count();
     let reported = reports.len();
 
-    let out = Command::new("ffmpeg")
-        .args([
-            "-nostdin",
-            "-v",
-            "error",
-            "-err_detect",
-            "explode",
-            "-xerror",
-            "-i",
-        ])
-        .arg(file.path())
-        .args(["-map", "0:v:0", "-f", "rawvideo", "-pix_fmt", "bgra", "-"])
-        .output()
-        .unwrap();
-    let errors = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success() && errors.is_empty(),
-        "seed {seed}: ffmpeg: {errors}"
-    );
+    // The scratch file's name carries the seed, so a failed decode names it too.
+    let unrepaired = ffmpeg_decode(file.path(), "0:v:0", "rawvideo", &["-pix_fmt", "bgra"]);
     let frame_len = W * H * 4;
-    let decoded = out.stdout.len() / frame_len;
+    let decoded = unrepaired.len() / frame_len;
     assert!(
         decoded >= must_have,
         "seed {seed}: {decoded} frames decoded, but {must_have} completed {SLACK:?} before the kill"
     );
-    for (n, frame) in out.stdout.chunks_exact(frame_len).enumerate() {
+    for (n, frame) in unrepaired.chunks_exact(frame_len).enumerate() {
         assert!(
             frame == dib_to_top_down(&dib_frame(W, H, 32, n), W, H, 32),
             "seed {seed}: frame {n} differs"

@@ -90,7 +90,8 @@ pub fn avi_check(path: &Path, args: &[&str]) -> String {
     stdout
 }
 
-/// Decodes stream `map` (e.g. "0:v:0") with ffmpeg into raw `format` bytes.
+/// Decodes stream `map` (e.g. "0:v:0") with ffmpeg's strict decoder into raw `format` bytes;
+/// fails unless ffmpeg exits 0 and prints nothing.
 pub fn ffmpeg_decode(path: &Path, map: &str, format: &str, extra: &[&str]) -> Vec<u8> {
     let out = Command::new("ffmpeg")
         .args([
@@ -109,7 +110,7 @@ pub fn ffmpeg_decode(path: &Path, map: &str, format: &str, extra: &[&str]) -> Ve
         .output()
         .expect("run ffmpeg");
     assert!(
-        out.status.success(),
+        out.status.success() && out.stderr.is_empty(),
         "ffmpeg decode of {} failed: {}",
         path.display(),
         String::from_utf8_lossy(&out.stderr)
