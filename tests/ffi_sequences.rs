@@ -2599,7 +2599,8 @@ struct Sample {
 
 fn run_seed(seed: u64, steps: usize, samples: &mut Vec<Sample>) -> [u64; 16] {
     CURRENT_SEED.store(seed, Relaxed);
-    eprintln!("ffi_sequences: seed {seed} ({THREADS} threads x {steps} calls)");
+    // One line for all seeds: a long list must not push a failure out of a truncated CI log.
+    eprint!(" {seed}");
     let state = Seed {
         seed,
         pool: Mutex::new(Pool::default()),
@@ -2733,7 +2734,7 @@ fn fail_if_faults(seeds: &[u64]) {
     if count > 0 {
         let faults = lock(&FAULTS).clone();
         panic!(
-            "{count} faults with seeds {seeds:?} (reproduce with AVIKIT_SEED=<seed>):\n{}",
+            "\n{count} faults with seeds {seeds:?} (reproduce with AVIKIT_SEED=<seed>):\n{}",
             faults.join("\n")
         );
     }
@@ -2749,6 +2750,7 @@ fn random_c_api_sequences() {
     let mut samples = Vec::new();
     let mut seeds = Vec::new();
     let mut totals = [0u64; 16];
+    eprint!("ffi_sequences: {THREADS} threads x {steps} calls with seeds");
     let mut run = |seed: u64, seeds: &mut Vec<u64>, samples: &mut Vec<Sample>| {
         seeds.push(seed);
         let stats = run_seed(seed, steps, samples);
@@ -2774,6 +2776,7 @@ fn random_c_api_sequences() {
         }
     }
     let sequences = started.elapsed();
+    eprintln!();
     eprintln!(
         "ffi_sequences: {} seeds in {sequences:.2?}: {} writers created, {} streams, {} begins \
          OK, {} sync writes run, {} ends, {} closes",

@@ -565,13 +565,19 @@ fn raw_audio_keeps_its_format_tag_and_extra_bytes() {
 #[test]
 fn an_empty_stream_beside_full_ones_still_checks_out() {
     // The streams in front of and behind the filled one stay empty: readers must match every
-    // reported track to its own stream, not to the n-th one that has packets.
+    // reported track to its own stream, not to the n-th one that has packets. An empty MJPG
+    // stream has no frame to tell ffmpeg its pixel format; the strict decode must still pass.
     let file = Scratch::new("empty-streams.avi");
     let writer = Writer::create(file.path(), WriterOptions::default()).unwrap();
     let _silent = writer.add_audio_stream(stereo16(), None).unwrap();
     let _idle = writer.add_video_stream(dib(7, 5, 24), None).unwrap();
     let camera = writer.add_video_stream(dib(8, 6, 24), None).unwrap();
     let _spare = writer.add_video_stream(dib(7, 5, 24), None).unwrap();
+    let mjpg = VideoFormat {
+        fourcc: Some(FourCc::new(*b"MJPG")),
+        ..dib(16, 16, 24)
+    };
+    let _idle_mjpg = writer.add_video_stream(mjpg, None).unwrap();
     let frames: Vec<Vec<u8>> = (0..4).map(|n| dib_frame(8, 6, 24, n)).collect();
     for frame in &frames {
         camera.write_frame(true, frame).unwrap();

@@ -32,13 +32,22 @@ def run(cmd, check):
     return p.returncode, p.stdout, p.stderr.decode(errors="replace").strip()
 
 
-def check_ffmpeg_decode(path):
-    """a. Strict decode of every stream must exit 0 and print nothing."""
+def check_ffmpeg_decode(path, streams):
+    """a. Strict decode of every stream with packets must exit 0 and print nothing.
+
+    A stream without a single chunk is valid AVI, but ffmpeg cannot pick a pixel format for a
+    compressed one it never saw a frame of and fails the whole run, so those are left out (the
+    header checks still cover them). Without ffprobe's list every stream is decoded."""
+    maps = ["-map", "0"]
+    if streams:
+        maps = [a for s in streams if s["nb_read_packets"] > 0 for a in ("-map", f"0:{s['index']}")]
+        if not maps:
+            return {"skipped": "no stream has packets"}
     rc, _, err = run(["ffmpeg", "-nostdin", "-v", "error", "-err_detect", "explode", "-xerror",
-                      "-i", path, "-map", "0", "-f", "null", "-"], "ffmpeg-decode")
+                      "-i", path, *maps, "-f", "null", "-"], "ffmpeg-decode")
     if rc != 0 or err:
         raise CheckFailed("ffmpeg-decode", f"exit {rc}, stderr: {err or '(empty)'}")
-    return {"exit": rc}
+    return {"exit": rc, "streams_decoded": len(maps) // 2 if streams else "all"}
 
 
 def check_ffprobe(path):
@@ -238,9 +247,9 @@ def main():
             failures.append(str(e))
             report[name] = {"error": str(e)}
 
-    attempt("ffmpeg_decode", check_ffmpeg_decode, args.file)
     attempt("streams", check_ffprobe, args.file)
     streams = report["streams"] if isinstance(report["streams"], list) else []
+    attempt("ffmpeg_decode", check_ffmpeg_decode, args.file, streams)
     if not streams:
         report["skipped"] = "all checks that need ffprobe's stream list"
     else:
