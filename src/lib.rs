@@ -11,7 +11,7 @@
 //! let writer = Writer::create(&path, WriterOptions::default())?;
 //! // An uncompressed 32-bit DIB: bottom-up rows padded to 4 bytes.
 //! let video = writer.add_video_stream(
-//!     VideoFormat { width: 64, height: 48, fourcc: None, bits_per_pixel: 32 },
+//!     VideoFormat::dib(64, 48, 32),
 //!     Some("camera"),
 //! )?;
 //! let audio = writer.add_audio_stream(AudioFormat::pcm(PcmFormat::derive(2, 44100, 16)?), None)?;

@@ -34,15 +34,7 @@ fn crash_child() {
     )
     .unwrap();
     let video = writer
-        .add_video_stream(
-            VideoFormat {
-                width: W as u32,
-                height: H as u32,
-                fourcc: None,
-                bits_per_pixel: 32,
-            },
-            None,
-        )
+        .add_video_stream(VideoFormat::dib(W as u32, H as u32, 32), None)
         .unwrap();
     for n in 0.. {
         let cb = Box::new(move |r: &AsyncResult| {

@@ -157,6 +157,25 @@ fn documented(f: Func, in_callback: bool) -> u32 {
     base | if deadlock && in_callback { DEADLOCK } else { 0 }
 }
 
+/// The statuses a call on writer `w` may return: a stale handle (`w` None or `dead`) or bad
+/// arguments fail fast; a writer being closed by another thread may turn the handle stale
+/// mid-call; a call that `runs` a write or flush before returning also reports the writer's I/O
+/// failures, one that only queues does not.
+fn call_expect(w: Option<&WriterRec>, dead: bool, bad: bool, runs: bool) -> u32 {
+    match w {
+        Some(w) if !dead => {
+            let closing = if w.closing.load(SeqCst) { HANDLE } else { 0 };
+            let good = if runs && w.can_fail() {
+                OK | IO | FAILED
+            } else {
+                OK
+            };
+            closing | if bad { ARG } else { good }
+        }
+        _ => HANDLE | if bad { ARG } else { 0 },
+    }
+}
+
 fn status_name(s: avk_status) -> String {
     // SAFETY: avk_status_name returns a static NUL-terminated string.
     unsafe { CStr::from_ptr(avk_status_name(s)) }
@@ -1656,14 +1675,8 @@ impl<'a> Driver<'a> {
         local.fill(0xEE);
         drop(local);
         let args_bad = args_bad || data_missing;
-        let closing = slot.as_ref().is_some_and(|(w, _)| w.closing.load(SeqCst));
-        let expect = if sarg.dead || slot.is_none() {
-            HANDLE | if args_bad { ARG } else { 0 }
-        } else if args_bad {
-            ARG | if closing { HANDLE } else { 0 }
-        } else {
-            OK | if closing { HANDLE } else { 0 }
-        };
+        let owner = slot.as_ref().map(|(w, _)| &**w);
+        let expect = call_expect(owner, sarg.dead, args_bad, false);
         check(Func::Begin, s, expect, false, "begin write");
         if let Some((w, slot)) = &slot {
             slot.begun
@@ -1725,19 +1738,8 @@ impl<'a> Driver<'a> {
                 avk_audio_stream_write_block(sarg.value as _, flags, data, len)
             }
         };
-        let expect = match &slot {
-            Some((w, _)) if !sarg.dead => {
-                let closing = if w.closing.load(SeqCst) { HANDLE } else { 0 };
-                if args_bad {
-                    ARG | closing
-                } else if w.can_fail() {
-                    OK | IO | FAILED | closing
-                } else {
-                    OK | closing
-                }
-            }
-            _ => HANDLE | if args_bad { ARG } else { 0 },
-        };
+        let owner = slot.as_ref().map(|(w, _)| &**w);
+        let expect = call_expect(owner, sarg.dead, args_bad, true);
         check(Func::WriteSync, s, expect, false, "synchronous write");
         if let Some((_, slot)) = &slot {
             let ran = OP_STATUSES & bit(s) != 0;
@@ -2035,19 +2037,7 @@ impl<'a> Driver<'a> {
         }
         // SAFETY: a handle value.
         let s = unsafe { avk_writer_flush(warg.value as _, flags) };
-        let expect = match &w {
-            Some(w) if !warg.dead => {
-                let closing = if w.closing.load(SeqCst) { HANDLE } else { 0 };
-                if bad {
-                    ARG | closing
-                } else if w.can_fail() {
-                    OK | IO | FAILED | closing
-                } else {
-                    OK | closing
-                }
-            }
-            _ => HANDLE | if bad { ARG } else { 0 },
-        };
+        let expect = call_expect(w.as_deref(), warg.dead, bad, true);
         check(Func::Flush, s, expect, false, "avk_writer_flush");
     }
 
@@ -2092,13 +2082,7 @@ impl<'a> Driver<'a> {
         };
         // SAFETY: handle value; out-pointer NULL or writable.
         let s = unsafe { avk_writer_begin_flush(warg.value as _, flags, cb, user_state, out_ptr) };
-        let expect = match &w {
-            Some(w) if !warg.dead => {
-                let closing = if w.closing.load(SeqCst) { HANDLE } else { 0 };
-                (if bad { ARG } else { OK }) | closing
-            }
-            _ => HANDLE | if bad { ARG } else { 0 },
-        };
+        let expect = call_expect(w.as_deref(), warg.dead, bad, false);
         check(Func::BeginFlush, s, expect, false, "avk_writer_begin_flush");
         if let (Some(w), Some(slot)) = (&w, slot) {
             slot.begun

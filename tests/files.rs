@@ -8,13 +8,9 @@ use avikit::{
 };
 use common::*;
 
-fn dib(width: u32, height: u32, bits_per_pixel: u16) -> VideoFormat {
-    VideoFormat {
-        width,
-        height,
-        fourcc: None,
-        bits_per_pixel,
-    }
+/// Pass-through Motion JPEG: the caller's JPEG frames go into the file as they are.
+fn mjpg(width: u32, height: u32) -> VideoFormat {
+    VideoFormat::compressed(width, height, FourCc::new(*b"MJPG"))
 }
 
 fn stereo16() -> AudioFormat {
@@ -58,7 +54,7 @@ fn dib_and_pcm_decode_byte_identical_at_every_depth_and_odd_width() {
         let frames = record(
             file.path(),
             WriterOptions::default(),
-            dib(w as u32, h as u32, bpp),
+            VideoFormat::dib(w as u32, h as u32, bpp),
             n,
             true,
         );
@@ -95,7 +91,7 @@ fn eight_bit_dib_gets_a_gray_palette() {
     let frames = record(
         file.path(),
         WriterOptions::default(),
-        dib(10, 6, 8),
+        VideoFormat::dib(10, 6, 8),
         5,
         false,
     );
@@ -126,7 +122,7 @@ fn header_fields_follow_the_format_rules() {
         frame_rate: FrameRate::new(30000, 1001).unwrap(),
         ..Default::default()
     };
-    record(file.path(), options, dib(7, 5, 24), 12, true);
+    record(file.path(), options, VideoFormat::dib(7, 5, 24), 12, true);
     let bytes = std::fs::read(file.path()).unwrap();
     let chunks = walk(&bytes);
     assert_eq!(chunks[0].form, Some(*b"AVI "));
@@ -246,7 +242,7 @@ fn audio_only_and_video_only_files_play() {
     record(
         file.path(),
         WriterOptions::default(),
-        dib(16, 16, 32),
+        VideoFormat::dib(16, 16, 32),
         9,
         false,
     );
@@ -294,17 +290,7 @@ fn passthrough_mjpeg_opens_in_opencv_pyav_and_ffmpeg() {
         },
     )
     .unwrap();
-    let video = writer
-        .add_video_stream(
-            VideoFormat {
-                width: 96,
-                height: 64,
-                fourcc: Some(FourCc::new(*b"MJPG")),
-                bits_per_pixel: 24,
-            },
-            None,
-        )
-        .unwrap();
+    let video = writer.add_video_stream(mjpg(96, 64), None).unwrap();
     let audio = writer.add_audio_stream(stereo16(), None).unwrap();
     for (n, jpeg) in jpegs.iter().enumerate() {
         video.write_frame(true, jpeg).unwrap();
@@ -324,17 +310,7 @@ fn passthrough_mjpeg_opens_in_opencv_pyav_and_ffmpeg() {
     // OpenCV's own reader takes only files with a single MJPEG stream (FFmpeg's too).
     let video_only = Scratch::new("mjpeg-only.avi");
     let writer = Writer::create(video_only.path(), WriterOptions::default()).unwrap();
-    let video = writer
-        .add_video_stream(
-            VideoFormat {
-                width: 96,
-                height: 64,
-                fourcc: Some(FourCc::new(*b"MJPG")),
-                bits_per_pixel: 24,
-            },
-            None,
-        )
-        .unwrap();
+    let video = writer.add_video_stream(mjpg(96, 64), None).unwrap();
     jpegs
         .iter()
         .for_each(|jpeg| video.write_frame(true, jpeg).unwrap());
@@ -354,15 +330,7 @@ fn delta_frames_are_flagged_in_every_index() {
     )
     .unwrap();
     let video = writer
-        .add_video_stream(
-            VideoFormat {
-                width: 8,
-                height: 8,
-                fourcc: Some(FourCc::new(*b"XVID")),
-                bits_per_pixel: 24,
-            },
-            None,
-        )
+        .add_video_stream(VideoFormat::compressed(8, 8, FourCc::new(*b"XVID")), None)
         .unwrap();
     for n in 0..40u8 {
         video.write_frame(n % 10 == 0, &vec![n; 3001]).unwrap();
@@ -384,7 +352,13 @@ fn many_small_segments_and_a_folded_super_index_stay_readable() {
         super_index_capacity: 6,
         ..Default::default()
     };
-    let frames = record(file.path(), options, dib(64, 48, 32), 120, true);
+    let frames = record(
+        file.path(),
+        options,
+        VideoFormat::dib(64, 48, 32),
+        120,
+        true,
+    );
     let bytes = std::fs::read(file.path()).unwrap();
     let chunks = walk(&bytes);
     let riffs: Vec<_> = chunks.iter().filter(|c| &c.id == b"RIFF").collect();
@@ -476,7 +450,7 @@ fn the_same_calls_give_the_same_bytes() {
             checkpoint_interval: None,
             ..Default::default()
         },
-        dib(31, 9, 24),
+        VideoFormat::dib(31, 9, 24),
         50,
         true,
     );
@@ -487,7 +461,7 @@ fn the_same_calls_give_the_same_bytes() {
             checkpoint_interval: None,
             ..Default::default()
         },
-        dib(31, 9, 24),
+        VideoFormat::dib(31, 9, 24),
         50,
         true,
     );
@@ -503,7 +477,7 @@ fn without_idx1_the_file_still_plays_through_the_opendml_index() {
             emit_index1: false,
             ..Default::default()
         },
-        dib(8, 8, 24),
+        VideoFormat::dib(8, 8, 24),
         10,
         false,
     );
@@ -570,14 +544,16 @@ fn an_empty_stream_beside_full_ones_still_checks_out() {
     let file = Scratch::new("empty-streams.avi");
     let writer = Writer::create(file.path(), WriterOptions::default()).unwrap();
     let _silent = writer.add_audio_stream(stereo16(), None).unwrap();
-    let _idle = writer.add_video_stream(dib(7, 5, 24), None).unwrap();
-    let camera = writer.add_video_stream(dib(8, 6, 24), None).unwrap();
-    let _spare = writer.add_video_stream(dib(7, 5, 24), None).unwrap();
-    let mjpg = VideoFormat {
-        fourcc: Some(FourCc::new(*b"MJPG")),
-        ..dib(16, 16, 24)
-    };
-    let _idle_mjpg = writer.add_video_stream(mjpg, None).unwrap();
+    let _idle = writer
+        .add_video_stream(VideoFormat::dib(7, 5, 24), None)
+        .unwrap();
+    let camera = writer
+        .add_video_stream(VideoFormat::dib(8, 6, 24), None)
+        .unwrap();
+    let _spare = writer
+        .add_video_stream(VideoFormat::dib(7, 5, 24), None)
+        .unwrap();
+    let _idle_mjpg = writer.add_video_stream(mjpg(16, 16), None).unwrap();
     let frames: Vec<Vec<u8>> = (0..4).map(|n| dib_frame(8, 6, 24, n)).collect();
     for frame in &frames {
         camera.write_frame(true, frame).unwrap();

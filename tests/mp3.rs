@@ -30,15 +30,7 @@ fn mp3_decodes_to_the_right_length_and_stays_in_sync() {
     let file = Scratch::new("mp3.avi");
     let writer = Writer::create(file.path(), WriterOptions::default()).unwrap();
     let video = writer
-        .add_video_stream(
-            VideoFormat {
-                width: 8,
-                height: 8,
-                fourcc: None,
-                bits_per_pixel: 32,
-            },
-            None,
-        )
+        .add_video_stream(VideoFormat::dib(8, 8, 32), None)
         .unwrap();
     let audio = writer
         .add_encoding_audio_stream(

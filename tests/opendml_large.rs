@@ -30,15 +30,7 @@ fn a_file_past_4_gib_plays_and_seeks() {
         .collect();
     let writer = Writer::create(file.path(), WriterOptions::default()).unwrap();
     let video = writer
-        .add_video_stream(
-            VideoFormat {
-                width: WIDTH as u32,
-                height: HEIGHT as u32,
-                fourcc: None,
-                bits_per_pixel: 32,
-            },
-            None,
-        )
+        .add_video_stream(VideoFormat::dib(WIDTH as u32, HEIGHT as u32, 32), None)
         .unwrap();
     let audio = writer
         .add_audio_stream(

@@ -12,12 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 fn raw_video() -> VideoFormat {
-    VideoFormat {
-        width: 4,
-        height: 4,
-        fourcc: Some(avikit::FourCc::new(*b"XVID")),
-        bits_per_pixel: 24,
-    }
+    VideoFormat::compressed(4, 4, avikit::FourCc::new(*b"XVID"))
 }
 
 /// An in-memory sink that can be paused (writes block until resumed), can fail from its Nth
@@ -202,15 +197,7 @@ fn cancel_skips_queued_operations_and_leaves_a_valid_file() {
     let sink = TestSink::default();
     let writer = writer_on(&sink, WriterOptions::default());
     let video = writer
-        .add_video_stream(
-            VideoFormat {
-                width: 4,
-                height: 2,
-                fourcc: None,
-                bits_per_pixel: 32,
-            },
-            None,
-        )
+        .add_video_stream(VideoFormat::dib(4, 2, 32), None)
         .unwrap();
     let fired = Arc::new(AtomicUsize::new(0));
     // The first write (and the header) block in the paused sink, so the rest stay queued.

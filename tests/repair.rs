@@ -30,15 +30,7 @@ fn record(path: &Path) -> Vec<(usize, Vec<u8>)> {
         )
         .unwrap();
     let dib = writer
-        .add_video_stream(
-            VideoFormat {
-                width: 5,
-                height: 3,
-                fourcc: None,
-                bits_per_pixel: 24,
-            },
-            None,
-        )
+        .add_video_stream(VideoFormat::dib(5, 3, 24), None)
         .unwrap();
     let pcm = writer
         .add_audio_stream(
@@ -308,15 +300,7 @@ fn a_full_disk_stops_with_io_and_repairs_to_what_was_written() {
         };
         let writer = Writer::with_sink(Box::new(sink), options).unwrap();
         let video = writer
-            .add_video_stream(
-                VideoFormat {
-                    width: 8,
-                    height: 8,
-                    fourcc: None,
-                    bits_per_pixel: 32,
-                },
-                None,
-            )
+            .add_video_stream(VideoFormat::dib(8, 8, 32), None)
             .unwrap();
         let mut landed = Vec::new();
         for n in 0..40 {

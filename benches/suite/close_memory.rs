@@ -13,13 +13,9 @@ use std::time::Instant;
 const TINY: [u8; 64] = [7; 64];
 
 fn video(writer: &Writer, width: u32, height: u32) -> avikit::VideoStream {
-    let format = VideoFormat {
-        width,
-        height,
-        fourcc: None,
-        bits_per_pixel: 32,
-    };
-    writer.add_video_stream(format, None).unwrap()
+    writer
+        .add_video_stream(VideoFormat::dib(width, height, 32), None)
+        .unwrap()
 }
 
 /// Writes `chunks` 64-byte frames; returns (close seconds, heap bytes held per chunk just

@@ -64,12 +64,7 @@ fn finish(ops: usize, start: Start) -> Measured {
 
 fn rust_api(out: &Path, ops: usize, pattern: Pattern) -> Measured {
     let writer = Writer::create(out, WriterOptions::default()).unwrap();
-    let format = VideoFormat {
-        width: SIDE,
-        height: SIDE,
-        fourcc: None,
-        bits_per_pixel: 32,
-    };
+    let format = VideoFormat::dib(SIDE, SIDE, 32);
     let video = writer.add_video_stream(format, None).unwrap();
     let started = start();
     if let Pattern::Sync = pattern {

@@ -73,12 +73,7 @@ fn dib_writer(out: &Path, max_queued_bytes: u64) -> (Writer, avikit::VideoStream
         ..Default::default()
     };
     let writer = Writer::create(out, options).unwrap();
-    let format = VideoFormat {
-        width: W as u32,
-        height: H as u32,
-        fourcc: None,
-        bits_per_pixel: 32,
-    };
+    let format = VideoFormat::dib(W as u32, H as u32, 32);
     let video = writer.add_video_stream(format, None).unwrap();
     (writer, video)
 }

@@ -67,6 +67,28 @@ pub struct VideoFormat {
 }
 
 impl VideoFormat {
+    /// An uncompressed bottom-up BI_RGB DIB; `bits_per_pixel` must be 8, 16, 24 or 32 (checked
+    /// by [`VideoFormat::validate`] when the stream is added).
+    pub const fn dib(width: u32, height: u32, bits_per_pixel: u16) -> VideoFormat {
+        VideoFormat {
+            width,
+            height,
+            fourcc: None,
+            bits_per_pixel,
+        }
+    }
+
+    /// Compressed frames tagged `fourcc` (`MJPG`, `H264`, ...), passed through as given, with
+    /// biBitCount 24 as players expect of these codecs.
+    pub const fn compressed(width: u32, height: u32, fourcc: FourCc) -> VideoFormat {
+        VideoFormat {
+            width,
+            height,
+            fourcc: Some(fourcc),
+            bits_per_pixel: 24,
+        }
+    }
+
     /// Checks the geometry and, for DIBs, that a frame's size fits the format.
     ///
     /// # Errors

@@ -182,15 +182,8 @@ fn demo(output: &std::path::Path, seconds: u32) -> avikit::Result<()> {
             ..Default::default()
         },
     )?;
-    let video = writer.add_video_stream(
-        VideoFormat {
-            width: WIDTH,
-            height: HEIGHT,
-            fourcc: None,
-            bits_per_pixel: 32,
-        },
-        Some("test pattern"),
-    )?;
+    let video =
+        writer.add_video_stream(VideoFormat::dib(WIDTH, HEIGHT, 32), Some("test pattern"))?;
     let audio = writer.add_audio_stream(
         AudioFormat::pcm(PcmFormat::derive(2, SAMPLE_RATE, 16)?),
         Some("440 Hz"),

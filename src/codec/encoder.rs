@@ -64,12 +64,7 @@ impl DibConversion {
 
 impl FrameEncoder for DibConversion {
     fn output_format(&self) -> VideoFormat {
-        VideoFormat {
-            width: self.input.width,
-            height: self.input.height,
-            fourcc: None,
-            bits_per_pixel: self.bits_per_pixel,
-        }
+        VideoFormat::dib(self.input.width, self.input.height, self.bits_per_pixel)
     }
 
     fn check_input_len(&self, len: usize) -> Result<()> {

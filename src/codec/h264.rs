@@ -175,12 +175,11 @@ impl H264Encoder {
 
 impl SequentialEncoder for H264Encoder {
     fn output_format(&self) -> StreamFormat {
-        StreamFormat::Video(VideoFormat {
-            width: self.input.width,
-            height: self.input.height,
-            fourcc: Some(FourCc::new(*b"H264")),
-            bits_per_pixel: 24,
-        })
+        StreamFormat::Video(VideoFormat::compressed(
+            self.input.width,
+            self.input.height,
+            FourCc::new(*b"H264"),
+        ))
     }
 
     fn input_rule(&self) -> InputRule {

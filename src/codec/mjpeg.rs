@@ -46,12 +46,7 @@ impl MjpegEncoder {
 
 impl FrameEncoder for MjpegEncoder {
     fn output_format(&self) -> VideoFormat {
-        VideoFormat {
-            width: self.input.width,
-            height: self.input.height,
-            fourcc: Some(FourCc::new(*b"MJPG")),
-            bits_per_pixel: 24,
-        }
+        VideoFormat::compressed(self.input.width, self.input.height, FourCc::new(*b"MJPG"))
     }
 
     fn check_input_len(&self, len: usize) -> Result<()> {
