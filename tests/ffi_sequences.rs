@@ -23,8 +23,10 @@
 //! (the seed is printed before each run and named by every failure). `AVIKIT_FFI_SECONDS`
 //! (default 20) bounds the time spent on extra seeds after the fixed ones; `AVIKIT_FFI_STEPS`
 //! sets the calls per thread and seed (default 4000); `AVIKIT_FFI_SERIAL_CLOSE=1` stops two
-//! threads from closing the same writer at once. Thread interleavings differ between runs, so a
-//! seed reproduces the call sequence of each thread, not the timing.
+//! threads from closing the same writer at once; `AVIKIT_FFI_READ_ALL=1` gives every cleanly
+//! closed file to all the external readers, not just a sample (slow: for hunting reader
+//! quirks). Thread interleavings differ between runs, so a seed reproduces the call sequence of
+//! each thread, not the timing.
 
 mod common;
 
@@ -2652,7 +2654,8 @@ fn run_seed(seed: u64, steps: usize, samples: &mut Vec<Sample>) -> [u64; 16] {
                 panic_text(p.as_ref())
             ));
         }
-        if kept < 3 && samples.len() < 16 && !w.skip_readers.load(Relaxed) {
+        let sample = read_all() || (kept < 3 && samples.len() < 16);
+        if sample && !w.skip_readers.load(Relaxed) {
             let file = match w.io {
                 Some(_) => {
                     let f = Scratch::new(&format!("ffi-{seed}-{}-io.avi", w.no));
@@ -2702,6 +2705,12 @@ fn start_watchdog(limit: Duration, done: &'static AtomicBool) {
 fn serial_close() -> bool {
     static SERIAL: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
     *SERIAL.get_or_init(|| std::env::var("AVIKIT_FFI_SERIAL_CLOSE").is_ok_and(|v| v == "1"))
+}
+
+/// `AVIKIT_FFI_READ_ALL=1`: see the module documentation.
+fn read_all() -> bool {
+    static READ_ALL: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *READ_ALL.get_or_init(|| std::env::var("AVIKIT_FFI_READ_ALL").is_ok_and(|v| v == "1"))
 }
 
 fn env_u64(name: &str) -> Option<u64> {
@@ -2813,7 +2822,7 @@ fn random_c_api_sequences() {
             let samples = &samples;
             scope.spawn(move || {
                 for (i, s) in samples.iter().enumerate().filter(|(i, _)| i % 2 == half) {
-                    let args: &[&str] = if i < 2 {
+                    let args: &[&str] = if i < 2 || read_all() {
                         &[]
                     } else {
                         &["--no-pyav", "--no-mediainfo"]
