@@ -2674,7 +2674,7 @@ fn run_seed(seed: u64, steps: usize, samples: &mut Vec<Sample>) -> [u64; 16] {
     stats
 }
 
-/// Aborts the process (naming the seed) when no call completes for `limit`.
+/// Aborts the process (naming the seed) when no call or file check completes for `limit`.
 fn start_watchdog(limit: Duration, done: &'static AtomicBool) {
     std::thread::spawn(move || {
         let mut last = PROGRESS.load(Relaxed);
@@ -2828,6 +2828,8 @@ fn random_c_api_sequences() {
                         &["--no-pyav", "--no-mediainfo"]
                     };
                     let run = std::panic::catch_unwind(|| avi_check(s.file.path(), args));
+                    // A checked file is progress too: the watchdog looks for a stuck reader.
+                    PROGRESS.fetch_add(1, Relaxed);
                     if let Err(p) = run {
                         CURRENT_SEED.store(s.seed, Relaxed);
                         fault(format!("avi_check: {}", panic_text(p.as_ref())));
