@@ -30,16 +30,30 @@ fn demo_inspect_and_repair_from_the_shell() {
     avi_check(file.path(), &["--video-frames", "59"]);
 
     let out = avikit(&["inspect", path]);
-    assert!(
-        out.status.success() && text(&out).contains("video frames: 59"),
-        "{}",
-        text(&out)
-    );
+    let summary = text(&out);
+    assert!(out.status.success(), "{summary}");
+    for line in [
+        "0: video DIB 32-bit 320x180: 59 frames, 13593600 bytes, \"test pattern\"",
+        "1: audio PCM 2 ch 48000 Hz 16-bit: 59 chunks, 377976 bytes, \"440 Hz\"",
+        "video frames: 59 (first video stream)",
+    ] {
+        assert!(summary.contains(line), "{line:?} missing from:\n{summary}");
+    }
+    // The JSON parses, and says what the summary says.
     let out = avikit(&["inspect", "--json", path]);
-    let json = text(&out);
-    assert!(
-        json.contains("\"video_frames\":59") && json.contains("\"streams\":2"),
-        "{json}"
+    assert!(out.status.success(), "{}", text(&out));
+    let fields = python_run(
+        "import json, sys\n\
+         r = json.loads(sys.argv[1])\n\
+         v, a = r['stream_list']\n\
+         print(r['streams'], r['video_frames'], r['audio_chunks'], r['file'] == sys.argv[2])\n\
+         print(v['type'], v['fourcc'], v['width'], v['height'], v['chunks'], v['name'])\n\
+         print(a['type'], a['format_tag'], a['channels'], a['sample_rate'], a['bytes'])",
+        &[&String::from_utf8_lossy(&out.stdout), path],
+    );
+    assert_eq!(
+        fields,
+        "2 59 59 True\nvideo None 320 180 59 test pattern\naudio 1 2 48000 377976\n"
     );
 
     let cut = Scratch::new("cli-cut.avi");

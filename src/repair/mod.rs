@@ -10,11 +10,26 @@ pub use rebuild::{repair_file, repair_file_with_progress};
 use crate::avi::StreamFormat;
 use reader::{DataChunk, ParsedHeader};
 
+/// One stream as inspection or repair found it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StreamReport {
+    /// The format from its `strf`.
+    pub format: StreamFormat,
+    /// Its `strn` name, if any.
+    pub name: Option<String>,
+    /// Data chunks found (frames of a video stream).
+    pub chunks: u64,
+    /// Payload bytes of those chunks.
+    pub bytes: u64,
+}
+
 /// What inspection or repair found in a file.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FileReport {
     /// Streams in the header.
     pub stream_count: u32,
+    /// Every stream, in stream-number order.
+    pub streams: Vec<StreamReport>,
     /// Chunks of the first video stream.
     pub video_frames: u64,
     /// Chunks of all audio streams.
@@ -35,16 +50,31 @@ impl FileReport {
         bytes_recovered: u64,
         was_damaged: bool,
     ) -> FileReport {
-        let first_video = header.streams.iter().position(|s| s.spec.is_video());
-        let audio =
-            |c: &&DataChunk| matches!(header.streams[c.stream].spec.format, StreamFormat::Audio(_));
+        let mut streams: Vec<StreamReport> = header
+            .streams
+            .iter()
+            .map(|s| StreamReport {
+                format: s.spec.format.clone(),
+                name: s.spec.name.clone(),
+                chunks: 0,
+                bytes: 0,
+            })
+            .collect();
+        for c in chunks {
+            let stream = &mut streams[c.stream];
+            stream.chunks += 1;
+            stream.bytes += u64::from(c.size);
+        }
+        let is_video = |s: &&StreamReport| matches!(s.format, StreamFormat::Video(_));
         FileReport {
-            stream_count: header.streams.len() as u32,
-            video_frames: chunks
+            stream_count: streams.len() as u32,
+            video_frames: streams.iter().find(is_video).map_or(0, |s| s.chunks),
+            audio_chunks: streams
                 .iter()
-                .filter(|c| Some(c.stream) == first_video)
-                .count() as u64,
-            audio_chunks: chunks.iter().filter(audio).count() as u64,
+                .filter(|s| !is_video(s))
+                .map(|s| s.chunks)
+                .sum(),
+            streams,
             bytes_recovered,
             riff_count: riff_count as u32,
             was_damaged,
