@@ -286,6 +286,22 @@ static void test_create(void) {
     CHECK_OK(avk_writer_create(path, &o, &w));
     check_writer_usable(w);
     w = (avk_writer *)SENTINEL;
+    /* The super index holds 1..65536 entries per stream. */
+    o = avk_test_writer_options();
+    CHECK_EQ(o.super_index_capacity, 4608u);
+    o.super_index_capacity = 0;
+    CHECK_STATUS(avk_writer_create(path, &o, &w), AVK_E_INVALID_ARGUMENT);
+    {
+        char msg[256];
+        CHECK(strstr(avk_test_last_error(msg, sizeof msg), "super_index_capacity") != NULL);
+    }
+    o.super_index_capacity = 65537;
+    CHECK_STATUS(avk_writer_create(path, &o, &w), AVK_E_INVALID_ARGUMENT);
+    CHECK(w == (avk_writer *)SENTINEL);
+    o.super_index_capacity = 1;
+    CHECK_OK(avk_writer_create(path, &o, &w));
+    check_writer_usable(w);
+    w = (avk_writer *)SENTINEL;
 
     /* struct_size: inside a field, zero, newer than the library -> INVALID_ARGUMENT. */
     o = avk_test_writer_options();
@@ -309,6 +325,14 @@ static void test_create(void) {
     o.encoder_threads = 0xFFFFFFFFu;
     CHECK_OK(avk_writer_create(path, &o, &w));
     CHECK(w != (avk_writer *)SENTINEL);
+    check_writer_usable(w);
+    /* A struct of avikit 0.1 (40 bytes) may carry garbage in what was its tail padding: the
+       reserved word is never read, and super_index_capacity keeps its default. */
+    o = avk_test_writer_options();
+    o.struct_size = (uint32_t)offsetof(avk_writer_options, super_index_capacity);
+    o.reserved0 = 0xDEADBEEFu;
+    o.super_index_capacity = 0;
+    CHECK_OK(avk_writer_create(path, &o, &w));
     check_writer_usable(w);
     /* Exactly sizeof (the current header) is fine too, and NULL means defaults. */
     o = avk_test_writer_options();

@@ -17,6 +17,11 @@
    avk_pixel_format values AVK_PIXEL_*, avk_audio_codec values AVK_AUDIO_*. */
 
 /**
+ * Largest accepted super index capacity (1 MiB of header per stream).
+ */
+#define MAX_SUPER_INDEX_CAPACITY 65536
+
+/**
  * `wFormatTag` of MPEG Layer III.
  */
 #define WAVE_FORMAT_MPEGLAYER3 85
@@ -186,6 +191,18 @@ typedef struct avk_writer_options {
    * Threads that convert or encode frames of encoding streams; 0 = number of CPUs.
    */
   uint32_t encoder_threads;
+  /**
+   * Never read: these bytes were the struct's tail padding in avikit 0.1, so a caller built
+   * against 0.1 (struct_size 40) may leave anything in them.
+   */
+  uint32_t reserved0;
+  /**
+   * OpenDML super index entries reserved in the header for each stream: one per RIFF
+   * segment (about 1 GiB) the stream spans, 16 bytes each. Default 4608: more than 4 TiB
+   * (100 hours of anything up to 100 Mbit/s) for 72 KiB of header per stream. A write that
+   * would need one more fails with AVK_E_LIMIT, and the file plays up to it. 1..=65536.
+   */
+  uint32_t super_index_capacity;
 } avk_writer_options;
 
 /**

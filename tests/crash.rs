@@ -1,5 +1,7 @@
-//! Crash safety: a child process records through begin + callback with checkpoints every 50 ms
-//! and reports each completed frame over a pipe; the parent SIGKILLs it at a moment chosen by a
+//! Crash safety: a child process records through begin + callback with checkpoints every 50 ms,
+//! in RIFF segments so small that a new one starts every few frames (every kill lands within a
+//! few milliseconds of a segment boundary, and dozens of boundaries lie between checkpoints), and
+//! reports each completed frame over a pipe; the parent SIGKILLs it at a moment chosen by a
 //! seed. The unrepaired file must decode without error and hold every frame that completed well
 //! before the kill (a checkpoint interval plus scheduling slack), byte for byte; after repair it
 //! passes strict inspection and holds every frame reported complete.
@@ -17,6 +19,8 @@ const H: usize = 36;
 const CHECKPOINT: Duration = Duration::from_millis(50);
 /// Frames that completed this long before the kill must have been checkpointed.
 const SLACK: Duration = Duration::from_millis(400);
+/// The smallest segment the writer allows: about six frames.
+const RIFF_LIMIT: u64 = 64 * 1024;
 
 /// The child: records until killed. Runs only when spawned by the parent test.
 #[test]
@@ -29,6 +33,7 @@ fn crash_child() {
         &path,
         WriterOptions {
             checkpoint_interval: Some(CHECKPOINT),
+            riff_limit: RIFF_LIMIT,
             ..Default::default()
         },
     )
@@ -50,7 +55,7 @@ fn crash_child() {
     }
 }
 
-fn run_once(seed: u64) -> (usize, usize, usize) {
+fn run_once(seed: u64) -> (usize, usize, usize, usize) {
     let file = Scratch::new(&format!("crash-{seed}.avi"));
     let mut child = Command::new(std::env::current_exe().unwrap())
         .args([
@@ -88,6 +93,12 @@ fn run_once(seed: u64) -> (usize, usize, usize) {
         .filter(|(_, at)| *at + SLACK <= killed_at)
         .count();
     let reported = reports.len();
+
+    let segments = count(&std::fs::read(file.path()).unwrap(), b"AVIX") + 1;
+    assert!(
+        segments >= 2,
+        "seed {seed}: the recording never left its first RIFF"
+    );
 
     // The scratch file's name carries the seed, so a failed decode names it too.
     let unrepaired = ffmpeg_decode(file.path(), "0:v:0", "rawvideo", &["-pix_fmt", "bgra"]);
@@ -146,7 +157,11 @@ fn run_once(seed: u64) -> (usize, usize, usize) {
             "seed {seed}: repaired frame {n} differs"
         );
     }
-    (decoded, reported, frames)
+    (decoded, reported, frames, segments)
+}
+
+fn count(hay: &[u8], needle: &[u8]) -> usize {
+    hay.windows(needle.len()).filter(|w| *w == needle).count()
 }
 
 #[test]
@@ -169,6 +184,9 @@ fn crash_runs(default_runs: u64) {
     for seed in 0..runs {
         tally.push(run_once(seed));
     }
-    eprintln!("crash runs (frames decoded unrepaired, reported complete, after repair): {tally:?}");
-    assert!(tally.iter().all(|&(decoded, _, _)| decoded > 0));
+    eprintln!(
+        "crash runs (frames decoded unrepaired, reported complete, after repair, RIFF segments): \
+         {tally:?}"
+    );
+    assert!(tally.iter().all(|&(decoded, ..)| decoded > 0));
 }

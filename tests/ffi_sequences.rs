@@ -1100,6 +1100,8 @@ impl<'a> Driver<'a> {
             checkpoint_interval_ms: 0,
             max_queued_bytes: 0,
             encoder_threads: 0,
+            reserved0: 0,
+            super_index_capacity: 0,
         };
         // SAFETY: writable struct.
         unsafe { avk_writer_options_init(&mut opts) };

@@ -6,6 +6,7 @@ mod common;
 use avikit::{
     AudioFormat, FourCc, FrameRate, PcmFormat, Status, VideoFormat, Writer, WriterOptions,
 };
+use common::odml::assert_two_tier_index;
 use common::*;
 
 /// Pass-through Motion JPEG: the caller's JPEG frames go into the file as they are.
@@ -345,11 +346,10 @@ fn delta_frames_are_flagged_in_every_index() {
 }
 
 #[test]
-fn many_small_segments_and_a_folded_super_index_stay_readable() {
+fn many_small_segments_keep_one_standard_index_per_stream_and_segment() {
     let file = Scratch::new("segments.avi");
     let options = WriterOptions {
         riff_limit: 64 * 1024,
-        super_index_capacity: 6,
         ..Default::default()
     };
     let frames = record(
@@ -368,9 +368,13 @@ fn many_small_segments_and_a_folded_super_index_stay_readable() {
         riffs.len()
     );
     assert!(riffs[1..].iter().all(|r| r.form == Some(*b"AVIX")));
+    // The first RIFF also holds the header, which is larger than this tiny limit.
     assert!(
-        riffs.iter().all(|r| r.size + 8 <= 64 * 1024 + 12_300 + 8),
-        "segments end near the limit"
+        riffs[1..]
+            .iter()
+            .all(|r| r.size + 8 <= 64 * 1024 + 12_300 + 8),
+        "segments end near the limit: {:?}",
+        riffs.iter().map(|r| r.size).collect::<Vec<_>>()
     );
     assert_eq!(
         le32(&bytes, first(&chunks, b"avih").offset + 16) as usize,
@@ -382,18 +386,21 @@ fn many_small_segments_and_a_folded_super_index_stay_readable() {
         "avih counts the first RIFF"
     );
     assert_eq!(le32(&bytes, first(&chunks, b"dmlh").offset), 120);
-    // The header's super index has folded entries: some point at index-of-indexes chunks.
-    let indx = first(&chunks, b"indx");
-    let in_use = le32(&bytes, indx.offset + 4) as usize;
-    assert!(in_use <= 6);
-    let nested = (0..in_use).filter(|e| {
-        let target = u64::from_le_bytes(bytes[indx.offset + 24 + e * 16..][..8].try_into().unwrap())
-            as usize;
-        bytes[target + 11] == 0 // bIndexType of the chunk it points at: AVI_INDEX_OF_INDEXES
-    });
-    assert!(
-        nested.count() > 0,
-        "the super index should have folded into nested indexes"
+    // One super index entry per stream and segment that holds its chunks.
+    let data = data_chunks(&chunks);
+    let segments_of = |stream| {
+        let mut movis: Vec<usize> = data
+            .iter()
+            .filter(|d| d.stream == stream)
+            .map(|d| d.movi)
+            .collect();
+        movis.dedup();
+        movis.len()
+    };
+    assert_eq!(segments_of(0), riffs.len());
+    assert_eq!(
+        assert_two_tier_index(&bytes),
+        [segments_of(0), segments_of(1)]
     );
     avi_check(
         file.path(),
@@ -412,6 +419,37 @@ fn many_small_segments_and_a_folded_super_index_stay_readable() {
         .flat_map(|f| dib_to_top_down(f, 64, 48, 32))
         .collect();
     assert!(decoded == expected);
+}
+
+#[test]
+fn a_full_super_index_refuses_the_chunk_that_needs_one_more_and_the_file_plays_to_it() {
+    let file = Scratch::new("full-index.avi");
+    let options = WriterOptions {
+        riff_limit: 64 * 1024,
+        super_index_capacity: 4,
+        ..Default::default()
+    };
+    let writer = Writer::create(file.path(), options).unwrap();
+    let video = writer
+        .add_video_stream(VideoFormat::dib(64, 48, 32), None)
+        .unwrap();
+    let mut written = 0;
+    let refused = loop {
+        match video.write_frame(true, &dib_frame(64, 48, 32, written)) {
+            Ok(()) => written += 1,
+            Err(e) => break e,
+        }
+        assert!(written < 1000, "the super index never filled up");
+    };
+    assert_eq!(refused.status(), Status::Limit, "{refused}");
+    assert!(
+        refused.message().contains("super_index_capacity"),
+        "{refused}"
+    );
+    assert_eq!(writer.close().unwrap_err().status(), Status::Limit);
+    let bytes = std::fs::read(file.path()).unwrap();
+    assert_eq!(assert_two_tier_index(&bytes), [4]);
+    avi_check(file.path(), &["--video-frames", &written.to_string()]);
 }
 
 #[test]

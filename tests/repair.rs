@@ -181,6 +181,12 @@ fn injected_faults_are_named() {
     let ix = chunks.iter().find(|c| &c.id == b"ix00").unwrap().offset;
     let msg = fault_of(&good, |b| b[ix + 24] ^= 0x10);
     assert!(msg.contains("ix entry 0 of stream 0"), "{msg}");
+    // Index chunks that only FFmpeg follows: a nested index in movi, a super index entry that
+    // points at an index of indexes.
+    let msg = fault_of(&good, |b| b[ix - 8..ix - 4].copy_from_slice(b"indx"));
+    assert!(msg.contains("nested index-of-indexes in movi"), "{msg}");
+    let msg = fault_of(&good, |b| b[ix + 3] = 0);
+    assert!(msg.contains("another index of indexes"), "{msg}");
     let strh = first(&chunks, b"strh").offset;
     let msg = fault_of(&good, |b| b[strh + 32] ^= 1);
     assert!(msg.contains("strh.dwLength of stream 0"), "{msg}");

@@ -34,6 +34,8 @@ pub(crate) const CK_INDX: FourCc = FourCc::new(*b"indx");
 pub(crate) const CK_DMLH: FourCc = FourCc::new(*b"dmlh");
 /// Legacy AVI 1.0 index.
 pub(crate) const CK_IDX1: FourCc = FourCc::new(*b"idx1");
+/// Filler: readers skip it; replaced standard indexes become `JUNK`.
+pub(crate) const CK_JUNK: FourCc = FourCc::new(*b"JUNK");
 /// INFO: software that wrote the file.
 pub(crate) const CK_ISFT: FourCc = FourCc::new(*b"ISFT");
 /// Stream type: video.

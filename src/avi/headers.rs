@@ -86,18 +86,17 @@ pub(super) fn build(h: &HeaderInputs<'_>) -> Vec<u8> {
 }
 
 /// Frames of the longest video stream, counted by `count` (all RIFFs for `dmlh`, the first RIFF
-/// for `avih`, as FFmpeg counts them); audio-only files count the chunks of their longest stream.
-/// Taking the longest rather than the first video stream keeps an idle first camera from giving
-/// the file a duration of zero.
+/// for `avih`, as FFmpeg counts them); 0 without video, since readers multiply the count by
+/// `dwMicroSecPerFrame`. Taking the longest rather than the first video stream keeps an idle
+/// first camera from giving the file a duration of zero.
 fn longest_video(h: &HeaderInputs<'_>, count: impl Fn(&StreamTotals) -> u64) -> u64 {
-    let video = h
-        .streams
+    h.streams
         .iter()
         .zip(h.totals)
         .filter(|(s, _)| s.is_video())
         .map(|(_, t)| count(t))
-        .max();
-    video.unwrap_or_else(|| h.totals.iter().map(&count).max().unwrap_or(0))
+        .max()
+        .unwrap_or(0)
 }
 
 fn write_avih(t: &mut RiffTree, h: &HeaderInputs<'_>) {

@@ -1,5 +1,11 @@
 //! The three AVI indexes: the legacy `idx1`, OpenDML standard indexes (`ix##`, one per stream
-//! per flush of a `movi` segment) and the per-stream `indx` super index that points at them.
+//! per `movi` segment) and the per-stream `indx` super index in the header that points at them.
+//!
+//! This is the two-tier index of OpenDML 1.02 that every reader follows (GStreamer, VLC and
+//! MPlayer follow nothing deeper). A standard index lives in an [`IndexSlot`]: an `ix##` chunk
+//! sized for more entries than it holds, so that checkpoints append entries in place instead of
+//! writing an index chunk each time. A slot that fills up is replaced by one twice as large at
+//! the end of the data; the old one becomes `JUNK` once the header points at the new one.
 
 use super::constants::*;
 use crate::riff::{chunk_header, FourCc, RiffTree};
@@ -39,6 +45,9 @@ impl IndexEntry {
 /// Bytes handed to `emit` at a time while streaming an index out.
 const INDEX_WRITE_BUFFER: usize = 64 * 1024;
 
+/// Zeros for the unused room of index slots, handed out in pieces of this size.
+static ZEROS: [u8; INDEX_WRITE_BUFFER] = [0; INDEX_WRITE_BUFFER];
+
 /// Streams the complete `idx1` chunk for `entries` through `emit` in bounded pieces.
 /// `chunk_ids[s]` is the data chunk id of stream `s`.
 pub(super) fn write_idx1<E>(
@@ -63,34 +72,83 @@ pub(super) fn write_idx1<E>(
     emit(&buf)
 }
 
-/// Byte length of the `ix##` chunk (header included) for `count` entries.
-pub(super) fn standard_index_len(count: usize) -> u64 {
-    (8 + STANDARD_INDEX_HEADER_LEN + count * STANDARD_INDEX_ENTRY_LEN) as u64
+/// Entries the first slot of a stream in a segment has room for: small recordings stay small,
+/// and a slot that fills up is replaced by one twice as large.
+pub(super) const MIN_SLOT_ENTRIES: usize = 64;
+
+/// A stream's standard index in the current `movi` segment: an `ix##` chunk at `at` with room
+/// for `capacity` entries, of which `used` are written. The chunk's size always covers the whole
+/// room and `nEntriesInUse` says how many entries are valid, so the chunk can be skipped by its
+/// size at any moment, and appending is two writes that each leave a consistent file: the
+/// entries into the room, then the count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct IndexSlot {
+    /// File position of the `ix##` chunk header.
+    pub at: u64,
+    pub capacity: usize,
+    pub used: usize,
+    /// Stream ticks the used entries cover (frames for video, blocks or frames for audio).
+    pub duration: u64,
 }
 
-/// Streams the `ix##` chunk of stream `stream` (data chunks `chunk_id`) through `emit`: one entry
-/// for each of `entries` that belongs to the stream. `base` is the file position of the
-/// segment's `movi` fourcc, which entry offsets are relative to.
-pub(super) fn write_standard_index<E>(
-    entries: &[IndexEntry],
-    stream: usize,
-    count: usize,
-    chunk_id: FourCc,
-    base: u64,
+impl IndexSlot {
+    /// Bytes a slot with room for `capacity` entries occupies, chunk header included.
+    pub fn len(capacity: usize) -> u64 {
+        (8 + STANDARD_INDEX_HEADER_LEN + capacity * STANDARD_INDEX_ENTRY_LEN) as u64
+    }
+
+    /// Entries that still fit.
+    pub fn room(&self) -> usize {
+        self.capacity - self.used
+    }
+
+    /// File position of entry `n`.
+    pub fn entry_at(&self, n: usize) -> u64 {
+        self.at + (8 + STANDARD_INDEX_HEADER_LEN + n * STANDARD_INDEX_ENTRY_LEN) as u64
+    }
+
+    /// File position of the `nEntriesInUse` field.
+    pub fn count_at(&self) -> u64 {
+        self.at + 8 + 4
+    }
+
+    /// The super index entry that points at this slot.
+    pub fn super_entry(&self) -> SuperEntry {
+        SuperEntry {
+            offset: self.at,
+            size: Self::len(self.capacity) as u32,
+            duration: u32::try_from(self.duration).unwrap_or(u32::MAX),
+        }
+    }
+
+    /// The chunk header and standard index header that open the slot of stream `stream` (data
+    /// chunks `chunk_id`); `base` is the file position of the segment's `movi` fourcc, which
+    /// entry offsets are relative to.
+    pub fn head(&self, stream: usize, chunk_id: FourCc, base: u64) -> [u8; 32] {
+        let index_id = FourCc::for_stream(stream, PREFIX_STANDARD_INDEX, true);
+        let body = STANDARD_INDEX_HEADER_LEN + self.capacity * STANDARD_INDEX_ENTRY_LEN;
+        let mut head = [0u8; 32];
+        head[..8].copy_from_slice(&chunk_header(index_id, body as u32));
+        head[8..10].copy_from_slice(&STANDARD_INDEX_LONGS_PER_ENTRY.to_le_bytes());
+        head[10] = 0; // bIndexSubType
+        head[11] = AVI_INDEX_OF_CHUNKS;
+        head[12..16].copy_from_slice(&(self.used as u32).to_le_bytes());
+        head[16..20].copy_from_slice(&chunk_id.0);
+        head[20..28].copy_from_slice(&base.to_le_bytes());
+        // dwReserved stays 0.
+        head
+    }
+}
+
+/// Streams standard index entries for `entries` through `emit` in bounded pieces, then
+/// `unused` entries' worth of zeros (a slot's free room).
+pub(super) fn write_standard_entries<E>(
+    entries: impl Iterator<Item = IndexEntry>,
+    unused: usize,
     mut emit: impl FnMut(&[u8]) -> Result<(), E>,
 ) -> Result<(), E> {
-    let index_id = FourCc::for_stream(stream, PREFIX_STANDARD_INDEX, true);
-    let body = STANDARD_INDEX_HEADER_LEN + count * STANDARD_INDEX_ENTRY_LEN;
-    let mut buf = Vec::with_capacity(INDEX_WRITE_BUFFER.min(body + 8));
-    buf.extend_from_slice(&chunk_header(index_id, body as u32));
-    buf.extend_from_slice(&STANDARD_INDEX_LONGS_PER_ENTRY.to_le_bytes());
-    buf.push(0); // bIndexSubType
-    buf.push(AVI_INDEX_OF_CHUNKS);
-    buf.extend_from_slice(&(count as u32).to_le_bytes());
-    buf.extend_from_slice(&chunk_id.0);
-    buf.extend_from_slice(&base.to_le_bytes());
-    buf.extend_from_slice(&0u32.to_le_bytes()); // dwReserved
-    for e in entries.iter().filter(|e| e.stream() == stream) {
+    let mut buf = Vec::with_capacity(INDEX_WRITE_BUFFER);
+    for e in entries {
         if buf.len() + STANDARD_INDEX_ENTRY_LEN > INDEX_WRITE_BUFFER {
             emit(&buf)?;
             buf.clear();
@@ -105,125 +163,79 @@ pub(super) fn write_standard_index<E>(
         buf.extend_from_slice(&data_offset.to_le_bytes());
         buf.extend_from_slice(&size.to_le_bytes());
     }
-    emit(&buf)
+    if !buf.is_empty() {
+        emit(&buf)?;
+    }
+    let mut zeros = unused * STANDARD_INDEX_ENTRY_LEN;
+    while zeros > 0 {
+        let piece = zeros.min(ZEROS.len());
+        emit(&ZEROS[..piece])?;
+        zeros -= piece;
+    }
+    Ok(())
 }
 
-/// One super index entry: where an index chunk is and how much stream time it covers.
+/// One super index entry: where a standard index is and how much stream time it covers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub(super) struct SuperEntry {
     /// File position of the index chunk's header.
     pub offset: u64,
     /// Bytes of the index chunk, header included.
     pub size: u32,
-    /// Stream ticks covered (frames for video, blocks for audio).
+    /// Stream ticks covered (frames for video, blocks or frames for audio).
     pub duration: u32,
 }
 
-/// A stream's super index, which never runs out: the `indx` chunk in the header has a fixed
-/// number of slots, and when they are all taken the oldest entries are folded, `group` at a
-/// time, into an index-of-indexes chunk written into the current `movi`, leaving one slot that
-/// points at it. Folding repeats at higher levels, so a recording of any length fits.
+/// A stream's super index: one entry per RIFF segment the stream has chunks in, each pointing
+/// at that segment's standard index. The `indx` chunk in the header has `capacity` slots,
+/// reserved when the file starts, so a full super index is a hard limit of the file.
 #[derive(Debug, Clone)]
 pub(super) struct SuperIndex {
     capacity: usize,
-    group: usize,
-    /// `levels[0]` points at standard indexes, `levels[n]` at level-`n-1` groups. Within a
-    /// level entries are in time order, and every entry of a higher level is older than every
-    /// entry of a lower one.
-    levels: Vec<Vec<SuperEntry>>,
+    entries: Vec<SuperEntry>,
 }
 
 impl SuperIndex {
-    /// An empty super index with `capacity` (at least 2) slots in the header.
+    /// An empty super index with `capacity` slots in the header.
     pub fn new(capacity: usize) -> SuperIndex {
-        debug_assert!(capacity >= 2);
         SuperIndex {
             capacity,
-            // Wide groups keep nesting shallow; tiny test capacities need pairs to go deep.
-            group: if capacity >= 64 { 16 } else { 2 },
-            levels: vec![Vec::new()],
+            entries: Vec::new(),
         }
     }
 
-    /// Appends an entry for a new standard index.
+    /// Whether every slot is taken.
+    pub fn is_full(&self) -> bool {
+        self.entries.len() >= self.capacity
+    }
+
+    /// Appends the entry of a new segment's standard index.
     pub fn push(&mut self, entry: SuperEntry) {
-        self.levels[0].push(entry);
+        debug_assert!(!self.is_full());
+        self.entries.push(entry);
     }
 
-    /// Adds the entry of a group written by the caller at `level` (as returned by
-    /// [`SuperIndex::take_overflow`]).
-    pub fn push_group(&mut self, level: usize, entry: SuperEntry) {
-        if self.levels.len() <= level + 1 {
-            self.levels.push(Vec::new());
+    /// Replaces the newest entry (the current segment's index moved or grew).
+    pub fn set_last(&mut self, entry: SuperEntry) {
+        if let Some(last) = self.entries.last_mut() {
+            *last = entry;
         }
-        // The group is newer than every entry already at the next level.
-        self.levels[level + 1].push(entry);
     }
 
-    fn in_use(&self) -> usize {
-        self.levels.iter().map(Vec::len).sum()
-    }
-
-    /// When more entries exist than header slots, removes the oldest group that can be folded
-    /// and returns its level and entries; the caller writes them with
-    /// [`SuperIndex::group_chunk`] and reports the chunk with [`SuperIndex::push_group`].
-    /// `Err(())` when no level has enough entries to fold (only with tiny test capacities).
-    #[allow(clippy::result_unit_err)]
-    pub fn take_overflow(&mut self) -> Result<Option<(usize, Vec<SuperEntry>)>, ()> {
-        if self.in_use() <= self.capacity {
-            return Ok(None);
-        }
-        let level = self
-            .levels
-            .iter()
-            .position(|l| l.len() >= self.group)
-            .ok_or(())?;
-        let taken = self.levels[level].drain(..self.group).collect();
-        Ok(Some((level, taken)))
-    }
-
-    /// The index-of-indexes chunk (header included) for a folded group, and its total duration.
-    pub fn group_chunk(group: &[SuperEntry], chunk_id: FourCc) -> (Vec<u8>, u32) {
-        let mut t = RiffTree::new();
-        // Named `indx`, not `ix##`: MediaInfo loops forever on index-of-indexes named `ix##`.
-        t.begin_chunk(CK_INDX);
-        write_super_body(&mut t, group.iter().copied(), group.len(), chunk_id);
-        t.end();
-        let duration = group
-            .iter()
-            .map(|e| e.duration)
-            .fold(0u32, u32::saturating_add);
-        (t.into_bytes(), duration)
-    }
-
-    /// Writes the header's `indx` chunk: every live entry, oldest first, in `capacity` slots.
+    /// Writes the header's `indx` chunk: every entry, oldest first, in `capacity` slots.
     pub fn write_header_chunk(&self, t: &mut RiffTree, chunk_id: FourCc) {
-        let live = self.levels.iter().rev().flatten().copied();
         t.begin_chunk(CK_INDX);
-        write_super_body(t, live, self.capacity, chunk_id);
+        t.u16(SUPER_INDEX_LONGS_PER_ENTRY)
+            .bytes(&[0, AVI_INDEX_OF_INDEXES])
+            .u32(self.entries.len() as u32)
+            .fourcc(chunk_id)
+            .zeros(12); // dwReserved[3]
+        for e in &self.entries {
+            t.u64(e.offset).u32(e.size).u32(e.duration);
+        }
+        t.zeros((self.capacity - self.entries.len()) * SUPER_INDEX_ENTRY_LEN);
         t.end();
     }
-}
-
-fn write_super_body(
-    t: &mut RiffTree,
-    entries: impl Iterator<Item = SuperEntry>,
-    slots: usize,
-    chunk_id: FourCc,
-) {
-    let header_at = t.len();
-    t.u16(SUPER_INDEX_LONGS_PER_ENTRY)
-        .bytes(&[0, AVI_INDEX_OF_INDEXES])
-        .u32(0) // nEntriesInUse, patched below
-        .fourcc(chunk_id)
-        .zeros(12); // dwReserved[3]
-    let mut used = 0u32;
-    for e in entries.take(slots) {
-        t.u64(e.offset).u32(e.size).u32(e.duration);
-        used += 1;
-    }
-    t.zeros((slots - used as usize) * SUPER_INDEX_ENTRY_LEN);
-    t.patch_u32(header_at + 4, used);
 }
 
 #[cfg(test)]
@@ -240,28 +252,45 @@ mod tests {
     }
 
     #[test]
-    fn standard_index_marks_delta_frames_and_points_at_data() {
+    fn a_slot_is_one_ix_chunk_covering_its_room_with_the_used_count() {
+        let slot = IndexSlot {
+            at: 5000,
+            capacity: 4,
+            used: 2,
+            duration: 2,
+        };
         let entries = [
             IndexEntry::new(4, 10, 0, true),
             IndexEntry::new(22, 3, 1, true),
             IndexEntry::new(34, 5, 0, false),
         ];
-        let mut out = Vec::new();
-        write_standard_index::<()>(&entries, 0, 2, FourCc::new(*b"00dc"), 1000, |b| {
+        let mut out = slot.head(0, FourCc::new(*b"00dc"), 1000).to_vec();
+        let ours = entries.iter().copied().filter(|e| e.stream() == 0);
+        write_standard_entries::<()>(ours, slot.room(), |b| {
             out.extend_from_slice(b);
             Ok(())
         })
         .unwrap();
-        assert_eq!(out.len() as u64, standard_index_len(2));
+        assert_eq!(out.len() as u64, IndexSlot::len(4));
         assert_eq!(&out[..4], b"ix00");
+        assert_eq!(
+            &out[4..8],
+            &(24u32 + 4 * 8).to_le_bytes(),
+            "size covers the room"
+        );
+        assert_eq!(&out[12..16], &2u32.to_le_bytes(), "nEntriesInUse");
         assert_eq!(&out[20..28], &1000u64.to_le_bytes());
         assert_eq!(&out[32..40], &[12, 0, 0, 0, 10, 0, 0, 0]);
         assert_eq!(&out[40..44], &42u32.to_le_bytes());
         assert_eq!(&out[44..48], &(5u32 | 0x8000_0000).to_le_bytes());
+        assert!(out[48..].iter().all(|&b| b == 0));
+        assert_eq!(slot.entry_at(2), 5000 + 48);
+        assert_eq!(slot.count_at(), 5012);
+        assert_eq!(slot.super_entry().size, 64);
     }
 
     #[test]
-    fn idx1_is_streamed_in_bounded_pieces() {
+    fn idx1_and_large_slots_are_streamed_in_bounded_pieces() {
         let entries: Vec<_> = (0..10_000)
             .map(|i| IndexEntry::new(i * 16, 8, 0, i % 2 == 0))
             .collect();
@@ -280,37 +309,38 @@ mod tests {
             &out[8 + 16..8 + 32],
             &[b'0', b'0', b'd', b'b', 0, 0, 0, 0, 16, 0, 0, 0, 8, 0, 0, 0]
         );
+        let mut total = 0;
+        write_standard_entries::<()>(entries.iter().copied(), 20_000, |b| {
+            assert!(b.len() <= INDEX_WRITE_BUFFER);
+            total += b.len();
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(total, 8 * 30_000);
     }
 
     #[test]
-    fn super_index_folds_oldest_entries_and_keeps_time_order() {
-        let mut s = SuperIndex::new(4);
-        let mut next_offset = 0;
-        let mut folded = 0;
-        for i in 0..20u64 {
-            s.push(SuperEntry {
-                offset: i * 100,
-                size: 32,
-                duration: 1,
-            });
-            while let Some((level, group)) = s.take_overflow().unwrap() {
-                assert_eq!(group.len(), 2);
-                folded += 1;
-                next_offset += 1;
-                let duration = group.iter().map(|e| e.duration).sum();
-                s.push_group(
-                    level,
-                    SuperEntry {
-                        offset: 1_000_000 + next_offset,
-                        size: 64,
-                        duration,
-                    },
-                );
-            }
-            assert!(s.in_use() <= 4);
-            let total: u32 = s.levels.iter().flatten().map(|e| e.duration).sum();
-            assert_eq!(total, i as u32 + 1, "every standard index stays reachable");
-        }
-        assert!(folded > 5);
+    fn the_super_index_lists_every_entry_in_its_reserved_slots() {
+        let mut s = SuperIndex::new(3);
+        let entry = |offset| SuperEntry {
+            offset,
+            size: 64,
+            duration: 1,
+        };
+        s.push(entry(100));
+        s.push(entry(200));
+        s.set_last(entry(300));
+        assert!(!s.is_full());
+        s.push(entry(400));
+        assert!(s.is_full());
+        let mut t = RiffTree::new();
+        s.write_header_chunk(&mut t, FourCc::new(*b"01wb"));
+        let b = t.into_bytes();
+        assert_eq!(b.len(), 8 + 24 + 3 * 16);
+        assert_eq!(&b[12..16], &3u32.to_le_bytes());
+        let offsets: Vec<u64> = (0..3)
+            .map(|i| u64::from_le_bytes(b[32 + 16 * i..40 + 16 * i].try_into().unwrap()))
+            .collect();
+        assert_eq!(offsets, [100, 300, 400]);
     }
 }

@@ -4,7 +4,7 @@
 
 use super::constants::*;
 use super::headers::{self, HeaderInputs, StreamTotals};
-use super::index::{self, IndexEntry, SuperEntry, SuperIndex};
+use super::index::{self, IndexEntry, IndexSlot, SuperIndex, MIN_SLOT_ENTRIES};
 use super::stream::{FrameRate, StreamFormat, StreamSpec, MAX_CHUNK_SIZE, MAX_STREAMS};
 use crate::error::{Error, Result, Status};
 use crate::riff::{chunk_header, padded_len, FourCc, Sink, CHUNK_HEADER_LEN, LIST_HEADER_LEN};
@@ -14,8 +14,12 @@ use crate::scratch::recycle;
 pub const DEFAULT_RIFF_LIMIT: u64 = 1 << 30;
 /// Largest accepted segment limit: with one maximal chunk on top it still fits a 32-bit size.
 const MAX_RIFF_LIMIT: u64 = 1 << 31;
-/// Default slots of each stream's `indx` in the header (FFmpeg reserves 256 as well).
-pub const DEFAULT_SUPER_INDEX_CAPACITY: usize = 256;
+/// Default slots of each stream's `indx` in the header: one per RIFF segment the stream spans,
+/// so 4608 segments of 1 GiB, more than 4 TiB (100 hours of anything up to 100 Mbit/s), for 72
+/// KiB of header per stream. FFmpeg reserves 256 (256 GiB).
+pub const DEFAULT_SUPER_INDEX_CAPACITY: usize = 4608;
+/// Largest accepted super index capacity (1 MiB of header per stream).
+pub const MAX_SUPER_INDEX_CAPACITY: usize = 65_536;
 
 /// How a file is laid out.
 #[derive(Debug, Clone)]
@@ -28,7 +32,8 @@ pub struct MuxerConfig {
     pub emit_idx1: bool,
     /// Bytes after which a RIFF segment ends and a new `RIFF AVIX` begins.
     pub riff_limit: u64,
-    /// Slots of each stream's `indx` in the header.
+    /// Slots of each stream's `indx` in the header: the RIFF segments a stream can span. A
+    /// chunk that would need one more is refused with [`Status::Limit`].
     pub super_index_capacity: usize,
 }
 
@@ -50,10 +55,10 @@ impl MuxerConfig {
                 self.riff_limit
             )));
         }
-        if !(2..=65_536).contains(&self.super_index_capacity) {
-            return Err(Error::invalid_argument(
-                "super_index_capacity must be 2..=65536",
-            ));
+        if !(1..=MAX_SUPER_INDEX_CAPACITY).contains(&self.super_index_capacity) {
+            return Err(Error::invalid_argument(format!(
+                "super_index_capacity must be 1..={MAX_SUPER_INDEX_CAPACITY}"
+            )));
         }
         self.streams.iter().try_for_each(StreamSpec::validate)
     }
@@ -86,15 +91,31 @@ struct Segment {
     /// File position of the `movi` fourcc: base of idx1 and ix## offsets.
     movi_at: u64,
     entries: Vec<IndexEntry>,
-    /// Entries already covered by `ix##` chunks written at checkpoints.
+    /// Entries already in the streams' standard indexes (written at checkpoints).
     indexed: usize,
     first: bool,
+    /// Each stream's chunks in this segment.
+    stream_chunks: Vec<usize>,
+    /// Each stream's standard index in this segment, once a checkpoint has written one.
+    slots: Vec<Option<IndexSlot>>,
 }
 
 /// Entries an index vector grows by at least: small recordings stay small.
 const INDEX_GROWTH_MIN: usize = 4096;
 
 impl Segment {
+    fn new(riff_start: u64, movi_at: u64, first: bool, streams: usize) -> Segment {
+        Segment {
+            riff_start,
+            movi_at,
+            entries: Vec::new(),
+            indexed: 0,
+            first,
+            stream_chunks: vec![0; streams],
+            slots: vec![None; streams],
+        }
+    }
+
     /// Adds an entry, growing the vector by an eighth rather than doubling it: the index is
     /// the one thing that grows with the recording, and doubling could leave it twice the size
     /// it needs (24 bytes a chunk instead of 12, just past a power of two).
@@ -103,6 +124,7 @@ impl Segment {
             self.entries
                 .reserve_exact((self.entries.len() / 8).max(INDEX_GROWTH_MIN));
         }
+        self.stream_chunks[entry.stream()] += 1;
         self.entries.push(entry);
     }
 }
@@ -123,6 +145,9 @@ pub struct Muxer {
     riff_count: u32,
     /// Whether a checkpoint has written the header since it was last changed.
     checkpointed: bool,
+    /// Standard index slots that were replaced by larger ones: they become `JUNK` once the
+    /// header on disk points at their successors.
+    stale_slots: Vec<u64>,
     /// Chunk headers and the gather list of the last vectored write, kept allocated.
     chunk_headers: Vec<[u8; 8]>,
     gather: Vec<&'static [u8]>,
@@ -154,16 +179,11 @@ impl Muxer {
             chunk_headers: Vec::new(),
             gather: Vec::new(),
             pos: 0,
-            segment: Segment {
-                riff_start: 0,
-                movi_at: 0,
-                entries: Vec::new(),
-                indexed: 0,
-                first: true,
-            },
+            segment: Segment::new(0, 0, true, n),
             first_riff_sizes: None,
             riff_count: 1,
             checkpointed: false,
+            stale_slots: Vec::new(),
         };
         let header = muxer.header_bytes();
         muxer.header_len = header.len() as u64;
@@ -212,16 +232,34 @@ impl Muxer {
         })
     }
 
-    /// Index bytes that `entries` chunks will add to the current segment when it ends.
+    /// Index bytes that `entries` chunks may still add to the current segment: a standard index
+    /// slot per stream that may yet move to twice its entries (or [`MIN_SLOT_ENTRIES`]), and for
+    /// the first segment `idx1`. Bytes of slots already written are in `pos`.
     fn index_cost(&self, entries: usize) -> u64 {
-        let per_entry = if self.segment.first && self.cfg.emit_idx1 {
-            (STANDARD_INDEX_ENTRY_LEN + IDX1_ENTRY_LEN) as u64
-        } else {
-            STANDARD_INDEX_ENTRY_LEN as u64
-        };
-        let fixed =
-            (self.cfg.streams.len() as u64) * index::standard_index_len(0) + CHUNK_HEADER_LEN;
+        let slots = (self.cfg.streams.len() as u64) * IndexSlot::len(MIN_SLOT_ENTRIES);
+        let mut per_entry = 2 * STANDARD_INDEX_ENTRY_LEN as u64;
+        let mut fixed = slots;
+        if self.segment.first && self.cfg.emit_idx1 {
+            per_entry += IDX1_ENTRY_LEN as u64;
+            fixed += CHUNK_HEADER_LEN;
+        }
         fixed + per_entry * entries as u64
+    }
+
+    /// A chunk that the file cannot index: the first of its stream in this segment when the
+    /// stream's super index has no slot left.
+    fn unindexable(&self, stream: usize) -> Option<Error> {
+        let index = &self.super_indexes[stream];
+        (self.segment.stream_chunks[stream] == 0 && index.is_full()).then(|| {
+            Error::new(
+                Status::Limit,
+                format!(
+                    "stream {stream} spans {} RIFF segments, all its OpenDML super index holds \
+                     (super_index_capacity)",
+                    self.cfg.super_index_capacity
+                ),
+            )
+        })
     }
 
     /// Writes chunks back to back with as few vectored writes as the segment layout allows,
@@ -229,7 +267,8 @@ impl Muxer {
     ///
     /// # Errors
     /// [`BatchError`] telling which chunks landed; the muxer's counts and indexes include exactly
-    /// those, so the file can still be finalized.
+    /// those, so the file can still be finalized. [`Status::Limit`] for a chunk that would need
+    /// more super index entries than the header holds.
     pub fn write_chunks(
         &mut self,
         chunks: &[ChunkWrite<'_>],
@@ -238,12 +277,15 @@ impl Muxer {
         while start < chunks.len() {
             let mut end = start;
             let mut planned = self.pos;
+            let mut refused = None;
+            // Streams whose first chunk in this segment is among the planned ones.
+            let mut opened = 0u128;
             while let Some(c) = chunks.get(end) {
                 if c.stream >= self.cfg.streams.len() || c.data.len() > MAX_CHUNK_SIZE {
-                    return Err(BatchError {
-                        failed_at: end,
-                        error: Error::invalid_argument("chunk for an unknown stream or over 2 GiB"),
-                    });
+                    refused = Some(Error::invalid_argument(
+                        "chunk for an unknown stream or over 2 GiB",
+                    ));
+                    break;
                 }
                 let total = CHUNK_HEADER_LEN + padded_len(c.data.len() as u64);
                 let entries = self.segment.entries.len() + (end - start) + 1;
@@ -252,21 +294,35 @@ impl Muxer {
                 if grown > self.cfg.riff_limit && !segment_empty {
                     break;
                 }
+                if opened & (1 << c.stream) == 0 {
+                    refused = self.unindexable(c.stream);
+                    if refused.is_some() {
+                        break;
+                    }
+                    opened |= 1 << c.stream;
+                }
                 planned += total;
                 end += 1;
+            }
+            if end > start {
+                self.write_planned(&chunks[start..end])
+                    .map_err(|error| BatchError {
+                        failed_at: start,
+                        error,
+                    })?;
+            }
+            if let Some(error) = refused {
+                return Err(BatchError {
+                    failed_at: end,
+                    error,
+                });
             }
             if end == start {
                 self.next_segment().map_err(|error| BatchError {
                     failed_at: start,
                     error,
                 })?;
-                continue;
             }
-            self.write_planned(&chunks[start..end])
-                .map_err(|error| BatchError {
-                    failed_at: start,
-                    error,
-                })?;
             start = end;
         }
         Ok(())
@@ -327,27 +383,26 @@ impl Muxer {
     fn next_segment(&mut self) -> Result<()> {
         self.close_segment()?;
         let riff_start = self.pos;
-        let mut head = [0u8; 24];
-        head[..8].copy_from_slice(&chunk_header(RIFF, 0));
+        // Sizes of an empty segment, valid until the next checkpoint patches them: a file cut
+        // before then ends with a well-formed RIFF, not one of size 0.
+        let mut head = [0u8; (LIST_HEADER_LEN * 2) as usize];
+        let empty_movi = (LIST_HEADER_LEN - CHUNK_HEADER_LEN) as u32;
+        head[..8].copy_from_slice(&chunk_header(RIFF, empty_movi + LIST_HEADER_LEN as u32));
         head[8..12].copy_from_slice(&FORM_AVIX.0);
-        head[12..20].copy_from_slice(&chunk_header(LIST, 0));
+        head[12..20].copy_from_slice(&chunk_header(LIST, empty_movi));
         head[20..].copy_from_slice(&LIST_MOVI.0);
         self.sink_write(riff_start, &[&head], "starting an AVIX segment")?;
         self.pos += head.len() as u64;
-        self.segment = Segment {
-            riff_start,
-            movi_at: riff_start + LIST_HEADER_LEN + CHUNK_HEADER_LEN,
-            entries: Vec::new(),
-            indexed: 0,
-            first: false,
-        };
+        let movi_at = riff_start + LIST_HEADER_LEN + CHUNK_HEADER_LEN;
+        self.segment = Segment::new(riff_start, movi_at, false, self.cfg.streams.len());
         self.riff_count += 1;
         Ok(())
     }
 
-    /// Writes `ix##` standard indexes, one per stream, for the segment's chunks that no index
-    /// covers yet, and adds them to the super indexes.
-    fn write_standard_indexes(&mut self) -> Result<()> {
+    /// Brings every stream's standard index up to date with the segment's chunks: new entries
+    /// go into the stream's slot when they fit, otherwise the whole index moves to a new slot
+    /// at the end of the data (`last`: sized exactly, for a segment that is ending).
+    fn write_standard_indexes(&mut self, last: bool) -> Result<()> {
         let n = self.cfg.streams.len();
         let mut counts = vec![0usize; n];
         let mut durations = vec![0u64; n];
@@ -356,38 +411,105 @@ impl Muxer {
             durations[e.stream()] += self.chunk_duration(e);
         }
         for stream in (0..n).filter(|&s| counts[s] > 0) {
-            let at = self.pos;
-            let len = index::standard_index_len(counts[stream]);
-            let mut cursor = at;
-            let Muxer { sink, segment, .. } = self;
-            index::write_standard_index(
-                &segment.entries[segment.indexed..],
-                stream,
-                counts[stream],
-                self.chunk_ids[stream],
-                segment.movi_at,
-                |piece| {
-                    sink.write_at(cursor, &[piece])?;
-                    cursor += piece.len() as u64;
-                    Ok(())
-                },
-            )
-            .map_err(|e| Error::io("writing a standard index", &e))?;
-            self.pos += len;
-            self.super_indexes[stream].push(SuperEntry {
-                offset: at,
-                size: len as u32,
-                duration: u32::try_from(durations[stream]).unwrap_or(u32::MAX),
-            });
-            self.fold_super_index(stream)?;
+            let slot = match self.segment.slots[stream] {
+                Some(slot) if slot.room() >= counts[stream] => {
+                    self.append_to_slot(stream, slot, counts[stream])?
+                }
+                old => self.move_to_new_slot(stream, old, counts[stream], last)?,
+            };
+            let slot = IndexSlot {
+                duration: slot.duration + durations[stream],
+                ..slot
+            };
+            self.segment.slots[stream] = Some(slot);
+            self.super_indexes[stream].set_last(slot.super_entry());
         }
         self.segment.indexed = self.segment.entries.len();
         Ok(())
     }
 
+    /// Writes the `count` unindexed entries of `stream` into the free room of its slot, then
+    /// the new count: a reader sees the old entries or all of them, never a partial index.
+    fn append_to_slot(
+        &mut self,
+        stream: usize,
+        slot: IndexSlot,
+        count: usize,
+    ) -> Result<IndexSlot> {
+        let Muxer { sink, segment, .. } = self;
+        let mut cursor = slot.entry_at(slot.used);
+        let new = segment.entries[segment.indexed..]
+            .iter()
+            .copied()
+            .filter(|e| e.stream() == stream);
+        index::write_standard_entries(new, 0, |piece| {
+            sink.write_at(cursor, &[piece])?;
+            cursor += piece.len() as u64;
+            Ok(())
+        })
+        .map_err(|e| Error::io("writing a standard index", &e))?;
+        let slot = IndexSlot {
+            used: slot.used + count,
+            ..slot
+        };
+        let used = (slot.used as u32).to_le_bytes();
+        self.sink_write(slot.count_at(), &[&used], "updating a standard index")?;
+        Ok(slot)
+    }
+
+    /// Writes all of the segment's entries of `stream` into a new slot at the end of the data.
+    /// The slot it replaces stays an `ix##` until the header no longer points at it.
+    fn move_to_new_slot(
+        &mut self,
+        stream: usize,
+        old: Option<IndexSlot>,
+        count: usize,
+        last: bool,
+    ) -> Result<IndexSlot> {
+        let used = old.map_or(0, |s| s.used) + count;
+        let capacity = if last {
+            used
+        } else {
+            (2 * used).max(MIN_SLOT_ENTRIES)
+        };
+        let slot = IndexSlot {
+            at: self.pos,
+            capacity,
+            used,
+            duration: old.map_or(0, |s| s.duration),
+        };
+        let head = slot.head(stream, self.chunk_ids[stream], self.segment.movi_at);
+        let Muxer { sink, segment, .. } = self;
+        let mut cursor = slot.at;
+        let mut emit = |piece: &[u8]| -> std::io::Result<()> {
+            sink.write_at(cursor, &[piece])?;
+            cursor += piece.len() as u64;
+            Ok(())
+        };
+        let entries = segment
+            .entries
+            .iter()
+            .copied()
+            .filter(|e| e.stream() == stream);
+        emit(&head)
+            .and_then(|()| index::write_standard_entries(entries, slot.room(), emit))
+            .map_err(|e| Error::io("writing a standard index", &e))?;
+        self.pos += IndexSlot::len(capacity);
+        match old {
+            Some(old) => self.stale_slots.push(old.at),
+            None => self.super_indexes[stream].push(slot.super_entry()),
+        }
+        Ok(slot)
+    }
+
     /// Patches the current segment's `movi` and RIFF sizes to end at the current position;
     /// returns them.
     fn patch_segment_sizes(&mut self) -> Result<(u32, u32)> {
+        let movi_size = self.patch_movi_size()?;
+        Ok((self.patch_riff_size()?, movi_size))
+    }
+
+    fn patch_movi_size(&mut self) -> Result<u32> {
         let movi_size = (self.pos - self.segment.movi_at) as u32;
         let movi_size_at = self.segment.movi_at - 4;
         self.sink_write(
@@ -395,6 +517,10 @@ impl Muxer {
             &[&movi_size.to_le_bytes()],
             "patching a movi size",
         )?;
+        Ok(movi_size)
+    }
+
+    fn patch_riff_size(&mut self) -> Result<u32> {
         let riff_size = (self.pos - self.segment.riff_start - CHUNK_HEADER_LEN) as u32;
         let riff_size_at = self.segment.riff_start + 4;
         self.sink_write(
@@ -402,14 +528,14 @@ impl Muxer {
             &[&riff_size.to_le_bytes()],
             "patching a RIFF size",
         )?;
-        Ok((riff_size, movi_size))
+        Ok(riff_size)
     }
 
-    /// Writes the segment's remaining standard indexes (and, for the first segment, `idx1`
-    /// after its `movi`) and patches its sizes.
+    /// Completes the segment's standard indexes (and, for the first segment, writes `idx1`
+    /// after its `movi`) and patches its sizes: `movi` ends before `idx1`, the RIFF after it.
     fn close_segment(&mut self) -> Result<()> {
-        self.write_standard_indexes()?;
-        let (_, movi_size) = self.patch_segment_sizes()?;
+        self.write_standard_indexes(true)?;
+        let movi_size = self.patch_movi_size()?;
         if self.segment.first && self.cfg.emit_idx1 {
             let mut cursor = self.pos;
             let Muxer { sink, segment, .. } = self;
@@ -421,7 +547,7 @@ impl Muxer {
             .map_err(|e| Error::io("writing idx1", &e))?;
             self.pos = cursor;
         }
-        let (riff_size, _) = self.patch_segment_sizes()?;
+        let riff_size = self.patch_riff_size()?;
         if self.segment.first {
             self.first_riff_sizes = Some((riff_size, movi_size));
         }
@@ -430,10 +556,22 @@ impl Muxer {
         Ok(())
     }
 
+    /// Rewrites the header in place, then turns the standard index slots it no longer points
+    /// at into `JUNK` (in this order, so a file cut at any moment has a valid index).
+    fn rewrite_header(&mut self) -> Result<()> {
+        let header = self.header_bytes();
+        debug_assert_eq!(header.len() as u64, self.header_len);
+        self.sink_write(0, &[&header], "rewriting the AVI header")?;
+        for at in std::mem::take(&mut self.stale_slots) {
+            self.sink_write(at, &[&CK_JUNK.0], "retiring a replaced standard index")?;
+        }
+        Ok(())
+    }
+
     /// Makes everything written so far readable without finishing the file: indexes the new
-    /// chunks (`ix##` in the current `movi`), patches the open segment's sizes and rewrites the
-    /// header's counts and super indexes. Costs O(new chunks + header), never the whole index.
-    /// A file cut after a checkpoint plays up to it.
+    /// chunks (in the `ix##` slots of the current `movi`), patches the open segment's sizes and
+    /// rewrites the header's counts and super indexes. Costs O(new chunks + header), amortized,
+    /// never the whole index. A file cut after a checkpoint plays up to it.
     ///
     /// # Errors
     /// [`Status::Io`] when the sink fails.
@@ -441,39 +579,14 @@ impl Muxer {
         if self.segment.indexed == self.segment.entries.len() && self.checkpointed {
             return Ok(());
         }
-        self.write_standard_indexes()?;
+        self.write_standard_indexes(false)?;
         let sizes = self.patch_segment_sizes()?;
         if self.segment.first {
             self.first_riff_sizes = Some(sizes);
         }
-        let header = self.header_bytes();
-        self.sink_write(0, &[&header], "rewriting the AVI header")?;
+        self.rewrite_header()?;
         self.checkpointed = true;
         Ok(())
-    }
-
-    /// Moves overflowing super index entries of `stream` into index-of-indexes chunks.
-    fn fold_super_index(&mut self, stream: usize) -> Result<()> {
-        loop {
-            let overflow = self.super_indexes[stream]
-                .take_overflow()
-                .map_err(|()| Error::new(Status::Limit, "the OpenDML super index is full"))?;
-            let Some((level, group)) = overflow else {
-                return Ok(());
-            };
-            let (bytes, duration) = SuperIndex::group_chunk(&group, self.chunk_ids[stream]);
-            let at = self.pos;
-            self.sink_write(at, &[&bytes], "writing a nested super index")?;
-            self.pos += bytes.len() as u64;
-            self.super_indexes[stream].push_group(
-                level,
-                SuperEntry {
-                    offset: at,
-                    size: bytes.len() as u32,
-                    duration,
-                },
-            );
-        }
     }
 
     /// Pushes written data towards storage; `durable` also fsyncs.
@@ -493,9 +606,7 @@ impl Muxer {
     /// [`Status::Io`] when the sink fails.
     pub fn finish(mut self) -> Result<()> {
         self.close_segment()?;
-        let header = self.header_bytes();
-        debug_assert_eq!(header.len() as u64, self.header_len);
-        self.sink_write(0, &[&header], "rewriting the AVI header")?;
+        self.rewrite_header()?;
         self.flush(false)
     }
 }
@@ -506,13 +617,7 @@ mod tests {
 
     #[test]
     fn the_index_grows_by_an_eighth_not_by_doubling() {
-        let mut segment = Segment {
-            riff_start: 0,
-            movi_at: 0,
-            entries: Vec::new(),
-            indexed: 0,
-            first: true,
-        };
+        let mut segment = Segment::new(0, 0, true, 1);
         for n in 0..1_100_000u32 {
             segment.record(IndexEntry::new(n, 1, 0, true));
             let len = segment.entries.len();

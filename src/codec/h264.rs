@@ -123,8 +123,9 @@ impl H264Encoder {
         input.validate()?;
         let keyframe_interval = match keyframe_interval {
             0 => {
-                let frames = DEFAULT_KEYFRAME_SECONDS * u64::from(frame_rate.num)
-                    / u64::from(frame_rate.den);
+                // Rounded: 59.94 fps gives 120 frames per keyframe, not 119.
+                let (num, den) = (u64::from(frame_rate.num), u64::from(frame_rate.den));
+                let frames = (DEFAULT_KEYFRAME_SECONDS * num + den / 2) / den;
                 u32::try_from(frames.max(1)).unwrap_or(u32::MAX)
             }
             n => n,
@@ -140,6 +141,9 @@ impl H264Encoder {
             .bitrate(BitRate::from_bps(unreachable_bitrate(w, h, fps)))
             .qp(QpRange::new(qp, qp))
             .skip_frames(false)
+            // Keyframes exactly at the interval: scene-change detection inserts IDR pictures of
+            // its own (every 19-21 frames on moving content, where 60 were asked for).
+            .scene_change_detect(false)
             .max_frame_rate(openh264::encoder::FrameRate::from_hz(fps))
             .intra_frame_period(IntraFramePeriod::from_num_frames(keyframe_interval))
             .complexity(Complexity::Medium)
@@ -257,9 +261,27 @@ mod tests {
     #[test]
     fn the_default_keyframe_interval_is_two_seconds() {
         let e = H264Encoder::new(layout(64, 64), 75, 0, NTSC).unwrap();
-        assert_eq!(e.keyframe_interval(), 59);
+        assert_eq!(e.keyframe_interval(), 60);
         let e = H264Encoder::new(layout(64, 64), 75, 7, NTSC).unwrap();
         assert_eq!(e.keyframe_interval(), 7);
+    }
+
+    #[test]
+    fn moving_content_gets_keyframes_at_the_default_interval_only() {
+        // Content that changes every frame, which scene-change detection used to answer with
+        // extra IDR pictures every 19-21 frames.
+        let (w, h) = (320u32, 240u32);
+        let mut e = H264Encoder::new(layout(w, h), 75, 0, FrameRate { num: 30, den: 1 }).unwrap();
+        let mut keyframes = Vec::new();
+        for n in 0..200u32 {
+            let frame: Vec<u8> = (0..w * h * 4)
+                .map(|i| ((i / 4 % w + n * 3) ^ (i / (4 * w) + n)) as u8)
+                .collect();
+            if e.encode(&frame).unwrap()[0].keyframe {
+                keyframes.push(n);
+            }
+        }
+        assert_eq!(keyframes, [0, 60, 120, 180]);
     }
 
     #[test]

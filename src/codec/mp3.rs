@@ -39,7 +39,9 @@ pub fn mp3_format(channels: u16, sample_rate: u32, kbps: u32) -> AudioFormat {
         channels,
         sample_rate,
         bytes_per_second: kbps * 1000 / 8,
-        block_align: 1,
+        // Samples per frame, as FFmpeg writes it: readers time an MPEG audio chunk (dwSampleSize
+        // 0) as nBlockAlign samples, and a value of 1 made FFmpeg count bytes as ticks.
+        block_align: samples_per_frame(sample_rate) as u16,
         bits_per_sample: 0,
         extra,
     }

@@ -2,6 +2,7 @@
 //! older (smaller) version through `struct_size`.
 
 use super::boundary::{boundary_value, require};
+use crate::avi::DEFAULT_SUPER_INDEX_CAPACITY;
 use crate::error::{Error, Result};
 use std::ffi::c_char;
 use std::mem::size_of;
@@ -70,6 +71,14 @@ pub struct avk_writer_options {
     pub max_queued_bytes: u64,
     /// Threads that convert or encode frames of encoding streams; 0 = number of CPUs.
     pub encoder_threads: u32,
+    /// Never read: these bytes were the struct's tail padding in avikit 0.1, so a caller built
+    /// against 0.1 (struct_size 40) may leave anything in them.
+    pub reserved0: u32,
+    /// OpenDML super index entries reserved in the header for each stream: one per RIFF
+    /// segment (about 1 GiB) the stream spans, 16 bytes each. Default 4608: more than 4 TiB
+    /// (100 hours of anything up to 100 Mbit/s) for 72 KiB of header per stream. A write that
+    /// would need one more fails with AVK_E_LIMIT, and the file plays up to it. 1..=65536.
+    pub super_index_capacity: u32,
 }
 
 /// Settings of a video stream. Initialize with `avk_video_stream_options_init`.
@@ -208,6 +217,8 @@ impl avk_writer_options {
             checkpoint_interval_ms: 1000,
             max_queued_bytes: 0,
             encoder_threads: 0,
+            reserved0: 0,
+            super_index_capacity: DEFAULT_SUPER_INDEX_CAPACITY as u32,
         }
     }
 
@@ -215,7 +226,8 @@ impl avk_writer_options {
     /// `ptr` must be NULL or a valid options struct of `struct_size` bytes.
     pub(crate) unsafe fn read(ptr: *const Self) -> Result<Self> {
         let spans = field_spans!(avk_writer_options; struct_size, frame_rate_num, frame_rate_den,
-            flags, checkpoint_interval_ms, max_queued_bytes, encoder_threads);
+            flags, checkpoint_interval_ms, max_queued_bytes, encoder_threads, reserved0,
+            super_index_capacity);
         // SAFETY: forwarded caller contract.
         unsafe { read_versioned(ptr, Self::defaults(), &spans, "avk_writer_options") }
     }

@@ -9,7 +9,7 @@ use super::stream::{avk_audio_stream, avk_video_stream};
 use crate::avi::{AudioFormat, FrameRate, VideoFormat};
 use crate::codec::convert::{InputLayout, PixelFormat};
 use crate::codec::encoder::{DibConversion, FrameEncoder, SequentialEncoder};
-use crate::codec::mp3::Mp3Encoder;
+use crate::codec::mp3::{samples_per_frame, Mp3Encoder, WAVE_FORMAT_MPEGLAYER3};
 use crate::codec::pcm::PcmFormat;
 use crate::error::{Error, Result, Status};
 use crate::queue::{Writer, WriterOptions};
@@ -36,6 +36,7 @@ fn writer_options(opts: &avk_writer_options) -> Result<WriterOptions> {
         frame_rate: FrameRate::new(opts.frame_rate_num, opts.frame_rate_den)?,
         emit_index1: opts.flags & AVK_WRITER_EMIT_INDEX1 != 0,
         max_queued_bytes: opts.max_queued_bytes,
+        super_index_capacity: opts.super_index_capacity as usize,
         checkpoint_interval: (opts.checkpoint_interval_ms != 0)
             .then(|| Duration::from_millis(u64::from(opts.checkpoint_interval_ms))),
         ..WriterOptions::default()
@@ -219,7 +220,12 @@ unsafe fn audio_kind(o: &avk_audio_stream_options) -> Result<AudioKind> {
         AVK_AUDIO_RAW => {
             let channels = field_u16(o.channels, "channels")?;
             let bits_per_sample = field_u16(o.bits_per_sample, "bits_per_sample")?;
+            let format_tag = field_u16(o.format_tag, "format_tag")?;
             let block_align = match o.block_align {
+                // MPEG audio is timed in frames: nBlockAlign is the samples in one.
+                0 if format_tag == WAVE_FORMAT_MPEGLAYER3 => {
+                    samples_per_frame(o.sample_rate) as u16
+                }
                 0 => field_u16(
                     u32::try_from(u64::from(o.channels) * u64::from(o.bits_per_sample) / 8)
                         .unwrap_or(u32::MAX),
@@ -236,7 +242,7 @@ unsafe fn audio_kind(o: &avk_audio_stream_options) -> Result<AudioKind> {
             // SAFETY: forwarded caller contract.
             let extra = unsafe { buffer(o.format_extra, o.format_extra_len) }?.to_vec();
             Ok(AudioKind::Plain(AudioFormat {
-                format_tag: field_u16(o.format_tag, "format_tag")?,
+                format_tag,
                 channels,
                 sample_rate: o.sample_rate,
                 bytes_per_second,

@@ -30,8 +30,10 @@ pub struct WriterOptions {
     /// Bytes after which a RIFF segment ends (default 1 GiB). Lower it to exercise OpenDML
     /// segments with little data.
     pub riff_limit: u64,
-    /// Slots of each stream's super index in the header (default 256). When they fill up,
-    /// older entries are folded into nested indexes, so this never limits the recording.
+    /// Slots of each stream's OpenDML super index in the header: one per RIFF segment (about
+    /// 1 GiB) the stream spans. The default, 4608, holds more than 4 TiB, for 72 KiB of header
+    /// per stream; a write that would need one more fails with [`crate::Status::Limit`] and
+    /// leaves a file that plays up to it. 1..=65536.
     pub super_index_capacity: usize,
     /// Back-pressure: begin waits while this many payload bytes are queued; 0 = unbounded.
     pub max_queued_bytes: u64,

@@ -8,6 +8,10 @@ use super::reader::{
     ParsedHeader, Source,
 };
 use super::FileReport;
+use crate::avi::constants::{
+    AVI_INDEX_OF_CHUNKS, AVI_INDEX_OF_INDEXES, CK_INDX, PREFIX_STANDARD_INDEX,
+    STANDARD_INDEX_LONGS_PER_ENTRY, SUPER_INDEX_ENTRY_LEN, SUPER_INDEX_LONGS_PER_ENTRY,
+};
 use crate::avi::StreamFormat;
 use crate::error::Result;
 use crate::riff::FourCc;
@@ -54,7 +58,7 @@ pub fn inspect_file(path: &Path) -> Result<FileReport> {
                 next: 0,
                 visited: HashSet::new(),
             };
-            check_super_index(&src, indx, stream, &expected, &mut walk, 0)?;
+            check_super_index(&src, indx, stream, &expected, &mut walk, false)?;
             let next = walk.next;
             if next != expected.len() {
                 return Err(fault(
@@ -172,6 +176,11 @@ fn walk_movi(
                 stream,
                 riff,
             });
+        } else if id == CK_INDX {
+            return Err(fault(
+                at,
+                "a nested index-of-indexes in movi (GStreamer, VLC and MPlayer do not follow it)",
+            ));
         } else if !is_movi_housekeeping(id) {
             return Err(fault(
                 at,
@@ -331,57 +340,60 @@ fn check_idx1(src: &Source, seg: &Segment, at: u64, size: u32, chunks: &[DataChu
 struct IndexWalk {
     /// The stream's next chunk an index entry must point at.
     next: usize,
-    /// Index chunks already read: an index listed twice (or a cycle) is a fault.
+    /// Standard indexes already read: one listed twice is a fault.
     visited: HashSet<u64>,
 }
 
-/// Checks an `indx` body (super or standard index) at `at` against the stream's chunks in
-/// order.
+/// Checks an `indx` body at `at`: the header's super index, whose entries must point at `ix##`
+/// standard indexes (the two tiers of OpenDML 1.02 that every reader follows), or one of those
+/// standard indexes (`standard`), against the stream's chunks in order.
 fn check_super_index(
     src: &Source,
     at: u64,
     stream: usize,
     expected: &[&DataChunk],
     walk: &mut IndexWalk,
-    depth: u32,
+    standard: bool,
 ) -> Result<()> {
-    if depth > 16 {
-        return Err(fault(at, "OpenDML indexes nest deeper than 16 levels"));
-    }
-    if depth > 0 && !walk.visited.insert(at) {
+    if standard && !walk.visited.insert(at) {
         return Err(fault(at, "an OpenDML index is listed twice"));
     }
     let h = src.read(at, 24)?;
     let (longs, kind, in_use) = (le16(&h, 0), h[3], le32(&h, 4));
     match kind {
-        0 => {
-            if longs != 4 {
+        AVI_INDEX_OF_INDEXES if standard => Err(fault(
+            at,
+            "a super index entry points at another index of indexes (GStreamer, VLC and \
+             MPlayer do not follow nested indexes)",
+        )),
+        AVI_INDEX_OF_INDEXES => {
+            if longs != SUPER_INDEX_LONGS_PER_ENTRY {
                 return Err(fault(
                     at,
                     format!("super index with wLongsPerEntry {longs}, expected 4"),
                 ));
             }
-            let entries = src.read(at + 24, 16 * in_use as usize)?;
+            let entries = src.read(at + 24, SUPER_INDEX_ENTRY_LEN * in_use as usize)?;
             for e in 0..in_use as usize {
-                let target = le64(&entries, e * 16);
+                let target = le64(&entries, e * SUPER_INDEX_ENTRY_LEN);
                 let (id, _) = src.chunk_header(target)?.ok_or_else(|| {
                     fault(
                         at,
                         format!("super index entry {e} points past the end of the file"),
                     )
                 })?;
-                if id.0[0..2] != *b"ix" && id.0 != *b"indx" {
+                if id.0[0..2] != PREFIX_STANDARD_INDEX {
                     return Err(fault(
                         target,
-                        format!("super index entry {e} points at {id}, not an index"),
+                        format!("super index entry {e} points at {id}, not an ix## index"),
                     ));
                 }
-                check_super_index(src, target + 8, stream, expected, walk, depth + 1)?;
+                check_super_index(src, target + 8, stream, expected, walk, true)?;
             }
             Ok(())
         }
-        1 => {
-            if longs != 2 {
+        AVI_INDEX_OF_CHUNKS if standard => {
+            if longs != STANDARD_INDEX_LONGS_PER_ENTRY {
                 return Err(fault(
                     at,
                     format!("standard index with wLongsPerEntry {longs}, expected 2"),
@@ -412,6 +424,10 @@ fn check_super_index(
             }
             Ok(())
         }
+        AVI_INDEX_OF_CHUNKS => Err(fault(
+            at,
+            "the header's indx is a standard index, expected a super index",
+        )),
         other => Err(fault(at, format!("unknown bIndexType {other}"))),
     }
 }

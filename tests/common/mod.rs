@@ -5,6 +5,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+pub mod odml;
+
 /// A file path under the target directory, removed when dropped unless the test is failing
 /// (then it stays for inspection and its path is printed).
 pub struct Scratch(pub PathBuf);

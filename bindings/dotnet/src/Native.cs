@@ -31,7 +31,7 @@ namespace Avikit
     [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
     internal delegate void NativeSinkClose(IntPtr user);
 
-    /// <summary>avk_writer_options (40 bytes on 64-bit and 32-bit Linux/Windows).</summary>
+    /// <summary>avk_writer_options (48 bytes on 64-bit and 32-bit Linux/Windows).</summary>
     [StructLayout(LayoutKind.Sequential)]
     internal struct WriterOptionsNative
     {
@@ -42,6 +42,8 @@ namespace Avikit
         public uint CheckpointIntervalMs;
         public ulong MaxQueuedBytes;
         public uint EncoderThreads;
+        public uint Reserved0;
+        public uint SuperIndexCapacity;
     }
 
     /// <summary>avk_video_stream_options.</summary>

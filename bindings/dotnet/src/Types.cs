@@ -79,6 +79,7 @@ namespace Avikit
             FramesPerSecond = 30;
             EmitIndex1 = true;
             CheckpointIntervalMs = 1000;
+            SuperIndexCapacity = 4608;
         }
 
         /// <summary>Frame rate of every stream's timing; default 30.</summary>
@@ -97,6 +98,11 @@ namespace Avikit
         /// <summary>Threads that convert or encode frames of encoding streams; 0 = number of CPUs.</summary>
         public int EncoderThreads { get; set; }
 
+        /// <summary>OpenDML super index entries reserved per stream: the RIFF segments (about 1 GiB
+        /// each) a stream can span; default 4608 (more than 4 TiB). A write that would need one more
+        /// fails with AVK_E_LIMIT and the file plays up to it. 1..65536.</summary>
+        public int SuperIndexCapacity { get; set; }
+
         internal WriterOptionsNative ToNative()
         {
             var fps = FramesPerSecond;
@@ -104,6 +110,7 @@ namespace Avikit
             if (CheckpointIntervalMs < 0) throw new ArgumentOutOfRangeException("options", "CheckpointIntervalMs is negative");
             if (MaxQueuedBytes < 0) throw new ArgumentOutOfRangeException("options", "MaxQueuedBytes is negative");
             if (EncoderThreads < 0) throw new ArgumentOutOfRangeException("options", "EncoderThreads is negative");
+            if (SuperIndexCapacity < 0) throw new ArgumentOutOfRangeException("options", "SuperIndexCapacity is negative");
             return new WriterOptionsNative
             {
                 StructSize = (uint)Marshal.SizeOf(typeof(WriterOptionsNative)),
@@ -113,6 +120,7 @@ namespace Avikit
                 CheckpointIntervalMs = (uint)CheckpointIntervalMs,
                 MaxQueuedBytes = (ulong)MaxQueuedBytes,
                 EncoderThreads = (uint)EncoderThreads,
+                SuperIndexCapacity = (uint)SuperIndexCapacity,
             };
         }
     }

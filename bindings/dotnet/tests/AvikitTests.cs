@@ -241,6 +241,7 @@ internal static class AvikitTests
             Equal(wo.FrameRateDen, mo.FrameRateDen, "default frame_rate_den");
             Equal(wo.Flags, mo.Flags, "default flags");
             Equal(wo.CheckpointIntervalMs, mo.CheckpointIntervalMs, "default checkpoint_interval_ms");
+            Equal(wo.SuperIndexCapacity, mo.SuperIndexCapacity, "default super_index_capacity");
             Native.avk_video_stream_options_init(buf);
             var vo = (VideoStreamOptionsNative)Marshal.PtrToStructure(buf, typeof(VideoStreamOptionsNative));
             Equal(vo.BitsPerPixel, 32u, "default bits_per_pixel");
@@ -261,6 +262,8 @@ internal static class AvikitTests
             Func<Type, string, int> off = (t, f) => (int)Marshal.OffsetOf(t, f);
             Equal(24, off(typeof(WriterOptionsNative), "MaxQueuedBytes"), "max_queued_bytes offset");
             Equal(32, off(typeof(WriterOptionsNative), "EncoderThreads"), "encoder_threads offset");
+            Equal(40, off(typeof(WriterOptionsNative), "SuperIndexCapacity"), "super_index_capacity offset");
+            Equal(48, Marshal.SizeOf(typeof(WriterOptionsNative)), "sizeof(avk_writer_options)");
             Equal(40, off(typeof(VideoStreamOptionsNative), "Name"), "video name offset");
             Equal(32, off(typeof(AudioStreamOptionsNative), "FormatExtra"), "format_extra offset");
             Equal(40, off(typeof(AudioStreamOptionsNative), "FormatExtraLen"), "format_extra_len offset");

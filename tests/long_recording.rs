@@ -1,0 +1,107 @@
+//! Long recordings as players meet them: thousands of checkpoints and several RIFF segments,
+//! read in full by every reader of the suite, with the two-tier OpenDML index intact.
+
+mod common;
+
+use avikit::{AudioFormat, PcmFormat, VideoFormat, Writer, WriterOptions};
+use common::odml::assert_two_tier_index;
+use common::*;
+use std::time::Duration;
+
+const W: usize = 80;
+const H: usize = 60;
+/// 1/30 s of 16-bit stereo at 44.1 kHz.
+const BLOCK_SAMPLES: usize = 1470;
+
+/// Records `frames` numbered DIB frames and an audio block per frame; `between` runs after
+/// every frame (a flush, a pause).
+fn record(
+    path: &std::path::Path,
+    options: WriterOptions,
+    frames: usize,
+    between: impl Fn(&Writer),
+) {
+    let writer = Writer::create(path, options).unwrap();
+    let video = writer
+        .add_video_stream(VideoFormat::dib(W as u32, H as u32, 32), Some("numbered"))
+        .unwrap();
+    let audio = writer
+        .add_audio_stream(
+            AudioFormat::pcm(PcmFormat::derive(2, 44_100, 16).unwrap()),
+            None,
+        )
+        .unwrap();
+    for n in 0..frames {
+        video.write_frame(true, &dib_frame(W, H, 32, n)).unwrap();
+        audio
+            .write_block(true, &pcm_block(BLOCK_SAMPLES, n))
+            .unwrap();
+        between(&writer);
+    }
+    writer.close().unwrap();
+}
+
+fn check_every_frame(path: &std::path::Path, frames: usize) {
+    avi_check(
+        path,
+        &[
+            "--video-frames",
+            &frames.to_string(),
+            "--audio-bytes",
+            &(frames * BLOCK_SAMPLES * 4).to_string(),
+            "--seek-frame",
+            &(frames * 3 / 4).to_string(),
+        ],
+    );
+    let decoded = ffmpeg_decode(path, "0:v:0", "rawvideo", &["-pix_fmt", "bgra"]);
+    let frame_len = W * H * 4;
+    assert_eq!(decoded.len(), frames * frame_len);
+    for (n, frame) in decoded.chunks_exact(frame_len).enumerate() {
+        assert!(
+            frame == dib_to_top_down(&dib_frame(W, H, 32, n), W, H, 32),
+            "frame {n}"
+        );
+    }
+}
+
+#[test]
+fn a_checkpoint_after_every_frame_across_many_segments_keeps_one_index_per_segment() {
+    let file = Scratch::new("long-checkpointed.avi");
+    let frames = 3000;
+    let options = WriterOptions {
+        riff_limit: 1 << 20,
+        checkpoint_interval: None,
+        ..Default::default()
+    };
+    // A flush checkpoints: 3000 checkpoints, each appending to the segment's standard indexes.
+    record(file.path(), options, frames, |w| w.flush(false).unwrap());
+    let bytes = std::fs::read(file.path()).unwrap();
+    let riffs = walk(&bytes).iter().filter(|c| &c.id == b"RIFF").count();
+    assert!(riffs >= 40, "{riffs} RIFF segments");
+    let entries = assert_two_tier_index(&bytes);
+    assert!(
+        entries.iter().all(|&e| e == riffs),
+        "{entries:?} for {riffs} segments"
+    );
+    check_every_frame(file.path(), frames);
+}
+
+#[test]
+fn millisecond_checkpoints_in_one_segment_lose_nothing() {
+    // The reported case: 1 ms checkpoints and a pause between writes, default segment size.
+    let file = Scratch::new("long-1ms.avi");
+    let frames = 3000;
+    let options = WriterOptions {
+        checkpoint_interval: Some(Duration::from_millis(1)),
+        ..Default::default()
+    };
+    record(file.path(), options, frames, |_| {
+        std::thread::sleep(Duration::from_micros(1500))
+    });
+    let bytes = std::fs::read(file.path()).unwrap();
+    assert_eq!(assert_two_tier_index(&bytes), [1, 1]);
+    // The standard indexes outgrew their slots several times; the replaced slots are JUNK.
+    let junk = walk(&bytes).iter().filter(|c| &c.id == b"JUNK").count();
+    assert!(junk >= 2 * 5, "{junk} JUNK chunks");
+    check_every_frame(file.path(), frames);
+}
