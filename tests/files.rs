@@ -235,6 +235,11 @@ fn audio_only_and_video_only_files_play() {
         stereo.write_block(true, &pcm_block(4410, n)).unwrap();
     }
     writer.close().unwrap();
+    // No video: 0 frames in avih and dmlh, which readers multiply by dwMicroSecPerFrame.
+    let bytes = std::fs::read(file.path()).unwrap();
+    let chunks = walk(&bytes);
+    assert_eq!(le32(&bytes, first(&chunks, b"avih").offset + 16), 0, "avih");
+    assert_eq!(le32(&bytes, first(&chunks, b"dmlh").offset), 0, "dmlh");
     avi_check(file.path(), &["--audio-bytes", &(40 * 800).to_string()]);
     let second = ffmpeg_decode(file.path(), "0:a:1", "s16le", &[]);
     assert!(second == (0..40).flat_map(|n| pcm_block(4410, n)).collect::<Vec<_>>());

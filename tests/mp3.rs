@@ -103,7 +103,47 @@ fn mp3_decodes_to_the_right_length_and_stays_in_sync() {
         (strf.size, &bytes[strf.offset..strf.offset + 2]),
         (30, &[0x55, 0][..])
     );
+    // nBlockAlign: the samples of one frame, which readers time each chunk by.
+    assert_eq!(
+        bytes[strf.offset + 12..strf.offset + 14],
+        1152u16.to_le_bytes()
+    );
     avikit::repair::inspect_file(file.path()).unwrap();
+    // Copied out of the AVI, the audio keeps its 3 s (it was 1152 times too long when
+    // nBlockAlign was 1: FFmpeg timed each chunk as its byte count).
+    let copied = Scratch::new("mp3-copied.mka");
+    let out = std::process::Command::new("ffmpeg")
+        .args(["-nostdin", "-v", "error", "-y", "-i"])
+        .arg(file.path())
+        .args(["-map", "0:a", "-c", "copy"])
+        .arg(copied.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let probe = std::process::Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-show_entries",
+            "format=duration",
+            "-of",
+            "csv=p=0",
+        ])
+        .arg(copied.path())
+        .output()
+        .unwrap();
+    let seconds: f64 = String::from_utf8_lossy(&probe.stdout)
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(
+        (seconds - 3.0).abs() < 0.1,
+        "copied audio lasts {seconds} s"
+    );
 }
 
 #[test]
