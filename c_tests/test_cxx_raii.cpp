@@ -130,8 +130,49 @@ static void a_throwing_callable_does_not_escape_into_c() {
     std::remove(path.c_str());
 }
 
+static void metadata_float_surround_and_pixel_shape() {
+    std::string path = out_path("cxx_raii_formats.avi");
+    {
+        avikit::writer w(path);
+        w.set_info("INAM", "C++ title");
+        try {
+            w.set_info("name", "x");
+            EXPECT(false);
+        } catch (const avikit::error &e) {
+            EXPECT(e.status() == AVK_E_INVALID_ARGUMENT);
+        }
+        avk_video_stream_options vo = dib_options();
+        vo.pixel_aspect_num = 16;
+        vo.pixel_aspect_den = 15;
+        auto video = w.add_video_stream(vo);
+        avk_audio_stream_options ao;
+        avk_audio_stream_options_init(&ao);
+        ao.codec = AVK_AUDIO_FLOAT;
+        ao.bits_per_sample = 32;
+        ao.channels = 6;
+        auto audio = w.add_audio_stream(ao);
+        std::vector<uint8_t> frame(16 * 8 * 4, 3);
+        std::vector<float> block(441 * 6, 0.25f);
+        video.write_frame(frame.data(), frame.size());
+        audio.write_block(block.data(), block.size() * sizeof(float));
+        try {
+            w.set_info("ICMT", "after the first write");
+            EXPECT(false);
+        } catch (const avikit::error &e) {
+            EXPECT(e.status() == AVK_E_INVALID_STATE);
+        }
+        w.close();
+    }
+    avk_file_report report;
+    report.struct_size = sizeof report;
+    EXPECT(avk_inspect_file(path.c_str(), &report) == AVK_OK);
+    EXPECT(report.stream_count == 2 && report.audio_chunks == 1);
+    std::remove(path.c_str());
+}
+
 int main() {
     callables_run_on_the_worker_in_order();
+    metadata_float_surround_and_pixel_shape();
     errors_carry_status_and_message();
     a_throwing_callable_does_not_escape_into_c();
     std::printf("%d passed, %d failed\n", checks - failures, failures);

@@ -17,6 +17,11 @@
    avk_pixel_format values AVK_PIXEL_*, avk_audio_codec values AVK_AUDIO_*. */
 
 /**
+ * Longest value accepted, in bytes of UTF-8.
+ */
+#define MAX_INFO_VALUE_LEN 65000
+
+/**
  * Largest accepted super index capacity (1 MiB of header per stream).
  */
 #define MAX_SUPER_INDEX_CAPACITY 65536
@@ -25,6 +30,51 @@
  * `wFormatTag` of MPEG Layer III.
  */
 #define WAVE_FORMAT_MPEGLAYER3 85
+
+/**
+ * Most channels a stream may have: one per speaker position WAVEFORMATEXTENSIBLE defines.
+ */
+#define MAX_CHANNELS 18
+
+/**
+ * `dwChannelMask` speaker positions, in the order channels are interleaved.
+ */
+#define SPEAKER_FRONT_LEFT 1
+
+/**
+ * Front right.
+ */
+#define SPEAKER_FRONT_RIGHT 2
+
+/**
+ * Front center.
+ */
+#define SPEAKER_FRONT_CENTER 4
+
+/**
+ * Low-frequency effects (the ".1").
+ */
+#define SPEAKER_LOW_FREQUENCY 8
+
+/**
+ * Back left.
+ */
+#define SPEAKER_BACK_LEFT 16
+
+/**
+ * Back right.
+ */
+#define SPEAKER_BACK_RIGHT 32
+
+/**
+ * Side left.
+ */
+#define SPEAKER_SIDE_LEFT 512
+
+/**
+ * Side right.
+ */
+#define SPEAKER_SIDE_RIGHT 1024
 
 /**
  * `avk_writer_options.flags`: write the legacy `idx1` index (set by default).
@@ -112,6 +162,12 @@
 #define AVK_AUDIO_MP3 2
 
 /**
+ * Audio codec: 32-bit IEEE float samples (`bits_per_sample` 32), written as
+ * WAVE_FORMAT_EXTENSIBLE with the channel mask.
+ */
+#define AVK_AUDIO_FLOAT 3
+
+/**
  * Major version of this header (matches `avk_version() >> 16` of a compatible library).
  */
 #define AVK_VERSION_MAJOR 0
@@ -125,6 +181,11 @@
  * Patch version of this header.
  */
 #define AVK_VERSION_PATCH 0
+
+/**
+ * The shape of one pixel (the sample aspect ratio): width over height, 1/1 for square pixels.
+ */
+typedef struct PixelAspect PixelAspect;
 
 /**
  * An asynchronous operation (.NET's IAsyncResult). Opaque; valid from a successful begin until
@@ -259,6 +320,17 @@ typedef struct avk_video_stream_options {
    * Stream name written as 'strn' (UTF-8, copied during the call); may be NULL.
    */
   const char *name;
+  /**
+   * The sample (pixel) aspect ratio, width over height of one pixel: 0/0 (default) or equal
+   * values mean square pixels; one of them 0 is AVK_E_INVALID_ARGUMENT. Non-square pixels put
+   * a 'vprp' (OpenDML video properties) chunk with the display aspect ratio into the stream
+   * header.
+   */
+  uint32_t pixel_aspect_num;
+  /**
+   * See `pixel_aspect_num`.
+   */
+  uint32_t pixel_aspect_den;
 } avk_video_stream_options;
 
 /**
@@ -282,7 +354,7 @@ typedef struct avk_audio_stream_options {
    */
   uint32_t sample_rate;
   /**
-   * Default 16. PCM: 8, 16, 24 or 32.
+   * Default 16. PCM: 8 (unsigned), 16, 24 or 32 (signed); FLOAT: 32.
    */
   uint32_t bits_per_sample;
   /**
@@ -315,6 +387,14 @@ typedef struct avk_audio_stream_options {
    * Stream name written as 'strn' (UTF-8, copied during the call); may be NULL.
    */
   const char *name;
+  /**
+   * PCM and FLOAT: speaker positions (WAVEFORMATEXTENSIBLE dwChannelMask), one bit per
+   * channel; 0 (default) = the usual layout for the count: 1 FC, 2 FL FR, 3 FL FR FC, 4 FL FR
+   * BL BR, 5 FL FR FC BL BR, 6 = 5.1 (FL FR FC LFE BL BR), 8 = 7.1 (5.1 + SL SR), other counts
+   * none. More than 2 channels, more than 16 bits, float or a non-default mask are written as
+   * WAVE_FORMAT_EXTENSIBLE. Other codecs: must be 0.
+   */
+  uint32_t channel_mask;
 } avk_audio_stream_options;
 
 /**
@@ -389,6 +469,8 @@ typedef struct avk_io {
    */
   void (*close)(void *user);
 } avk_io;
+
+
 
 
 
@@ -763,6 +845,23 @@ avk_status avk_writer_add_video_stream(struct avk_writer *w, const struct avk_vi
  * `format_extra_len` readable bytes); `out` NULL or writable.
  */
 avk_status avk_writer_add_audio_stream(struct avk_writer *w, const struct avk_audio_stream_options *opts, struct avk_audio_stream **out);
+
+/**
+ * Sets the RIFF INFO metadata entry `id` to `value`, written as `LIST 'INFO'` in the header.
+ * `id` is `I` and three uppercase letters or digits: INAM title, IART artist, ICMT comment,
+ * ICRD date, ISFT software, ICOP copyright, IGNR genre, IKEY keywords, ISBJ subject, ISRC
+ * source, ITCH technician, IPRD product, ILNG language. `value` is UTF-8, at most 65,000 bytes;
+ * setting an id again replaces its value and an empty value removes it. ISFT is
+ * `avikit X.Y.Z` (this version) unless set (an empty value removes it). Both strings are copied during the
+ * call. Allowed until the first write or flush, like adding streams. Thread-safe.
+ *
+ * Errors: AVK_E_INVALID_HANDLE; AVK_E_INVALID_ARGUMENT for a NULL or bad id, a NULL value, a
+ * value over 65,000 bytes or not UTF-8; AVK_E_INVALID_STATE after the first write.
+ *
+ * # Safety
+ * `id` and `value` NULL or NUL-terminated.
+ */
+avk_status avk_writer_set_info(struct avk_writer *w, const char *id, const char *value);
 
 /**
  * Waits for every operation begun before, checkpoints (indexes everything written and

@@ -258,6 +258,12 @@ public:
         return audio_stream(stream);
     }
 
+    /* Sets the INFO metadata entry `id` ("INAM" title, "IART" artist, "ICMT" comment, ...);
+       an empty value removes it. Allowed until the first write. */
+    void set_info(const std::string &id, const std::string &value) {
+        detail::check(avk_writer_set_info(writer_, id.c_str(), value.c_str()));
+    }
+
     /* Waits for every earlier operation and pushes the data out (AVK_FLUSH_DURABLE: fsync). */
     void flush(uint32_t flags = 0) { detail::check(avk_writer_flush(writer_, flags)); }
 

@@ -44,7 +44,7 @@ pub mod repair;
 pub mod riff;
 mod scratch;
 
-pub use avi::{AudioFormat, FrameRate, VideoFormat};
+pub use avi::{AudioFormat, FrameRate, PixelAspect, VideoFormat};
 pub use codec::pcm::PcmFormat;
 pub use error::{Error, Result, Status};
 pub use queue::{AsyncResult, AudioStream, Callback, Payload, VideoStream, Writer, WriterOptions};

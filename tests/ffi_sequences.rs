@@ -1092,17 +1092,8 @@ impl<'a> Driver<'a> {
             pool.next_writer += 1;
             pool.next_writer
         };
-        let mut opts = avk_writer_options {
-            struct_size: 0,
-            frame_rate_num: 0,
-            frame_rate_den: 0,
-            flags: 0,
-            checkpoint_interval_ms: 0,
-            max_queued_bytes: 0,
-            encoder_threads: 0,
-            reserved0: 0,
-            super_index_capacity: 0,
-        };
+        // SAFETY: all-zero bytes are a valid avk_writer_options (integers and NULL pointers).
+        let mut opts: avk_writer_options = unsafe { std::mem::zeroed() };
         // SAFETY: writable struct.
         unsafe { avk_writer_options_init(&mut opts) };
         let rates = [(30, 1), (25, 1), (30000, 1001), (1, 1), (60, 2)];
@@ -1257,19 +1248,8 @@ impl<'a> Driver<'a> {
             (16, 16, 32),
         ];
         let (width, height, bpp) = *self.rng.pick(&dims).unwrap();
-        let mut vopts = avk_video_stream_options {
-            struct_size: 0,
-            width: 0,
-            height: 0,
-            codec: 0,
-            fourcc: 0,
-            bits_per_pixel: 0,
-            input_format: 0,
-            input_stride: 0,
-            quality: 0,
-            keyframe_interval: 0,
-            name: null(),
-        };
+        // SAFETY: all-zero bytes are a valid avk_video_stream_options (integers and NULL pointers).
+        let mut vopts: avk_video_stream_options = unsafe { std::mem::zeroed() };
         // SAFETY: writable struct.
         unsafe { avk_video_stream_options_init(&mut vopts) };
         vopts.width = width;
@@ -1315,20 +1295,8 @@ impl<'a> Driver<'a> {
                 codec = Codec::Mjpeg;
             }
         }
-        let mut aopts = avk_audio_stream_options {
-            struct_size: 0,
-            codec: 0,
-            channels: 0,
-            sample_rate: 0,
-            bits_per_sample: 0,
-            format_tag: 0,
-            block_align: 0,
-            bytes_per_second: 0,
-            format_extra: null(),
-            format_extra_len: 0,
-            bitrate_kbps: 0,
-            name: null(),
-        };
+        // SAFETY: all-zero bytes are a valid avk_audio_stream_options (integers and NULL pointers).
+        let mut aopts: avk_audio_stream_options = unsafe { std::mem::zeroed() };
         // SAFETY: writable struct.
         unsafe { avk_audio_stream_options_init(&mut aopts) };
         let formats = [(2u32, 16u32), (1, 16), (1, 8), (2, 8)];

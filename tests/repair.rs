@@ -4,7 +4,9 @@
 mod common;
 
 use avikit::repair::{inspect_file, repair_file};
-use avikit::{AudioFormat, FourCc, PcmFormat, Status, VideoFormat, Writer, WriterOptions};
+use avikit::{
+    AudioFormat, FourCc, PcmFormat, PixelAspect, Status, VideoFormat, Writer, WriterOptions,
+};
 use common::*;
 use std::path::Path;
 use std::process::Command;
@@ -25,6 +27,7 @@ fn record(path: &Path) -> Vec<(usize, Vec<u8>)> {
                 height: 15,
                 fourcc: Some(FourCc::new(*b"Y800")),
                 bits_per_pixel: 8,
+                pixel_aspect: PixelAspect::SQUARE,
             },
             None,
         )

@@ -32,8 +32,8 @@ use avikit::codec::{
     encoder::{DibConversion, FrameEncoder},
 };
 use avikit::{
-    AsyncResult, AudioFormat, AudioStream, Callback, FourCc, FrameRate, Payload, PcmFormat, Status,
-    VideoFormat, VideoStream, Writer, WriterOptions,
+    AsyncResult, AudioFormat, AudioStream, Callback, FourCc, FrameRate, Payload, PcmFormat,
+    PixelAspect, Status, VideoFormat, VideoStream, Writer, WriterOptions,
 };
 use common::*;
 use std::cell::Cell;
@@ -582,6 +582,7 @@ fn y800(width: u32, height: u32) -> VideoFormat {
         height,
         fourcc: Some(FourCc::new(*b"Y800")),
         bits_per_pixel: 8,
+        pixel_aspect: PixelAspect::SQUARE,
     }
 }
 

@@ -5,6 +5,7 @@
 
 use super::constants::*;
 use super::index::SuperIndex;
+use super::info::InfoList;
 use super::stream::{AudioFormat, FrameRate, StreamFormat, StreamSpec, VideoFormat};
 use crate::riff::{FourCc, RiffTree};
 
@@ -27,6 +28,7 @@ pub(super) struct HeaderInputs<'a> {
     pub streams: &'a [StreamSpec],
     pub totals: &'a [StreamTotals],
     pub super_indexes: &'a [SuperIndex],
+    pub info: &'a InfoList,
     pub has_idx1: bool,
     /// The first RIFF's size field (bytes after the 8-byte RIFF header).
     pub first_riff_size: u32,
@@ -62,6 +64,11 @@ pub(super) fn build(h: &HeaderInputs<'_>) -> Vec<u8> {
                 .end();
         }
         h.super_indexes[i].write_header_chunk(&mut t, spec.chunk_id(i));
+        if let StreamFormat::Video(v) = &spec.format {
+            if !v.pixel_aspect.is_square() {
+                write_vprp(&mut t, v, h.frame_rate);
+            }
+        }
         t.end();
     }
     t.begin_list(LIST, LIST_ODML);
@@ -71,12 +78,7 @@ pub(super) fn build(h: &HeaderInputs<'_>) -> Vec<u8> {
         .end();
     t.end();
     t.end(); // hdrl
-    t.begin_list(LIST, LIST_INFO);
-    t.begin_chunk(CK_ISFT)
-        .bytes(concat!("avikit ", env!("CARGO_PKG_VERSION")).as_bytes())
-        .bytes(&[0])
-        .end();
-    t.end();
+    h.info.write(&mut t);
     let mut bytes = t.into_bytes();
     bytes.extend_from_slice(&LIST.0);
     bytes.extend_from_slice(&h.first_movi_size.to_le_bytes());
@@ -219,6 +221,50 @@ fn write_bitmap_info(t: &mut RiffTree, v: &VideoFormat) {
         let g = level as u8;
         t.bytes(&[g, g, g, 0]);
     }
+}
+
+/// The OpenDML video properties: one progressive field, the frame's size and the display aspect
+/// ratio, which is what readers show non-square pixels with.
+fn write_vprp(t: &mut RiffTree, v: &VideoFormat, frame_rate: FrameRate) {
+    let (dar_num, dar_den) = ratio_within_u16(
+        u64::from(v.width) * u64::from(v.pixel_aspect.num),
+        u64::from(v.height) * u64::from(v.pixel_aspect.den),
+    );
+    let refresh = (frame_rate.num + frame_rate.den / 2) / frame_rate.den;
+    t.begin_chunk(CK_VPRP)
+        .u32(0) // VideoFormatToken: unknown
+        .u32(0) // VideoStandard: unknown
+        .u32(refresh) // dwVerticalRefreshRate
+        .u32(v.width) // dwHTotalInT
+        .u32(v.height) // dwVTotalInLines
+        .u32(dar_num << 16 | dar_den) // dwFrameAspectRatio
+        .u32(v.width) // dwFrameWidthInPixels
+        .u32(v.height) // dwFrameHeightInLines
+        .u32(1); // nbFieldPerFrame
+    t.u32(v.height) // CompressedBMHeight
+        .u32(v.width) // CompressedBMWidth
+        .u32(v.height) // ValidBMHeight
+        .u32(v.width) // ValidBMWidth
+        .zeros(16) // ValidBMXOffset, ValidBMYOffset, VideoXOffsetInT, VideoYValidStartLine
+        .end();
+}
+
+/// `num / den` as the closest ratio whose terms both fit in 16 bits (continued fractions).
+fn ratio_within_u16(num: u64, den: u64) -> (u32, u32) {
+    const MAX: u64 = 0xFFFF;
+    let (mut a, mut b) = (num, den);
+    // Convergents h/k of num/den; (h0, k0) is the one before (h1, k1).
+    let (mut h0, mut k0, mut h1, mut k1) = (0u64, 1u64, 1u64, 0u64);
+    while b != 0 {
+        let q = a / b;
+        let (h2, k2) = (q * h1 + h0, q * k1 + k0);
+        if h2 > MAX || k2 > MAX {
+            break;
+        }
+        (h0, k0, h1, k1) = (h1, k1, h2, k2);
+        (a, b) = (b, a % b);
+    }
+    (h1.max(1) as u32, k1.max(1) as u32)
 }
 
 fn write_wave_format(t: &mut RiffTree, a: &AudioFormat) {

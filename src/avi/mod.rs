@@ -3,12 +3,16 @@
 pub(crate) mod constants;
 mod headers;
 mod index;
+mod info;
 mod muxer;
 mod stream;
 
+pub use info::{InfoList, MAX_INFO_VALUE_LEN};
 pub use muxer::{
     BatchError, ChunkWrite, Muxer, MuxerConfig, DEFAULT_RIFF_LIMIT, DEFAULT_SUPER_INDEX_CAPACITY,
+    MAX_SUPER_INDEX_CAPACITY,
 };
 pub use stream::{
-    AudioFormat, FrameRate, StreamFormat, StreamSpec, VideoFormat, MAX_CHUNK_SIZE, MAX_STREAMS,
+    AudioFormat, FrameRate, PixelAspect, StreamFormat, StreamSpec, VideoFormat, MAX_CHUNK_SIZE,
+    MAX_STREAMS,
 };

@@ -5,6 +5,7 @@
 use super::constants::*;
 use super::headers::{self, HeaderInputs, StreamTotals};
 use super::index::{self, IndexEntry, IndexSlot, SuperIndex, MIN_SLOT_ENTRIES};
+use super::info::InfoList;
 use super::stream::{FrameRate, StreamFormat, StreamSpec, MAX_CHUNK_SIZE, MAX_STREAMS};
 use crate::error::{Error, Result, Status};
 use crate::riff::{chunk_header, padded_len, FourCc, Sink, CHUNK_HEADER_LEN, LIST_HEADER_LEN};
@@ -32,6 +33,8 @@ pub struct MuxerConfig {
     pub emit_idx1: bool,
     /// Bytes after which a RIFF segment ends and a new `RIFF AVIX` begins.
     pub riff_limit: u64,
+    /// The header's INFO metadata.
+    pub info: InfoList,
     /// Slots of each stream's `indx` in the header: the RIFF segments a stream can span. A
     /// chunk that would need one more is refused with [`Status::Limit`].
     pub super_index_capacity: usize,
@@ -226,6 +229,7 @@ impl Muxer {
             streams: &self.cfg.streams,
             totals: &self.totals,
             super_indexes: &self.super_indexes,
+            info: &self.cfg.info,
             has_idx1: self.cfg.emit_idx1,
             first_riff_size,
             first_movi_size,

@@ -53,6 +53,45 @@ fn gcd(mut a: u32, mut b: u32) -> u32 {
     a
 }
 
+/// The shape of one pixel (the sample aspect ratio): width over height, 1/1 for square pixels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PixelAspect {
+    /// Width of a pixel; not 0.
+    pub num: u32,
+    /// Height of a pixel; not 0.
+    pub den: u32,
+}
+
+impl PixelAspect {
+    /// Square pixels.
+    pub const SQUARE: PixelAspect = PixelAspect { num: 1, den: 1 };
+
+    /// A validated ratio in lowest terms; 0/0 means square pixels.
+    ///
+    /// # Errors
+    /// [`crate::Status::InvalidArgument`] when exactly one part is 0.
+    pub fn new(num: u32, den: u32) -> Result<PixelAspect> {
+        match (num, den) {
+            (0, 0) => Ok(PixelAspect::SQUARE),
+            (0, _) | (_, 0) => Err(Error::invalid_argument(format!(
+                "pixel aspect {num}/{den}: both parts must be 0 (square) or both non-zero"
+            ))),
+            _ => {
+                let g = gcd(num, den);
+                Ok(PixelAspect {
+                    num: num / g,
+                    den: den / g,
+                })
+            }
+        }
+    }
+
+    /// Whether pixels are square.
+    pub fn is_square(self) -> bool {
+        self.num == self.den
+    }
+}
+
 /// A video stream's picture format.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VideoFormat {
@@ -64,6 +103,8 @@ pub struct VideoFormat {
     pub fourcc: Option<FourCc>,
     /// `biBitCount`.
     pub bits_per_pixel: u16,
+    /// The shape of a pixel; non-square pixels get a `vprp` chunk with the display aspect.
+    pub pixel_aspect: PixelAspect,
 }
 
 impl VideoFormat {
@@ -75,6 +116,7 @@ impl VideoFormat {
             height,
             fourcc: None,
             bits_per_pixel,
+            pixel_aspect: PixelAspect::SQUARE,
         }
     }
 
@@ -86,6 +128,15 @@ impl VideoFormat {
             height,
             fourcc: Some(fourcc),
             bits_per_pixel: 24,
+            pixel_aspect: PixelAspect::SQUARE,
+        }
+    }
+
+    /// The same format with pixels of shape `aspect`.
+    pub const fn with_pixel_aspect(self, aspect: PixelAspect) -> VideoFormat {
+        VideoFormat {
+            pixel_aspect: aspect,
+            ..self
         }
     }
 
@@ -114,6 +165,7 @@ impl VideoFormat {
         if self.bits_per_pixel == 0 {
             return Err(Error::invalid_argument("bits_per_pixel must not be 0"));
         }
+        PixelAspect::new(self.pixel_aspect.num, self.pixel_aspect.den)?;
         match self.image_size() {
             Some(size) if size as usize <= MAX_CHUNK_SIZE => Ok(()),
             _ => Err(Error::new(
@@ -160,16 +212,33 @@ pub struct AudioFormat {
 }
 
 impl AudioFormat {
-    /// Integer PCM.
+    /// Linear PCM, integer or float: plain WAVEFORMATEX for mono or stereo integers of up to
+    /// 16 bits in their default layout, WAVEFORMATEXTENSIBLE (with the channel mask and the
+    /// PCM or float SubFormat) for everything else, as Windows and FFmpeg expect.
     pub fn pcm(format: PcmFormat) -> AudioFormat {
+        let sample_tag = if format.float {
+            WAVE_FORMAT_IEEE_FLOAT
+        } else {
+            WAVE_FORMAT_PCM
+        };
+        let (format_tag, extra) = if format.needs_extensible() {
+            let mut extra = Vec::with_capacity(WAVEFORMATEXTENSIBLE_EXTRA_LEN);
+            extra.extend_from_slice(&format.bits_per_sample.to_le_bytes()); // wValidBitsPerSample
+            extra.extend_from_slice(&format.channel_mask.to_le_bytes());
+            extra.extend_from_slice(&sample_tag.to_le_bytes()); // SubFormat
+            extra.extend_from_slice(&KSDATAFORMAT_SUBTYPE_TAIL);
+            (WAVE_FORMAT_EXTENSIBLE, extra)
+        } else {
+            (sample_tag, Vec::new())
+        };
         AudioFormat {
-            format_tag: WAVE_FORMAT_PCM,
+            format_tag,
             channels: format.channels,
             sample_rate: format.sample_rate,
             bytes_per_second: format.bytes_per_second,
             block_align: format.block_align,
             bits_per_sample: format.bits_per_sample,
-            extra: Vec::new(),
+            extra,
         }
     }
 
@@ -327,12 +396,7 @@ mod tests {
     #[test]
     fn dib_frames_must_have_the_padded_length() {
         let spec = StreamSpec {
-            format: StreamFormat::Video(VideoFormat {
-                width: 3,
-                height: 2,
-                fourcc: None,
-                bits_per_pixel: 24,
-            }),
+            format: StreamFormat::Video(VideoFormat::dib(3, 2, 24)),
             name: None,
         };
         assert!(spec.check_chunk_len(24).is_ok());

@@ -2,7 +2,7 @@
 //! trait, and the encodings the library offers.
 
 use super::convert::{to_dib, InputLayout};
-use crate::avi::{StreamFormat, VideoFormat};
+use crate::avi::{PixelAspect, StreamFormat, VideoFormat};
 use crate::error::{Error, Result};
 
 /// One encoded frame, ready to be written as a chunk.
@@ -132,4 +132,54 @@ pub trait SequentialEncoder: Send {
     /// # Errors
     /// [`crate::Status::Encoder`] when the encoder fails.
     fn flush(&mut self) -> Result<Vec<EncodedFrame>>;
+}
+
+/// Any video encoder, with the pixel shape of its pictures declared in the stream header: the
+/// pictures are what they are, but players stretch them to the display aspect ratio.
+#[derive(Debug, Clone)]
+pub struct PixelShaped<E> {
+    inner: E,
+    aspect: PixelAspect,
+}
+
+impl<E> PixelShaped<E> {
+    /// `inner` with pixels of shape `aspect`.
+    pub fn new(inner: E, aspect: PixelAspect) -> PixelShaped<E> {
+        PixelShaped { inner, aspect }
+    }
+}
+
+impl<E: FrameEncoder> FrameEncoder for PixelShaped<E> {
+    fn output_format(&self) -> VideoFormat {
+        self.inner.output_format().with_pixel_aspect(self.aspect)
+    }
+
+    fn check_input_len(&self, len: usize) -> Result<()> {
+        self.inner.check_input_len(len)
+    }
+
+    fn encode(&self, input: &[u8]) -> Result<EncodedFrame> {
+        self.inner.encode(input)
+    }
+}
+
+impl<E: SequentialEncoder> SequentialEncoder for PixelShaped<E> {
+    fn output_format(&self) -> StreamFormat {
+        match self.inner.output_format() {
+            StreamFormat::Video(v) => StreamFormat::Video(v.with_pixel_aspect(self.aspect)),
+            audio => audio,
+        }
+    }
+
+    fn input_rule(&self) -> InputRule {
+        self.inner.input_rule()
+    }
+
+    fn encode(&mut self, input: &[u8]) -> Result<Vec<EncodedFrame>> {
+        self.inner.encode(input)
+    }
+
+    fn flush(&mut self) -> Result<Vec<EncodedFrame>> {
+        self.inner.flush()
+    }
 }

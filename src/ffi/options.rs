@@ -47,6 +47,9 @@ pub const AVK_AUDIO_PCM: i32 = 1;
 /// MP3 frame per chunk. LAME (libmp3lame.so.0) is loaded at run time: without it adding the
 /// stream fails with AVK_E_UNSUPPORTED saying what to install.
 pub const AVK_AUDIO_MP3: i32 = 2;
+/// Audio codec: 32-bit IEEE float samples (`bits_per_sample` 32), written as
+/// WAVE_FORMAT_EXTENSIBLE with the channel mask.
+pub const AVK_AUDIO_FLOAT: i32 = 3;
 
 /// Settings of a writer. Initialize with `avk_writer_options_init`, then change fields.
 #[repr(C)]
@@ -113,6 +116,13 @@ pub struct avk_video_stream_options {
     pub keyframe_interval: u32,
     /// Stream name written as 'strn' (UTF-8, copied during the call); may be NULL.
     pub name: *const c_char,
+    /// The sample (pixel) aspect ratio, width over height of one pixel: 0/0 (default) or equal
+    /// values mean square pixels; one of them 0 is AVK_E_INVALID_ARGUMENT. Non-square pixels put
+    /// a 'vprp' (OpenDML video properties) chunk with the display aspect ratio into the stream
+    /// header.
+    pub pixel_aspect_num: u32,
+    /// See `pixel_aspect_num`.
+    pub pixel_aspect_den: u32,
 }
 
 /// Settings of an audio stream. Initialize with `avk_audio_stream_options_init`.
@@ -127,7 +137,7 @@ pub struct avk_audio_stream_options {
     pub channels: u32,
     /// Samples per second; default 44100.
     pub sample_rate: u32,
-    /// Default 16. PCM: 8, 16, 24 or 32.
+    /// Default 16. PCM: 8 (unsigned), 16, 24 or 32 (signed); FLOAT: 32.
     pub bits_per_sample: u32,
     /// RAW: WAVE format tag (1 PCM, 3 IEEE float, 0x55 MP3, ...).
     pub format_tag: u32,
@@ -145,6 +155,12 @@ pub struct avk_audio_stream_options {
     pub bitrate_kbps: u32,
     /// Stream name written as 'strn' (UTF-8, copied during the call); may be NULL.
     pub name: *const c_char,
+    /// PCM and FLOAT: speaker positions (WAVEFORMATEXTENSIBLE dwChannelMask), one bit per
+    /// channel; 0 (default) = the usual layout for the count: 1 FC, 2 FL FR, 3 FL FR FC, 4 FL FR
+    /// BL BR, 5 FL FR FC BL BR, 6 = 5.1 (FL FR FC LFE BL BR), 8 = 7.1 (5.1 + SL SR), other counts
+    /// none. More than 2 channels, more than 16 bits, float or a non-default mask are written as
+    /// WAVE_FORMAT_EXTENSIBLE. Other codecs: must be 0.
+    pub channel_mask: u32,
 }
 
 /// Byte spans `(offset, size)` of every field of a struct, in order.
@@ -247,6 +263,8 @@ impl avk_video_stream_options {
             quality: 75,
             keyframe_interval: 0,
             name: std::ptr::null(),
+            pixel_aspect_num: 0,
+            pixel_aspect_den: 0,
         }
     }
 
@@ -254,7 +272,8 @@ impl avk_video_stream_options {
     /// `ptr` must be NULL or a valid options struct of `struct_size` bytes.
     pub(crate) unsafe fn read(ptr: *const Self) -> Result<Self> {
         let spans = field_spans!(avk_video_stream_options; struct_size, width, height, codec,
-            fourcc, bits_per_pixel, input_format, input_stride, quality, keyframe_interval, name);
+            fourcc, bits_per_pixel, input_format, input_stride, quality, keyframe_interval, name,
+            pixel_aspect_num, pixel_aspect_den);
         // SAFETY: forwarded caller contract.
         unsafe { read_versioned(ptr, Self::defaults(), &spans, "avk_video_stream_options") }
     }
@@ -275,6 +294,7 @@ impl avk_audio_stream_options {
             format_extra_len: 0,
             bitrate_kbps: 160,
             name: std::ptr::null(),
+            channel_mask: 0,
         }
     }
 
@@ -283,7 +303,7 @@ impl avk_audio_stream_options {
     pub(crate) unsafe fn read(ptr: *const Self) -> Result<Self> {
         let spans = field_spans!(avk_audio_stream_options; struct_size, codec, channels,
             sample_rate, bits_per_sample, format_tag, block_align, bytes_per_second, format_extra,
-            format_extra_len, bitrate_kbps, name);
+            format_extra_len, bitrate_kbps, name, channel_mask);
         // SAFETY: forwarded caller contract.
         unsafe { read_versioned(ptr, Self::defaults(), &spans, "avk_audio_stream_options") }
     }

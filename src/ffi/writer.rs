@@ -6,9 +6,9 @@ use super::io::{avk_io, CallbackSink};
 use super::options::*;
 use super::registry::{self, Object, WriterObject, HOLD_CALLER};
 use super::stream::{avk_audio_stream, avk_video_stream};
-use crate::avi::{AudioFormat, FrameRate, VideoFormat};
+use crate::avi::{AudioFormat, FrameRate, PixelAspect, VideoFormat};
 use crate::codec::convert::{InputLayout, PixelFormat};
-use crate::codec::encoder::{DibConversion, FrameEncoder, SequentialEncoder};
+use crate::codec::encoder::{DibConversion, FrameEncoder, PixelShaped, SequentialEncoder};
 use crate::codec::mp3::{samples_per_frame, Mp3Encoder, WAVE_FORMAT_MPEGLAYER3};
 use crate::codec::pcm::PcmFormat;
 use crate::error::{Error, Result, Status};
@@ -147,25 +147,30 @@ fn video_kind(o: &avk_video_stream_options, frame_rate: FrameRate) -> Result<Vid
     let input_format = pixel_format(o.input_format)?;
     let bits_per_pixel = u16::try_from(o.bits_per_pixel)
         .map_err(|_| Error::invalid_argument("bits_per_pixel is out of range"))?;
+    let pixel_aspect = PixelAspect::new(o.pixel_aspect_num, o.pixel_aspect_den)?;
     match o.codec {
         AVK_VIDEO_RAW => Ok(VideoKind::Raw(VideoFormat {
             width: o.width,
             height: o.height,
             fourcc: (o.fourcc != 0).then(|| FourCc::from_u32(o.fourcc)),
             bits_per_pixel,
+            pixel_aspect,
         })),
         AVK_VIDEO_UNCOMPRESSED => {
             let input = input_layout(o, input_format);
-            Ok(VideoKind::Encoding(Arc::new(DibConversion::new(
-                input,
-                bits_per_pixel,
-            )?)))
+            Ok(VideoKind::Encoding(Arc::new(PixelShaped::new(
+                DibConversion::new(input, bits_per_pixel)?,
+                pixel_aspect,
+            ))))
         }
         #[cfg(feature = "mjpeg")]
         AVK_VIDEO_MJPEG => {
             let encoder =
                 crate::codec::mjpeg::MjpegEncoder::new(input_layout(o, input_format), o.quality)?;
-            Ok(VideoKind::Encoding(Arc::new(encoder)))
+            Ok(VideoKind::Encoding(Arc::new(PixelShaped::new(
+                encoder,
+                pixel_aspect,
+            ))))
         }
         #[cfg(not(feature = "mjpeg"))]
         AVK_VIDEO_MJPEG => Err(Error::new(
@@ -174,14 +179,15 @@ fn video_kind(o: &avk_video_stream_options, frame_rate: FrameRate) -> Result<Vid
              frames with AVK_VIDEO_RAW and fourcc 'MJPG'",
         )),
         #[cfg(feature = "h264")]
-        AVK_VIDEO_H264 => Ok(VideoKind::Sequential(Box::new(
+        AVK_VIDEO_H264 => Ok(VideoKind::Sequential(Box::new(PixelShaped::new(
             crate::codec::h264::H264Encoder::new(
                 input_layout(o, input_format),
                 o.quality,
                 o.keyframe_interval,
                 frame_rate,
             )?,
-        ))),
+            pixel_aspect,
+        )))),
         #[cfg(not(feature = "h264"))]
         AVK_VIDEO_H264 => {
             let _unused_without_h264 = frame_rate;
@@ -212,11 +218,21 @@ enum AudioKind {
 /// `o.format_extra` NULL or `o.format_extra_len` readable bytes.
 unsafe fn audio_kind(o: &avk_audio_stream_options) -> Result<AudioKind> {
     match o.codec {
-        AVK_AUDIO_PCM => Ok(AudioKind::Plain(AudioFormat::pcm(PcmFormat::derive(
-            o.channels,
-            o.sample_rate,
-            o.bits_per_sample,
-        )?))),
+        AVK_AUDIO_PCM => Ok(AudioKind::Plain(AudioFormat::pcm(
+            PcmFormat::derive(o.channels, o.sample_rate, o.bits_per_sample)?
+                .with_channel_mask(o.channel_mask)?,
+        ))),
+        AVK_AUDIO_FLOAT if o.bits_per_sample != 32 => Err(Error::invalid_argument(format!(
+            "AVK_AUDIO_FLOAT takes 32-bit samples, not bits_per_sample {}",
+            o.bits_per_sample
+        ))),
+        AVK_AUDIO_FLOAT => Ok(AudioKind::Plain(AudioFormat::pcm(
+            PcmFormat::float(o.channels, o.sample_rate)?.with_channel_mask(o.channel_mask)?,
+        ))),
+        _ if o.channel_mask != 0 => Err(Error::invalid_argument(
+            "channel_mask applies to AVK_AUDIO_PCM and AVK_AUDIO_FLOAT only (RAW streams give \
+             their WAVEFORMATEXTENSIBLE in format_extra)",
+        )),
         AVK_AUDIO_RAW => {
             let channels = field_u16(o.channels, "channels")?;
             let bits_per_sample = field_u16(o.bits_per_sample, "bits_per_sample")?;
@@ -345,6 +361,37 @@ fn durable(flags: u32) -> Result<bool> {
         )));
     }
     Ok(flags & AVK_FLUSH_DURABLE != 0)
+}
+
+/// Sets the RIFF INFO metadata entry `id` to `value`, written as `LIST 'INFO'` in the header.
+/// `id` is `I` and three uppercase letters or digits: INAM title, IART artist, ICMT comment,
+/// ICRD date, ISFT software, ICOP copyright, IGNR genre, IKEY keywords, ISBJ subject, ISRC
+/// source, ITCH technician, IPRD product, ILNG language. `value` is UTF-8, at most 65,000 bytes;
+/// setting an id again replaces its value and an empty value removes it. ISFT is
+/// `avikit X.Y.Z` (this version) unless set (an empty value removes it). Both strings are copied during the
+/// call. Allowed until the first write or flush, like adding streams. Thread-safe.
+///
+/// Errors: AVK_E_INVALID_HANDLE; AVK_E_INVALID_ARGUMENT for a NULL or bad id, a NULL value, a
+/// value over 65,000 bytes or not UTF-8; AVK_E_INVALID_STATE after the first write.
+///
+/// # Safety
+/// `id` and `value` NULL or NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn avk_writer_set_info(
+    w: *mut avk_writer,
+    id: *const c_char,
+    value: *const c_char,
+) -> avk_status {
+    boundary(|| {
+        let object = registry::writer(w as usize)?;
+        // SAFETY: forwarded caller contract.
+        let id = unsafe { optional_str(id, "id") }?
+            .ok_or_else(|| Error::invalid_argument("id must not be NULL"))?;
+        // SAFETY: forwarded caller contract.
+        let value = unsafe { optional_str(value, "value") }?
+            .ok_or_else(|| Error::invalid_argument("value must not be NULL"))?;
+        object.writer.set_info(&id, &value)
+    })
 }
 
 /// Waits for every operation begun before, checkpoints (indexes everything written and

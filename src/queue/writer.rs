@@ -6,8 +6,8 @@ use super::payload::Payload;
 use super::pressure::QueuePressure;
 use super::worker::{ChunkSource, Job, SharedSequentialEncoder, Worker, WriteJob};
 use crate::avi::{
-    AudioFormat, FrameRate, MuxerConfig, StreamFormat, StreamSpec, VideoFormat, DEFAULT_RIFF_LIMIT,
-    DEFAULT_SUPER_INDEX_CAPACITY, MAX_STREAMS,
+    AudioFormat, FrameRate, InfoList, MuxerConfig, StreamFormat, StreamSpec, VideoFormat,
+    DEFAULT_RIFF_LIMIT, DEFAULT_SUPER_INDEX_CAPACITY, MAX_STREAMS,
 };
 use crate::codec::encoder::{FrameEncoder, InputRule, SequentialEncoder};
 use crate::error::{Error, Result, Status};
@@ -65,6 +65,8 @@ struct Gate {
     /// `None` once the writer is closed.
     jobs: Option<Sender<Job>>,
     streams: Vec<StreamSpec>,
+    /// The header's INFO metadata, settable until the first write.
+    info: InfoList,
     /// Sequential encoders by stream, handed to the worker with the header job.
     block_encoders: Vec<(usize, SharedSequentialEncoder)>,
     started: bool,
@@ -94,7 +96,7 @@ impl WriterShared {
         let jobs = gate.jobs.as_ref().ok_or_else(closed_error)?;
         if !gate.started {
             gate.started = true;
-            let cfg = muxer_config(&self.options, gate.streams.clone());
+            let cfg = muxer_config(&self.options, gate.streams.clone(), gate.info.clone());
             let encoders = gate.block_encoders.clone();
             jobs.send(Job::Start(cfg, encoders))
                 .map_err(|_| closed_error())?;
@@ -169,10 +171,11 @@ impl WriterShared {
     }
 }
 
-fn muxer_config(options: &WriterOptions, streams: Vec<StreamSpec>) -> MuxerConfig {
+fn muxer_config(options: &WriterOptions, streams: Vec<StreamSpec>, info: InfoList) -> MuxerConfig {
     MuxerConfig {
         frame_rate: options.frame_rate,
         streams,
+        info,
         emit_idx1: options.emit_index1,
         riff_limit: options.riff_limit,
         super_index_capacity: options.super_index_capacity,
@@ -222,7 +225,7 @@ impl Writer {
             frame_rate: FrameRate::new(options.frame_rate.num, options.frame_rate.den)?,
             ..options
         };
-        muxer_config(&options, Vec::new()).validate()?;
+        muxer_config(&options, Vec::new(), InfoList::empty()).validate()?;
         let id = NEXT_WRITER_ID.fetch_add(1, Ordering::Relaxed);
         let (tx, rx) = crossbeam_channel::unbounded();
         let pressure = Arc::new(QueuePressure::new(id, options.max_queued_bytes));
@@ -244,6 +247,7 @@ impl Writer {
                 gate: Mutex::new(Gate {
                     jobs: Some(tx),
                     streams: Vec::new(),
+                    info: InfoList::default(),
                     block_encoders: Vec::new(),
                     started: false,
                 }),
@@ -252,6 +256,28 @@ impl Writer {
                 encoders: Mutex::new(None),
             }),
         })
+    }
+
+    /// Sets the INFO metadata entry `id` (`INAM` title, `IART` artist, `ICMT` comment, `ICRD`
+    /// date, `ISFT` software, `ICOP` copyright, `IGNR` genre, ...: `I` and three uppercase
+    /// letters or digits) to `value`; setting an id again replaces its value, an empty value
+    /// removes it. `ISFT` is `avikit X.Y.Z` (this version) unless set. Allowed until the first write or
+    /// flush, like adding streams.
+    ///
+    /// # Errors
+    /// [`Status::InvalidArgument`] for a bad id or a value over 65,000 bytes (or with NUL),
+    /// [`Status::InvalidState`] after the first write, [`Status::InvalidHandle`] after close.
+    pub fn set_info(&self, id: &str, value: &str) -> Result<()> {
+        let mut gate = self.shared.gate.lock();
+        if gate.jobs.is_none() {
+            return Err(closed_error());
+        }
+        if gate.started {
+            return Err(Error::invalid_state(
+                "INFO metadata can only be set before the first write or flush",
+            ));
+        }
+        gate.info.set(id, value)
     }
 
     /// Adds a video stream. Allowed until the first write or flush on the writer.

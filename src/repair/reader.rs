@@ -1,7 +1,9 @@
 //! Reading AVI files without loading payloads: chunk headers by positional reads, the header
 //! list parsed into stream specs, and data chunks located by walking `movi` lists.
 
-use crate::avi::{AudioFormat, FrameRate, StreamFormat, StreamSpec, VideoFormat};
+use crate::avi::{
+    AudioFormat, FrameRate, InfoList, PixelAspect, StreamFormat, StreamSpec, VideoFormat,
+};
 use crate::error::{Error, Result};
 use crate::riff::FourCc;
 use std::fs::File;
@@ -135,6 +137,8 @@ pub(crate) struct ParsedHeader {
     pub frame_rate: FrameRate,
     /// Where the first `LIST movi` starts (its list header).
     pub first_movi: u64,
+    /// The INFO metadata before the first `movi`.
+    pub info: InfoList,
 }
 
 /// Parses the first RIFF's `hdrl` and finds its `movi` list.
@@ -152,6 +156,7 @@ pub(crate) fn parse_header(src: &Source) -> Result<ParsedHeader> {
     };
     let mut at = 12;
     let mut hdrl = None;
+    let mut info = None;
     while let Some((id, size)) = src.chunk_header(at)? {
         if at >= riff_end {
             break;
@@ -160,17 +165,38 @@ pub(crate) fn parse_header(src: &Source) -> Result<ParsedHeader> {
             let form = src.read(at + 8, 4)?;
             if form == b"hdrl" {
                 hdrl = Some((at, size));
+            } else if form == b"INFO" {
+                info = Some(parse_info(src, at + 12, at + 8 + u64::from(size))?);
             } else if form == b"movi" {
                 let (hdrl_at, hdrl_size) =
                     hdrl.ok_or_else(|| fault(at, "movi list before the hdrl list"))?;
                 let mut header = parse_hdrl(src, hdrl_at + 12, hdrl_at + 8 + u64::from(hdrl_size))?;
                 header.first_movi = at;
+                header.info = info.unwrap_or_else(InfoList::empty);
                 return Ok(header);
             }
         }
         at += 8 + u64::from(size) + u64::from(size & 1);
     }
     Err(fault(at, "no hdrl and movi lists in the first RIFF"))
+}
+
+/// The entries of a `LIST 'INFO'` body that avikit can write again (valid ids, UTF-8 text up
+/// to the first NUL); others are left out.
+fn parse_info(src: &Source, start: u64, end: u64) -> Result<InfoList> {
+    let mut info = InfoList::empty();
+    let mut at = start;
+    while at + 8 <= end {
+        let (id, size, body_end) = src.chunk_within(at, end, "the INFO list")?;
+        let raw = src.read(at + 8, size as usize)?;
+        let text = raw.split(|&b| b == 0).next().unwrap_or(&[]);
+        if let (Ok(id), Ok(text)) = (std::str::from_utf8(&id.0), std::str::from_utf8(text)) {
+            // An id or value avikit would refuse is not worth failing a repair over.
+            let _ = info.set(id, text);
+        }
+        at = body_end + (body_end & 1);
+    }
+    Ok(info)
 }
 
 fn parse_hdrl(src: &Source, start: u64, end: u64) -> Result<ParsedHeader> {
@@ -186,6 +212,7 @@ fn parse_hdrl(src: &Source, start: u64, end: u64) -> Result<ParsedHeader> {
         dmlh_total_frames: None,
         frame_rate: FrameRate { num: 30, den: 1 },
         first_movi: 0,
+        info: InfoList::empty(),
     };
     let mut saw_avih = false;
     let mut micros_per_frame = 0;
@@ -238,6 +265,7 @@ fn parse_strl(src: &Source, start: u64, end: u64) -> Result<ParsedStream> {
     let mut strf = None;
     let mut name = None;
     let mut indx = None;
+    let mut vprp = None;
     let mut at = start;
     while at + 8 <= end {
         let (id, size, _) = src.chunk_within(at, end, "its strl")?;
@@ -251,6 +279,7 @@ fn parse_strl(src: &Source, start: u64, end: u64) -> Result<ParsedStream> {
                 name = Some(String::from_utf8_lossy(text).into_owned());
             }
             b"indx" => indx = Some(body),
+            b"vprp" => vprp = Some(src.read(body, size as usize)?),
             _ => {}
         }
         at = body + u64::from(size) + u64::from(size & 1);
@@ -277,6 +306,9 @@ fn parse_strl(src: &Source, start: u64, end: u64) -> Result<ParsedStream> {
                 height: (le32(&f, 8) as i32).unsigned_abs(),
                 fourcc: (compression != 0).then(|| FourCc::from_u32(compression)),
                 bits_per_pixel: le16(&f, 14),
+                pixel_aspect: vprp
+                    .as_deref()
+                    .map_or(PixelAspect::SQUARE, pixel_aspect_of_vprp),
             })
         }
         b"auds" => {
@@ -315,6 +347,30 @@ fn parse_strl(src: &Source, start: u64, end: u64) -> Result<ParsedStream> {
         header,
         indx,
     })
+}
+
+/// The pixel shape a `vprp` chunk declares: its display aspect ratio over its frame's width and
+/// height. Square when the chunk is short, zero or not representable.
+fn pixel_aspect_of_vprp(vprp: &[u8]) -> PixelAspect {
+    if vprp.len() < 32 {
+        return PixelAspect::SQUARE;
+    }
+    let aspect = le32(vprp, 20);
+    let (dar_num, dar_den) = (u64::from(aspect >> 16), u64::from(aspect & 0xFFFF));
+    let (width, height) = (u64::from(le32(vprp, 24)), u64::from(le32(vprp, 28)));
+    let (num, den) = (dar_num * height, dar_den * width);
+    let g = gcd64(num, den).max(1);
+    match (u32::try_from(num / g), u32::try_from(den / g)) {
+        (Ok(num), Ok(den)) if num != 0 && den != 0 => PixelAspect { num, den },
+        _ => PixelAspect::SQUARE,
+    }
+}
+
+fn gcd64(mut a: u64, mut b: u64) -> u64 {
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    a
 }
 
 /// A data chunk found in a `movi` list.

@@ -9,7 +9,7 @@ use super::reader::{
 use super::FileReport;
 use crate::avi::{
     ChunkWrite, Muxer, MuxerConfig, StreamFormat, StreamSpec, DEFAULT_RIFF_LIMIT,
-    DEFAULT_SUPER_INDEX_CAPACITY,
+    DEFAULT_SUPER_INDEX_CAPACITY, MAX_SUPER_INDEX_CAPACITY,
 };
 use crate::error::{Error, Result};
 use crate::riff::FileSink;
@@ -62,7 +62,8 @@ pub fn repair_file_with_progress(
         streams: specs,
         emit_idx1: true,
         riff_limit: DEFAULT_RIFF_LIMIT,
-        super_index_capacity: DEFAULT_SUPER_INDEX_CAPACITY,
+        super_index_capacity: super_index_capacity(&chunks),
+        info: header.info.clone(),
     };
     let mut muxer = Muxer::start(Box::new(sink), cfg)?;
     let total: u64 = chunks.iter().map(|c| u64::from(c.size)).sum();
@@ -143,6 +144,14 @@ fn scan(
         at = end + (end & 1);
     }
     Ok((chunks, keyframes))
+}
+
+/// Super index room for every segment the rebuilt file will have (the source may have been
+/// written with more than the default), counting segments as at least half full.
+fn super_index_capacity(chunks: &[DataChunk]) -> usize {
+    let total: u64 = chunks.iter().map(|c| 8 + u64::from(c.size)).sum();
+    let segments = usize::try_from(total / (DEFAULT_RIFF_LIMIT / 2) + 2).unwrap_or(usize::MAX);
+    segments.clamp(DEFAULT_SUPER_INDEX_CAPACITY, MAX_SUPER_INDEX_CAPACITY)
 }
 
 /// Whether a chunk `id` of `size` bytes is one the stream can hold.

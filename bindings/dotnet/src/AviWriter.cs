@@ -139,6 +139,24 @@ namespace Avikit
             });
         }
 
+        /// <summary>Sets the RIFF INFO metadata entry <paramref name="id"/> ("INAM" title, "IART"
+        /// artist, "ICMT" comment, "ICRD" date, "ISFT" software, ...: I and three uppercase letters or
+        /// digits) to <paramref name="value"/>; an empty value removes it. Allowed until the first
+        /// write.</summary>
+        /// <exception cref="ArgumentException">A bad id, or a value over 65,000 UTF-8 bytes.</exception>
+        /// <exception cref="InvalidOperationException">After the first write.</exception>
+        public void SetInfo(string id, string value)
+        {
+            if (id == null) throw new ArgumentNullException("id");
+            if (value == null) throw new ArgumentNullException("value");
+            var st = Native.avk_writer_set_info(Ptr, Native.Utf8z(id), Native.Utf8z(value));
+            GC.KeepAlive(this);
+            if (st != Native.AVK_OK) throw Errors.Last(st, Sink);
+        }
+
+        /// <summary>The title (INFO INAM); set before the first write.</summary>
+        public string Title { set { SetInfo("INAM", value ?? ""); } }
+
         /// <summary>Adds a video stream with every option; allowed until the first write.</summary>
         public AviVideoStream AddVideoStream(VideoStreamOptions options)
         {
@@ -155,6 +173,8 @@ namespace Avikit
                 InputStride = options.InputStride,
                 Quality = NonNegative(options.Quality, "Quality"),
                 KeyframeInterval = NonNegative(options.KeyframeInterval, "KeyframeInterval"),
+                PixelAspectNum = (uint)options.PixelAspect.Numerator,
+                PixelAspectDen = (uint)options.PixelAspect.Denominator,
             };
             n.Name = Native.AllocUtf8(options.Name);
             try
@@ -214,6 +234,7 @@ namespace Avikit
                 BytesPerSecond = NonNegative(options.BytesPerSecond, "BytesPerSecond"),
                 FormatExtraLen = (UIntPtr)(uint)(extra == null ? 0 : extra.Length),
                 BitrateKbps = NonNegative(options.BitrateKbps, "BitrateKbps"),
+                ChannelMask = (uint)options.ChannelMask,
             };
             var pin = extra != null && extra.Length > 0 ? GCHandle.Alloc(extra, GCHandleType.Pinned) : default(GCHandle);
             n.Name = Native.AllocUtf8(options.Name);

@@ -61,6 +61,8 @@ namespace Avikit
         public uint Quality;
         public uint KeyframeInterval;
         public IntPtr Name;
+        public uint PixelAspectNum;
+        public uint PixelAspectDen;
     }
 
     /// <summary>avk_audio_stream_options.</summary>
@@ -79,6 +81,7 @@ namespace Avikit
         public UIntPtr FormatExtraLen;
         public uint BitrateKbps;
         public IntPtr Name;
+        public uint ChannelMask;
     }
 
     /// <summary>avk_io.</summary>
@@ -149,6 +152,7 @@ namespace Avikit
         [DllImport(Lib, CallingConvention = Cc)]
         internal static extern int avk_writer_add_audio_stream(IntPtr w, ref AudioStreamOptionsNative opts, out IntPtr stream);
         [DllImport(Lib, CallingConvention = Cc)] internal static extern int avk_writer_flush(IntPtr w, uint flags);
+        [DllImport(Lib, CallingConvention = Cc)] internal static extern int avk_writer_set_info(IntPtr w, byte[] id, byte[] value);
         [DllImport(Lib, CallingConvention = Cc)]
         internal static extern int avk_writer_begin_flush(IntPtr w, uint flags, IntPtr callback, IntPtr userState, out IntPtr result);
         [DllImport(Lib, CallingConvention = Cc)] internal static extern int avk_writer_end_flush(IntPtr w, IntPtr result);

@@ -156,6 +156,31 @@ namespace Avikit
         Pcm = 1,
         /// <summary>16-bit PCM encoded with LAME, loaded at run time (else NotSupportedException).</summary>
         Mp3 = 2,
+        /// <summary>32-bit IEEE float samples (BitsPerSample 32), as game engines mix them.</summary>
+        Float = 3,
+    }
+
+    /// <summary>Speaker positions of a PCM or float stream (WAVEFORMATEXTENSIBLE dwChannelMask),
+    /// one flag per channel in interleaving order; None = the usual layout for the channel count.</summary>
+    [Flags]
+    public enum ChannelMask
+    {
+        None = 0,
+        FrontLeft = 0x1,
+        FrontRight = 0x2,
+        FrontCenter = 0x4,
+        LowFrequency = 0x8,
+        BackLeft = 0x10,
+        BackRight = 0x20,
+        FrontLeftOfCenter = 0x40,
+        FrontRightOfCenter = 0x80,
+        BackCenter = 0x100,
+        SideLeft = 0x200,
+        SideRight = 0x400,
+        /// <summary>5.1: FL FR FC LFE BL BR.</summary>
+        Surround51 = FrontLeft | FrontRight | FrontCenter | LowFrequency | BackLeft | BackRight,
+        /// <summary>7.1: 5.1 with SL SR.</summary>
+        Surround71 = Surround51 | SideLeft | SideRight,
     }
 
     /// <summary>Settings of a video stream; the defaults are the library's.</summary>
@@ -184,6 +209,9 @@ namespace Avikit
         public int KeyframeInterval { get; set; }
         /// <summary>Stream name ('strn'); may be null.</summary>
         public string Name { get; set; }
+        /// <summary>The shape of one pixel (sample aspect ratio, width over height); default 0/0 =
+        /// square. Non-square pixels put the display aspect ratio into a 'vprp' chunk.</summary>
+        public Rational PixelAspect { get; set; }
 
         internal static uint ParseFourCC(string fourCC)
         {
@@ -214,8 +242,10 @@ namespace Avikit
         public AudioCodec Codec { get; set; }
         public int Channels { get; set; }
         public int SampleRate { get; set; }
-        /// <summary>PCM: 8, 16, 24 or 32.</summary>
+        /// <summary>PCM: 8 (unsigned), 16, 24 or 32; Float: 32.</summary>
         public int BitsPerSample { get; set; }
+        /// <summary>PCM and Float: speaker positions, one per channel; None = the default layout.</summary>
+        public ChannelMask ChannelMask { get; set; }
         /// <summary>Raw: WAVE format tag (1 PCM, 3 IEEE float, 0x55 MP3, ...).</summary>
         public int FormatTag { get; set; }
         /// <summary>Raw: bytes per block; 0 = channels * bits / 8.</summary>

@@ -44,6 +44,7 @@ internal static class AvikitTests
         Run("MJPEG, uncompressed and H.264 encoding streams", EncodingStreams);
         Run("FlushAsync and Flush", FlushAsync);
         Run("an exception thrown by a callback is rethrown by Close", CallbackException);
+        Run("float 5.1 audio, INFO metadata and non-square pixels", FormatsAndMetadata);
 
         Console.WriteLine(passed + " passed, " + failed + " failed");
         return failed == 0 ? 0 : 1;
@@ -627,7 +628,10 @@ internal static class AvikitTests
     private static void FailingSink()
     {
         var sink = new GatedStream { FailAtOrAfter = 2 * FrameLen };
-        var w = new AviWriter(sink, false, Deterministic());
+        // A small super index keeps the header under the failure point: the data writes fail.
+        var options = Deterministic();
+        options.SuperIndexCapacity = 16;
+        var w = new AviWriter(sink, false, options);
         var v = w.AddVideoStream(W, H, 32);
         var results = Enumerable.Range(0, 6).Select(i => v.BeginWriteFrame(true, Frame(i, FrameLen), 0, FrameLen, null, null)).ToList();
         var seen = new List<Exception>();
@@ -765,6 +769,63 @@ internal static class AvikitTests
         Equal(n, streams[0].Packets, "mjpeg packets");
         Equal(n, streams[1].Packets, "dib packets");
         Equal(n, streams[2].Packets, "h264 packets");
+    }
+
+    /// <summary>ffprobe's key=value lines for <paramref name="entries"/> (-show_entries syntax).</summary>
+    private static List<string> ProbeValues(string path, string entries)
+    {
+        var psi = new ProcessStartInfo("ffprobe",
+            "-v error -show_entries " + entries + " -of default=noprint_wrappers=1 \"" + path + "\"")
+        {
+            UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true,
+        };
+        using (var p = Process.Start(psi))
+        {
+            var err = p.StandardError.ReadToEndAsync();
+            var stdout = p.StandardOutput.ReadToEnd();
+            p.WaitForExit();
+            Check(p.ExitCode == 0 && err.Result.Trim().Length == 0, "ffprobe " + path + ": " + err.Result);
+            return stdout.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0).ToList();
+        }
+    }
+
+    private static void FormatsAndMetadata()
+    {
+        const int w = 64, h = 48, n = 5, samples = 1600;
+        var path = OutPath("formats.avi");
+        using (var writer = new AviWriter(path, Deterministic()))
+        {
+            writer.Title = "Titre é — .NET";
+            writer.SetInfo("IART", "avikit .NET tests");
+            Throws<ArgumentException>(() => writer.SetInfo("name", "x"));
+            var v = writer.AddVideoStream(new VideoStreamOptions
+            {
+                Width = w, Height = h, BitsPerPixel = 32, PixelAspect = new Rational(4, 3),
+            });
+            Throws<ArgumentException>(() => writer.AddAudioStream(new AudioStreamOptions
+            {
+                Codec = AudioCodec.Float, Channels = 2, BitsPerSample = 32, ChannelMask = ChannelMask.Surround51,
+            }));
+            var a = writer.AddAudioStream(new AudioStreamOptions
+            {
+                Codec = AudioCodec.Float, Channels = 6, SampleRate = 48000, BitsPerSample = 32,
+                ChannelMask = ChannelMask.Surround51,
+            });
+            var block = new byte[samples * 6 * 4];
+            for (var i = 0; i < n; i++)
+            {
+                v.WriteFrame(true, Frame(i, w * h * 4), 0, w * h * 4);
+                a.WriteBlock(block, 0, block.Length);
+            }
+            Throws<InvalidOperationException>(() => writer.SetInfo("ICMT", "late"));
+        }
+        var values = ProbeValues(path, "stream=codec_name,channel_layout,sample_aspect_ratio:format_tags=title,artist");
+        Check(values.Contains("sample_aspect_ratio=4:3"), "4:3 pixels: " + string.Join(" ", values));
+        Check(values.Contains("codec_name=pcm_f32le"), "float audio");
+        Check(values.Contains("channel_layout=5.1"), "5.1 layout");
+        Check(values.Contains("TAG:title=Titre é — .NET"), "UTF-8 title");
+        Check(values.Contains("TAG:artist=avikit .NET tests"), "artist");
+        Equal(n, Probe(path)[0].Packets, "video packets");
     }
 
     private static void FlushAsync()
