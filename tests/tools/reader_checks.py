@@ -1,0 +1,200 @@
+"""Judges what GStreamer, VLC and MPlayer delivered from an AVI file (players.py runs them).
+
+Every reader must deliver every video frame of every video stream that has packets (ffprobe's
+counted packets, which avi_check.py has already held against the headers); with frame numbers
+drawn into the pictures (avi_check.py --frame-numbers N) each stream must decode to exactly
+0..N-1 in order; with --seek-frame K as well, each reader seeks and must start at frame K
+(VLC and MPlayer seek to a keyframe: on streams with delta frames they may start earlier).
+GStreamer must also deliver every byte of the first PCM stream (--audio-bytes), and GStreamer
+and VLC some data of every audio stream that has packets.
+
+A few formats are beyond a reader. ALLOWANCES names each, with the test that recognises it
+(format and, where the reader says something, its own message); only that is then excused, and
+the report's "allowances" lists it. tests/readers.rs shows each one on a file FFmpeg wrote.
+"""
+from fractions import Fraction
+
+import frame_code
+import players
+
+INTRA_ONLY = {"rawvideo", "mjpeg"}  # every frame a keyframe: a seek lands exactly
+RGB_DIB = {"rgb555le", "rgb565le", "bgr24", "bgra", "bgr0"}
+
+# name: (reader, what it excuses, why)
+ALLOWANCES = {
+    "gstreamer:dib16": ("gstreamer", "the whole file",
+                        "GStreamer 1.22 has no decoder for 16-bit RGB DIB (avidemux's caps have "
+                        "no 16-bit RGB format); it says it is missing a plug-in"),
+    "vlc:mjpg-last-frame": ("vlc", "the last frame of an MJPG stream",
+                            "VLC's MJPEG packetizer (in its stream output) holds a picture "
+                            "until the next one starts and drops the last one at the end"),
+    "vlc:mjpg-seek-one-late": ("vlc", "a seek into an MJPG stream starting one frame late",
+                               "after a seek VLC's MJPEG packetizer delivers from the frame "
+                               "after the one sought"),
+    "mplayer:audio-only": ("mplayer", "the whole file",
+                           "MPlayer's AVI demuxer needs a video stream ('AVI_NI: No video "
+                           "stream found.')"),
+    "mplayer:dib-upside-down": ("mplayer", "the orientation of 16/24/32-bit DIB pictures "
+                                "(read flipped, still every number)",
+                                "MPlayer's AVI demuxer + raw RGB decoder hand bottom-up DIB "
+                                "pictures to its video outputs upside down"),
+}
+
+
+class Judge:
+    def __init__(self, streams, frame_numbers):
+        self.video = [s for s in streams if s.get("codec_type") == "video"
+                      and s["nb_read_packets"] > 0]
+        self.audio = [s for s in streams if s.get("codec_type") == "audio"
+                      and s["nb_read_packets"] > 0]
+        self.frame_numbers = frame_numbers
+        self.failures, self.allowances = [], []
+
+    def fail(self, reader, message, said=None):
+        tail = f" (reader says: {said})" if said else ""
+        self.failures.append(f"FAIL [{reader}]: {message}{tail}")
+
+    def allow(self, name):
+        if name not in self.allowances:
+            self.allowances.append(name)
+
+    def video_streams(self, reader, result, excused_last=()):
+        """Every frame of every video stream; the numbers when drawn."""
+        for s in self.video:
+            got = result["streams"].get(s["index"])
+            expected = s["nb_read_packets"]
+            if s["index"] in excused_last:
+                expected -= 1
+            if got is None:
+                self.fail(reader, f"stream {s['index']}: not delivered", result["error"])
+                continue
+            if got["frames"] != expected:
+                self.fail(reader, f"stream {s['index']}: {got['frames']} of {expected} frames",
+                          result["error"])
+            if self.frame_numbers is not None:
+                want = self.frame_numbers - (s["nb_read_packets"] - expected)
+                problem = frame_code.describe(got["numbers"] or [], want)
+                if problem:
+                    self.fail(reader, f"stream {s['index']} frame numbers: {problem}",
+                              result["error"])
+
+    def seek(self, reader, first, k):
+        codec = self.video[0].get("codec_name")
+        exact = reader == "gstreamer" or codec in INTRA_ONLY
+        if first is None or (first != k if exact else first > k):
+            want = f"frame {k}" if exact else f"a keyframe at or before frame {k}"
+            self.fail(reader, f"seek to frame {k}: first picture {first}, expected {want}")
+
+
+def fps_of(stream):
+    fps = Fraction(stream.get("avg_frame_rate", "0/1"))
+    return fps if fps > 0 else Fraction(stream.get("r_frame_rate", "0/1"))
+
+
+def gstreamer(judge, path, audio_bytes, seek_frame):
+    numbers = judge.frame_numbers is not None
+    result = players.gstreamer(path, judge.video, numbers)
+    report = {"result": summary(result)}
+    dib16 = any(s.get("pix_fmt") in ("rgb555le", "rgb565le") for s in judge.video)
+    if dib16 and result["error"] and "missing a plug-in" in result["error"]:
+        judge.allow("gstreamer:dib16")
+        return report
+    if result["error"]:
+        judge.fail("gstreamer", "pipeline error", result["error"])
+    judge.video_streams("gstreamer", result)
+    pads = result["audio_pads"]
+    for k, s in enumerate(judge.audio):
+        pad = pads.get(f"audio_{k}")
+        if pad is None or pad["bytes"] == 0:
+            judge.fail("gstreamer", f"audio stream {s['index']}: no data", result["error"])
+    first_audio = judge.audio[0] if judge.audio else None
+    if audio_bytes is not None and first_audio and first_audio["codec_name"].startswith("pcm_"):
+        got = pads.get("audio_0", {}).get("bytes")
+        if got != audio_bytes:
+            judge.fail("gstreamer", f"audio stream {first_audio['index']}: {got} bytes, "
+                       f"expected {audio_bytes}")
+    if seek_frame is not None and numbers and judge.video:
+        ns = players.seek_time(seek_frame, fps_of(judge.video[0]), 10 ** 9)
+        first = players.gstreamer(path, judge.video, True, ns)["seek_first"]
+        report["seek_first"] = first
+        judge.seek("gstreamer", first, seek_frame)
+    return report
+
+
+def vlc(judge, path, seek_frame):
+    numbers = judge.frame_numbers is not None
+    result = players.vlc(path, judge.video, numbers)
+    report = {"result": summary(result)}
+    last = [s["index"] for s in judge.video if s.get("codec_name") == "mjpeg"
+            and result["streams"][s["index"]]["frames"] == s["nb_read_packets"] - 1]
+    if last:
+        judge.allow("vlc:mjpg-last-frame")
+    judge.video_streams("vlc", result, excused_last=last)
+    for s in judge.audio:
+        if not result["blocks"].get(s["index"]):
+            judge.fail("vlc", f"audio stream {s['index']}: no data", result["error"])
+    if seek_frame is not None and numbers and judge.video:
+        us = players.seek_time(seek_frame, fps_of(judge.video[0]), 10 ** 6)
+        first = players.vlc(path, judge.video, True, us)["seek_first"]
+        report["seek_first"] = first
+        if judge.video[0].get("codec_name") == "mjpeg" and first == seek_frame + 1:
+            judge.allow("vlc:mjpg-seek-one-late")
+        else:
+            judge.seek("vlc", first, seek_frame)
+    return report
+
+
+def mplayer(judge, path, seek_frame):
+    numbers = judge.frame_numbers is not None
+    if not judge.video:
+        result = players.mplayer(path, [], False)
+        if result["error"] and "No video stream found" in result["error"]:
+            judge.allow("mplayer:audio-only")
+        else:
+            judge.fail("mplayer", "file without video: expected MPlayer's 'No video stream "
+                       "found'", result["error"])
+        return {"result": summary(result)}
+    flip = [s["index"] for s in judge.video if s.get("codec_name") == "rawvideo"
+            and s.get("pix_fmt") in RGB_DIB]
+    if flip and numbers:
+        judge.allow("mplayer:dib-upside-down")
+    result = players.mplayer(path, judge.video, numbers, flip=flip)
+    report = {"result": summary(result)}
+    judge.video_streams("mplayer", result)
+    if seek_frame is not None and numbers:
+        ms = players.seek_time(seek_frame, fps_of(judge.video[0]), 10 ** 3)
+        first = players.mplayer(path, judge.video, True, ms, flip=flip)["seek_first"]
+        report["seek_first"] = first
+        judge.seek("mplayer", first, seek_frame)
+    return report
+
+
+def summary(result):
+    """The reader's result with frame numbers cut to first/last/how many were unreadable."""
+    out = {k: v for k, v in result.items() if k != "streams"}
+    out["streams"] = {}
+    for index, s in result["streams"].items():
+        nums = s.get("numbers")
+        brief = {"frames": s["frames"]}
+        if nums is not None:
+            readable = [n for n in nums if n is not None]
+            brief.update(first=readable[0] if readable else None,
+                         last=readable[-1] if readable else None,
+                         unreadable=len(nums) - len(readable))
+        out["streams"][index] = brief
+    return out
+
+
+def check_readers(path, streams, frame_numbers, audio_bytes, seek_frame):
+    """Runs the three readers; returns (report, failures)."""
+    judge = Judge(streams, frame_numbers)
+    report = {}
+    for name, fn, args in (("gstreamer", gstreamer, (audio_bytes, seek_frame)),
+                           ("vlc", vlc, (seek_frame,)), ("mplayer", mplayer, (seek_frame,))):
+        try:
+            report[name] = fn(judge, path, *args)
+        except players.ReaderError as e:
+            judge.fail(name, str(e))
+    report["allowances"] = {name: {"reader": ALLOWANCES[name][0], "excuses": ALLOWANCES[name][1],
+                                   "why": ALLOWANCES[name][2]} for name in judge.allowances}
+    return report, judge.failures
