@@ -15,11 +15,12 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 # cmake and nasm build the bundled libjpeg-turbo (cargo feature `mjpeg`). libjpeg62-turbo-dev:
 # the system libjpeg the ctest packaging tests link next to avikit (avikit_consumer_jpeg_*).
 # GStreamer, VLC and MPlayer: the non-FFmpeg readers tests/tools/avi_check.py plays every file
-# with; python3-gst-1.0 + gir1.2-gst-plugins-base-1.0 let tests/tools/gst_read.py (run by the system
-# python3, which has the GObject bindings) drive avidemux, count buffers and seek.
+# with; python3-gst-1.0 + gir1.2-gst-plugins-base-1.0 let tests/tools/gst_read.py (run by the
+# system python3, which has the GObject bindings) drive avidemux, count buffers and seek;
+# -plugins-base-apps has gst-discoverer-1.0 (GStreamer's duration, in reader_census.py).
 APT_PKGS=(cmake nasm ffmpeg mediainfo python3-venv pkg-config valgrind g++ libjpeg62-turbo-dev libmp3lame0
     gstreamer1.0-tools gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly
-    gstreamer1.0-libav python3-gst-1.0 gir1.2-gst-plugins-base-1.0
+    gstreamer1.0-libav gstreamer1.0-plugins-base-apps python3-gst-1.0 gir1.2-gst-plugins-base-1.0
     vlc-bin vlc-plugin-base mplayer)
 missing=()
 for pkg in "${APT_PKGS[@]}"; do

@@ -166,6 +166,24 @@ pub fn avi_check(path: &Path, args: &[&str]) -> String {
     stdout
 }
 
+/// Runs tests/tools/reader_census.py: one line per reader with the frames it delivered from the
+/// first (numbered) video stream of `path` and their first and last frame numbers. Judges
+/// nothing; panics only if the census cannot run.
+pub fn reader_census(path: &Path) -> String {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/tools/reader_census.py");
+    let out = Command::new(python())
+        .arg(script)
+        .arg(path)
+        .output()
+        .expect("run reader_census.py (install test deps: scripts/install-test-deps.sh)");
+    assert!(
+        out.status.success(),
+        "reader_census failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 /// Decodes stream `map` (e.g. "0:v:0") with ffmpeg's strict decoder into raw `format` bytes;
 /// fails unless ffmpeg exits 0 and prints nothing.
 pub fn ffmpeg_decode(path: &Path, map: &str, format: &str, extra: &[&str]) -> Vec<u8> {

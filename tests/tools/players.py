@@ -122,11 +122,16 @@ def gstreamer(path, video, numbers, seek_ns=None):
     cmd = [SYSTEM_PYTHON, GST_READ, path] + (["--numbers"] if numbers else [])
     if seek_ns is not None:
         cmd += ["--seek-ns", str(seek_ns)]
-    rc, out, err = run(cmd)
+    # avidemux says why it skips an index only in its debug log: keep its warnings.
+    env = dict(os.environ, GST_DEBUG="avidemux:2", GST_DEBUG_NO_COLOR="1")
+    rc, out, err = run(cmd, env=env)
     try:
         report = json.loads(out)
     except ValueError:
         raise ReaderError(f"gst_read.py exit {rc}: {err.strip()[-500:]}")
+    said = list(dict.fromkeys(ln.split("> ", 1)[-1].strip() for ln in err.splitlines()
+                              if " WARN " in ln and "avidemux" in ln))
+
     streams = {}
     for k, v in enumerate(video):
         pad = report["pads"].get(f"video_{k}")
@@ -134,6 +139,7 @@ def gstreamer(path, video, numbers, seek_ns=None):
             streams[v["index"]] = {"frames": pad["buffers"], "numbers": pad.get("numbers")}
     audio = {name: pad for name, pad in report["pads"].items() if name.startswith("audio_")}
     return {"streams": streams, "audio_pads": audio, "error": report["error"],
+            "said": "avidemux: " + "; ".join(said[:3]) if said else None,
             "warnings": sorted(set(report["warnings"])), "seek_first": report["seek_first"]}
 
 

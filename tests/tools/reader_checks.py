@@ -50,7 +50,8 @@ class Judge:
         self.frame_numbers = frame_numbers
         self.failures, self.allowances = [], []
 
-    def fail(self, reader, message, said=None):
+    def fail(self, reader, message, result=None):
+        said = result and "; ".join(filter(None, (result["error"], result.get("said"))))
         tail = f" (reader says: {said})" if said else ""
         self.failures.append(f"FAIL [{reader}]: {message}{tail}")
 
@@ -66,17 +67,17 @@ class Judge:
             if s["index"] in excused_last:
                 expected -= 1
             if got is None:
-                self.fail(reader, f"stream {s['index']}: not delivered", result["error"])
+                self.fail(reader, f"stream {s['index']}: not delivered", result)
                 continue
             if got["frames"] != expected:
                 self.fail(reader, f"stream {s['index']}: {got['frames']} of {expected} frames",
-                          result["error"])
+                          result)
             if self.frame_numbers is not None:
                 want = self.frame_numbers - (s["nb_read_packets"] - expected)
                 problem = frame_code.describe(got["numbers"] or [], want)
                 if problem:
                     self.fail(reader, f"stream {s['index']} frame numbers: {problem}",
-                              result["error"])
+                              result)
 
     def seek(self, reader, first, k):
         codec = self.video[0].get("codec_name")
@@ -100,13 +101,13 @@ def gstreamer(judge, path, audio_bytes, seek_frame):
         judge.allow("gstreamer:dib16")
         return report
     if result["error"]:
-        judge.fail("gstreamer", "pipeline error", result["error"])
+        judge.fail("gstreamer", "pipeline error", result)
     judge.video_streams("gstreamer", result)
     pads = result["audio_pads"]
     for k, s in enumerate(judge.audio):
         pad = pads.get(f"audio_{k}")
         if pad is None or pad["bytes"] == 0:
-            judge.fail("gstreamer", f"audio stream {s['index']}: no data", result["error"])
+            judge.fail("gstreamer", f"audio stream {s['index']}: no data", result)
     first_audio = judge.audio[0] if judge.audio else None
     if audio_bytes is not None and first_audio and first_audio["codec_name"].startswith("pcm_"):
         got = pads.get("audio_0", {}).get("bytes")
@@ -132,7 +133,7 @@ def vlc(judge, path, seek_frame):
     judge.video_streams("vlc", result, excused_last=last)
     for s in judge.audio:
         if not result["blocks"].get(s["index"]):
-            judge.fail("vlc", f"audio stream {s['index']}: no data", result["error"])
+            judge.fail("vlc", f"audio stream {s['index']}: no data", result)
     if seek_frame is not None and numbers and judge.video:
         us = players.seek_time(seek_frame, fps_of(judge.video[0]), 10 ** 6)
         first = players.vlc(path, judge.video, True, us)["seek_first"]
@@ -152,7 +153,7 @@ def mplayer(judge, path, seek_frame):
             judge.allow("mplayer:audio-only")
         else:
             judge.fail("mplayer", "file without video: expected MPlayer's 'No video stream "
-                       "found'", result["error"])
+                       "found'", result)
         return {"result": summary(result)}
     flip = [s["index"] for s in judge.video if s.get("codec_name") == "rawvideo"
             and s.get("pix_fmt") in RGB_DIB]
