@@ -16,11 +16,12 @@ const H: usize = 48;
 const FRAMES: usize = 30;
 
 /// Every allowance avi_check knows (reader_checks.py; FFmpeg's own in its seek check).
-const ALLOWANCES: [&str; 6] = [
+const ALLOWANCES: [&str; 7] = [
     "ffmpeg:pal8-seek-palette",
     "gstreamer:dib16",
     "vlc:mjpg-last-frame",
     "vlc:mjpg-seek-one-late",
+    "mplayer:seek-to-next-keyframe",
     "mplayer:audio-only",
     "mplayer:dib-upside-down",
 ];
@@ -33,8 +34,8 @@ fn allowances(report: &str) -> Vec<&'static str> {
         .collect()
 }
 
-/// FFmpeg's own AVI of `FRAMES` numbered pictures (fed as BGRA), encoded with `codec`.
-fn ffmpeg_numbered(path: &Path, codec: &[&str]) {
+/// FFmpeg's own AVI of `frames` numbered pictures (fed as BGRA), encoded with `codec`.
+fn ffmpeg_numbered(path: &Path, frames: usize, codec: &[&str]) {
     let mut child = Command::new("ffmpeg")
         .args([
             "-nostdin", "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "bgra",
@@ -46,7 +47,7 @@ fn ffmpeg_numbered(path: &Path, codec: &[&str]) {
         .spawn()
         .expect("run ffmpeg");
     let mut stdin = child.stdin.take().unwrap();
-    for n in 0..FRAMES {
+    for n in 0..frames {
         stdin.write_all(&numbered_bgra(W, H, n)).unwrap();
     }
     drop(stdin);
@@ -108,7 +109,11 @@ fn dib_limits_are_the_readers_own_at_every_depth() {
             "avikit's {bpp} bits"
         );
         let theirs = Scratch::new(&format!("readers-ffmpeg-dib{bpp}.avi"));
-        ffmpeg_numbered(theirs.path(), &["-c:v", "rawvideo", "-pix_fmt", pix_fmt]);
+        ffmpeg_numbered(
+            theirs.path(),
+            FRAMES,
+            &["-c:v", "rawvideo", "-pix_fmt", pix_fmt],
+        );
         // GStreamer's videoconvert mangles FFmpeg's colour palette (not avikit's gray one), so
         // FFmpeg's 8-bit file is only counted, not read for numbers.
         let theirs_found = if bpp == 8 {
@@ -126,7 +131,11 @@ fn dib_limits_are_the_readers_own_at_every_depth() {
 #[test]
 fn vlc_drops_the_last_mjpg_frame_of_ffmpegs_file_too() {
     let theirs = Scratch::new("readers-ffmpeg-mjpg.avi");
-    ffmpeg_numbered(theirs.path(), &["-c:v", "mjpeg", "-pix_fmt", "yuvj420p"]);
+    ffmpeg_numbered(
+        theirs.path(),
+        FRAMES,
+        &["-c:v", "mjpeg", "-pix_fmt", "yuvj420p"],
+    );
     // The same JPEGs, passed through avikit.
     let jpegs = ffmpeg_decode(theirs.path(), "0:v:0", "mjpeg", &["-c:v", "copy"]);
     let starts: Vec<usize> = (0..jpegs.len() - 2)
@@ -149,6 +158,70 @@ fn vlc_drops_the_last_mjpg_frame_of_ffmpegs_file_too() {
     let expected = ["vlc:mjpg-last-frame", "vlc:mjpg-seek-one-late"];
     assert_eq!(numbered_check(theirs.path(), 17), expected, "FFmpeg's file");
     assert_eq!(numbered_check(ours.path(), 17), expected, "avikit's file");
+}
+
+#[cfg(feature = "h264")]
+#[test]
+fn mplayer_seeks_to_the_next_keyframe_in_ffmpegs_h264_too() {
+    use avikit::codec::convert::{InputLayout, PixelFormat};
+    use avikit::codec::h264::H264Encoder;
+    // Keyframes at 0, 30 and 60 in both files: a seek to 17 starts at 30 in MPlayer, a seek to
+    // 75 finds no keyframe after it.
+    let frames = 90;
+    let theirs = Scratch::new("readers-ffmpeg-h264.avi");
+    let gop = [
+        "-g",
+        "30",
+        "-keyint_min",
+        "30",
+        "-sc_threshold",
+        "0",
+        "-bf",
+        "0",
+    ];
+    ffmpeg_numbered(
+        theirs.path(),
+        frames,
+        &[&["-c:v", "libx264", "-pix_fmt", "yuv420p"][..], &gop].concat(),
+    );
+    let ours = Scratch::new("readers-h264.avi");
+    let writer = Writer::create(ours.path(), WriterOptions::default()).unwrap();
+    let layout = InputLayout {
+        width: W as u32,
+        height: H as u32,
+        format: PixelFormat::Bgra32,
+        stride: 0,
+    };
+    let encoder = H264Encoder::new(layout, 75, 30, avikit::FrameRate::new(30, 1).unwrap());
+    let video = writer
+        .add_sequential_video_stream(Box::new(encoder.unwrap()), None)
+        .unwrap();
+    for n in 0..frames {
+        video.write_frame(true, &numbered_bgra(W, H, n)).unwrap();
+    }
+    writer.close().unwrap();
+    let count = frames.to_string();
+    for file in [&theirs, &ours] {
+        for seek in ["17", "75"] {
+            let report = avi_check(
+                file.path(),
+                &[
+                    "--video-frames",
+                    &count,
+                    "--frame-numbers",
+                    &count,
+                    "--seek-frame",
+                    seek,
+                ],
+            );
+            assert_eq!(
+                allowances(&report),
+                ["mplayer:seek-to-next-keyframe"],
+                "{} seek {seek}",
+                file.path().display()
+            );
+        }
+    }
 }
 
 #[test]

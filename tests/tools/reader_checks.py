@@ -4,7 +4,8 @@ Every reader must deliver every video frame of every video stream that has packe
 counted packets, which avi_check.py has already held against the headers); with frame numbers
 drawn into the pictures (avi_check.py --frame-numbers N) each stream must decode to exactly
 0..N-1 in order; with --seek-frame K as well, each reader seeks and must start at frame K
-(VLC and MPlayer seek to a keyframe: on streams with delta frames they may start earlier).
+(VLC seeks to a keyframe: on streams with delta frames it may start earlier; MPlayer's
+seek there is an allowance, below).
 GStreamer must also deliver every byte of the first PCM stream (--audio-bytes), and GStreamer
 and VLC some data of every audio stream that has packets.
 
@@ -12,6 +13,7 @@ A few formats are beyond a reader. ALLOWANCES names each, with the test that rec
 (format and, where the reader says something, its own message); only that is then excused, and
 the report's "allowances" lists it. tests/readers.rs shows each one on a file FFmpeg wrote.
 """
+import subprocess
 from fractions import Fraction
 
 import frame_code
@@ -31,6 +33,10 @@ ALLOWANCES = {
     "vlc:mjpg-seek-one-late": ("vlc", "a seek into an MJPG stream starting one frame late",
                                "after a seek VLC's MJPEG packetizer delivers from the frame "
                                "after the one sought"),
+    "mplayer:seek-to-next-keyframe": ("mplayer", "a seek into a stream with delta frames",
+                                      "MPlayer's AVI demuxer seeks forward to the next "
+                                      "keyframe; past the last one it starts on a delta frame "
+                                      "it cannot decode ('Error while decoding frame!')"),
     "mplayer:audio-only": ("mplayer", "the whole file",
                            "MPlayer's AVI demuxer needs a video stream ('AVI_NI: No video "
                            "stream found.')"),
@@ -164,10 +170,31 @@ def mplayer(judge, path, seek_frame):
     judge.video_streams("mplayer", result)
     if seek_frame is not None and numbers:
         ms = players.seek_time(seek_frame, fps_of(judge.video[0]), 10 ** 3)
-        first = players.mplayer(path, judge.video, True, ms, flip=flip)["seek_first"]
-        report["seek_first"] = first
-        judge.seek("mplayer", first, seek_frame)
+        sought = players.mplayer(path, judge.video, True, ms, flip=flip)
+        first = report["seek_first"] = sought["seek_first"]
+        if judge.video[0].get("codec_name") in INTRA_ONLY:
+            judge.seek("mplayer", first, seek_frame)
+            return report
+        following = [n for n in keyframes(path, judge.video[0]["index"]) if n >= seek_frame]
+        if following[:1] != [seek_frame]:
+            judge.allow("mplayer:seek-to-next-keyframe")
+        if following and first != following[0]:
+            judge.fail("mplayer", f"seek to frame {seek_frame}: first picture {first}, expected "
+                       f"the next keyframe {following[0]}", sought)
+        no_picture = sought["streams"][judge.video[0]["index"]]["frames"] == 0
+        if not following and not (no_picture and "Error while decoding frame"
+                                  in (sought["error"] or "")):
+            judge.fail("mplayer", f"seek to frame {seek_frame} after the last keyframe: expected "
+                       "MPlayer's 'Error while decoding frame!'", sought)
     return report
+
+
+def keyframes(path, index):
+    """The keyframe numbers of stream `index`, from ffprobe's packet flags."""
+    out = subprocess.run(["ffprobe", "-v", "error", "-select_streams", str(index),
+                          "-show_entries", "packet=flags", "-of", "csv=p=0", path],
+                         capture_output=True, text=True, timeout=players.TIMEOUT).stdout
+    return [n for n, flags in enumerate(out.split()) if flags.startswith("K")]
 
 
 def summary(result):
