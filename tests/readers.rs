@@ -16,11 +16,15 @@ const H: usize = 48;
 const FRAMES: usize = 30;
 
 /// Every allowance avi_check knows (reader_checks.py; FFmpeg's own in its seek check).
-const ALLOWANCES: [&str; 7] = [
+const ALLOWANCES: [&str; 11] = [
     "ffmpeg:pal8-seek-palette",
     "gstreamer:dib16",
+    "gstreamer:max-16-streams",
+    "gstreamer:no-data",
+    "mplayer:no-video-frames",
     "vlc:mjpg-last-frame",
     "vlc:mjpg-seek-one-late",
+    "vlc:tiny-pcm-stream",
     "mplayer:seek-to-next-keyframe",
     "mplayer:audio-only",
     "mplayer:dib-upside-down",
@@ -268,6 +272,76 @@ fn mplayer_plays_no_audio_only_file_not_even_ffmpegs() {
         &["--audio-bytes", &(10 * 4410 * 4).to_string()],
     );
     assert_eq!(allowances(&report), ["mplayer:audio-only"]);
+}
+
+#[test]
+fn a_file_without_data_is_beyond_gstreamer_and_mplayer_ffmpegs_too() {
+    let theirs = Scratch::new("readers-ffmpeg-empty.avi");
+    ffmpeg_numbered(theirs.path(), 0, &["-c:v", "rawvideo", "-pix_fmt", "bgr24"]);
+    let ours = Scratch::new("readers-empty.avi");
+    let writer = Writer::create(ours.path(), WriterOptions::default()).unwrap();
+    writer
+        .add_video_stream(VideoFormat::dib(W as u32, H as u32, 24), None)
+        .unwrap();
+    writer.close().unwrap();
+    for file in [&theirs, &ours] {
+        assert_eq!(
+            allowances(&avi_check(file.path(), &["--video-frames", "0"])),
+            ["gstreamer:no-data", "mplayer:no-video-frames"],
+            "{}",
+            file.path().display()
+        );
+    }
+}
+
+#[test]
+fn a_hundred_tiny_pcm_streams_are_beyond_gstreamer_and_vlc_ffmpegs_too() {
+    // 100 mono streams of one 20 ms chunk each, as files.rs writes them.
+    let theirs = Scratch::new("readers-ffmpeg-hundred.avi");
+    let maps: Vec<&str> = (0..100).flat_map(|_| ["-map", "0:a"]).collect();
+    let out = Command::new("ffmpeg")
+        .args([
+            "-nostdin",
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=r=8000:d=0.02",
+        ])
+        .args(&maps)
+        .args(["-c:a", "pcm_s16le"])
+        .arg(theirs.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let ours = Scratch::new("readers-hundred.avi");
+    let writer = Writer::create(ours.path(), WriterOptions::default()).unwrap();
+    let mono = AudioFormat::pcm(PcmFormat::derive(1, 8000, 16).unwrap());
+    let streams: Vec<_> = (0..100)
+        .map(|_| writer.add_audio_stream(mono.clone(), None).unwrap())
+        .collect();
+    for (i, s) in streams.iter().enumerate() {
+        s.write_block(true, &[i as u8; 320]).unwrap();
+    }
+    writer.close().unwrap();
+    for file in [&theirs, &ours] {
+        assert_eq!(
+            allowances(&avi_check(file.path(), &["--no-pyav"])),
+            [
+                "gstreamer:max-16-streams",
+                "vlc:tiny-pcm-stream",
+                "mplayer:audio-only"
+            ],
+            "{}",
+            file.path().display()
+        );
+    }
 }
 
 #[test]

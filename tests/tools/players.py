@@ -62,6 +62,7 @@ class PictureReader:
         if owner is not None:
             os.chown(self.path, owner.pw_uid, owner.pw_gid)
         self.width, self.height, self.y4m = width, height, y4m
+        self.plane_width, self.plane_height = width, height
         self.numbers, self.flip = numbers, flip
         self.count, self.found, self.problem = 0, [], None
         self.opened = threading.Event()
@@ -69,11 +70,13 @@ class PictureReader:
         self.thread.start()
 
     def luma_number(self, picture):
-        w, h = self.width, self.height
-        plane = picture[:w * h]
+        """The number of the `width` x `height` picture at the top left of the luma plane (a
+        y4m plane may be padded to even dimensions)."""
+        w, h, stride = self.width, self.height, self.plane_width
+        rows = [picture[y * stride:y * stride + w] for y in range(h)]
         if self.flip:
-            plane = b"".join(plane[(h - 1 - y) * w:(h - y) * w] for y in range(h))
-        return frame_code.read_number(plane, w, h, w)
+            rows.reverse()
+        return frame_code.read_number(b"".join(rows), w, h, w)
 
     def read(self):
         with open(self.path, "rb") as f:
@@ -83,8 +86,8 @@ class PictureReader:
                 dims = {t[:1]: t[1:] for t in header[1:]}
                 if not header or b"W" not in dims:
                     return
-                self.width, self.height = int(dims[b"W"]), int(dims[b"H"])
-            size = i420_size(self.width, self.height)
+                self.plane_width, self.plane_height = int(dims[b"W"]), int(dims[b"H"])
+            size = i420_size(self.plane_width, self.plane_height)
             while True:
                 if self.y4m and not f.readline().startswith(b"FRAME"):
                     return
@@ -118,7 +121,8 @@ def run(cmd, **kw):
 
 
 def gstreamer(path, video, numbers, seek_ns=None):
-    """avidemux: pads video_K / audio_K are the K-th video / audio stream of the file."""
+    """avidemux: pad video_K / audio_K is the K-th video / audio stream of the file, counting
+    the empty ones it drops (each stream's "kind_position"; 0 when absent)."""
     cmd = [SYSTEM_PYTHON, GST_READ, path] + (["--numbers"] if numbers else [])
     if seek_ns is not None:
         cmd += ["--seek-ns", str(seek_ns)]
@@ -131,10 +135,9 @@ def gstreamer(path, video, numbers, seek_ns=None):
         raise ReaderError(f"gst_read.py exit {rc}: {err.strip()[-500:]}")
     said = list(dict.fromkeys(ln.split("> ", 1)[-1].strip() for ln in err.splitlines()
                               if " WARN " in ln and "avidemux" in ln))
-
     streams = {}
-    for k, v in enumerate(video):
-        pad = report["pads"].get(f"video_{k}")
+    for v in video:
+        pad = report["pads"].get(f"video_{v.get('kind_position', 0)}")
         if pad is not None:
             streams[v["index"]] = {"frames": pad["buffers"], "numbers": pad.get("numbers")}
     audio = {name: pad for name, pad in report["pads"].items() if name.startswith("audio_")}
@@ -163,8 +166,9 @@ def vlc(path, video, numbers, seek_us=None):
         stats = os.path.join(workdir, "stats.txt")
         dsts = [f"dst=stats{{output={stats}}}"]
         for v in (video[:1] if seek_us is not None else video) if numbers else []:
-            r = PictureReader(workdir, f"v{v['index']}.yuv", v["width"], v["height"], False,
-                              True, owner=owner)
+            # VLC's transcode scales odd dimensions up to even ones: the picture is all of it.
+            w, h = v["width"] + v["width"] % 2, v["height"] + v["height"] % 2
+            r = PictureReader(workdir, f"v{v['index']}.yuv", w, h, False, True, owner=owner)
             readers[v["index"]] = r
             dsts.append(f"dst='transcode{{vcodec=I420}}:std{{access=file,mux=raw,dst={r.path}}}'"
                         f",select=\"es={v['index']}\"")
@@ -212,7 +216,8 @@ def mplayer_messages(text):
 def mplayer(path, video, numbers, seek_ms=None, flip=()):
     """MPlayer with -demuxer avi decodes each video stream (-vid = the AVI stream number) to
     YUV4MPEG2: pictures are counted, with `numbers` each one's number is read (luma flipped for
-    the streams in `flip`). A file without video is opened once, for MPlayer's message."""
+    the streams in `flip`). YUV4MPEG2 needs even dimensions: odd ones are padded at the right
+    and bottom (-vf expand). A file without video is opened once, for MPlayer's message."""
     streams, messages = {}, []
     targets = video[:1] if seek_ms is not None else video
     base = ["mplayer", "-noconfig", "all", "-quiet", "-demuxer", "avi", "-benchmark",
@@ -229,8 +234,9 @@ def mplayer(path, video, numbers, seek_ms=None, flip=()):
             r = PictureReader(workdir, "v.y4m", v["width"], v["height"], True,
                               numbers or seek_ms is not None, flip=v["index"] in flip)
             try:
-                rc, out, err = run(base + ["-vid", str(v["index"]), "-vo",
-                                           f"yuv4mpeg:file={r.path}", path])
+                even = f"{v['width'] + v['width'] % 2}:{v['height'] + v['height'] % 2}"
+                rc, out, err = run(base + ["-vid", str(v["index"]), "-vf", f"expand={even}:0:0",
+                                           "-vo", f"yuv4mpeg:file={r.path}", path])
             finally:
                 streams[v["index"]] = r.finish()
         if rc != 0 or not streams[v["index"]]["frames"]:
