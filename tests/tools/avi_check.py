@@ -89,7 +89,7 @@ def check_ffprobe(path):
         raise CheckFailed("ffprobe", f"exit {rc}, stderr: {err or '(empty)'}")
     keys = ("index", "codec_type", "codec_name", "sample_fmt", "pix_fmt", "width", "height",
             "nb_frames", "nb_read_packets", "sample_rate", "channels",
-            "r_frame_rate", "avg_frame_rate", "duration")
+            "r_frame_rate", "avg_frame_rate", "bits_per_sample")
     try:
         probed = json.loads(out).get("streams", [])
     except ValueError as e:

@@ -168,7 +168,7 @@ def vlc(judge, path, seek_frame):
         if result["blocks"].get(s["index"]):
             continue
         tiny = (s["codec_name"].startswith("pcm_") and s["nb_read_packets"] == 1
-                and float(s.get("duration", "inf")) < TINY_PCM_SECONDS)
+                and pcm_seconds(path, s) < TINY_PCM_SECONDS)
         if tiny and "buffer deadlock prevented" in (result["error"] or ""):
             judge.allow("vlc:tiny-pcm-stream")
         else:
@@ -223,6 +223,16 @@ def mplayer(judge, path, seek_frame):
             judge.fail("mplayer", f"seek to frame {seek_frame} after the last keyframe: expected "
                        "MPlayer's 'Error while decoding frame!'", sought)
     return report
+
+
+def pcm_seconds(path, stream):
+    """The play time of the packets of PCM `stream`, from ffprobe's packet sizes."""
+    out = subprocess.run(["ffprobe", "-v", "error", "-select_streams", str(stream["index"]),
+                          "-show_entries", "packet=size", "-of", "csv=p=0", path],
+                         capture_output=True, text=True, timeout=players.TIMEOUT).stdout
+    bytes_per_second = (stream.get("sample_rate", 0) * stream.get("channels", 0)
+                        * int(stream.get("bits_per_sample", 0)) // 8)
+    return sum(map(int, out.split())) / bytes_per_second if bytes_per_second else float("inf")
 
 
 def keyframes(path, index):
