@@ -39,13 +39,6 @@ def read_number(plane, width, height, stride):
     return number
 
 
-def numbers_of_planes(data, width, height, stride, frame_size, offset=0):
-    """Frame numbers of consecutive pictures in `data`, each `frame_size` bytes with its luma
-    plane at `offset` (a trailing partial picture is left out)."""
-    return [read_number(data[at + offset:at + frame_size], width, height, stride)
-            for at in range(0, len(data) - frame_size + 1, frame_size)]
-
-
 def describe(numbers, expected):
     """None when `numbers` is exactly 0..expected-1, otherwise a short account of how not."""
     if numbers == list(range(expected)):

@@ -64,7 +64,7 @@ class PictureReader:
         self.width, self.height, self.y4m = width, height, y4m
         self.plane_width, self.plane_height = width, height
         self.numbers, self.flip = numbers, flip
-        self.count, self.found, self.problem = 0, [], None
+        self.count, self.found = 0, []
         self.opened = threading.Event()
         self.thread = threading.Thread(target=self.read, daemon=True)
         self.thread.start()
@@ -92,9 +92,7 @@ class PictureReader:
                 if self.y4m and not f.readline().startswith(b"FRAME"):
                     return
                 picture = f.read(size)
-                if len(picture) < size:
-                    if picture:
-                        self.problem = f"a partial picture of {len(picture)} bytes at the end"
+                if len(picture) < size:  # a partial picture is no picture
                     return
                 self.count += 1
                 if self.numbers:
