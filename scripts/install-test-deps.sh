@@ -14,7 +14,14 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 # --- apt packages ----------------------------------------------------------
 # cmake and nasm build the bundled libjpeg-turbo (cargo feature `mjpeg`). libjpeg62-turbo-dev:
 # the system libjpeg the ctest packaging tests link next to avikit (avikit_consumer_jpeg_*).
-APT_PKGS=(cmake nasm ffmpeg mediainfo python3-venv pkg-config valgrind g++ libjpeg62-turbo-dev libmp3lame0)
+# GStreamer, VLC and MPlayer: the non-FFmpeg readers tests/tools/avi_check.py plays every file
+# with; python3-gst-1.0 + gir1.2-gst-plugins-base-1.0 let tests/tools/gst_read.py (run by the
+# system python3, which has the GObject bindings) drive avidemux, count buffers and seek;
+# -plugins-base-apps has gst-discoverer-1.0 (GStreamer's duration, in reader_census.py).
+APT_PKGS=(cmake nasm ffmpeg mediainfo python3-venv pkg-config valgrind g++ libjpeg62-turbo-dev libmp3lame0
+    gstreamer1.0-tools gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly
+    gstreamer1.0-libav gstreamer1.0-plugins-base-apps python3-gst-1.0 gir1.2-gst-plugins-base-1.0
+    vlc-bin vlc-plugin-base mplayer)
 missing=()
 for pkg in "${APT_PKGS[@]}"; do
     if dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then
@@ -28,6 +35,20 @@ if [ "${#missing[@]}" -gt 0 ]; then
     export DEBIAN_FRONTEND=noninteractive
     $SUDO apt-get update -q
     $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+# --- VLC's user -----------------------------------------------------------------
+# VLC refuses to run as root. When the tests run as root, avi_check.py runs VLC as this system
+# user; it hands VLC the file as an inherited descriptor (fd://) and lets it write into a
+# directory it owns, so the user needs no access to the tests' (possibly 0700) directories.
+VLC_USER=avikit-vlc
+if [ "$(id -u)" -eq 0 ]; then
+    if id -u "$VLC_USER" >/dev/null 2>&1; then
+        echo "ok: user $VLC_USER present"
+    else
+        echo "creating system user $VLC_USER (runs VLC for the tests)"
+        useradd --system --create-home --home-dir "/var/lib/$VLC_USER" --shell /usr/sbin/nologin "$VLC_USER"
+    fi
 fi
 
 # --- Python venv with PyAV / OpenCV / numpy --------------------------------

@@ -87,6 +87,42 @@ fn dib_and_pcm_decode_byte_identical_at_every_depth_and_odd_width() {
 }
 
 #[test]
+fn numbered_dib_frames_with_pcm_reach_every_reader_in_order_at_every_depth() {
+    // 65x49: odd sizes, cells of uneven size, rows padded. Every reader must show frames 0..39
+    // in order and seek to frame 33.
+    let (w, h, n) = (65usize, 49usize, 40usize);
+    for bpp in [8u16, 16, 24, 32] {
+        let file = Scratch::new(&format!("numbered-dib{bpp}.avi"));
+        let writer = Writer::create(file.path(), WriterOptions::default()).unwrap();
+        let video = writer
+            .add_video_stream(VideoFormat::dib(w as u32, h as u32, bpp), None)
+            .unwrap();
+        let sound = writer.add_audio_stream(stereo16(), None).unwrap();
+        for k in 0..n {
+            video
+                .write_frame(true, &numbered_dib(w, h, bpp.into(), k))
+                .unwrap();
+            sound.write_block(true, &pcm_block(1470, k)).unwrap();
+        }
+        writer.close().unwrap();
+        let frames = n.to_string();
+        avi_check(
+            file.path(),
+            &[
+                "--video-frames",
+                &frames,
+                "--frame-numbers",
+                &frames,
+                "--audio-bytes",
+                &(n * 1470 * 4).to_string(),
+                "--seek-frame",
+                "33",
+            ],
+        );
+    }
+}
+
+#[test]
 fn eight_bit_dib_gets_a_gray_palette() {
     let file = Scratch::new("dib8.avi");
     let frames = record(

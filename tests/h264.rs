@@ -155,3 +155,36 @@ fn every_input_layout_encodes_to_the_same_stream() {
     record(other.path(), rgb_bottom_up, layout, 75, 0);
     assert!(std::fs::read(other.path()).unwrap() == expected);
 }
+
+#[test]
+fn numbered_frames_at_the_minimum_size_reach_every_reader_in_order() {
+    // The smallest picture the frame code survives H.264 at the default quality in; the seek
+    // lands on a delta picture (keyframes at 0 and 60).
+    let (w, h, n) = (NUMBERED_MIN_WIDTH, NUMBERED_MIN_HEIGHT, 90);
+    let layout = InputLayout {
+        width: w as u32,
+        height: h as u32,
+        format: PixelFormat::Bgra32,
+        stride: 0,
+    };
+    let file = Scratch::new("h264-numbered.avi");
+    record(
+        file.path(),
+        (0..n).map(|k| numbered_bgra(w, h, k)),
+        layout,
+        75,
+        0,
+    );
+    let frames = n.to_string();
+    avi_check(
+        file.path(),
+        &[
+            "--video-frames",
+            &frames,
+            "--frame-numbers",
+            &frames,
+            "--seek-frame",
+            "75",
+        ],
+    );
+}

@@ -1,5 +1,11 @@
 //! Long recordings as players meet them: thousands of checkpoints and several RIFF segments,
-//! read in full by every reader of the suite, with the two-tier OpenDML index intact.
+//! read in full by every reader of the suite (frame numbers drawn into the pictures), with the
+//! two-tier OpenDML index intact. The ten-minute recording at default settings is ignored by
+//! default (a 1.4 GB file, minutes of reading) and prints what each reader delivers:
+//!
+//! ```text
+//! cargo test --release --test long_recording -- --ignored --nocapture
+//! ```
 
 mod common;
 
@@ -32,7 +38,7 @@ fn record(
         )
         .unwrap();
     for n in 0..frames {
-        video.write_frame(true, &dib_frame(W, H, 32, n)).unwrap();
+        video.write_frame(true, &numbered_dib(W, H, 32, n)).unwrap();
         audio
             .write_block(true, &pcm_block(BLOCK_SAMPLES, n))
             .unwrap();
@@ -51,6 +57,8 @@ fn check_every_frame(path: &std::path::Path, frames: usize) {
             &(frames * BLOCK_SAMPLES * 4).to_string(),
             "--seek-frame",
             &(frames * 3 / 4).to_string(),
+            "--frame-numbers",
+            &frames.to_string(),
         ],
     );
     let decoded = ffmpeg_decode(path, "0:v:0", "rawvideo", &["-pix_fmt", "bgra"]);
@@ -58,7 +66,7 @@ fn check_every_frame(path: &std::path::Path, frames: usize) {
     assert_eq!(decoded.len(), frames * frame_len);
     for (n, frame) in decoded.chunks_exact(frame_len).enumerate() {
         assert!(
-            frame == dib_to_top_down(&dib_frame(W, H, 32, n), W, H, 32),
+            frame == dib_to_top_down(&numbered_dib(W, H, 32, n), W, H, 32),
             "frame {n}"
         );
     }
@@ -104,4 +112,53 @@ fn millisecond_checkpoints_in_one_segment_lose_nothing() {
     let junk = walk(&bytes).iter().filter(|c| &c.id == b"JUNK").count();
     assert!(junk >= 2 * 5, "{junk} JUNK chunks");
     check_every_frame(file.path(), frames);
+}
+
+/// Ten minutes at 30 fps.
+const TEN_MINUTES: usize = 18_000;
+/// Frames per flush: one checkpoint per second of video, as the default interval gives in real
+/// time.
+const FRAMES_PER_SECOND: usize = 30;
+
+fn census_then_check(path: &std::path::Path, frames: usize, audio_bytes: Option<usize>) {
+    eprintln!("{}:\n{}", path.display(), reader_census(path));
+    let frames = frames.to_string();
+    let audio = audio_bytes.map(|b| b.to_string());
+    let mut args = vec!["--video-frames", &frames, "--frame-numbers", &frames];
+    if let Some(bytes) = &audio {
+        args.extend(["--audio-bytes", bytes]);
+    }
+    avi_check(path, &args);
+}
+
+#[test]
+#[ignore = "long: 1.4 GB; cargo test --release --test long_recording -- --ignored"]
+fn a_ten_minute_recording_at_default_settings_plays_in_full() {
+    let file = Scratch::new("ten-minutes.avi");
+    let (w, h) = (160, 120);
+    let writer = Writer::create(file.path(), WriterOptions::default()).unwrap();
+    let video = writer
+        .add_video_stream(VideoFormat::dib(w as u32, h as u32, 32), Some("camera"))
+        .unwrap();
+    let audio = writer
+        .add_audio_stream(
+            AudioFormat::pcm(PcmFormat::derive(2, 44100, 16).unwrap()),
+            Some("mic"),
+        )
+        .unwrap();
+    for n in 0..TEN_MINUTES {
+        video.write_frame(true, &numbered_dib(w, h, 32, n)).unwrap();
+        audio
+            .write_block(true, &pcm_block(BLOCK_SAMPLES, n))
+            .unwrap();
+        if (n + 1) % FRAMES_PER_SECOND == 0 {
+            writer.flush(false).unwrap();
+        }
+    }
+    writer.close().unwrap();
+    census_then_check(
+        file.path(),
+        TEN_MINUTES,
+        Some(TEN_MINUTES * BLOCK_SAMPLES * 4),
+    );
 }

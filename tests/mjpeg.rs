@@ -92,3 +92,35 @@ fn quality_out_of_range_is_rejected() {
         );
     }
 }
+
+#[test]
+fn numbered_frames_at_the_minimum_size_reach_every_reader_in_order() {
+    // The smallest picture the frame code survives JPEG at the default quality (75) in.
+    let (w, h, n) = (NUMBERED_MIN_WIDTH, NUMBERED_MIN_HEIGHT, 30);
+    let file = Scratch::new("mjpeg-numbered.avi");
+    let writer = Writer::create(file.path(), WriterOptions::default()).unwrap();
+    let layout = InputLayout {
+        width: w as u32,
+        height: h as u32,
+        format: PixelFormat::Bgra32,
+        stride: 0,
+    };
+    let video = writer
+        .add_encoding_video_stream(Arc::new(MjpegEncoder::new(layout, 75).unwrap()), None)
+        .unwrap();
+    let order = write_recording_order(&video, (0..n).map(|k| numbered_bgra(w, h, k)));
+    writer.close().unwrap();
+    assert_eq!(*order.lock(), (0..n).collect::<Vec<_>>());
+    let frames = n.to_string();
+    avi_check(
+        file.path(),
+        &[
+            "--video-frames",
+            &frames,
+            "--frame-numbers",
+            &frames,
+            "--seek-frame",
+            "17",
+        ],
+    );
+}

@@ -2,18 +2,25 @@
 """Strict check of one AVI file using tools nobody on this project wrote.
 
 Runs ffmpeg (strict full decode), ffprobe (header counts vs counted packets),
-mediainfo (truncation flags, frame count), PyAV (demux + decode every packet)
-and optionally an index seek. Prints a JSON report on stdout; exits 0 if every
-check passes, 1 otherwise with one "FAIL [check]: why" line per failure on stderr.
+mediainfo (truncation flags, frame count), PyAV (demux + decode every packet),
+GStreamer, VLC and MPlayer (every frame of every video stream, reader_checks.py)
+and optionally an index seek. With --frame-numbers N the video streams carry frame
+numbers (tests/common/mod.rs `numbered_*`, read by frame_code.py): ffmpeg, PyAV and
+each reader must decode exactly 0..N-1, and every reader's seek must land on K.
+Prints a JSON report on stdout; exits 0 if every check passes, 1 otherwise with one
+"FAIL [check]: why" line per failure on stderr.
 
 Usage: avi_check.py FILE [--video-frames N] [--audio-bytes N] [--no-pyav]
-                         [--no-mediainfo] [--seek-frame K]
+                         [--no-mediainfo] [--seek-frame K] [--frame-numbers N]
 """
 import argparse
 import json
 import subprocess
 import sys
 from fractions import Fraction
+
+import frame_code
+import reader_checks
 
 TIMEOUT = 600  # seconds per external command; multi-GB files are decoded fully
 
@@ -50,6 +57,30 @@ def check_ffmpeg_decode(path, streams):
     return {"exit": rc, "streams_decoded": len(maps) // 2 if streams else "all"}
 
 
+def check_ffmpeg_numbers(path, streams, expected):
+    """Every video stream with packets, decoded to gray by ffmpeg, is frames 0..expected-1."""
+    found = {}
+    for s in streams:
+        if s.get("codec_type") != "video" or s["nb_read_packets"] == 0:
+            continue
+        w, h = s["width"], s["height"]
+        cmd = ["ffmpeg", "-nostdin", "-v", "error", "-i", path, "-map", f"0:{s['index']}",
+               "-f", "rawvideo", "-pix_fmt", "gray", "-"]
+        numbers = []
+        with subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE) as p:
+            while len(picture := p.stdout.read(w * h)) == w * h:
+                numbers.append(frame_code.read_number(picture, w, h, w))
+            err = p.stderr.read().decode(errors="replace").strip()
+        if p.returncode != 0 or err:
+            raise CheckFailed("ffmpeg-numbers", f"exit {p.returncode}, stderr: {err}")
+        problem = frame_code.describe(numbers, expected)
+        if problem:
+            raise CheckFailed("ffmpeg-numbers", f"stream {s['index']}: {problem}")
+        found[s["index"]] = len(numbers)
+    return found
+
+
 def check_ffprobe(path):
     """b. ffprobe must read the file; returns per-stream facts incl. counted packets."""
     rc, out, err = run(["ffprobe", "-v", "error", "-count_packets", "-show_streams",
@@ -58,7 +89,7 @@ def check_ffprobe(path):
         raise CheckFailed("ffprobe", f"exit {rc}, stderr: {err or '(empty)'}")
     keys = ("index", "codec_type", "codec_name", "sample_fmt", "pix_fmt", "width", "height",
             "nb_frames", "nb_read_packets", "sample_rate", "channels",
-            "r_frame_rate", "avg_frame_rate")
+            "r_frame_rate", "avg_frame_rate", "bits_per_sample")
     try:
         probed = json.loads(out).get("streams", [])
     except ValueError as e:
@@ -178,21 +209,26 @@ def check_mediainfo(path, streams):
     return report
 
 
-def check_pyav(path, streams):
-    """f. PyAV must demux and decode every packet; decoded video frames == non-empty packets."""
+def check_pyav(path, streams, frame_numbers):
+    """f. PyAV must demux and decode every packet; decoded video frames == non-empty packets
+    (and, with frame numbers, are 0..N-1 in every video stream)."""
     try:
         import av  # lazily: only the venv python has it
     except ImportError:
         raise CheckFailed("pyav", "PyAV not installed: run scripts/install-test-deps.sh")
-    packets, frames = {}, {}
+    packets, frames, numbers = {}, {}, {}
     try:
         with av.open(path) as container:
             for packet in container.demux():
                 idx = packet.stream.index
                 if packet.size:
                     packets[idx] = packets.get(idx, 0) + 1
-                for _ in packet.decode():  # an empty/flush packet drains the decoder
+                for frame in packet.decode():  # an empty/flush packet drains the decoder
                     frames[idx] = frames.get(idx, 0) + 1
+                    if frame_numbers is not None and packet.stream.type == "video":
+                        gray = frame.to_ndarray(format="gray")
+                        numbers.setdefault(idx, []).append(frame_code.read_number(
+                            gray.tobytes(), gray.shape[1], gray.shape[0], gray.shape[1]))
     except (av.FFmpegError, ValueError, OSError) as e:
         raise CheckFailed("pyav", f"demux/decode error: {e}")
     for s in streams:
@@ -201,6 +237,10 @@ def check_pyav(path, streams):
             if frames.get(idx, 0) != packets.get(idx, 0):
                 raise CheckFailed("pyav", f"stream {idx}: decoded {frames.get(idx, 0)} frames "
                                   f"from {packets.get(idx, 0)} non-empty packets")
+            problem = frame_code.describe(numbers.get(idx, []), frame_numbers) if (
+                frame_numbers is not None and packets.get(idx)) else None
+            if problem:
+                raise CheckFailed("pyav", f"stream {idx} frame numbers: {problem}")
     return {"packets": packets, "frames": frames}
 
 
@@ -212,8 +252,18 @@ def frame_md5(cmd, check):
     return lines[0].split(",")[-1].strip()
 
 
-def check_seek(path, streams, k):
-    """g. Seeking (via the index) to frame K must yield exactly that frame."""
+def first_picture(inputs, pix_fmt, check):
+    """The first picture ffmpeg decodes from `inputs`, as raw `pix_fmt` bytes."""
+    rc, out, err = run(["ffmpeg", "-nostdin", "-v", "error", *inputs, "-frames:v", "1",
+                        "-f", "rawvideo", "-pix_fmt", pix_fmt, "-"], check)
+    if rc != 0 or err:
+        raise CheckFailed(check, f"exit {rc}, stderr: {err or '(empty)'}")
+    return out
+
+
+def check_seek(path, streams, k, frame_numbers):
+    """g. Seeking (via the index) to frame K must yield exactly that frame (with frame numbers:
+    the picture that carries K)."""
     v = first(streams, "video")
     if v is None:
         raise CheckFailed("seek", "no video stream")
@@ -223,6 +273,19 @@ def check_seek(path, streams, k):
         raise CheckFailed("seek", "video stream has no frame rate")
     us = (Fraction(k) / fps * 1_000_000).__floor__()  # floor so rounding never skips frame K
     t = f"{us // 1_000_000}.{us % 1_000_000:06d}"
+    report = {"frame": k, "time": t}
+    if v.get("pix_fmt") == "pal8":
+        # FFmpeg hands the strf palette to its decoder with the first packet only: after a seek
+        # the palette is all black (its own pal8 AVIs too), so the palette indexes are compared.
+        report["allowance"] = "ffmpeg:pal8-seek-palette"
+        w, h = v["width"], v["height"]
+        seeked = first_picture(["-ss", t, "-i", path, "-map", "0:v:0"], "pal8", "seek")[:w * h]
+        linear = first_picture(["-i", path, "-map", "0:v:0", "-vf", f"select=gte(t\\,{t})"],
+                               "pal8", "seek-reference")[:w * h]
+        if seeked != linear:
+            raise CheckFailed("seek", f"seek to {t}s gave other palette indexes than a linear "
+                              "decode")
+        return report
     seeked = frame_md5(["ffmpeg", "-nostdin", "-v", "error", "-ss", t, "-i", path, "-map",
                         "0:v:0", "-frames:v", "1", "-f", "framemd5", "-"], "seek")
     linear = frame_md5(["ffmpeg", "-nostdin", "-v", "error", "-i", path, "-map", "0:v:0",
@@ -230,7 +293,15 @@ def check_seek(path, streams, k):
                        "seek-reference")
     if seeked != linear:
         raise CheckFailed("seek", f"seek to {t}s gave md5 {seeked}, linear decode gives {linear}")
-    return {"frame": k, "time": t, "md5": seeked}
+    report["md5"] = seeked
+    if frame_numbers is not None:
+        w, h = v["width"], v["height"]
+        out = first_picture(["-ss", t, "-i", path, "-map", "0:v:0"], "gray", "seek")
+        number = frame_code.read_number(out, w, h, w) if len(out) == w * h else None
+        if number != k:
+            raise CheckFailed("seek", f"seek to {t}s gave the picture of frame {number}")
+        report["number"] = number
+    return report
 
 
 def main():
@@ -241,6 +312,7 @@ def main():
     ap.add_argument("--no-pyav", action="store_true")
     ap.add_argument("--no-mediainfo", action="store_true")
     ap.add_argument("--seek-frame", type=int)
+    ap.add_argument("--frame-numbers", type=int)
     args = ap.parse_args()
 
     report, failures = {"file": args.file}, []
@@ -265,10 +337,16 @@ def main():
             attempt("audio_bytes", check_audio_bytes, args.file, streams, args.audio_bytes)
         if not args.no_mediainfo:
             attempt("mediainfo", check_mediainfo, args.file, streams)
+        if args.frame_numbers is not None:
+            attempt("ffmpeg_numbers", check_ffmpeg_numbers, args.file, streams,
+                    args.frame_numbers)
         if not args.no_pyav:
-            attempt("pyav", check_pyav, args.file, streams)
+            attempt("pyav", check_pyav, args.file, streams, args.frame_numbers)
         if args.seek_frame is not None:
-            attempt("seek", check_seek, args.file, streams, args.seek_frame)
+            attempt("seek", check_seek, args.file, streams, args.seek_frame, args.frame_numbers)
+        report["readers"], reader_failures = reader_checks.check_readers(
+            args.file, streams, args.frame_numbers, args.audio_bytes, args.seek_frame)
+        failures += reader_failures
 
     report["ok"] = not failures
     report["failures"] = failures
