@@ -172,10 +172,23 @@ pub fn avi_check(path: &Path, args: &[&str]) -> String {
 /// first (numbered) video stream of `path` and their first and last frame numbers. Judges
 /// nothing; panics only if the census cannot run.
 pub fn reader_census(path: &Path) -> String {
+    census_output(path, &[])
+}
+
+/// What `readers` (reader_census.py's names: "gstreamer", "vlc", ...) deliver from the first
+/// video stream of `path`: per reader, frames, first and last frame number, unreadable ones.
+pub fn reader_frames(path: &Path, readers: &[&str]) -> serde_json::Value {
+    let joined = readers.join(",");
+    let out = census_output(path, &["--json", "--readers", &joined]);
+    serde_json::from_str(&out).expect("reader_census.py prints JSON")
+}
+
+fn census_output(path: &Path, args: &[&str]) -> String {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/tools/reader_census.py");
     let out = Command::new(python())
         .arg(script)
         .arg(path)
+        .args(args)
         .output()
         .expect("run reader_census.py (install test deps: scripts/install-test-deps.sh)");
     assert!(

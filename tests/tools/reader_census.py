@@ -7,8 +7,11 @@ Readers: ffmpeg (decode), ffprobe (header count and counted packets), mediainfo 
 duration), PyAV, OpenCV (its FFmpeg backend; its own reader takes MJPEG only), GStreamer, VLC,
 MPlayer, and gst-discoverer-1.0's duration.
 
-Usage: reader_census.py FILE
+Usage: reader_census.py FILE [--readers NAME,NAME...] [--json]
+  --readers  only these readers (as named in the table: gstreamer, vlc, mplayer, ...)
+  --json     one JSON object {reader: facts} instead of the table (for tests)
 """
+import argparse
 import json
 import subprocess
 import sys
@@ -78,28 +81,41 @@ def discoverer(path):
 
 
 def main():
-    path = sys.argv[1]
+    ap = argparse.ArgumentParser()
+    ap.add_argument("file")
+    ap.add_argument("--readers")
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args()
+    path = args.file
+    wanted = set(args.readers.split(",")) if args.readers else None
     v = ffprobe(path)
     video = [{"index": v["index"], "width": v["width"], "height": v["height"]}]
     flip = [v["index"]] if v.get("codec_name") == "rawvideo" and v.get("pix_fmt") != "pal8" \
         else []
-    census = {
-        "ffprobe": {"header_frames": v.get("nb_frames"), "packets": v.get("nb_read_packets")},
-        "ffmpeg": ffmpeg(path, v["width"], v["height"]),
-        "mediainfo": mediainfo(path),
-        "pyav": pyav(path),
-        "opencv": opencv(path),
-        "gst-discoverer": discoverer(path),
+    facts = {
+        "ffprobe": lambda: {"header_frames": v.get("nb_frames"),
+                            "packets": v.get("nb_read_packets")},
+        "ffmpeg": lambda: ffmpeg(path, v["width"], v["height"]),
+        "mediainfo": lambda: mediainfo(path),
+        "pyav": lambda: pyav(path),
+        "opencv": lambda: opencv(path),
+        "gst-discoverer": lambda: discoverer(path),
     }
     for name, fn, extra in (("gstreamer", players.gstreamer, {}), ("vlc", players.vlc, {}),
                             ("mplayer", players.mplayer, {"flip": flip})):
-        result = fn(path, video, True, **extra)
-        got = result["streams"].get(v["index"])
-        census[name] = dict(span(got["numbers"]) if got else {"frames": 0},
-                            demuxed=got["frames"] if got else 0,
-                            said="; ".join(filter(None, (result["error"], result.get("said")))))
-    for name, facts in census.items():
-        print(f"{name:15} " + ", ".join(f"{k} {val}" for k, val in facts.items()))
+        def play(fn=fn, extra=extra):
+            result = fn(path, video, True, **extra)
+            got = result["streams"].get(v["index"])
+            return dict(span(got["numbers"]) if got else {"frames": 0},
+                        demuxed=got["frames"] if got else 0,
+                        said="; ".join(filter(None, (result["error"], result.get("said")))))
+        facts[name] = play
+    census = {name: fn() for name, fn in facts.items() if wanted is None or name in wanted}
+    if args.json:
+        print(json.dumps(census))
+        return
+    for name, found in census.items():
+        print(f"{name:15} " + ", ".join(f"{k} {val}" for k, val in found.items()))
 
 
 if __name__ == "__main__":
