@@ -96,6 +96,7 @@ impl<'b, 'a> Cursor<'b, 'a> {
 
     /// The next piece for a vectored write, in place: its parts go to `part`, at most
     /// `max_parts` of them and [`WRITE_PIECE_MAX`] bytes in all (a part may be cut).
+    #[cfg(unix)]
     pub(crate) fn vectored(&self, max_parts: usize, mut part: impl FnMut(&'a [u8])) {
         // Chunks start at even offsets, so a pad byte never starts a piece here: the kernel
         // gathers small parts with their neighbours within each call.
@@ -159,6 +160,7 @@ mod tests {
         pieces
     }
 
+    #[cfg(unix)]
     /// The bytes of each piece `vectored` cuts `bufs` into, and its number of parts.
     fn vectored_pieces(bufs: &[&[u8]], max_parts: usize) -> Vec<(Vec<u8>, usize)> {
         let mut cursor = Cursor::new(bufs);
@@ -224,6 +226,7 @@ mod tests {
         }
     }
 
+    #[cfg(unix)]
     #[test]
     fn vectored_pieces_are_bounded_and_never_only_headers_or_pads() {
         for sizes in BATCHES {
@@ -236,6 +239,7 @@ mod tests {
         }
     }
 
+    #[cfg(unix)]
     #[test]
     fn vectored_pieces_fill_the_bound_and_respect_the_part_limit() {
         let (parts, flat) = chunks(&[1 << 20, 5, 7, 9, 300_000]);
