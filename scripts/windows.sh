@@ -54,12 +54,14 @@ apt_install rustc-web cargo-web rust-web-src gcc-mingw-w64-x86-64 g++-mingw-w64-
 step "build avikit.dll ($(/usr/bin/rustc --version))"
 # Static libgcc, libstdc++ and winpthread (-static): the DLL then needs nothing but Windows' own
 # DLLs. OpenH264 is C++: the cc crate would link libstdc++ as a DLL (an empty CXXSTDLIB stops
-# it), so its static archive is named at the end of the link, after OpenH264's objects.
+# it), so its static archive is named at the end of the link, after OpenH264's objects. No debug
+# info: the DLL is what the NuGet package ships, and the build is faster.
 env PATH="/usr/bin:$PATH" RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc RUSTC_BOOTSTRAP=1 \
     CARGO_TARGET_DIR="$WIN_TARGET_DIR" \
     CARGO_TARGET_X86_64_PC_WINDOWS_GNU_LINKER=$MINGW-gcc \
     CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUSTFLAGS="-C link-arg=-static -C link-arg=-l:libstdc++.a" \
     CXXSTDLIB_x86_64_pc_windows_gnu= \
+    CARGO_PROFILE_RELEASE_DEBUG=0 \
     /usr/bin/cargo build --release --lib --no-default-features --features mjpeg,h264 \
     -Zbuild-std=std,panic_unwind --target $TRIPLE
 mkdir -p "$DLL_DIR"

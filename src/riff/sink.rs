@@ -117,6 +117,7 @@ fn open_held(path: &Path) -> io::Result<File> {
         }
         return Err(err);
     }
+    // Only when there is something to drop, as O_TRUNC would.
     if file.metadata()?.len() > 0 {
         file.set_len(0)?;
     }
