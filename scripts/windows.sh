@@ -54,16 +54,21 @@ apt_install rustc-web cargo-web rust-web-src gcc-mingw-w64-x86-64 g++-mingw-w64-
 step "build avikit.dll ($(/usr/bin/rustc --version))"
 # Static libgcc, libstdc++ and winpthread (-static): the DLL then needs nothing but Windows' own
 # DLLs. OpenH264 is C++: the cc crate would link libstdc++ as a DLL (an empty CXXSTDLIB stops
-# it), so its static archive is named at the end of the link, after OpenH264's objects. No debug
-# info: the DLL is what the NuGet package ships, and the build is faster.
+# it), so its static archive is named at the end of the link, after OpenH264's objects
+# (RUSTFLAGS come last on rustc's linker line). What libstdc++ needs from MinGW (rustc links with
+# -nodefaultlibs) opens a group that stays open to the end of the line, so ld rescans it after
+# libstdc++.a. That group goes to the avikit crate alone (cargo rustc): RUSTFLAGS are part of
+# every unit's hash, std's too, and changing them rebuilds everything.
+# No debug info: the DLL is what the NuGet package ships, and the build is faster.
 env PATH="/usr/bin:$PATH" RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc RUSTC_BOOTSTRAP=1 \
     CARGO_TARGET_DIR="$WIN_TARGET_DIR" \
     CARGO_TARGET_X86_64_PC_WINDOWS_GNU_LINKER=$MINGW-gcc \
     CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUSTFLAGS="-C link-arg=-static -C link-arg=-l:libstdc++.a" \
     CXXSTDLIB_x86_64_pc_windows_gnu= \
     CARGO_PROFILE_RELEASE_DEBUG=0 \
-    /usr/bin/cargo build --release --lib --no-default-features --features mjpeg,h264 \
-    -Zbuild-std=std,panic_unwind --target $TRIPLE
+    /usr/bin/cargo rustc --release --lib --no-default-features --features mjpeg,h264 \
+    -Zbuild-std=std,panic_unwind --target $TRIPLE -- \
+    -C link-arg=-Wl,--start-group -C link-arg=-lmingwex -C link-arg=-lgcc -C link-arg=-lmsvcrt -C link-arg=-lkernel32
 mkdir -p "$DLL_DIR"
 for f in avikit.dll libavikit.dll.a; do
     cp -p "$WIN_TARGET_DIR/$TRIPLE/release/$f" "$DLL_DIR/$f"
@@ -255,14 +260,15 @@ run_net() { # name windows|linux command...: the binding's test program; all mus
     shift 2
     rm -rf "${OUT:?}/$name-out"
     AVIKIT_TEST_OUT=$out timeout 600 "$@" >"$log" 2>&1 || rc=$?
-    summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -n 1 || true)
+    # (Windows programs end their lines with CR LF.)
+    summary=$(tr -d '\r' <"$log" | grep -E '^[0-9]+ passed, [0-9]+ failed$' | tail -n 1 || true)
     if [ $rc -ne 0 ] || [ -z "$summary" ] || [ "${summary#*, }" != "0 failed" ]; then
         cat "$log" >&2
         echo "error: .NET tests ($name) failed (exit $rc)" >&2
         exit 1
     fi
     net_summary+=("$name: $summary")
-    echo "ok: .NET $name: $(head -n 1 "$log"): $summary"
+    echo "ok: .NET $name: $(head -n 1 "$log" | tr -d '\r'): $summary"
 }
 run_net coreclr-wine windows wine "$DOTNET_WIN" exec \
     --runtimeconfig "$(winpath "$NET/AvikitTests.runtimeconfig.json")" "$(winpath "$NET/AvikitTests.exe")"
@@ -309,7 +315,7 @@ cat >"$STAGE/_rels/.rels" <<'XML'
   <Relationship Type="http://schemas.microsoft.com/packaging/2010/07/manifest" Target="/Avikit.nuspec" Id="R0" />
 </Relationships>
 XML
-(cd "$STAGE" && zip -q -X -r "$NUPKG" '[Content_Types].xml' _rels Avikit.nuspec lib runtimes)
+(cd "$STAGE" && zip -q -X -D -r "$NUPKG" '[Content_Types].xml' _rels Avikit.nuspec lib runtimes)
 echo "built $NUPKG: $(unzip -Z1 "$NUPKG" | tr '\n' ' ')"
 
 # An app folder as a .NET SDK build leaves it: the package's managed assembly beside the app, its
@@ -356,7 +362,7 @@ if [ -z "$DOTNET_LINUX" ] || [ ! -x "$DOTNET_LINUX" ]; then
     DOTNET_LINUX=$(find_dotnet)
 fi
 # No avikit.dll on any search path here: it must come from runtimes/win-x64/native/.
-run_net nuget-coreclr-linux linux env -u LD_LIBRARY_PATH "$DOTNET_LINUX" exec \
+run_net nuget-coreclr-linux linux env -u LD_LIBRARY_PATH -u AVIKIT_FFPROBE_BRIDGE "$DOTNET_LINUX" exec \
     --runtimeconfig "$APP/AvikitTests.runtimeconfig.json" --depsfile "$APP/AvikitTests.deps.json" \
     "$APP/AvikitTests.exe"
 run_net nuget-coreclr-wine windows wine "$DOTNET_WIN" exec \
