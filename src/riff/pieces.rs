@@ -4,7 +4,7 @@
 
 /// Most bytes one system call or one custom-sink `write_at` call carries. Large writes are split
 /// at this size: plain write loops on this machine kind run fastest with pieces of this order,
-/// and one 8 MiB call was the slowest choice on several days (issue 16 and BENCHMARKS.md).
+/// and one 8 MiB call was the slowest choice on several days (BENCHMARKS.md).
 pub const WRITE_PIECE_MAX: usize = 256 * 1024;
 
 /// For sinks that take one contiguous buffer per call (custom sinks, Windows files): parts shorter
