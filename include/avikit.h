@@ -156,7 +156,8 @@
 
 /**
  * Audio codec: 16-bit PCM input (1 or 2 channels) encoded with LAME at `bitrate_kbps` CBR, one
- * MP3 frame per chunk. LAME (libmp3lame.so.0) is loaded at run time: without it adding the
+ * MP3 frame per chunk. LAME (libmp3lame.so.0; Windows: libmp3lame.dll or libmp3lame-0.dll) is
+ * loaded at run time: without it adding the
  * stream fails with AVK_E_UNSUPPORTED saying what to install.
  */
 #define AVK_AUDIO_MP3 2
@@ -181,6 +182,13 @@
  * Patch version of this header.
  */
 #define AVK_VERSION_PATCH 0
+
+/**
+ * Most bytes one system call or one custom-sink `write_at` call carries. Large writes are split
+ * at this size: plain write loops on this machine kind run fastest with pieces of this order,
+ * and one 8 MiB call was the slowest choice on several days (BENCHMARKS.md).
+ */
+#define WRITE_PIECE_MAX (256 * 1024)
 
 /**
  * The shape of one pixel (the sample aspect ratio): width over height, 1/1 for square pixels.
@@ -454,7 +462,8 @@ typedef struct avk_io {
   void *user;
   /**
    * Writes all `len` bytes at byte `offset` of the destination (offsets may go back to patch
-   * sizes and headers). Returns 0 on success; anything else fails the operation with AVK_E_IO
+   * sizes and headers). `len` is at most 256 KiB: larger writes come in pieces, and chunk
+   * headers and pad bytes come together with payload, never one call each. Returns 0 on success; anything else fails the operation with AVK_E_IO
    * and breaks the writer. Required.
    */
   int32_t (*write_at)(void *user, uint64_t offset, const uint8_t *data, size_t len);
@@ -795,11 +804,14 @@ const char *avk_version_string(void);
 /**
  * Creates (or truncates) the file at `path` (UTF-8) and starts the writer's worker thread.
  * `opts` may be NULL for defaults. On success `*out_writer` receives the handle, owned by the
- * caller until `avk_writer_close`. Thread-safe.
+ * caller until `avk_writer_close`. Until then the file is held against other writers (an
+ * advisory lock on Unix; on Windows it is shared with readers only); other programs can read it.
+ * Thread-safe.
  *
  * Errors: AVK_E_INVALID_ARGUMENT for NULL `path`/`out_writer` or bad options; AVK_E_IO with the
- * operating system's message when the file cannot be created; AVK_E_UNSUPPORTED for options
- * this version cannot honour.
+ * operating system's message when the file cannot be created, and saying the file is being
+ * written when another writer holds it (nothing is truncated then); AVK_E_UNSUPPORTED for
+ * options this version cannot honour.
  *
  * # Safety
  * `path` NULL or NUL-terminated; `opts` NULL or a valid struct; `out_writer` NULL or writable.
@@ -914,8 +926,8 @@ avk_status avk_writer_end_flush(struct avk_writer *w, struct avk_async *result);
 avk_status avk_writer_close(struct avk_writer *w);
 
 /**
- * Loads LAME for AVK_AUDIO_MP3 from `path` instead of `libmp3lame.so.0` (or the
- * `AVIKIT_LAME_PATH` environment variable). Takes effect for MP3 streams added afterwards, as
+ * Loads LAME for AVK_AUDIO_MP3 from `path` instead of `libmp3lame.so.0` (Windows:
+ * `libmp3lame.dll`, then `libmp3lame-0.dll`) or the `AVIKIT_LAME_PATH` environment variable. Takes effect for MP3 streams added afterwards, as
  * long as LAME has not been loaded yet in this process. `path` is copied. Thread-safe.
  *
  * Errors: AVK_E_INVALID_ARGUMENT for a NULL or non-UTF-8 path.

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Full local/CI test run: deps, fmt, clippy, header freshness, Rust tests, C tests.
+# Full local/CI test run: deps, fmt, clippy, header freshness, Rust tests, C tests, .NET,
+# Windows under Wine, sanitizers, benchmark smoke run.
 # Stops at the first failing step. Works from any cwd.
 set -euo pipefail
 
@@ -50,6 +51,9 @@ ctest --test-dir build/ctest --output-on-failure
 CURRENT_STEP=".NET binding (Mono + CoreCLR)"; step "$CURRENT_STEP"
 bash scripts/dotnet-test.sh
 
+CURRENT_STEP="Windows: avikit.dll, C/C++ and .NET tests under Wine (scripts/windows.sh)"; step "$CURRENT_STEP"
+bash scripts/windows.sh
+
 CURRENT_STEP="sanitizers (ASan+UBSan, TSan, valgrind)"; step "$CURRENT_STEP"
 bash scripts/sanitizers.sh
 
@@ -58,4 +62,4 @@ CURRENT_STEP="benchmark suite smoke run (scripts/bench.sh --quick)"; step "$CURR
 bash scripts/bench.sh --quick --rounds 1
 
 CURRENT_STEP="done"
-printf '\n===== ALL CHECKS PASSED (fmt, clippy, header, doc, cargo test, ctest, .NET, sanitizers, bench smoke) =====\n'
+printf '\n===== ALL CHECKS PASSED (fmt, clippy, header, doc, cargo test, ctest, .NET, Windows, sanitizers, bench smoke) =====\n'

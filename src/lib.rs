@@ -48,4 +48,4 @@ pub use avi::{AudioFormat, FrameRate, PixelAspect, VideoFormat};
 pub use codec::pcm::PcmFormat;
 pub use error::{Error, Result, Status};
 pub use queue::{AsyncResult, AudioStream, Callback, Payload, VideoStream, Writer, WriterOptions};
-pub use riff::{FileSink, FourCc, Sink};
+pub use riff::{FileSink, FourCc, Sink, WriteError, WRITE_PIECE_MAX};

@@ -64,7 +64,7 @@ impl TestSink {
 struct SinkHandle(TestSink);
 
 impl Sink for SinkHandle {
-    fn write_at(&mut self, offset: u64, bufs: &[&[u8]]) -> std::io::Result<()> {
+    fn write_at(&mut self, offset: u64, bufs: &[&[u8]]) -> Result<(), avikit::WriteError> {
         let (lock, cond) = &*self.0.state;
         let mut s = lock.lock();
         s.waiting += 1;
@@ -77,10 +77,9 @@ impl Sink for SinkHandle {
             panic!("test sink panics at call {}", s.calls);
         }
         if s.fail_from.is_some_and(|n| s.calls >= n) {
-            return Err(std::io::Error::other(format!(
-                "injected failure at call {}",
-                s.calls
-            )));
+            return Err(
+                std::io::Error::other(format!("injected failure at call {}", s.calls)).into(),
+            );
         }
         let mut at = offset as usize;
         for b in bufs {

@@ -282,10 +282,10 @@ struct FullDisk {
 }
 
 impl avikit::Sink for FullDisk {
-    fn write_at(&mut self, offset: u64, bufs: &[&[u8]]) -> std::io::Result<()> {
+    fn write_at(&mut self, offset: u64, bufs: &[&[u8]]) -> Result<(), avikit::WriteError> {
         self.calls += 1;
         if self.calls >= self.fail_from {
-            return Err(std::io::Error::from_raw_os_error(libc::ENOSPC));
+            return Err(std::io::Error::from_raw_os_error(libc::ENOSPC).into());
         }
         self.file.write_at(offset, bufs)
     }

@@ -219,7 +219,7 @@ impl Muxer {
     fn sink_write(&mut self, offset: u64, bufs: &[&[u8]], what: &str) -> Result<()> {
         self.sink
             .write_at(offset, bufs)
-            .map_err(|e| Error::io(what, &e))
+            .map_err(|e| Error::io(what, &e.error))
     }
 
     fn header_bytes(&self) -> Vec<u8> {
@@ -350,7 +350,7 @@ impl Muxer {
         }
         let written = self.sink.write_at(self.pos, &bufs);
         self.gather = recycle(bufs);
-        written.map_err(|e| Error::io("writing chunks", &e))?;
+        written.map_err(|e| Error::io("writing chunks", &e.error))?;
         for c in chunks {
             let offset = (self.pos - self.segment.movi_at) as u32;
             let size = c.data.len() as u32;
@@ -447,7 +447,7 @@ impl Muxer {
             .copied()
             .filter(|e| e.stream() == stream);
         index::write_standard_entries(new, 0, |piece| {
-            sink.write_at(cursor, &[piece])?;
+            sink.write_at(cursor, &[piece]).map_err(|e| e.error)?;
             cursor += piece.len() as u64;
             Ok(())
         })
@@ -486,7 +486,7 @@ impl Muxer {
         let Muxer { sink, segment, .. } = self;
         let mut cursor = slot.at;
         let mut emit = |piece: &[u8]| -> std::io::Result<()> {
-            sink.write_at(cursor, &[piece])?;
+            sink.write_at(cursor, &[piece]).map_err(|e| e.error)?;
             cursor += piece.len() as u64;
             Ok(())
         };
@@ -544,7 +544,7 @@ impl Muxer {
             let mut cursor = self.pos;
             let Muxer { sink, segment, .. } = self;
             index::write_idx1(&segment.entries, &self.chunk_ids, |piece| {
-                sink.write_at(cursor, &[piece])?;
+                sink.write_at(cursor, &[piece]).map_err(|e| e.error)?;
                 cursor += piece.len() as u64;
                 Ok(())
             })

@@ -1,26 +1,34 @@
-//! LAME, loaded at run time with dlopen (`libmp3lame.so.0`), so avikit has no LGPL link and no
-//! build dependency on it. The path can be overridden with [`set_lame_path`] or the
+//! LAME, loaded at run time (`libmp3lame.so.0`; on Windows `libmp3lame.dll` or
+//! `libmp3lame-0.dll`), so avikit has no LGPL link and no build dependency on it. The path can be overridden with [`set_lame_path`] or the
 //! `AVIKIT_LAME_PATH` environment variable.
 
 use crate::error::{Error, Result, Status};
 use parking_lot::Mutex;
-use std::ffi::{c_char, c_int, c_void, CString};
+use std::ffi::{c_int, c_void};
 use std::sync::Arc;
 
-/// The library name tried when no path is set.
+/// The library names tried, in order, when no path is set.
 #[cfg(target_os = "macos")]
-const DEFAULT_LAME: &str = "libmp3lame.0.dylib";
+const DEFAULT_LAME: &[&str] = &["libmp3lame.0.dylib"];
+/// The name of LAME's own build, then the one MSYS2/MinGW packages ship.
 #[cfg(windows)]
-const DEFAULT_LAME: &str = "libmp3lame.dll";
+const DEFAULT_LAME: &[&str] = &["libmp3lame.dll", "libmp3lame-0.dll"];
 #[cfg(not(any(target_os = "macos", windows)))]
-const DEFAULT_LAME: &str = "libmp3lame.so.0";
+const DEFAULT_LAME: &[&str] = &["libmp3lame.so.0"];
+
+/// What to install when LAME is missing, for the platform avikit was built for.
+#[cfg(windows)]
+const INSTALL_HINT: &str = "put libmp3lame.dll next to the program or on PATH";
+#[cfg(not(windows))]
+const INSTALL_HINT: &str = "Debian/Ubuntu: apt install libmp3lame0";
 
 /// `lame_global_flags *`.
 pub(crate) type LameHandle = *mut c_void;
 
 /// The LAME entry points avikit uses.
 pub(crate) struct LameLibrary {
-    _library: *mut c_void,
+    /// Keeps the function pointers below valid: they are copied out of this library.
+    _library: libloading::Library,
     pub init: unsafe extern "C" fn() -> LameHandle,
     pub set_num_channels: unsafe extern "C" fn(LameHandle, c_int) -> c_int,
     pub set_in_samplerate: unsafe extern "C" fn(LameHandle, c_int) -> c_int,
@@ -39,16 +47,10 @@ pub(crate) struct LameLibrary {
     pub close: unsafe extern "C" fn(LameHandle) -> c_int,
 }
 
-// SAFETY: the library handle and function pointers are immutable after loading, and LAME's
-// functions take their state explicitly; each encoder handle is used by one thread at a time.
-unsafe impl Send for LameLibrary {}
-// SAFETY: as above; nothing behind `&LameLibrary` is mutated.
-unsafe impl Sync for LameLibrary {}
-
 static LAME_PATH: Mutex<Option<String>> = Mutex::new(None);
 static LOADED: Mutex<Option<Arc<LameLibrary>>> = Mutex::new(None);
 
-/// Uses `path` for LAME instead of `libmp3lame.so.0` (or `$AVIKIT_LAME_PATH`), from the next
+/// Uses `path` for LAME instead of the default names (or `$AVIKIT_LAME_PATH`), from the next
 /// MP3 stream on if LAME is not loaded yet. Thread-safe.
 pub fn set_lame_path(path: &str) {
     *LAME_PATH.lock() = Some(path.to_owned());
@@ -66,28 +68,25 @@ pub fn probe_lame(path: &str) -> Result<()> {
 /// The function `name` (NUL-terminated) of `library` as the function pointer type `F`.
 ///
 /// # Safety
-/// `library` is a handle from dlopen and `F` is the C signature of the symbol.
-unsafe fn lame_symbol<F: Copy>(library: *mut c_void, name: &str, path: &str) -> Result<F> {
-    assert_eq!(std::mem::size_of::<F>(), std::mem::size_of::<*mut c_void>());
-    // SAFETY: looking up a NUL-terminated name in an open library.
-    let f = unsafe { libc::dlsym(library, name.as_ptr() as *const c_char) };
-    if f.is_null() {
-        return Err(unsupported(format!(
-            "{path} lacks {}",
+/// `F` is the C signature of the symbol.
+unsafe fn lame_symbol<F: Copy>(library: &libloading::Library, name: &str, path: &str) -> Result<F> {
+    // SAFETY: `F` is the symbol's C signature (caller contract); the pointer is copied out and
+    // its users keep `library` alive beside it.
+    let symbol = unsafe { library.get::<F>(name.as_bytes()) };
+    symbol.map(|f| *f).map_err(|e| {
+        unsupported(format!(
+            "{path} lacks {} ({e})",
             name.trim_end_matches('\0')
-        )));
-    }
-    // SAFETY: `F` is a function pointer of the symbol's signature (caller contract), the same
-    // size as the data pointer dlsym returns.
-    Ok(unsafe { std::mem::transmute_copy::<*mut c_void, F>(&f) })
+        ))
+    })
 }
 
 fn unsupported(what: String) -> Error {
     Error::new(
         Status::Unsupported,
         format!(
-            "{what}: MP3 needs the LAME library at run time (Debian/Ubuntu: apt install \
-             libmp3lame0; or set AVIKIT_LAME_PATH / avk_set_lame_path to libmp3lame's path)"
+            "{what}: MP3 needs the LAME library at run time ({INSTALL_HINT}; or set \
+             AVIKIT_LAME_PATH / avk_set_lame_path to libmp3lame's path)"
         ),
     )
 }
@@ -102,14 +101,29 @@ impl LameLibrary {
         if let Some(lib) = loaded.as_ref() {
             return Ok(Arc::clone(lib));
         }
-        let path = LAME_PATH
+        let chosen = LAME_PATH
             .lock()
             .clone()
-            .or_else(|| std::env::var("AVIKIT_LAME_PATH").ok())
-            .unwrap_or_else(|| DEFAULT_LAME.to_owned());
-        let lib = Arc::new(LameLibrary::load(&path)?);
+            .or_else(|| std::env::var("AVIKIT_LAME_PATH").ok());
+        let lib = match chosen {
+            Some(path) => LameLibrary::load(&path)?,
+            None => LameLibrary::load_default()?,
+        };
+        let lib = Arc::new(lib);
         *loaded = Some(Arc::clone(&lib));
         Ok(lib)
+    }
+
+    /// The first of [`DEFAULT_LAME`] that loads; the last failure when none does.
+    fn load_default() -> Result<LameLibrary> {
+        let mut failure = None;
+        for name in DEFAULT_LAME {
+            match LameLibrary::load(name) {
+                Ok(lib) => return Ok(lib),
+                Err(e) => failure = Some(e),
+            }
+        }
+        Err(failure.expect("DEFAULT_LAME names at least one library"))
     }
 
     /// Loads LAME from `path`.
@@ -117,23 +131,18 @@ impl LameLibrary {
     /// # Errors
     /// [`Status::Unsupported`] when the library or one of its functions is missing.
     pub fn load(path: &str) -> Result<LameLibrary> {
-        let c_path =
-            CString::new(path).map_err(|_| unsupported(format!("bad LAME path {path:?}")))?;
-        // SAFETY: dlopen with a valid NUL-terminated path; the handle is never closed, so the
-        // function pointers stay valid for the life of the process.
-        let library = unsafe { libc::dlopen(c_path.as_ptr(), libc::RTLD_NOW | libc::RTLD_LOCAL) };
-        if library.is_null() {
-            return Err(unsupported(format!("cannot load {path}")));
-        }
+        // SAFETY: loading LAME runs only its initializers, which have no preconditions; the
+        // library stays loaded as long as the returned value, which owns it.
+        let library = unsafe { libloading::Library::new(path) }
+            .map_err(|e| unsupported(format!("cannot load {path} ({e})")))?;
         macro_rules! symbol {
             ($name:literal) => {
                 // SAFETY: `library` is open; the field this initializes has the C signature of
                 // LAME's function of this name (lame.h, LAME 3.100).
-                unsafe { lame_symbol(library, concat!($name, "\0"), path)? }
+                unsafe { lame_symbol(&library, concat!($name, "\0"), path)? }
             };
         }
         Ok(LameLibrary {
-            _library: library,
             init: symbol!("lame_init"),
             set_num_channels: symbol!("lame_set_num_channels"),
             set_in_samplerate: symbol!("lame_set_in_samplerate"),
@@ -148,6 +157,7 @@ impl LameLibrary {
             encode_flush: symbol!("lame_encode_flush"),
             get_encoder_delay: symbol!("lame_get_encoder_delay"),
             close: symbol!("lame_close"),
+            _library: library,
         })
     }
 }

@@ -3,7 +3,7 @@
 
 use super::options::read_versioned_io;
 use crate::error::Result;
-use crate::riff::Sink;
+use crate::riff::{Cursor, Sink, WriteError};
 use std::ffi::c_void;
 use std::io;
 
@@ -17,7 +17,8 @@ pub struct avk_io {
     /// Passed to every callback.
     pub user: *mut c_void,
     /// Writes all `len` bytes at byte `offset` of the destination (offsets may go back to patch
-    /// sizes and headers). Returns 0 on success; anything else fails the operation with AVK_E_IO
+    /// sizes and headers). `len` is at most 256 KiB: larger writes come in pieces, and chunk
+    /// headers and pad bytes come together with payload, never one call each. Returns 0 on success; anything else fails the operation with AVK_E_IO
     /// and breaks the writer. Required.
     pub write_at: Option<
         unsafe extern "C" fn(user: *mut c_void, offset: u64, data: *const u8, len: usize) -> i32,
@@ -39,12 +40,12 @@ impl avk_io {
     }
 }
 
-/// Writes below this many bytes are gathered into one `write_at` call.
-const GATHER_LIMIT: usize = 64 * 1024;
-
-/// A [`Sink`] over an [`avk_io`].
+/// A [`Sink`] over an [`avk_io`]. Each `write_at` of the sink becomes calls of the callback with
+/// pieces of at most [`WRITE_PIECE_MAX`](crate::WRITE_PIECE_MAX) bytes, small parts (chunk headers, pads) gathered with
+/// payload (see [`Cursor::contiguous`]).
 pub(crate) struct CallbackSink {
     io: avk_io,
+    /// The bytes of the current gathered piece, kept allocated from call to call.
     gather: Vec<u8>,
 }
 
@@ -61,38 +62,35 @@ impl CallbackSink {
             gather: Vec::new(),
         }
     }
+}
 
-    fn call_write(&self, offset: u64, data: &[u8]) -> io::Result<()> {
-        let Some(write_at) = self.io.write_at else {
-            return Err(io::Error::other("avk_io.write_at is NULL"));
-        };
-        // SAFETY: the caller's callback, called as its contract says, with a valid buffer.
-        let rc = unsafe { write_at(self.io.user, offset, data.as_ptr(), data.len()) };
-        if rc != 0 {
-            return Err(io::Error::other(format!(
-                "the custom sink's write_at returned {rc} for {} bytes at offset {offset}",
-                data.len()
-            )));
-        }
-        Ok(())
+/// One call of `io.write_at`.
+fn call_write(io: &avk_io, offset: u64, data: &[u8]) -> io::Result<()> {
+    let Some(write_at) = io.write_at else {
+        return Err(io::Error::other("avk_io.write_at is NULL"));
+    };
+    // SAFETY: the caller's callback, called as its contract says, with a valid buffer.
+    let rc = unsafe { write_at(io.user, offset, data.as_ptr(), data.len()) };
+    if rc != 0 {
+        return Err(io::Error::other(format!(
+            "the custom sink's write_at returned {rc} for {} bytes at offset {offset}",
+            data.len()
+        )));
     }
+    Ok(())
 }
 
 impl Sink for CallbackSink {
-    fn write_at(&mut self, offset: u64, bufs: &[&[u8]]) -> io::Result<()> {
-        let total: usize = bufs.iter().map(|b| b.len()).sum();
-        if bufs.len() > 1 && total <= GATHER_LIMIT {
-            let mut gather = std::mem::take(&mut self.gather);
-            gather.clear();
-            bufs.iter().for_each(|b| gather.extend_from_slice(b));
-            let outcome = self.call_write(offset, &gather);
-            self.gather = gather;
-            return outcome;
-        }
-        let mut at = offset;
-        for buf in bufs.iter().filter(|b| !b.is_empty()) {
-            self.call_write(at, buf)?;
-            at += buf.len() as u64;
+    fn write_at(&mut self, offset: u64, bufs: &[&[u8]]) -> std::result::Result<(), WriteError> {
+        let mut cursor = Cursor::new(bufs);
+        while !cursor.is_done() {
+            let piece = cursor.contiguous(&mut self.gather);
+            let len = piece.len();
+            call_write(&self.io, offset + cursor.written(), piece).map_err(|error| WriteError {
+                written: cursor.written(),
+                error,
+            })?;
+            cursor.advance(len);
         }
         Ok(())
     }

@@ -44,7 +44,8 @@ pub const AVK_AUDIO_RAW: i32 = 0;
 /// Audio codec: integer PCM; derived fields filled in, block alignment checked.
 pub const AVK_AUDIO_PCM: i32 = 1;
 /// Audio codec: 16-bit PCM input (1 or 2 channels) encoded with LAME at `bitrate_kbps` CBR, one
-/// MP3 frame per chunk. LAME (libmp3lame.so.0) is loaded at run time: without it adding the
+/// MP3 frame per chunk. LAME (libmp3lame.so.0; Windows: libmp3lame.dll or libmp3lame-0.dll) is
+/// loaded at run time: without it adding the
 /// stream fails with AVK_E_UNSUPPORTED saying what to install.
 pub const AVK_AUDIO_MP3: i32 = 2;
 /// Audio codec: 32-bit IEEE float samples (`bits_per_sample` 32), written as

@@ -58,11 +58,14 @@ fn register_writer(writer: Writer, out_writer: *mut *mut avk_writer) -> Result<(
 
 /// Creates (or truncates) the file at `path` (UTF-8) and starts the writer's worker thread.
 /// `opts` may be NULL for defaults. On success `*out_writer` receives the handle, owned by the
-/// caller until `avk_writer_close`. Thread-safe.
+/// caller until `avk_writer_close`. Until then the file is held against other writers (an
+/// advisory lock on Unix; on Windows it is shared with readers only); other programs can read it.
+/// Thread-safe.
 ///
 /// Errors: AVK_E_INVALID_ARGUMENT for NULL `path`/`out_writer` or bad options; AVK_E_IO with the
-/// operating system's message when the file cannot be created; AVK_E_UNSUPPORTED for options
-/// this version cannot honour.
+/// operating system's message when the file cannot be created, and saying the file is being
+/// written when another writer holds it (nothing is truncated then); AVK_E_UNSUPPORTED for
+/// options this version cannot honour.
 ///
 /// # Safety
 /// `path` NULL or NUL-terminated; `opts` NULL or a valid struct; `out_writer` NULL or writable.
@@ -488,8 +491,8 @@ pub unsafe extern "C" fn avk_writer_close(w: *mut avk_writer) -> avk_status {
     })
 }
 
-/// Loads LAME for AVK_AUDIO_MP3 from `path` instead of `libmp3lame.so.0` (or the
-/// `AVIKIT_LAME_PATH` environment variable). Takes effect for MP3 streams added afterwards, as
+/// Loads LAME for AVK_AUDIO_MP3 from `path` instead of `libmp3lame.so.0` (Windows:
+/// `libmp3lame.dll`, then `libmp3lame-0.dll`) or the `AVIKIT_LAME_PATH` environment variable. Takes effect for MP3 streams added afterwards, as
 /// long as LAME has not been loaded yet in this process. `path` is copied. Thread-safe.
 ///
 /// Errors: AVK_E_INVALID_ARGUMENT for a NULL or non-UTF-8 path.

@@ -83,6 +83,8 @@ pub fn repair_file_with_progress(
     }
     let riff_count = muxer.riff_count();
     muxer.finish()?;
+    // Windows cannot replace a file that is still open without shared delete access.
+    drop(src);
     if out_path.is_none() {
         std::fs::rename(&target, path).map_err(|e| Error::io("replacing the damaged file", &e))?;
     }

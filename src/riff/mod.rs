@@ -2,10 +2,13 @@
 //! the positional sinks the muxer writes through.
 
 mod fourcc;
+mod pieces;
 mod sink;
 mod tree;
 
 pub use fourcc::FourCc;
-pub use sink::{FileSink, Sink};
+pub(crate) use pieces::Cursor;
+pub use pieces::WRITE_PIECE_MAX;
+pub use sink::{FileSink, Sink, WriteError};
 pub use tree::{chunk_header, RiffTree};
 pub(crate) use tree::{padded_len, CHUNK_HEADER_LEN, LIST_HEADER_LEN};

@@ -1,6 +1,7 @@
 // Self-checking tests of the avikit .NET binding. One line per test, then "N passed, M failed";
 // the exit code is non-zero when anything failed. Runs on Mono and on CoreCLR (same exe).
-// Output files go to $AVIKIT_TEST_OUT (default: a temp folder); ffprobe must be on PATH.
+// Output files go to $AVIKIT_TEST_OUT (default: a temp folder); ffprobe must be on PATH, or under
+// Wine be served through $AVIKIT_FFPROBE_BRIDGE (see RunFfprobe).
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
@@ -121,24 +122,67 @@ internal static class AvikitTests
         public int Packets;
     }
 
-    /// <summary>ffprobe -count_packets: one entry per stream; fails on any ffprobe error.</summary>
-    private static List<StreamInfo> Probe(string path)
+    [DllImport("kernel32.dll", EntryPoint = "wine_get_unix_file_name", CharSet = CharSet.Unicode)]
+    private static extern IntPtr WineGetUnixFileName(string dosPath);
+    [DllImport("kernel32.dll")] private static extern IntPtr GetProcessHeap();
+    [DllImport("kernel32.dll")] private static extern bool HeapFree(IntPtr heap, uint flags, IntPtr mem);
+
+    /// <summary>The Unix path Wine maps a Windows path to.</summary>
+    private static string WineUnixPath(string path)
     {
-        var psi = new ProcessStartInfo("ffprobe",
-            "-v error -count_packets -show_entries stream=codec_name,codec_type,r_frame_rate,nb_read_packets " +
-            "-of default=noprint_wrappers=1 \"" + path + "\"")
+        var unix = WineGetUnixFileName(Path.GetFullPath(path));
+        Check(unix != IntPtr.Zero, "wine_get_unix_file_name(" + path + ")");
+        var bytes = new List<byte>();
+        for (var i = 0; Marshal.ReadByte(unix, i) != 0; i++) bytes.Add(Marshal.ReadByte(unix, i));
+        HeapFree(GetProcessHeap(), 0, unix);
+        return System.Text.Encoding.UTF8.GetString(bytes.ToArray());
+    }
+
+    /// <summary>Runs ffprobe on `path` with `args` before it; returns its exit code. Under Wine,
+    /// which starts a Linux program without a process handle (so no output, no exit code), through
+    /// the folder $AVIKIT_FFPROBE_BRIDGE: a request file of arguments (the path as Unix path),
+    /// answered by scripts/windows.sh running the Linux ffprobe.</summary>
+    private static int RunFfprobe(string args, string path, out string stdout, out string stderr)
+    {
+        var bridge = Environment.GetEnvironmentVariable("AVIKIT_FFPROBE_BRIDGE");
+        if (!string.IsNullOrEmpty(bridge))
+        {
+            var request = Path.Combine(bridge, Guid.NewGuid().ToString("N"));
+            var lines = args.Split(' ').Concat(new[] { WineUnixPath(path) });
+            File.WriteAllText(request + ".tmp", string.Join("\n", lines) + "\n");
+            File.Move(request + ".tmp", request + ".req");
+            var deadline = DateTime.UtcNow.AddSeconds(120);
+            while (!File.Exists(request + ".done"))
+            {
+                Check(DateTime.UtcNow < deadline, "no answer from the ffprobe bridge in " + bridge);
+                Thread.Sleep(10);
+            }
+            stdout = File.ReadAllText(request + ".out");
+            stderr = File.ReadAllText(request + ".err");
+            return int.Parse(File.ReadAllText(request + ".done").Trim());
+        }
+        var psi = new ProcessStartInfo("ffprobe", args + " \"" + path + "\"")
         {
             UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true,
         };
-        string stdout, stderr;
         using (var p = Process.Start(psi))
         {
             var err = p.StandardError.ReadToEndAsync();
             stdout = p.StandardOutput.ReadToEnd();
             p.WaitForExit();
             stderr = err.Result;
-            Check(p.ExitCode == 0 && stderr.Trim().Length == 0, "ffprobe " + path + " exit " + p.ExitCode + ": " + stderr);
+            return p.ExitCode;
         }
+    }
+
+    /// <summary>ffprobe -count_packets: one entry per stream; fails on any ffprobe error.</summary>
+    private static List<StreamInfo> Probe(string path)
+    {
+        string stdout, stderr;
+        var rc = RunFfprobe(
+            "-v error -count_packets -show_entries stream=codec_name,codec_type,r_frame_rate,nb_read_packets " +
+            "-of default=noprint_wrappers=1", path, out stdout, out stderr);
+        Check(rc == 0 && stderr.Trim().Length == 0, "ffprobe " + path + " exit " + rc + ": " + stderr);
         var list = new List<StreamInfo>();
         foreach (var line in stdout.Split('\n'))
         {
