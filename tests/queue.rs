@@ -27,6 +27,11 @@ struct SinkState {
     bytes: Vec<u8>,
     calls: usize,
     fail_from: Option<usize>,
+    /// Fails once, in the call that would hand over the byte at this position of all data
+    /// written so far: what fits before it is written, and the error says how much.
+    fail_once_at_byte: Option<usize>,
+    /// Data bytes handed over so far, across calls.
+    handed: usize,
     panic_at: Option<usize>,
     paused: bool,
     /// Calls blocked in a paused sink right now.
@@ -81,13 +86,32 @@ impl Sink for SinkHandle {
                 std::io::Error::other(format!("injected failure at call {}", s.calls)).into(),
             );
         }
+        let total: usize = bufs.iter().map(|b| b.len()).sum();
+        let mut budget = match s.fail_once_at_byte {
+            Some(limit) if s.handed + total > limit => {
+                s.fail_once_at_byte = None;
+                limit - s.handed
+            }
+            _ => total,
+        };
+        let failing = budget < total;
         let mut at = offset as usize;
         for b in bufs {
+            let b = &b[..b.len().min(budget)];
+            budget -= b.len();
             if s.bytes.len() < at + b.len() {
                 s.bytes.resize(at + b.len(), 0);
             }
             s.bytes[at..at + b.len()].copy_from_slice(b);
             at += b.len();
+        }
+        let written = at - offset as usize;
+        s.handed += written;
+        if failing {
+            return Err(avikit::WriteError {
+                written: written as u64,
+                error: std::io::Error::other("injected failure part-way"),
+            });
         }
         Ok(())
     }
@@ -492,6 +516,60 @@ fn an_io_error_at_any_call_fails_that_operation_and_every_later_one() {
                 "call {n}: {statuses:?}"
             );
         }
+    }
+}
+
+#[test]
+fn a_write_failing_part_way_through_a_batch_fails_the_operation_it_cut() {
+    // Ten operations gathered into one write; the sink fails once at byte `cut` of it. Those
+    // wholly handed over before complete Ok, the one cut reports the I/O error, later ones
+    // writer-failed, and the finished file holds exactly the ones that completed.
+    let sizes: Vec<usize> = (0..10).map(|n| 100 + 37 * n).collect();
+    let mut starts = vec![0];
+    for size in &sizes {
+        starts.push(starts.last().unwrap() + 8 + size + size % 2);
+    }
+    let cuts = starts[..sizes.len()]
+        .iter()
+        .flat_map(|&s| [s, s + 1, s + 8 + 50])
+        .chain([starts[sizes.len()] - 1]);
+    for cut in cuts {
+        let sink = TestSink::default();
+        let writer = writer_on(&sink, WriterOptions::default());
+        let video = writer.add_video_stream(raw_video(), None).unwrap();
+        writer.flush(false).unwrap(); // the header is out: the next write is the batch
+        let header = sink.state.0.lock().handed;
+        sink.state.0.lock().fail_once_at_byte = Some(header + cut);
+        sink.set_paused(true);
+        let pending: Vec<_> = sizes
+            .iter()
+            .enumerate()
+            .map(|(n, &size)| {
+                video
+                    .begin_write_frame(true, Payload::owned(vec![n as u8; size]), None)
+                    .unwrap()
+            })
+            .collect();
+        sink.set_paused(false);
+        let statuses: Vec<Status> = pending
+            .into_iter()
+            .map(|r| {
+                video
+                    .end_write_frame(r)
+                    .map_or_else(|e| e.status(), |()| Status::Ok)
+            })
+            .collect();
+        let whole = starts[1..].iter().filter(|&&end| end <= cut).count();
+        let mut expected = vec![Status::Ok; whole];
+        expected.push(Status::Io);
+        expected.resize(sizes.len(), Status::WriterFailed);
+        assert_eq!(statuses, expected, "cut at byte {cut} of the batch");
+        assert_eq!(writer.close().unwrap_err().status(), Status::Io);
+        let file = Scratch::new("cut-batch.avi");
+        std::fs::write(file.path(), sink.bytes()).unwrap();
+        let report = avikit::repair::inspect_file(file.path())
+            .unwrap_or_else(|e| panic!("cut at byte {cut}: {e}"));
+        assert_eq!(report.video_frames as usize, whole, "cut at byte {cut}");
     }
 }
 

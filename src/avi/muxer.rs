@@ -151,6 +151,9 @@ pub struct Muxer {
     /// Standard index slots that were replaced by larger ones: they become `JUNK` once the
     /// header on disk points at their successors.
     stale_slots: Vec<u64>,
+    /// End of the bytes a failed write left past `pos` (a chunk cut part-way), 0 when none:
+    /// [`Muxer::finish`] covers them with `JUNK` so the file ends where its last RIFF does.
+    torn_end: u64,
     /// Chunk headers and the gather list of the last vectored write, kept allocated.
     chunk_headers: Vec<[u8; 8]>,
     gather: Vec<&'static [u8]>,
@@ -187,6 +190,7 @@ impl Muxer {
             riff_count: 1,
             checkpointed: false,
             stale_slots: Vec::new(),
+            torn_end: 0,
         };
         let header = muxer.header_bytes();
         muxer.header_len = header.len() as u64;
@@ -310,8 +314,8 @@ impl Muxer {
             }
             if end > start {
                 self.write_planned(&chunks[start..end])
-                    .map_err(|error| BatchError {
-                        failed_at: start,
+                    .map_err(|(landed, error)| BatchError {
+                        failed_at: start + landed,
                         error,
                     })?;
             }
@@ -333,7 +337,12 @@ impl Muxer {
     }
 
     /// One vectored write of chunks that all fit in the current segment, then their bookkeeping.
-    fn write_planned(&mut self, chunks: &[ChunkWrite<'_>]) -> Result<()> {
+    /// On failure, the chunks wholly written before it are in the file (and its indexes) and
+    /// the error names how many: `(chunks written, error)`.
+    fn write_planned(
+        &mut self,
+        chunks: &[ChunkWrite<'_>],
+    ) -> std::result::Result<(), (usize, Error)> {
         self.chunk_headers.clear();
         self.chunk_headers.extend(
             chunks
@@ -348,10 +357,27 @@ impl Muxer {
                 bufs.push(&PAD);
             }
         }
-        let written = self.sink.write_at(self.pos, &bufs);
+        let start = self.pos;
+        let outcome = self.sink.write_at(start, &bufs);
         self.gather = recycle(bufs);
-        written.map_err(|e| Error::io("writing chunks", &e.error))?;
-        for c in chunks {
+        let (landed, failure) = match outcome {
+            Ok(()) => (chunks.len(), None),
+            Err(e) => {
+                // The chunks whose bytes all reached the sink before the failure count as
+                // written; the one the failure cut, and those after it, do not.
+                let mut end = 0;
+                let whole = chunks
+                    .iter()
+                    .take_while(|c| {
+                        end += CHUNK_HEADER_LEN + padded_len(c.data.len() as u64);
+                        end <= e.written
+                    })
+                    .count();
+                self.torn_end = self.torn_end.max(start + e.written);
+                (whole, Some(Error::io("writing chunks", &e.error)))
+            }
+        };
+        for c in &chunks[..landed] {
             let offset = (self.pos - self.segment.movi_at) as u32;
             let size = c.data.len() as u32;
             let keyframe = c.keyframe || !self.needs_keyframe_flags(c.stream);
@@ -366,7 +392,7 @@ impl Muxer {
             t.max_chunk = t.max_chunk.max(size);
             self.pos += CHUNK_HEADER_LEN + padded_len(u64::from(size));
         }
-        Ok(())
+        failure.map_or(Ok(()), |error| Err((landed, error)))
     }
 
     /// Whether a stream has delta frames at all: uncompressed video and audio are all keyframes.
@@ -609,6 +635,12 @@ impl Muxer {
     /// # Errors
     /// [`Status::Io`] when the sink fails.
     pub fn finish(mut self) -> Result<()> {
+        if self.torn_end > self.pos {
+            let size = (self.torn_end - self.pos).saturating_sub(CHUNK_HEADER_LEN);
+            let junk = chunk_header(CK_JUNK, size as u32);
+            self.sink_write(self.pos, &[&junk], "covering a torn chunk")?;
+            self.pos += CHUNK_HEADER_LEN + padded_len(size);
+        }
         self.close_segment()?;
         self.rewrite_header()?;
         self.flush(false)
