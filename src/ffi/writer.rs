@@ -233,6 +233,13 @@ unsafe fn audio_kind(o: &avk_audio_stream_options) -> Result<AudioKind> {
                 )?,
                 given => given,
             };
+            // WAVEFORMATEX counts its extra bytes in 16 bits: refuse more before copying.
+            if o.format_extra_len > usize::from(u16::MAX) {
+                return Err(Error::invalid_argument(format!(
+                    "format_extra_len {} exceeds 65535 (WAVEFORMATEX cbSize)",
+                    o.format_extra_len
+                )));
+            }
             // SAFETY: forwarded caller contract.
             let extra = unsafe { buffer(o.format_extra, o.format_extra_len) }?.to_vec();
             Ok(AudioKind::Plain(AudioFormat {

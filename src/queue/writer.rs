@@ -7,7 +7,7 @@ use super::pressure::QueuePressure;
 use super::worker::{ChunkSource, Job, SharedSequentialEncoder, Worker, WriteJob};
 use crate::avi::{
     AudioFormat, FrameRate, MuxerConfig, StreamFormat, StreamSpec, VideoFormat, DEFAULT_RIFF_LIMIT,
-    DEFAULT_SUPER_INDEX_CAPACITY, MAX_STREAMS,
+    DEFAULT_SUPER_INDEX_CAPACITY, MAX_CHUNK_SIZE, MAX_STREAMS,
 };
 use crate::codec::encoder::{FrameEncoder, InputRule, SequentialEncoder};
 use crate::error::{Error, Result, Status};
@@ -509,12 +509,24 @@ impl StreamCore {
         Ok(result)
     }
 
-    fn begin_prepared(&self, keyframe: bool, payload: Payload, result: AsyncResult) -> Result<()> {
-        match (&self.encoder, &self.sequential) {
-            (Some(encoder), _) => encoder.check_input_len(payload.len())?,
-            (None, Some((_, rule))) => rule.check(payload.len())?,
-            (None, None) => self.spec.check_chunk_len(payload.len())?,
+    /// Whether a write of `len` bytes is one this stream takes; checked before anything is
+    /// copied or read.
+    fn check_len(&self, len: usize) -> Result<()> {
+        if len > MAX_CHUNK_SIZE {
+            return Err(Error::new(
+                Status::Limit,
+                format!("a write of {len} bytes exceeds the limit of {MAX_CHUNK_SIZE} bytes"),
+            ));
         }
+        match (&self.encoder, &self.sequential) {
+            (Some(encoder), _) => encoder.check_input_len(len),
+            (None, Some((_, rule))) => rule.check(len),
+            (None, None) => self.spec.check_chunk_len(len),
+        }
+    }
+
+    fn begin_prepared(&self, keyframe: bool, payload: Payload, result: AsyncResult) -> Result<()> {
+        self.check_len(payload.len())?;
         let len = payload.len();
         self.shared.pressure.acquire(len as u64)?;
         let source = match &self.encoder {
@@ -616,6 +628,15 @@ macro_rules! stream_type {
             /// register its handle before the callback could possibly run.
             pub(crate) fn new_result(&self, callback: Option<Callback>) -> AsyncResult {
                 AsyncResult::new(self.0.target(), callback)
+            }
+
+            /// Whether a write of `len` bytes is one this stream takes (what begin checks
+            /// first), so the C layer can refuse a length before it copies the bytes.
+            ///
+            /// # Errors
+            /// [`Status::InvalidArgument`] for a wrong length, [`Status::Limit`] over 2 GiB.
+            pub(crate) fn check_len(&self, len: usize) -> Result<()> {
+                self.0.check_len(len)
             }
 
             /// Begin with a result made by [`Self::new_result`].

@@ -12,6 +12,27 @@ pub(crate) fn fault(at: u64, what: impl std::fmt::Display) -> Error {
     Error::invalid_argument(format!("at byte {at}: {what}"))
 }
 
+/// Refuses a `path` whose `metadata` is not a regular file: a directory is an I/O error (as
+/// reading one is), anything else an invalid argument.
+///
+/// # Errors
+/// As described.
+pub(crate) fn require_regular(path: &Path, metadata: &std::fs::Metadata) -> Result<()> {
+    if metadata.is_dir() {
+        return Err(Error::new(
+            crate::Status::Io,
+            format!("{} is a directory, not a file", path.display()),
+        ));
+    }
+    if !metadata.is_file() {
+        return Err(Error::invalid_argument(format!(
+            "{} is not a regular file (a FIFO, socket or device cannot be inspected or repaired)",
+            path.display()
+        )));
+    }
+    Ok(())
+}
+
 /// An open file read by position.
 pub(crate) struct Source {
     file: File,
@@ -19,18 +40,74 @@ pub(crate) struct Source {
 }
 
 impl Source {
+    /// Opens `path` for reading without blocking (a FIFO or a device would wait for a
+    /// writer), then refuses anything that is not a regular file.
+    ///
+    /// # Errors
+    /// [`crate::Status::Io`] when it cannot be opened or is a directory;
+    /// [`crate::Status::InvalidArgument`] naming it when it is another kind of file.
     pub fn open(path: &Path) -> Result<Source> {
-        let file = File::open(path)
+        let mut options = std::fs::OpenOptions::new();
+        options.read(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            // Regular files ignore O_NONBLOCK, so reads stay ordinary.
+            options.custom_flags(libc::O_NONBLOCK);
+        }
+        let file = options
+            .open(path)
             .map_err(|e| Error::io(&format!("cannot open {}", path.display()), &e))?;
-        let len = file
+        let metadata = file
             .metadata()
-            .map_err(|e| Error::io("cannot stat the file", &e))?
-            .len();
-        Ok(Source { file, len })
+            .map_err(|e| Error::io("cannot stat the file", &e))?;
+        require_regular(path, &metadata)?;
+        Ok(Source {
+            file,
+            len: metadata.len(),
+        })
     }
 
     pub fn len(&self) -> u64 {
         self.len
+    }
+
+    /// The permissions of the file.
+    pub fn permissions(&self) -> Result<std::fs::Permissions> {
+        Ok(self
+            .file
+            .metadata()
+            .map_err(|e| Error::io("cannot stat the file", &e))?
+            .permissions())
+    }
+
+    /// Whether `other`, the metadata of `other_path`, is this very file (`path`): on Unix the
+    /// same device and inode, elsewhere the same canonical path.
+    pub fn is_same_file(
+        &self,
+        path: &Path,
+        other_path: &Path,
+        other: &std::fs::Metadata,
+    ) -> Result<bool> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            let _ = (path, other_path);
+            let mine = self
+                .file
+                .metadata()
+                .map_err(|e| Error::io("cannot stat the file", &e))?;
+            Ok(mine.dev() == other.dev() && mine.ino() == other.ino())
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = other;
+            let canonical = |p: &Path| {
+                std::fs::canonicalize(p)
+                    .map_err(|e| Error::io(&format!("cannot resolve {}", p.display()), &e))
+            };
+            Ok(canonical(path)? == canonical(other_path)?)
+        }
     }
 
     /// Reads exactly `len` bytes at `at`; a fault if the file ends first.

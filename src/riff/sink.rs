@@ -52,6 +52,16 @@ impl FileSink {
     }
 }
 
+impl From<File> for FileSink {
+    /// Writes through a file already open for writing (such as a temporary file).
+    fn from(file: File) -> FileSink {
+        FileSink {
+            file,
+            iovecs: IoVecs::default(),
+        }
+    }
+}
+
 #[cfg(unix)]
 impl Sink for FileSink {
     fn write_at(&mut self, offset: u64, bufs: &[&[u8]]) -> io::Result<()> {
