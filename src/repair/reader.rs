@@ -188,6 +188,8 @@ pub(crate) fn le64(b: &[u8], at: usize) -> u64 {
 /// What `strh` says about a stream.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct StreamHeader {
+    /// File position of the `strh` chunk.
+    pub at: u64,
     pub scale: u32,
     pub rate: u32,
     pub length: u32,
@@ -207,6 +209,9 @@ pub(crate) struct ParsedStream {
 #[derive(Debug, Clone)]
 pub(crate) struct ParsedHeader {
     pub streams: Vec<ParsedStream>,
+    /// File position of the `avih` chunk and its `dwStreams`.
+    pub avih_at: u64,
+    pub avih_streams: u32,
     pub avih_total_frames: u32,
     pub dmlh_total_frames: Option<u32>,
     pub frame_rate: FrameRate,
@@ -259,6 +264,8 @@ fn parse_hdrl(src: &Source, start: u64, end: u64) -> Result<ParsedHeader> {
     }
     let mut header = ParsedHeader {
         streams: Vec::new(),
+        avih_at: 0,
+        avih_streams: 0,
         avih_total_frames: 0,
         dmlh_total_frames: None,
         frame_rate: FrameRate { num: 30, den: 1 },
@@ -277,6 +284,8 @@ fn parse_hdrl(src: &Source, start: u64, end: u64) -> Result<ParsedHeader> {
                 }
                 micros_per_frame = le32(&b, 0);
                 header.avih_total_frames = le32(&b, 16);
+                header.avih_at = at;
+                header.avih_streams = le32(&b, 24);
                 saw_avih = true;
             }
             b"LIST" => {
@@ -338,6 +347,7 @@ fn parse_strl(src: &Source, start: u64, end: u64) -> Result<ParsedStream> {
         return Err(fault(strh_at, "strh is shorter than 48 bytes"));
     }
     let header = StreamHeader {
+        at: strh_at,
         scale: le32(&h, 20),
         rate: le32(&h, 24),
         length: le32(&h, 32),
