@@ -5,18 +5,24 @@
  *     the close (a live one would answer a bad flag with AVK_E_INVALID_ARGUMENT, a released one
  *     answers AVK_E_INVALID_HANDLE), and no encoder thread outlives its writer;
  *   - an end already waiting for an operation when another thread closes the writer returns the
- *     operation's own status (AVK_OK here), not AVK_E_INVALID_HANDLE.
+ *     operation's own status (AVK_OK here), not AVK_E_INVALID_HANDLE. The ending thread is held
+ *     in a signal handler while the operation completes and the close finishes, so that the
+ *     close releases the handles before the end gets to look again.
  */
 #include "avk_test.h"
 
 #include <dirent.h>
+#include <signal.h>
 
 #define WIDTH 16u
 #define HEIGHT 16u
 #define BPP 32u
-#define ROUNDS 300
+#ifndef ROUNDS
+#define ROUNDS 1000 /* on the unfixed library, 3 of 4 runs caught a live handle */
+#endif
 #define ADDERS 3
-#define ADDS_PER_THREAD 8
+#define ADDS_PER_THREAD 30 /* 90 streams: under the limit of 100 */
+#define ENCODING_EVERY 8
 #define UNKNOWN_FLAG 0x80000000u
 
 typedef struct adder {
@@ -26,7 +32,9 @@ typedef struct adder {
     int count;
 } adder;
 
-static int go; /* atomic: start line of a round */
+static int go;        /* atomic: start line of a round */
+static int adds_done; /* atomic: adds returned in this round */
+static int close_after; /* the closer starts once this many adds returned */
 
 static void *add_streams(void *arg) {
     adder *a = (adder *)arg;
@@ -37,7 +45,7 @@ static void *add_streams(void *arg) {
         avk_video_stream_options o = avk_test_dib_options(WIDTH, HEIGHT, BPP);
         avk_video_stream *v = NULL;
         avk_status s;
-        if ((i + a->index) % 2 == 0) {
+        if ((i + a->index) % ENCODING_EVERY == 0) {
             o.codec = AVK_VIDEO_UNCOMPRESSED; /* starts the writer's encoder threads */
             o.input_format = AVK_PIXEL_BGRA32;
         }
@@ -47,13 +55,15 @@ static void *add_streams(void *arg) {
         } else {
             CHECK_STATUS_VALUE(s, AVK_E_INVALID_HANDLE);
         }
+        __atomic_add_fetch(&adds_done, 1, __ATOMIC_RELEASE);
     }
     return NULL;
 }
 
 static void *close_writer(void *arg) {
     avk_status s;
-    while (!__atomic_load_n(&go, __ATOMIC_ACQUIRE)) {
+    /* In the middle of the adds, where a close can land between an add and its handle. */
+    while (__atomic_load_n(&adds_done, __ATOMIC_ACQUIRE) < close_after) {
     }
     s = avk_writer_close((avk_writer *)arg);
     /* With no stream added before the close, the file has none: AVK_E_INVALID_STATE. */
@@ -88,17 +98,20 @@ static int threads_named(const char *prefix) {
 }
 
 static void adds_race_close(void) {
-    char path[512];
     int round, i, j, released = 0;
-    avk_test_path(path, sizeof path, "close-race");
+    avk_test_gate sink; /* open: a sink that only counts */
+    avk_test_gate_init(&sink);
     for (round = 0; round < ROUNDS; round++) {
         avk_writer *w = NULL;
         adder adders[ADDERS];
         pthread_t threads[ADDERS + 1];
         avk_writer_options o = avk_test_writer_options();
+        avk_io io = avk_test_gate_io(&sink);
         o.encoder_threads = 1;
-        CHECK_OK(avk_writer_create(path, &o, &w));
+        CHECK_OK(avk_writer_create_io(&io, &o, &w));
         __atomic_store_n(&go, 0, __ATOMIC_RELEASE);
+        __atomic_store_n(&adds_done, 0, __ATOMIC_RELEASE);
+        close_after = 1 + round % (ADDERS * ADDS_PER_THREAD - 1);
         for (i = 0; i < ADDERS; i++) {
             memset(&adders[i], 0, sizeof adders[i]);
             adders[i].w = w;
@@ -121,7 +134,7 @@ static void adds_race_close(void) {
     CHECK_EQ(threads_named("avikit-enc"), 0);
     printf("adds racing close: %d stream handles added and released in %d rounds\n", released,
            ROUNDS);
-    remove(path);
+    avk_test_gate_destroy(&sink);
 }
 
 /* ---- an end waiting while another thread closes ---------------------------------------- */
@@ -131,6 +144,14 @@ typedef struct ender {
     avk_async *r;
     avk_status status;
 } ender;
+
+static int in_handler; /* atomic: the ending thread is held in the signal handler */
+
+static void hold_in_handler(int sig) {
+    (void)sig;
+    __atomic_store_n(&in_handler, 1, __ATOMIC_RELEASE);
+    avk_test_sleep_ms(500); /* nanosleep: async-signal-safe */
+}
 
 static void *end_op(void *arg) {
     ender *e = (ender *)arg;
@@ -166,9 +187,15 @@ static void end_races_close(void) {
     avk_test_sleep_ms(100); /* the end is waiting */
     CHECK(pthread_create(&closing, NULL, close_op, w) == 0);
     avk_test_sleep_ms(100); /* the close is draining */
+    signal(SIGUSR1, hold_in_handler);
+    CHECK(pthread_kill(ending, SIGUSR1) == 0);
+    while (!__atomic_load_n(&in_handler, __ATOMIC_ACQUIRE)) {
+        avk_test_sleep_ms(1);
+    }
+    /* The operation completes and the close releases everything while the end is held. */
     avk_test_gate_set(&gate, 0);
-    CHECK(pthread_join(ending, NULL) == 0);
     CHECK(pthread_join(closing, NULL) == 0);
+    CHECK(pthread_join(ending, NULL) == 0);
     CHECK_STATUS_VALUE(e.status, AVK_OK);
     /* The close released the result: ending it again is a second end. */
     CHECK_STATUS(avk_video_stream_end_write_frame(e.v, e.r), AVK_E_INVALID_HANDLE);
