@@ -10,7 +10,7 @@ use crate::error::{Error, Result, Status};
 use crate::queue::{AsyncResult, AudioStream, VideoStream, Writer};
 use parking_lot::Mutex;
 use std::cell::Cell;
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
 /// A live writer handle.
@@ -75,8 +75,9 @@ struct Registry {
     /// Freed slots, oldest first: a slot is reused only after every slot freed before it, and
     /// only once [`MIN_FREE_SLOTS`] are waiting, so a stale handle's slot comes back rarely.
     free: VecDeque<usize>,
-    /// Writers being closed: their streams and results get no new handles.
-    closing: Vec<u64>,
+    /// Registered writers by owner id: `true` once their close has begun. Their streams and
+    /// results get handles only while `false`; a writer's entry goes when its close released it.
+    writers: BTreeMap<u64, bool>,
 }
 
 /// Freed slots kept waiting before one is reused. With the generation bits, a stale handle
@@ -96,7 +97,7 @@ const _: () = assert!(GENERATION_BITS >= 14 && MIN_FREE_SLOTS < 1 << INDEX_BITS)
 static REGISTRY: Mutex<Registry> = Mutex::new(Registry {
     slots: Vec::new(),
     free: VecDeque::new(),
-    closing: Vec::new(),
+    writers: BTreeMap::new(),
 });
 
 thread_local! {
@@ -163,16 +164,21 @@ impl Registry {
 ///
 /// # Errors
 /// [`Status::Limit`] when every slot is taken; [`Status::InvalidHandle`] for a stream or result
-/// of a writer being closed (its close would not release the handle).
+/// of a writer that is being closed or was closed (no close would release the handle).
 pub(crate) fn insert(object: Object, owner: u64, holds: u8) -> Result<usize> {
     let mut reg = REGISTRY.lock();
-    if object.tag() != TAG_WRITER && reg.closing.contains(&owner) {
+    let is_writer = object.tag() == TAG_WRITER;
+    if !is_writer && reg.writers.get(&owner) != Some(&false) {
+        // Also when the close is over: a stream added just before it must not outlive it.
         return Err(Error::new(
             Status::InvalidHandle,
-            "the writer is being closed by another call",
+            "the writer is closed or being closed by another call",
         ));
     }
     let index = reg.take_slot()?;
+    if is_writer {
+        reg.writers.insert(owner, false);
+    }
     let tag = object.tag();
     let slot = &mut reg.slots[index];
     slot.entry = Some(Entry {
@@ -246,7 +252,9 @@ pub(crate) fn release_async(handle: usize, hold: u8) -> Result<()> {
 
 /// Marks writer `owner` as closing: [`insert`] refuses its streams and results from now on.
 pub(crate) fn mark_closing(owner: u64) {
-    REGISTRY.lock().closing.push(owner);
+    if let Some(closing) = REGISTRY.lock().writers.get_mut(&owner) {
+        *closing = true;
+    }
 }
 
 /// Claims the caller's hold of an async result for an end that is about to wait.
@@ -284,7 +292,7 @@ pub(crate) fn finish_end(handle: usize, done: bool) {
 /// writer handle itself.
 pub(crate) fn release_writer(writer_handle: usize, owner: u64) {
     let mut reg = REGISTRY.lock();
-    reg.closing.retain(|&o| o != owner);
+    reg.writers.remove(&owner);
     let owned: Vec<usize> = reg
         .slots
         .iter()
@@ -327,6 +335,8 @@ mod tests {
                 user_state: 0,
             })
         };
+        // Results of a writer that is registered (without a writer handle, for this test).
+        REGISTRY.lock().writers.insert(u64::MAX, false);
         let stale = insert(object(), u64::MAX, HOLD_CALLER).unwrap();
         release_async(stale, HOLD_CALLER).unwrap();
         // Begin/end cycles: each takes a slot and frees it again.
