@@ -34,7 +34,10 @@ static void in_child(avk_writer *w, avk_video_stream *v, avk_writer *gated, avk_
     CHECK_STATUS(avk_writer_close(w), AVK_E_INVALID_STATE);
     CHECK_STATUS(avk_writer_close(gated), AVK_E_INVALID_STATE);
     fflush(stdout);
-    _exit(0);
+    /* Success ends in exec: the child still holds the parent's writers, whose memory is owned by
+       worker threads it does not have, which a leak checker at exit would report as lost. */
+    execl("/bin/true", "true", (char *)NULL);
+    _exit(4);
 }
 
 int main(void) {
