@@ -16,6 +16,8 @@ fn main() -> avikit::Result<()> {
         &path,
         WriterOptions {
             frame_rate: FrameRate::new(30, 1)?,
+            // The default 0 is unbounded: with a slow disk the queue would grow without limit.
+            max_queued_bytes: 64 << 20,
             ..Default::default()
         },
     )?;

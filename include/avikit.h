@@ -253,7 +253,9 @@ typedef struct avk_writer_options {
   /**
    * Back-pressure: begin blocks the caller while this many payload bytes are queued (an
    * operation larger than the bound waits for an empty queue); inside a callback it returns
-   * AVK_E_WOULD_DEADLOCK instead. 0 = unbounded (default).
+   * AVK_E_WOULD_DEADLOCK instead. 0 = unbounded (the default): nothing limits the queue, which
+   * grows without limit (and with AVK_WRITE_COPY, the memory it holds) while the sink is
+   * slower than the caller. Set a bound for capture, e.g. a second of frames.
    */
   uint64_t max_queued_bytes;
   /**
@@ -443,13 +445,23 @@ typedef struct avk_file_report {
 /**
  * Called once per operation on the writer's worker thread after the operation completed, in
  * begin order. It may query `result`, end it, and begin more operations; it must not block on
- * the writer (wait, flush and close return AVK_E_WOULD_DEADLOCK there).
+ * the writer (wait, flush and close return AVK_E_WOULD_DEADLOCK there, as do waits on another
+ * writer that would close a cycle of callbacks waiting on each other).
+ *
+ * It must return normally, to the library: the worker thread is the library's, and no frame
+ * of it may be skipped. So it must not let a C++ exception escape (catch everything inside;
+ * the C++ wrapper avikit.hpp does), must not call pthread_exit or ExitThread, and must not
+ * longjmp (or siglongjmp) out of the callback. Each of these aborts the process or leaves the
+ * writer's locks held and its queue stopped forever. The same holds for the avk_io callbacks.
  */
 typedef void (*avk_async_callback)(struct avk_async *result, void *user_state);
 
 /**
  * A custom destination for a writer's bytes. All callbacks are called on the writer's worker
- * thread, one at a time, never concurrently.
+ * thread, one at a time, never concurrently. Like `avk_async_callback`s they must return
+ * normally: no C++ exception may escape them, and they must not call pthread_exit or longjmp
+ * out (that aborts the process or stops the writer forever); report failure by returning
+ * non-zero.
  */
 typedef struct avk_io {
   /**
@@ -690,8 +702,9 @@ void avk_audio_stream_options_init(struct avk_audio_stream_options *opts);
  * and ix## entries against the chunks they point at, PCM block alignment, DIB sizes. On
  * AVK_OK fills `*out` (set `out->struct_size` first). Thread-safe.
  *
- * Errors: AVK_E_INVALID_ARGUMENT naming the first fault and its byte offset (or a NULL
- * argument); AVK_E_IO when the file cannot be read.
+ * Errors: AVK_E_INVALID_ARGUMENT naming the first fault and its byte offset, a path that is
+ * not a regular file (a FIFO or device is refused at once, never waited on), or a NULL
+ * argument; AVK_E_IO when the file cannot be read (a directory is one).
  *
  * # Safety
  * `path` NULL or NUL-terminated; `out` NULL or valid for `out->struct_size` bytes.
@@ -700,11 +713,15 @@ avk_status avk_inspect_file(const char *path, struct avk_file_report *out);
 
 /**
  * Rebuilds the headers and indexes of a file cut short by a crash, keeping every chunk that
- * was completely written, into `out_path` (NULL = in place, through a temporary file renamed
- * over it). Payloads are copied one chunk at a time. On AVK_OK fills `*out`. Thread-safe.
+ * was completely written, into `out_path` (NULL = in place: through a temporary file created
+ * exclusively under a random name in the file's directory, renamed over it when complete and
+ * removed if the repair fails; the file keeps its permissions). Payloads are copied one chunk
+ * at a time. On AVK_OK fills `*out`. Thread-safe.
  *
- * Errors: AVK_E_INVALID_ARGUMENT when the header itself is damaged (the message says so) or
- * for a NULL argument; AVK_E_IO for file errors.
+ * Errors: AVK_E_INVALID_ARGUMENT when the header itself is damaged (the message says so), when
+ * `out_path` is the input file itself (the same path spelled otherwise, a hard or symbolic
+ * link: nothing is written), when either is not a regular file, or for a NULL argument;
+ * AVK_E_IO for file errors.
  *
  * # Safety
  * `path` NULL or NUL-terminated; `out_path` NULL or NUL-terminated; `out` NULL or valid for
@@ -913,12 +930,17 @@ avk_status avk_writer_end_flush(struct avk_writer *w, struct avk_async *result);
 /**
  * Drains the queue (every callback fires), finalizes the file, joins the worker and releases the
  * writer, its streams and its un-ended results: every one of those handles is invalid
- * afterwards, whatever the status. Returns the first error the writer met, or AVK_OK.
+ * afterwards, whatever the status. Returns the first error the writer met, or AVK_OK. May be
+ * called inside a callback of another writer: it then finalizes this file before it returns,
+ * unless that would deadlock.
  *
  * Errors: AVK_E_INVALID_HANDLE (also for a second close; a close that races with one still
  * draining returns it and leaves the handles to that one); AVK_E_WOULD_DEADLOCK inside a
- * callback of this writer (nothing is released then); AVK_E_INVALID_STATE when no stream was
- * added (the file is still finalized); the first AVK_E_IO / AVK_E_PANIC the writer met.
+ * callback of this writer, or inside a callback of another writer whose worker this writer's
+ * worker is waiting on (nothing is released then: close it later from elsewhere);
+ * AVK_E_INVALID_STATE when no stream was added (the file is still finalized), or in another
+ * process than the one that created the writer (after fork(); nothing is released); the first
+ * AVK_E_IO / AVK_E_PANIC the writer met.
  *
  * # Safety
  * None beyond passing a handle value.

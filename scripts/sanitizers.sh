@@ -59,7 +59,7 @@ fi
 # AVK_E_UNSUPPORTED for codecs not built in).
 build_instrumented_lib() {
     local san=$1 target_dir=$2
-    CARGO_TARGET_DIR="$target_dir" \
+    CARGO_TARGET_DIR="$target_dir" AVIKIT_SONAME=1 \
     RUSTFLAGS="-Zsanitizer=$san $ABI_FLAG -Cforce-frame-pointers=yes" \
         cargo +nightly build --lib --release -j"$JOBS" --target "$HOST" \
         --no-default-features --features mjpeg >&2

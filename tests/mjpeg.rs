@@ -124,3 +124,26 @@ fn numbered_frames_at_the_minimum_size_reach_every_reader_in_order() {
         ],
     );
 }
+
+#[test]
+fn a_picture_over_the_jpeg_limit_is_refused_when_the_stream_is_added() {
+    // JPEG stores each side in 16 bits and libjpeg-turbo takes at most 65,500 pixels.
+    for (width, height) in [(65_501, 16), (16, 65_501), (65_536, 2)] {
+        let layout = InputLayout {
+            width,
+            height,
+            format: PixelFormat::Bgra32,
+            stride: 0,
+        };
+        let e = MjpegEncoder::new(layout, 75).unwrap_err();
+        assert_eq!(e.status(), Status::InvalidArgument, "{width}x{height}: {e}");
+        assert!(e.message().contains("65500"), "{e}");
+    }
+    let fits = InputLayout {
+        width: 65_500,
+        height: 2,
+        format: PixelFormat::Bgra32,
+        stride: 0,
+    };
+    MjpegEncoder::new(fits, 75).unwrap();
+}

@@ -265,6 +265,9 @@ int main(int argc, char **argv)
         avk_writer_options_init(&wo);
         wo.frame_rate_num = FPS_NUM;
         wo.frame_rate_den = FPS_DEN;
+        /* A bound on the queue: the default 0 is unbounded, and with a slow disk the queued
+         * frames would grow without limit. Begin waits while 16 MiB are queued. */
+        wo.max_queued_bytes = 16u << 20;
         if (!check(avk_writer_create(path, &wo, &writer), "avk_writer_create")) {
             goto cleanup;
         }

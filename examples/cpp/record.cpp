@@ -15,7 +15,12 @@ int main(int argc, char **argv) {
     const uint32_t width = 160, height = 120;
     std::atomic<int> written{0}, written_h264{0};
     try {
-        avikit::writer writer(path);
+        // A bound on the queue (the default 0 is unbounded: with a slow disk it would grow
+        // without limit); begin waits while 8 MiB of frames are queued.
+        avk_writer_options writer_options;
+        avk_writer_options_init(&writer_options);
+        writer_options.max_queued_bytes = 8u << 20;
+        avikit::writer writer(path, &writer_options);
         avk_video_stream_options options;
         avk_video_stream_options_init(&options);
         options.width = width;

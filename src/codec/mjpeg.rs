@@ -7,6 +7,9 @@ use crate::error::{Error, Result, Status};
 use crate::riff::FourCc;
 use std::cell::RefCell;
 
+/// The largest width or height libjpeg-turbo encodes (its JPEG_MAX_DIMENSION).
+const MAX_JPEG_SIDE: u32 = 65_500;
+
 /// Encodes caller pixels to Motion JPEG. Shared by the encoder threads; each thread keeps its
 /// own libjpeg-turbo compressor.
 #[derive(Debug, Clone, Copy)]
@@ -27,11 +30,19 @@ impl MjpegEncoder {
     /// An encoder for frames laid out as `input`, at `quality` 1..=100.
     ///
     /// # Errors
-    /// [`Status::InvalidArgument`] for a quality out of range, a bad stride or an empty size.
+    /// [`Status::InvalidArgument`] for a quality out of range, a side over 65,500 pixels, a bad
+    /// stride or an empty size.
     pub fn new(input: InputLayout, quality: u32) -> Result<MjpegEncoder> {
         if !(1..=100).contains(&quality) {
             return Err(Error::invalid_argument(format!(
                 "MJPEG quality must be 1..=100, not {quality}"
+            )));
+        }
+        if input.width.max(input.height) > MAX_JPEG_SIDE {
+            return Err(Error::invalid_argument(format!(
+                "JPEG (libjpeg-turbo) encodes pictures up to {MAX_JPEG_SIDE} pixels on a side, \
+                 not {}x{}",
+                input.width, input.height
             )));
         }
         input.validate()?;

@@ -19,7 +19,14 @@ pub struct avk_async {
 
 /// Called once per operation on the writer's worker thread after the operation completed, in
 /// begin order. It may query `result`, end it, and begin more operations; it must not block on
-/// the writer (wait, flush and close return AVK_E_WOULD_DEADLOCK there).
+/// the writer (wait, flush and close return AVK_E_WOULD_DEADLOCK there, as do waits on another
+/// writer that would close a cycle of callbacks waiting on each other).
+///
+/// It must return normally, to the library: the worker thread is the library's, and no frame
+/// of it may be skipped. So it must not let a C++ exception escape (catch everything inside;
+/// the C++ wrapper avikit.hpp does), must not call pthread_exit or ExitThread, and must not
+/// longjmp (or siglongjmp) out of the callback. Each of these aborts the process or leaves the
+/// writer's locks held and its queue stopped forever. The same holds for the avk_io callbacks.
 pub type avk_async_callback =
     Option<unsafe extern "C" fn(result: *mut avk_async, user_state: *mut c_void)>;
 
@@ -80,8 +87,12 @@ pub(crate) fn end_registered(
 ) -> Result<()> {
     let object = registry::async_result(handle as usize)?;
     check(&object.result)?;
-    object.result.wait(None)?;
-    registry::release_async(handle as usize, HOLD_CALLER)?;
+    // Claimed before waiting: a second end fails at once, and a close that releases the handle
+    // while this end waits does not change its answer, the operation's outcome.
+    registry::claim_end(handle as usize)?;
+    let waited = object.result.wait(None);
+    registry::finish_end(handle as usize, waited.is_ok());
+    waited?;
     object.result.outcome().unwrap_or(Ok(()))
 }
 

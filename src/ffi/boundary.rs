@@ -42,9 +42,12 @@ thread_local! {
     static LAST_ERROR: RefCell<String> = const { RefCell::new(String::new()) };
 }
 
+/// Records `error` as the calling thread's last error. During thread teardown (a pthread key
+/// destructor runs after thread-local destructors) the store is gone: the message is dropped
+/// rather than panicking outside the boundary.
 fn set_last_error(error: &Error) {
     let text = format!("{}: {}", error.status().name(), error.message());
-    LAST_ERROR.with(|e| *e.borrow_mut() = text);
+    let _ = LAST_ERROR.try_with(|e| *e.borrow_mut() = text);
 }
 
 fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
@@ -177,10 +180,14 @@ pub extern "C" fn avk_status_name(status: avk_status) -> *const c_char {
 #[no_mangle]
 pub unsafe extern "C" fn avk_last_error_message(buf: *mut c_char, buf_len: usize) -> usize {
     boundary_value(0, || {
-        LAST_ERROR.with(|e| {
+        LAST_ERROR
+            .try_with(|e| {
+                // SAFETY: forwarded caller contract.
+                unsafe { copy_text(&e.borrow(), buf, buf_len) }
+            })
+            // During thread teardown the message is gone: answer the empty one.
             // SAFETY: forwarded caller contract.
-            unsafe { copy_text(&e.borrow(), buf, buf_len) }
-        })
+            .unwrap_or_else(|_| unsafe { copy_text("", buf, buf_len) })
     })
 }
 

@@ -8,7 +8,10 @@ use std::ffi::c_void;
 use std::io;
 
 /// A custom destination for a writer's bytes. All callbacks are called on the writer's worker
-/// thread, one at a time, never concurrently.
+/// thread, one at a time, never concurrently. Like `avk_async_callback`s they must return
+/// normally: no C++ exception may escape them, and they must not call pthread_exit or longjmp
+/// out (that aborts the process or stops the writer forever); report failure by returning
+/// non-zero.
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct avk_io {

@@ -71,7 +71,9 @@ pub struct avk_writer_options {
     pub checkpoint_interval_ms: u32,
     /// Back-pressure: begin blocks the caller while this many payload bytes are queued (an
     /// operation larger than the bound waits for an empty queue); inside a callback it returns
-    /// AVK_E_WOULD_DEADLOCK instead. 0 = unbounded (default).
+    /// AVK_E_WOULD_DEADLOCK instead. 0 = unbounded (the default): nothing limits the queue, which
+    /// grows without limit (and with AVK_WRITE_COPY, the memory it holds) while the sink is
+    /// slower than the caller. Set a bound for capture, e.g. a second of frames.
     pub max_queued_bytes: u64,
     /// Threads that convert or encode frames of encoding streams; 0 = number of CPUs.
     pub encoder_threads: u32,

@@ -10,6 +10,7 @@ use crate::error::{Error, Result, Status};
 use crate::queue::{AsyncResult, AudioStream, VideoStream, Writer};
 use parking_lot::Mutex;
 use std::cell::Cell;
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
 /// A live writer handle.
@@ -53,6 +54,9 @@ impl Object {
 pub(crate) const HOLD_CALLER: u8 = 1;
 /// Hold of a pending callback (released when it returns).
 pub(crate) const HOLD_CALLBACK: u8 = 2;
+/// Set while an end waits: a second end is refused at once, and the end that holds it reports
+/// the operation's outcome even if a close releases the handle meanwhile.
+const ENDING: u8 = 4;
 
 struct Entry {
     object: Object,
@@ -68,19 +72,32 @@ struct Slot {
 
 struct Registry {
     slots: Vec<Slot>,
-    free: Vec<usize>,
+    /// Freed slots, oldest first: a slot is reused only after every slot freed before it, and
+    /// only once [`MIN_FREE_SLOTS`] are waiting, so a stale handle's slot comes back rarely.
+    free: VecDeque<usize>,
+    /// Registered writers by owner id: `true` once their close has begun. Their streams and
+    /// results get handles only while `false`; a writer's entry goes when its close released it.
+    writers: BTreeMap<u64, bool>,
 }
+
+/// Freed slots kept waiting before one is reused. With the generation bits, a stale handle
+/// could match again only after `MIN_FREE_SLOTS << GENERATION_BITS` handles were freed.
+const MIN_FREE_SLOTS: usize = 1024;
 
 const TAG_BITS: u32 = 4;
 #[cfg(target_pointer_width = "64")]
 const INDEX_BITS: u32 = 28;
+// 16,384 live handles, leaving 14 generation bits: with MIN_FREE_SLOTS, a stale handle could
+// match again only after 16 million handles were freed.
 #[cfg(not(target_pointer_width = "64"))]
-const INDEX_BITS: u32 = 16;
+const INDEX_BITS: u32 = 14;
 const GENERATION_BITS: u32 = usize::BITS - TAG_BITS - INDEX_BITS;
+const _: () = assert!(GENERATION_BITS >= 14 && MIN_FREE_SLOTS < 1 << INDEX_BITS);
 
 static REGISTRY: Mutex<Registry> = Mutex::new(Registry {
     slots: Vec::new(),
-    free: Vec::new(),
+    free: VecDeque::new(),
+    writers: BTreeMap::new(),
 });
 
 thread_local! {
@@ -124,29 +141,44 @@ impl Registry {
         if slot.generation == 0 {
             slot.generation = 1;
         }
-        self.free.push(index);
+        self.free.push_back(index);
+    }
+
+    /// A slot for a new handle: the oldest freed one once enough wait, else a new one.
+    fn take_slot(&mut self) -> Result<usize> {
+        if self.free.len() >= MIN_FREE_SLOTS || self.slots.len() >= (1 << INDEX_BITS) - 1 {
+            if let Some(index) = self.free.pop_front() {
+                return Ok(index);
+            }
+            return Err(Error::new(Status::Limit, "too many live avikit handles"));
+        }
+        self.slots.push(Slot {
+            generation: 1,
+            entry: None,
+        });
+        Ok(self.slots.len() - 1)
     }
 }
 
 /// Registers `object` with `holds` and returns its handle.
 ///
 /// # Errors
-/// [`Status::Limit`] when every slot is taken.
+/// [`Status::Limit`] when every slot is taken; [`Status::InvalidHandle`] for a stream or result
+/// of a writer that is being closed or was closed (no close would release the handle).
 pub(crate) fn insert(object: Object, owner: u64, holds: u8) -> Result<usize> {
     let mut reg = REGISTRY.lock();
-    let index = match reg.free.pop() {
-        Some(i) => i,
-        None => {
-            if reg.slots.len() >= (1 << INDEX_BITS) - 1 {
-                return Err(Error::new(Status::Limit, "too many live avikit handles"));
-            }
-            reg.slots.push(Slot {
-                generation: 1,
-                entry: None,
-            });
-            reg.slots.len() - 1
-        }
-    };
+    let is_writer = object.tag() == TAG_WRITER;
+    if !is_writer && reg.writers.get(&owner) != Some(&false) {
+        // Also when the close is over: a stream added just before it must not outlive it.
+        return Err(Error::new(
+            Status::InvalidHandle,
+            "the writer is closed or being closed by another call",
+        ));
+    }
+    let index = reg.take_slot()?;
+    if is_writer {
+        reg.writers.insert(owner, false);
+    }
     let tag = object.tag();
     let slot = &mut reg.slots[index];
     slot.entry = Some(Entry {
@@ -218,10 +250,49 @@ pub(crate) fn release_async(handle: usize, hold: u8) -> Result<()> {
     Ok(())
 }
 
+/// Marks writer `owner` as closing: [`insert`] refuses its streams and results from now on.
+pub(crate) fn mark_closing(owner: u64) {
+    if let Some(closing) = REGISTRY.lock().writers.get_mut(&owner) {
+        *closing = true;
+    }
+}
+
+/// Claims the caller's hold of an async result for an end that is about to wait.
+///
+/// # Errors
+/// [`Status::InvalidHandle`] when the handle is not live, its caller hold is gone, or another
+/// end holds it.
+pub(crate) fn claim_end(handle: usize) -> Result<()> {
+    let mut reg = REGISTRY.lock();
+    let entry = reg
+        .entry_mut(handle, TAG_ASYNC)
+        .filter(|e| e.holds & (HOLD_CALLER | ENDING) == HOLD_CALLER)
+        .ok_or_else(|| invalid("async result"))?;
+    entry.holds |= ENDING;
+    Ok(())
+}
+
+/// Ends a claim of [`claim_end`]: `done` releases the caller's hold (the end is over), else the
+/// result stays alive for a later end. Nothing to do when a close released it meanwhile.
+pub(crate) fn finish_end(handle: usize, done: bool) {
+    let mut reg = REGISTRY.lock();
+    let Some(entry) = reg.entry_mut(handle, TAG_ASYNC) else {
+        return;
+    };
+    entry.holds &= !ENDING;
+    if done {
+        entry.holds &= !HOLD_CALLER;
+        if entry.holds == 0 {
+            reg.free_slot(decode(handle).0);
+        }
+    }
+}
+
 /// Frees every handle owned by writer `owner` (its streams and un-ended results) and the
 /// writer handle itself.
 pub(crate) fn release_writer(writer_handle: usize, owner: u64) {
     let mut reg = REGISTRY.lock();
+    reg.writers.remove(&owner);
     let owned: Vec<usize> = reg
         .slots
         .iter()
@@ -247,11 +318,37 @@ pub(crate) fn run_as_callback(handle: usize, f: impl FnOnce()) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::queue::OpTarget;
 
     #[test]
     fn handle_fields_round_trip() {
         let h = encode(12345, 77, 3);
         assert_eq!(decode(h), (12345, 77, 3));
         assert_ne!(encode(0, 1, 1), 0);
+    }
+
+    #[test]
+    fn a_freed_slot_is_reused_only_after_many_others() {
+        let object = || {
+            Object::Async(AsyncObject {
+                result: AsyncResult::new(OpTarget::Flush { writer: u64::MAX }, None),
+                user_state: 0,
+            })
+        };
+        // Results of a writer that is registered (without a writer handle, for this test).
+        REGISTRY.lock().writers.insert(u64::MAX, false);
+        let stale = insert(object(), u64::MAX, HOLD_CALLER).unwrap();
+        release_async(stale, HOLD_CALLER).unwrap();
+        // Begin/end cycles: each takes a slot and frees it again.
+        for cycle in 0..1000 {
+            let handle = insert(object(), u64::MAX, HOLD_CALLER).unwrap();
+            assert_ne!(
+                decode(handle).0,
+                decode(stale).0,
+                "slot reused at cycle {cycle}"
+            );
+            release_async(handle, HOLD_CALLER).unwrap();
+        }
+        assert!(async_result(stale).is_err());
     }
 }

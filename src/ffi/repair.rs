@@ -78,8 +78,9 @@ unsafe fn write_report(out: *mut avk_file_report, report: &FileReport) -> Result
 /// and ix## entries against the chunks they point at, PCM block alignment, DIB sizes. On
 /// AVK_OK fills `*out` (set `out->struct_size` first). Thread-safe.
 ///
-/// Errors: AVK_E_INVALID_ARGUMENT naming the first fault and its byte offset (or a NULL
-/// argument); AVK_E_IO when the file cannot be read.
+/// Errors: AVK_E_INVALID_ARGUMENT naming the first fault and its byte offset, a path that is
+/// not a regular file (a FIFO or device is refused at once, never waited on), or a NULL
+/// argument; AVK_E_IO when the file cannot be read (a directory is one).
 ///
 /// # Safety
 /// `path` NULL or NUL-terminated; `out` NULL or valid for `out->struct_size` bytes.
@@ -100,11 +101,15 @@ pub unsafe extern "C" fn avk_inspect_file(
 }
 
 /// Rebuilds the headers and indexes of a file cut short by a crash, keeping every chunk that
-/// was completely written, into `out_path` (NULL = in place, through a temporary file renamed
-/// over it). Payloads are copied one chunk at a time. On AVK_OK fills `*out`. Thread-safe.
+/// was completely written, into `out_path` (NULL = in place: through a temporary file created
+/// exclusively under a random name in the file's directory, renamed over it when complete and
+/// removed if the repair fails; the file keeps its permissions). Payloads are copied one chunk
+/// at a time. On AVK_OK fills `*out`. Thread-safe.
 ///
-/// Errors: AVK_E_INVALID_ARGUMENT when the header itself is damaged (the message says so) or
-/// for a NULL argument; AVK_E_IO for file errors.
+/// Errors: AVK_E_INVALID_ARGUMENT when the header itself is damaged (the message says so), when
+/// `out_path` is the input file itself (the same path spelled otherwise, a hard or symbolic
+/// link: nothing is written), when either is not a regular file, or for a NULL argument;
+/// AVK_E_IO for file errors.
 ///
 /// # Safety
 /// `path` NULL or NUL-terminated; `out_path` NULL or NUL-terminated; `out` NULL or valid for

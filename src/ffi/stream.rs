@@ -4,7 +4,7 @@ use super::async_result::{avk_async, avk_async_callback, begin_registered, end_r
 use super::boundary::{avk_status, boundary, buffer};
 use super::options::{AVK_FRAME_KEYFRAME, AVK_WRITE_COPY};
 use super::registry;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Status};
 use crate::queue::{AsyncResult, AudioStream, Callback, Payload, VideoStream};
 use std::ffi::c_void;
 
@@ -27,7 +27,8 @@ fn check_flags(flags: u32) -> Result<()> {
     Ok(())
 }
 
-/// The payload of a begin: copied with AVK_WRITE_COPY, borrowed otherwise.
+/// The payload of a begin whose length the stream accepted: copied with AVK_WRITE_COPY (into
+/// memory reserved fallibly, since the size comes from the caller), borrowed otherwise.
 ///
 /// # Safety
 /// `data` must be NULL or `len` readable bytes that, without AVK_WRITE_COPY, stay valid and
@@ -36,7 +37,15 @@ unsafe fn payload(flags: u32, data: *const u8, len: usize) -> Result<Payload> {
     // SAFETY: forwarded caller contract.
     let bytes = unsafe { buffer(data, len) }?;
     if flags & AVK_WRITE_COPY != 0 {
-        Ok(Payload::owned(bytes.to_vec()))
+        let mut copy = Vec::new();
+        copy.try_reserve_exact(bytes.len()).map_err(|_| {
+            Error::new(
+                Status::NoMemory,
+                format!("cannot allocate {len} bytes for the AVK_WRITE_COPY copy"),
+            )
+        })?;
+        copy.extend_from_slice(bytes);
+        Ok(Payload::owned(copy))
     } else {
         // SAFETY: the caller keeps the bytes valid until completion (API contract, rule 5).
         Ok(unsafe { Payload::borrowed(bytes.as_ptr(), bytes.len()) })
@@ -47,6 +56,7 @@ unsafe fn payload(flags: u32, data: *const u8, len: usize) -> Result<Payload> {
 trait StreamHandle: Sized {
     fn lookup(handle: usize) -> Result<Self>;
     fn write(&self, keyframe: bool, data: &[u8]) -> Result<()>;
+    fn check_len(&self, len: usize) -> Result<()>;
     fn writer_id(&self) -> u64;
     fn new_result(&self, callback: Option<Callback>) -> AsyncResult;
     fn begin_prepared(&self, keyframe: bool, payload: Payload, result: AsyncResult) -> Result<()>;
@@ -61,6 +71,9 @@ macro_rules! impl_stream_handle {
             }
             fn write(&self, keyframe: bool, data: &[u8]) -> Result<()> {
                 self.$write(keyframe, data)
+            }
+            fn check_len(&self, len: usize) -> Result<()> {
+                <$stream>::check_len(self, len)
             }
             fn writer_id(&self) -> u64 {
                 <$stream>::writer_id(self)
@@ -97,6 +110,7 @@ unsafe fn write_sync<S: StreamHandle>(
     boundary(|| {
         let stream = S::lookup(s)?;
         check_flags(flags)?;
+        stream.check_len(len)?;
         // SAFETY: forwarded caller contract.
         let bytes = unsafe { buffer(data, len) }?;
         stream.write(flags & AVK_FRAME_KEYFRAME != 0, bytes)
@@ -117,6 +131,8 @@ unsafe fn begin<S: StreamHandle>(
     boundary(|| {
         let stream = S::lookup(s)?;
         check_flags(flags)?;
+        // Before any copy: a length the stream cannot take is refused without reading it.
+        stream.check_len(len)?;
         // SAFETY: forwarded caller contract.
         let payload = unsafe { payload(flags, data, len) }?;
         let keyframe = flags & AVK_FRAME_KEYFRAME != 0;

@@ -12,7 +12,7 @@ use crate::codec::encoder::{DibConversion, FrameEncoder, PixelShaped, Sequential
 use crate::codec::mp3::{samples_per_frame, Mp3Encoder, WAVE_FORMAT_MPEGLAYER3};
 use crate::codec::pcm::PcmFormat;
 use crate::error::{Error, Result, Status};
-use crate::queue::{Writer, WriterOptions};
+use crate::queue::{CloseOutcome, Writer, WriterOptions};
 use crate::riff::FourCc;
 use std::ffi::{c_char, c_void};
 use std::sync::Arc;
@@ -258,6 +258,13 @@ unsafe fn audio_kind(o: &avk_audio_stream_options) -> Result<AudioKind> {
                 )?,
                 given => given,
             };
+            // WAVEFORMATEX counts its extra bytes in 16 bits: refuse more before copying.
+            if o.format_extra_len > usize::from(u16::MAX) {
+                return Err(Error::invalid_argument(format!(
+                    "format_extra_len {} exceeds 65535 (WAVEFORMATEX cbSize)",
+                    o.format_extra_len
+                )));
+            }
             // SAFETY: forwarded caller contract.
             let extra = unsafe { buffer(o.format_extra, o.format_extra_len) }?.to_vec();
             Ok(AudioKind::Plain(AudioFormat {
@@ -464,12 +471,17 @@ pub unsafe extern "C" fn avk_writer_end_flush(
 
 /// Drains the queue (every callback fires), finalizes the file, joins the worker and releases the
 /// writer, its streams and its un-ended results: every one of those handles is invalid
-/// afterwards, whatever the status. Returns the first error the writer met, or AVK_OK.
+/// afterwards, whatever the status. Returns the first error the writer met, or AVK_OK. May be
+/// called inside a callback of another writer: it then finalizes this file before it returns,
+/// unless that would deadlock.
 ///
 /// Errors: AVK_E_INVALID_HANDLE (also for a second close; a close that races with one still
 /// draining returns it and leaves the handles to that one); AVK_E_WOULD_DEADLOCK inside a
-/// callback of this writer (nothing is released then); AVK_E_INVALID_STATE when no stream was
-/// added (the file is still finalized); the first AVK_E_IO / AVK_E_PANIC the writer met.
+/// callback of this writer, or inside a callback of another writer whose worker this writer's
+/// worker is waiting on (nothing is released then: close it later from elsewhere);
+/// AVK_E_INVALID_STATE when no stream was added (the file is still finalized), or in another
+/// process than the one that created the writer (after fork(); nothing is released); the first
+/// AVK_E_IO / AVK_E_PANIC the writer met.
 ///
 /// # Safety
 /// None beyond passing a handle value.
@@ -477,17 +489,22 @@ pub unsafe extern "C" fn avk_writer_end_flush(
 pub unsafe extern "C" fn avk_writer_close(w: *mut avk_writer) -> avk_status {
     boundary(|| {
         let object = registry::writer(w as usize)?;
-        let outcome = object.writer.close();
-        // Inside a callback nothing was closed; and a close that lost the race against another
-        // close leaves the handles to the one still draining the queue.
-        if outcome
-            .as_ref()
-            .is_err_and(|e| matches!(e.status(), Status::WouldDeadlock | Status::InvalidHandle))
+        let owner = object.writer.id();
+        match object
+            .writer
+            .close_outcome(|| registry::mark_closing(owner))
         {
-            return outcome;
+            CloseOutcome::Refused(e) => Err(e),
+            // The close still draining the queue releases the handles.
+            CloseOutcome::AlreadyClosed => Err(Error::new(
+                Status::InvalidHandle,
+                "the writer is closed or being closed by another call",
+            )),
+            CloseOutcome::Closed(outcome) => {
+                registry::release_writer(w as usize, owner);
+                outcome
+            }
         }
-        registry::release_writer(w as usize, object.writer.id());
-        outcome
     })
 }
 

@@ -1,6 +1,7 @@
 //! `AsyncResult`, the IAsyncResult of the APM: an operation's completion state, the waiters on
 //! it and the callback that runs on the worker once it completes.
 
+use super::{process, wait_graph};
 use crate::error::{Error, Result, Status};
 use parking_lot::{Condvar, Mutex};
 use std::cell::Cell;
@@ -52,6 +53,8 @@ pub(crate) struct OpShared {
     completed: Condvar,
     callback: Mutex<Option<Callback>>,
     target: OpTarget,
+    /// The process that began the operation: only its writer's worker can complete it.
+    pid: u32,
 }
 
 thread_local! {
@@ -75,6 +78,11 @@ pub(crate) fn pause(round: u32) {
 /// Marks the calling thread as the worker of writer `id`.
 pub(crate) fn enter_worker(id: u64) {
     WORKER_OF.with(|w| w.set(id));
+}
+
+/// The id of the writer whose worker is the calling thread; 0 on other threads.
+pub(crate) fn current_worker() -> u64 {
+    WORKER_OF.with(Cell::get)
 }
 
 /// Whether the calling thread is writer `id`'s worker (inside one of its callbacks).
@@ -156,6 +164,7 @@ impl AsyncResult {
             Some(mut op) => {
                 let shared = Arc::get_mut(&mut op).expect("checked: no other reference");
                 shared.target = target;
+                shared.pid = process::current();
                 *shared.callback.get_mut() = callback;
                 *shared.handles.get_mut() = 1;
                 op
@@ -167,6 +176,7 @@ impl AsyncResult {
                 completed: Condvar::new(),
                 callback: Mutex::new(callback),
                 target,
+                pid: process::current(),
             }),
         };
         AsyncResult {
@@ -207,16 +217,20 @@ impl AsyncResult {
     /// # Errors
     /// [`Status::Timeout`] when time ran out (the operation is still pending);
     /// [`Status::WouldDeadlock`] when called on the writer's own worker (inside a callback) for
-    /// an operation that has not completed.
+    /// an operation that has not completed, or inside a callback of another writer whose wait
+    /// would close a cycle of workers waiting on each other; [`Status::InvalidState`] in a
+    /// process other than the one that began it (after `fork()`).
     pub fn wait(&self, timeout: Option<Duration>) -> Result<()> {
+        let poll = timeout.is_some_and(|t| t.is_zero());
         // A zero timeout is a poll: it answers at once.
-        if timeout.is_none_or(|t| !t.is_zero()) && !on_worker_of(self.op.target.writer()) {
+        if !poll && !on_worker_of(self.op.target.writer()) {
             self.spin_until_done();
         }
         let mut state = self.op.state.lock();
         if state.phase == Phase::Done {
             return Ok(());
         }
+        process::check(self.op.pid)?;
         if on_worker_of(self.op.target.writer()) {
             return Err(Error::new(
                 Status::WouldDeadlock,
@@ -225,6 +239,14 @@ impl AsyncResult {
                  completes it",
             ));
         }
+        let _edge = if poll {
+            None
+        } else {
+            Some(wait_graph::enter(
+                self.op.target.writer(),
+                "waiting for an operation of another writer",
+            )?)
+        };
         let deadline = timeout.map(|t| Instant::now() + t);
         while state.phase != Phase::Done {
             match deadline {
@@ -307,6 +329,14 @@ impl AsyncResult {
         self.op.done.store(true, Ordering::Release);
         drop(state);
         self.op.completed.notify_all();
+    }
+
+    /// Completes the operation unless it already is: for a worker that lost track of where it
+    /// was (it unwound), so that no waiter is left hanging.
+    pub(crate) fn complete_if_pending(&self, outcome: Result<()>) {
+        if self.op.state.lock().phase != Phase::Done {
+            self.complete(outcome);
+        }
     }
 
     /// Runs the callback, if any, on the calling (worker) thread. A panicking Rust callback is

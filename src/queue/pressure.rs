@@ -2,6 +2,7 @@
 //! worker gives room back as operations complete.
 
 use super::async_result::on_worker_of;
+use super::wait_graph;
 use crate::error::{Error, Result, Status};
 use parking_lot::{Condvar, Mutex};
 
@@ -29,12 +30,14 @@ impl QueuePressure {
     ///
     /// # Errors
     /// [`Status::WouldDeadlock`] when it would have to wait on the writer's own worker (inside a
-    /// callback), since only that thread can make room.
+    /// callback), since only that thread can make room, or inside a callback of another writer
+    /// whose worker this writer's worker is waiting on.
     pub fn acquire(&self, len: u64) -> Result<()> {
         if self.bound == 0 {
             return Ok(());
         }
         let mut queued = self.queued.lock();
+        let mut edge = None;
         while *queued > 0 && *queued + len > self.bound {
             if on_worker_of(self.writer_id) {
                 return Err(Error::new(
@@ -45,6 +48,12 @@ impl QueuePressure {
                         *queued, self.bound
                     ),
                 ));
+            }
+            if edge.is_none() {
+                edge = Some(wait_graph::enter(
+                    self.writer_id,
+                    "waiting for queue room on another writer",
+                )?);
             }
             self.room.wait(&mut queued);
         }

@@ -144,6 +144,9 @@ pub(crate) struct Worker {
     muxer: Option<Muxer>,
     /// The first error; once set every later operation fails with `WriterFailed`.
     first_error: Option<Error>,
+    /// A first error no operation has reported yet (the header write failed before any
+    /// operation ran): the next operation carries it instead of `WriterFailed`.
+    unreported: Option<Error>,
     /// How long written chunks may wait for a checkpoint; `None`: only at flush and close.
     checkpoint_interval: Option<Duration>,
     /// When the chunks written since the last checkpoint are due for one.
@@ -181,6 +184,7 @@ impl Worker {
             sink: Some(sink),
             muxer: None,
             first_error: None,
+            unreported: None,
             checkpoint_interval,
             checkpoint_due: None,
             block_encoders: Vec::new(),
@@ -236,9 +240,56 @@ impl Worker {
     }
 
     /// Serves jobs until `Close` (or until every sender is gone), then finalizes the file.
-    /// Returns the first error the writer met.
+    /// Returns the first error the writer met. Should the worker unwind from outside its
+    /// guarded work (a callback's panic payload that panics when dropped), every operation of
+    /// the interrupted batch and every later one still completes, with [`Status::Panic`].
     pub fn run(mut self) -> Result<()> {
         enter_worker(self.writer_id);
+        if let Err(panic) = catch_unwind(AssertUnwindSafe(|| self.serve())) {
+            let what = panic_text(panic.as_ref());
+            discard(panic);
+            self.serve_after_unwind(Error::new(
+                Status::Panic,
+                format!("internal error: the writer's worker unwound: {what}"),
+            ));
+        }
+        self.finalize();
+        self.first_error.map_or(Ok(()), Err)
+    }
+
+    /// Fails every operation left after the worker unwound, running each callback once, until
+    /// `Close` (or until every sender is gone).
+    fn serve_after_unwind(&mut self, error: Error) {
+        self.fail(error.clone());
+        let fail_one = |result: &AsyncResult| {
+            result.complete_if_pending(Err(error.clone()));
+            // The callback may be the one that unwound: contain whatever it does.
+            if let Err(panic) = catch_unwind(AssertUnwindSafe(|| result.run_callback())) {
+                discard(panic);
+            }
+        };
+        // The interrupted batch: its queue room was given back before its callbacks ran.
+        for result in std::mem::take(&mut self.scratch.results) {
+            fail_one(&result);
+        }
+        while let Ok(job) = self.jobs.recv() {
+            match job {
+                Job::Start(..) => {}
+                Job::Write(write) => {
+                    // An encoder may still read the caller's buffer: wait for it first.
+                    if let ChunkSource::Encoding { slot, .. } = &write.source {
+                        let _ = slot.take();
+                    }
+                    self.pressure.release(write.source.queued_len() as u64);
+                    fail_one(&write.result);
+                }
+                Job::Flush { result, .. } => fail_one(&result),
+                Job::Close => break,
+            }
+        }
+    }
+
+    fn serve(&mut self) {
         let mut carried: Option<Job> = None;
         loop {
             let job = match carried.take() {
@@ -286,8 +337,6 @@ impl Worker {
                 Job::Close => break,
             }
         }
-        self.finalize();
-        self.first_error.map_or(Ok(()), Err)
     }
 
     fn writer_failed(&self) -> Error {
@@ -296,6 +345,14 @@ impl Worker {
             Status::WriterFailed,
             format!("an earlier error broke this writer, nothing more is written: {first}"),
         )
+    }
+
+    /// The error of an operation that finds the writer failed: the unreported first error
+    /// once, then `WriterFailed`.
+    fn failure_for_next_op(&mut self) -> Error {
+        self.unreported
+            .take()
+            .unwrap_or_else(|| self.writer_failed())
     }
 
     fn fail(&mut self, error: Error) {
@@ -310,7 +367,10 @@ impl Worker {
         };
         match guarded(|| Muxer::start(sink, cfg)) {
             Ok(muxer) => self.muxer = Some(muxer),
-            Err(e) => self.fail(e),
+            Err(e) => {
+                self.unreported = Some(e.clone());
+                self.fail(e);
+            }
         }
     }
 
@@ -331,7 +391,7 @@ impl Worker {
             match &p.chunks {
                 Ok(written) => {
                     outcomes[i] = Some(if failed_before {
-                        Err(self.writer_failed())
+                        Err(self.failure_for_next_op())
                     } else {
                         Ok(())
                     });
@@ -382,15 +442,17 @@ impl Worker {
         let bytes: usize = prepared.iter().map(|p| p.queued_len).sum();
         // Payloads and queue room are released before callbacks run: a callback may reuse its
         // buffer or begin the next write.
-        let mut results = std::mem::take(&mut self.scratch.results);
-        results.extend(prepared.drain(..).map(|p| p.result));
+        // The results stay in `scratch` while their callbacks run, so that a worker unwinding
+        // from one still finds the rest.
+        self.scratch
+            .results
+            .extend(prepared.drain(..).map(|p| p.result));
         self.scratch.prepared = prepared;
         self.pressure.release(bytes as u64);
-        for result in &results {
+        for result in &self.scratch.results {
             result.run_callback();
         }
-        results.clear();
-        self.scratch.results = results;
+        self.scratch.results.clear();
     }
 
     /// Writes the chunks of running operations: returns how many are in the file and, when
@@ -412,7 +474,7 @@ impl Worker {
 
     fn flush(&mut self, durable: bool) -> Result<()> {
         if self.first_error.is_some() {
-            return Err(self.writer_failed());
+            return Err(self.failure_for_next_op());
         }
         let Some(muxer) = self.muxer.as_mut() else {
             return Ok(());
@@ -454,14 +516,27 @@ impl Worker {
     }
 }
 
+/// Drops a caught panic's payload; one whose drop panics again is leaked instead, so that it
+/// cannot unwind a worker that is already failing what is left.
+fn discard(panic: Box<dyn std::any::Any + Send>) {
+    if let Err(again) = catch_unwind(AssertUnwindSafe(move || drop(panic))) {
+        std::mem::forget(again);
+    }
+}
+
+/// The message of a panic payload.
+fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_string())
+}
+
 /// Runs `f`, turning a panic into a [`Status::Panic`] error.
 fn guarded<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
     catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|panic| {
-        let what = panic
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| panic.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "unknown panic".to_string());
+        let what = panic_text(panic.as_ref());
         Err(Error::new(
             Status::Panic,
             format!("internal error in the writer: {what}"),

@@ -4,10 +4,12 @@ use super::async_result::{on_worker_of, AsyncResult, Callback, OpTarget};
 use super::encoder_pool::EncoderPool;
 use super::payload::Payload;
 use super::pressure::QueuePressure;
+use super::process;
+use super::wait_graph::{self, WaitEdge};
 use super::worker::{ChunkSource, Job, SharedSequentialEncoder, Worker, WriteJob};
 use crate::avi::{
     AudioFormat, FrameRate, InfoList, MuxerConfig, StreamFormat, StreamSpec, VideoFormat,
-    DEFAULT_RIFF_LIMIT, DEFAULT_SUPER_INDEX_CAPACITY, MAX_STREAMS,
+    DEFAULT_RIFF_LIMIT, DEFAULT_SUPER_INDEX_CAPACITY, MAX_CHUNK_SIZE, MAX_STREAMS,
 };
 use crate::codec::encoder::{FrameEncoder, InputRule, SequentialEncoder};
 use crate::error::{Error, Result, Status};
@@ -35,7 +37,8 @@ pub struct WriterOptions {
     /// per stream; a write that would need one more fails with [`crate::Status::Limit`] and
     /// leaves a file that plays up to it. 1..=65536.
     pub super_index_capacity: usize,
-    /// Back-pressure: begin waits while this many payload bytes are queued; 0 = unbounded.
+    /// Back-pressure: begin waits while this many payload bytes are queued. 0 = unbounded (the
+    /// default): the queue grows without limit while the sink is slower than the caller.
     pub max_queued_bytes: u64,
     /// Threads that encode frames of encoding streams; 0 = one per CPU.
     pub encoder_threads: usize,
@@ -80,6 +83,19 @@ struct WriterShared {
     worker: Mutex<Option<JoinHandle<Result<()>>>>,
     /// Started with the first encoding stream; stopped after the worker at close.
     encoders: Mutex<Option<EncoderPool>>,
+    /// The process that created the writer, the only one with its worker thread.
+    pid: u32,
+}
+
+/// How a close ended, so that callers need not guess from a status value.
+pub(crate) enum CloseOutcome {
+    /// Nothing was done (inside a callback that would deadlock, or in another process).
+    Refused(Error),
+    /// Another close got there first and owns the outcome.
+    AlreadyClosed,
+    /// This close drained the queue, finalized the file and stopped the worker: the first error
+    /// the writer met, or `Ok`.
+    Closed(Result<()>),
 }
 
 fn closed_error() -> Error {
@@ -93,6 +109,7 @@ impl WriterShared {
     }
 
     fn enqueue_locked(&self, gate: &mut Gate, job: Job) -> Result<()> {
+        process::check(self.pid)?;
         let jobs = gate.jobs.as_ref().ok_or_else(closed_error)?;
         if !gate.started {
             gate.started = true;
@@ -104,12 +121,16 @@ impl WriterShared {
         jobs.send(job).map_err(|_| closed_error())
     }
 
+    /// Adds a stream; with `start_encoders`, also starts the encoder threads (once per writer),
+    /// but only when the stream can be added.
     fn add_stream(
         &self,
         spec: StreamSpec,
         encoder: Option<SharedSequentialEncoder>,
+        start_encoders: bool,
     ) -> Result<usize> {
         spec.validate()?;
+        process::check(self.pid)?;
         let mut gate = self.gate.lock();
         if gate.jobs.is_none() {
             return Err(closed_error());
@@ -124,6 +145,12 @@ impl WriterShared {
                 Status::Limit,
                 format!("an AVI file holds at most {MAX_STREAMS} streams"),
             ));
+        }
+        if start_encoders {
+            let mut pool = self.encoders.lock();
+            if pool.is_none() {
+                *pool = Some(EncoderPool::start(self.id, self.options.encoder_threads)?);
+            }
         }
         gate.streams.push(spec);
         let index = gate.streams.len() - 1;
@@ -143,14 +170,11 @@ impl WriterShared {
         Ok(())
     }
 
-    fn close(&self) -> Result<()> {
-        self.refuse_on_worker("closing the writer")?;
-        let stream_count = {
-            let mut gate = self.gate.lock();
-            // A file without writes still gets its header, indexes and sizes.
-            self.enqueue_locked(&mut gate, Job::Close)?;
-            gate.jobs = None;
-            gate.streams.len()
+    fn close(&self, on_shut: impl FnOnce()) -> CloseOutcome {
+        // Registered until the worker is joined.
+        let _edge = match self.begin_close(on_shut) {
+            Ok(edge) => edge,
+            Err(refused) => return refused,
         };
         let worker = self.worker.lock().take();
         let outcome = match worker.map(JoinHandle::join) {
@@ -161,13 +185,44 @@ impl WriterShared {
             )),
             None => Ok(()),
         };
-        outcome?;
-        if stream_count == 0 {
-            return Err(Error::invalid_state(
-                "the writer was closed without any stream: the file has no streams",
-            ));
+        // The worker is done with every encoded frame: the encoder threads stop now, not when
+        // the last stream clone goes.
+        drop(self.encoders.lock().take());
+        let stream_count = self.gate.lock().streams.len();
+        CloseOutcome::Closed(outcome.and_then(|()| {
+            if stream_count == 0 {
+                return Err(Error::invalid_state(
+                    "the writer was closed without any stream: the file has no streams",
+                ));
+            }
+            Ok(())
+        }))
+    }
+
+    /// The part of close that may refuse: checks, then queues the close job and shuts the
+    /// gate. Returns the wait edge, for the caller to hold until it has joined the worker.
+    fn begin_close(&self, on_shut: impl FnOnce()) -> std::result::Result<WaitEdge, CloseOutcome> {
+        if let Err(e) = process::check(self.pid) {
+            // The child of a fork: the worker and encoder threads are the parent's; never join.
+            std::mem::forget(self.worker.lock().take());
+            std::mem::forget(self.encoders.lock().take());
+            return Err(CloseOutcome::Refused(e));
         }
-        Ok(())
+        self.refuse_on_worker("closing the writer")
+            .map_err(CloseOutcome::Refused)?;
+        let mut gate = self.gate.lock();
+        if gate.jobs.is_none() {
+            return Err(CloseOutcome::AlreadyClosed);
+        }
+        let edge =
+            wait_graph::enter(self.id, "closing another writer").map_err(CloseOutcome::Refused)?;
+        // A file without writes still gets its header, indexes and sizes.
+        if let Err(e) = self.enqueue_locked(&mut gate, Job::Close) {
+            return Err(CloseOutcome::Refused(e));
+        }
+        gate.jobs = None;
+        on_shut();
+        Ok(edge)
     }
 }
 
@@ -254,6 +309,7 @@ impl Writer {
                 pressure,
                 worker: Mutex::new(Some(handle)),
                 encoders: Mutex::new(None),
+                pid: process::current(),
             }),
         })
     }
@@ -321,19 +377,14 @@ impl Writer {
             format: StreamFormat::Video(encoder.output_format()),
             name: name.map(str::to_owned),
         };
-        spec.validate()?;
-        {
-            let mut pool = self.shared.encoders.lock();
-            if pool.is_none() {
-                *pool = Some(EncoderPool::start(
-                    self.shared.id,
-                    self.shared.options.encoder_threads,
-                )?);
-            }
-        }
-        let mut core = self.add_stream(spec)?;
-        core.encoder = Some(encoder);
-        Ok(VideoStream(core))
+        let index = self.shared.add_stream(spec.clone(), None, true)?;
+        Ok(VideoStream(StreamCore {
+            shared: Arc::clone(&self.shared),
+            index,
+            spec: Arc::new(spec),
+            encoder: Some(encoder),
+            sequential: None,
+        }))
     }
 
     /// Adds an audio stream whose blocks a sequential `encoder` (for example
@@ -388,7 +439,7 @@ impl Writer {
         let shared: SharedSequentialEncoder = Arc::new(Mutex::new(encoder));
         let index = self
             .shared
-            .add_stream(spec.clone(), Some(Arc::clone(&shared)))?;
+            .add_stream(spec.clone(), Some(Arc::clone(&shared)), false)?;
         Ok(StreamCore {
             shared: Arc::clone(&self.shared),
             index,
@@ -399,7 +450,7 @@ impl Writer {
     }
 
     fn add_stream(&self, spec: StreamSpec) -> Result<StreamCore> {
-        let index = self.shared.add_stream(spec.clone(), None)?;
+        let index = self.shared.add_stream(spec.clone(), None, false)?;
         Ok(StreamCore {
             shared: Arc::clone(&self.shared),
             index,
@@ -467,7 +518,10 @@ impl Writer {
     /// # Errors
     /// [`Status::WouldDeadlock`] inside a callback; otherwise as [`Writer::end_flush`].
     pub fn flush(&self, durable: bool) -> Result<()> {
+        process::check(self.shared.pid)?;
         self.shared.refuse_on_worker("flushing")?;
+        // Checked before the flush is queued: refused, nothing is left behind.
+        let _edge = wait_graph::enter(self.shared.id, "flushing another writer")?;
         let result = self.begin_flush(durable, None)?;
         self.end_flush(result)
     }
@@ -476,10 +530,24 @@ impl Writer {
     ///
     /// # Errors
     /// The first error the writer met (the file is still finalized as far as possible);
-    /// [`Status::WouldDeadlock`] inside a callback of this writer; [`Status::InvalidState`] when
-    /// no stream was ever added; [`Status::InvalidHandle`] when already closed.
+    /// [`Status::WouldDeadlock`] inside a callback of this writer, or inside a callback of
+    /// another writer that this writer's worker is waiting on (nothing is closed then: close it
+    /// later from elsewhere); [`Status::InvalidState`] when no stream was ever added, or in
+    /// another process than the one that created the writer (after `fork()`);
+    /// [`Status::InvalidHandle`] when already closed.
     pub fn close(&self) -> Result<()> {
-        self.shared.close()
+        match self.shared.close(|| {}) {
+            CloseOutcome::Refused(e) => Err(e),
+            CloseOutcome::AlreadyClosed => Err(closed_error()),
+            CloseOutcome::Closed(outcome) => outcome,
+        }
+    }
+
+    /// Close, telling apart a close that did nothing, one that found the writer already closed
+    /// (or closing) and the close that finished it. `on_shut` runs once nothing more can be
+    /// queued, before the queue is drained (under the lock that orders begins).
+    pub(crate) fn close_outcome(&self, on_shut: impl FnOnce()) -> CloseOutcome {
+        self.shared.close(on_shut)
     }
 
     /// A number that identifies this writer among live ones.
@@ -495,14 +563,17 @@ impl Writer {
 
 impl Drop for Writer {
     fn drop(&mut self) {
-        if on_worker_of(self.shared.id) {
-            // Dropped inside its own callback: let the worker finish on its own.
+        let refused = match self.shared.close(|| {}) {
+            CloseOutcome::Refused(e) => e,
+            CloseOutcome::AlreadyClosed | CloseOutcome::Closed(_) => return,
+        };
+        if refused.status() == Status::WouldDeadlock {
+            // Dropped inside a callback that cannot wait for the worker: let the worker finish
+            // on its own.
             if let Some(jobs) = self.shared.gate.lock().jobs.take() {
                 let _ = jobs.send(Job::Close);
             }
-            return;
         }
-        let _ = self.shared.close();
     }
 }
 
@@ -537,12 +608,25 @@ impl StreamCore {
         Ok(result)
     }
 
-    fn begin_prepared(&self, keyframe: bool, payload: Payload, result: AsyncResult) -> Result<()> {
-        match (&self.encoder, &self.sequential) {
-            (Some(encoder), _) => encoder.check_input_len(payload.len())?,
-            (None, Some((_, rule))) => rule.check(payload.len())?,
-            (None, None) => self.spec.check_chunk_len(payload.len())?,
+    /// Whether a write of `len` bytes is one this stream takes; checked before anything is
+    /// copied or read.
+    fn check_len(&self, len: usize) -> Result<()> {
+        if len > MAX_CHUNK_SIZE {
+            return Err(Error::new(
+                Status::Limit,
+                format!("a write of {len} bytes exceeds the limit of {MAX_CHUNK_SIZE} bytes"),
+            ));
         }
+        match (&self.encoder, &self.sequential) {
+            (Some(encoder), _) => encoder.check_input_len(len),
+            (None, Some((_, rule))) => rule.check(len),
+            (None, None) => self.spec.check_chunk_len(len),
+        }
+    }
+
+    fn begin_prepared(&self, keyframe: bool, payload: Payload, result: AsyncResult) -> Result<()> {
+        process::check(self.shared.pid)?;
+        self.check_len(payload.len())?;
         let len = payload.len();
         self.shared.pressure.acquire(len as u64)?;
         let source = match &self.encoder {
@@ -600,8 +684,11 @@ impl StreamCore {
     }
 
     fn write(&self, keyframe: bool, data: &[u8]) -> Result<()> {
+        process::check(self.shared.pid)?;
         // Refused up front: the end would deadlock after the borrowed bytes were queued.
         self.shared.refuse_on_worker("a synchronous write")?;
+        // Likewise a wait on another writer that would close a cycle; held until the end.
+        let _edge = wait_graph::enter(self.shared.id, "a synchronous write on another writer")?;
         // SAFETY: `end` below waits until the operation completes, and nothing returns between
         // begin and end, so `data` outlives every read of it.
         let payload = unsafe { Payload::borrowed(data.as_ptr(), data.len()) };
@@ -644,6 +731,15 @@ macro_rules! stream_type {
             /// register its handle before the callback could possibly run.
             pub(crate) fn new_result(&self, callback: Option<Callback>) -> AsyncResult {
                 AsyncResult::new(self.0.target(), callback)
+            }
+
+            /// Whether a write of `len` bytes is one this stream takes (what begin checks
+            /// first), so the C layer can refuse a length before it copies the bytes.
+            ///
+            /// # Errors
+            /// [`Status::InvalidArgument`] for a wrong length, [`Status::Limit`] over 2 GiB.
+            pub(crate) fn check_len(&self, len: usize) -> Result<()> {
+                self.0.check_len(len)
             }
 
             /// Begin with a result made by [`Self::new_result`].

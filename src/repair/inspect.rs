@@ -34,6 +34,7 @@ struct Segment {
 pub fn inspect_file(path: &Path) -> Result<FileReport> {
     let src = Source::open(path)?;
     let header = parse_header(&src)?;
+    check_header_values(&header)?;
     let segments = walk_riffs(&src)?;
     let mut chunks = Vec::new();
     for (riff, seg) in segments.iter().enumerate() {
@@ -344,6 +345,35 @@ struct IndexWalk {
     visited: HashSet<u64>,
 }
 
+/// Header values no reader can use: a stream count that is not the number of stream lists, a
+/// stream rate or scale of 0 (its timing divides by both).
+fn check_header_values(header: &ParsedHeader) -> Result<()> {
+    let lists = header.streams.len();
+    if header.avih_streams as usize != lists {
+        return Err(fault(
+            header.avih_at,
+            format!(
+                "avih dwStreams is {}, but the header has {lists} stream lists",
+                header.avih_streams
+            ),
+        ));
+    }
+    for (stream, parsed) in header.streams.iter().enumerate() {
+        for (field, value) in [
+            ("dwScale", parsed.header.scale),
+            ("dwRate", parsed.header.rate),
+        ] {
+            if value == 0 {
+                return Err(fault(
+                    parsed.header.at,
+                    format!("strh {field} of stream {stream} is 0"),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Checks an `indx` body at `at`: the header's super index, whose entries must point at `ix##`
 /// standard indexes (the two tiers of OpenDML 1.02 that every reader follows), or one of those
 /// standard indexes (`standard`), against the stream's chunks in order.
@@ -376,7 +406,8 @@ fn check_super_index(
             let entries = src.read(at + 24, SUPER_INDEX_ENTRY_LEN * in_use as usize)?;
             for e in 0..in_use as usize {
                 let target = le64(&entries, e * SUPER_INDEX_ENTRY_LEN);
-                let (id, _) = src.chunk_header(target)?.ok_or_else(|| {
+                let entry_size = le32(&entries, e * SUPER_INDEX_ENTRY_LEN + 8);
+                let (id, size) = src.chunk_header(target)?.ok_or_else(|| {
                     fault(
                         at,
                         format!("super index entry {e} points past the end of the file"),
@@ -386,6 +417,17 @@ fn check_super_index(
                     return Err(fault(
                         target,
                         format!("super index entry {e} points at {id}, not an ix## index"),
+                    ));
+                }
+                // dwSize counts the index chunk with its header; some writers leave it out.
+                if entry_size != size.saturating_add(8) && entry_size != size {
+                    return Err(fault(
+                        at + 24 + 16 * e as u64 + 8,
+                        format!(
+                            "super index entry {e} gives dwSize {entry_size}, but its index \
+                             chunk is {} bytes",
+                            u64::from(size) + 8
+                        ),
                     ));
                 }
                 check_super_index(src, target + 8, stream, expected, walk, true)?;

@@ -14,6 +14,27 @@ pub(crate) fn fault(at: u64, what: impl std::fmt::Display) -> Error {
     Error::invalid_argument(format!("at byte {at}: {what}"))
 }
 
+/// Refuses a `path` whose `metadata` is not a regular file: a directory is an I/O error (as
+/// reading one is), anything else an invalid argument.
+///
+/// # Errors
+/// As described.
+pub(crate) fn require_regular(path: &Path, metadata: &std::fs::Metadata) -> Result<()> {
+    if metadata.is_dir() {
+        return Err(Error::new(
+            crate::Status::Io,
+            format!("{} is a directory, not a file", path.display()),
+        ));
+    }
+    if !metadata.is_file() {
+        return Err(Error::invalid_argument(format!(
+            "{} is not a regular file (a FIFO, socket or device cannot be inspected or repaired)",
+            path.display()
+        )));
+    }
+    Ok(())
+}
+
 /// An open file read by position.
 pub(crate) struct Source {
     file: File,
@@ -21,18 +42,74 @@ pub(crate) struct Source {
 }
 
 impl Source {
+    /// Opens `path` for reading without blocking (a FIFO or a device would wait for a
+    /// writer), then refuses anything that is not a regular file.
+    ///
+    /// # Errors
+    /// [`crate::Status::Io`] when it cannot be opened or is a directory;
+    /// [`crate::Status::InvalidArgument`] naming it when it is another kind of file.
     pub fn open(path: &Path) -> Result<Source> {
-        let file = File::open(path)
+        let mut options = std::fs::OpenOptions::new();
+        options.read(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            // Regular files ignore O_NONBLOCK, so reads stay ordinary.
+            options.custom_flags(libc::O_NONBLOCK);
+        }
+        let file = options
+            .open(path)
             .map_err(|e| Error::io(&format!("cannot open {}", path.display()), &e))?;
-        let len = file
+        let metadata = file
             .metadata()
-            .map_err(|e| Error::io("cannot stat the file", &e))?
-            .len();
-        Ok(Source { file, len })
+            .map_err(|e| Error::io("cannot stat the file", &e))?;
+        require_regular(path, &metadata)?;
+        Ok(Source {
+            file,
+            len: metadata.len(),
+        })
     }
 
     pub fn len(&self) -> u64 {
         self.len
+    }
+
+    /// The permissions of the file.
+    pub fn permissions(&self) -> Result<std::fs::Permissions> {
+        Ok(self
+            .file
+            .metadata()
+            .map_err(|e| Error::io("cannot stat the file", &e))?
+            .permissions())
+    }
+
+    /// Whether `other`, the metadata of `other_path`, is this very file (`path`): on Unix the
+    /// same device and inode, elsewhere the same canonical path.
+    pub fn is_same_file(
+        &self,
+        path: &Path,
+        other_path: &Path,
+        other: &std::fs::Metadata,
+    ) -> Result<bool> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            let _ = (path, other_path);
+            let mine = self
+                .file
+                .metadata()
+                .map_err(|e| Error::io("cannot stat the file", &e))?;
+            Ok(mine.dev() == other.dev() && mine.ino() == other.ino())
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = other;
+            let canonical = |p: &Path| {
+                std::fs::canonicalize(p)
+                    .map_err(|e| Error::io(&format!("cannot resolve {}", p.display()), &e))
+            };
+            Ok(canonical(path)? == canonical(other_path)?)
+        }
     }
 
     /// Reads exactly `len` bytes at `at`; a fault if the file ends first.
@@ -121,6 +198,8 @@ pub(crate) fn le64(b: &[u8], at: usize) -> u64 {
 /// What `strh` says about a stream.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct StreamHeader {
+    /// File position of the `strh` chunk.
+    pub at: u64,
     pub scale: u32,
     pub rate: u32,
     pub length: u32,
@@ -140,6 +219,9 @@ pub(crate) struct ParsedStream {
 #[derive(Debug, Clone)]
 pub(crate) struct ParsedHeader {
     pub streams: Vec<ParsedStream>,
+    /// File position of the `avih` chunk and its `dwStreams`.
+    pub avih_at: u64,
+    pub avih_streams: u32,
     pub avih_total_frames: u32,
     pub dmlh_total_frames: Option<u32>,
     pub frame_rate: FrameRate,
@@ -216,6 +298,8 @@ fn parse_hdrl(src: &Source, start: u64, end: u64) -> Result<ParsedHeader> {
     }
     let mut header = ParsedHeader {
         streams: Vec::new(),
+        avih_at: 0,
+        avih_streams: 0,
         avih_total_frames: 0,
         dmlh_total_frames: None,
         frame_rate: FrameRate { num: 30, den: 1 },
@@ -235,6 +319,8 @@ fn parse_hdrl(src: &Source, start: u64, end: u64) -> Result<ParsedHeader> {
                 }
                 micros_per_frame = le32(&b, 0);
                 header.avih_total_frames = le32(&b, 16);
+                header.avih_at = at;
+                header.avih_streams = le32(&b, 24);
                 saw_avih = true;
             }
             b"LIST" => {
@@ -298,6 +384,7 @@ fn parse_strl(src: &Source, start: u64, end: u64) -> Result<ParsedStream> {
         return Err(fault(strh_at, "strh is shorter than 48 bytes"));
     }
     let header = StreamHeader {
+        at: strh_at,
         scale: le32(&h, 20),
         rate: le32(&h, 24),
         length: le32(&h, 32),

@@ -4,7 +4,7 @@
 
 use super::inspect::inspect_file;
 use super::reader::{
-    data_chunk_stream, is_movi_housekeeping, le32, parse_header, DataChunk, Source,
+    data_chunk_stream, is_movi_housekeeping, le32, parse_header, require_regular, DataChunk, Source,
 };
 use super::FileReport;
 use crate::avi::{
@@ -14,15 +14,17 @@ use crate::avi::{
 use crate::error::{Error, Result};
 use crate::riff::FileSink;
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-/// Rebuilds `path` into `out_path` (or in place when `None`, through a temporary file renamed
-/// over it). Keeps every chunk that was completely written; refuses clearly when the header
+/// Rebuilds `path` into `out_path` (or in place when `None`, through a temporary file of its
+/// own, created exclusively in the same directory and renamed over it; it is removed if the
+/// repair fails). Keeps every chunk that was completely written; refuses clearly when the header
 /// itself is damaged.
 ///
 /// # Errors
-/// [`crate::Status::InvalidArgument`] when the header cannot be read (nothing to rebuild from);
-/// [`crate::Status::Io`] for file errors.
+/// [`crate::Status::InvalidArgument`] when the header cannot be read (nothing to rebuild from),
+/// when `out_path` is the input file itself (also through a link), or when either is not a
+/// regular file; [`crate::Status::Io`] for file errors (a directory is one).
 pub fn repair_file(path: &Path, out_path: Option<&Path>) -> Result<FileReport> {
     repair_file_with_progress(path, out_path, &mut |_, _| {})
 }
@@ -47,16 +49,21 @@ pub fn repair_file_with_progress(
     let specs: Vec<StreamSpec> = header.streams.iter().map(|s| s.spec.clone()).collect();
     let (chunks, keyframes) = scan(&src, header.first_movi, &specs)?;
 
-    let target: PathBuf = match out_path {
-        Some(p) => p.to_path_buf(),
+    // In place: a temporary file of our own next to the input, created exclusively under a
+    // random name (never one someone could plant a link at), removed on every failure path
+    // when `temp` is dropped, renamed over the input only once complete.
+    let (sink, temp) = match out_path {
+        Some(out) => {
+            refuse_input_as_output(&src, path, out)?;
+            let sink = FileSink::create(out)
+                .map_err(|e| Error::io(&format!("cannot create {}", out.display()), &e))?;
+            (sink, None)
+        }
         None => {
-            let mut tmp = path.as_os_str().to_owned();
-            tmp.push(".avikit-repair");
-            PathBuf::from(tmp)
+            let (file, temp) = temporary_beside(path)?;
+            (FileSink::from(file), Some(temp))
         }
     };
-    let sink = FileSink::create(&target)
-        .map_err(|e| Error::io(&format!("cannot create {}", target.display()), &e))?;
     let cfg = MuxerConfig {
         frame_rate: header.frame_rate,
         streams: specs,
@@ -83,15 +90,64 @@ pub fn repair_file_with_progress(
     }
     let riff_count = muxer.riff_count();
     muxer.finish()?;
+    let permissions = src.permissions()?;
     // Windows cannot replace a file that is still open without shared delete access.
     drop(src);
-    if out_path.is_none() {
-        std::fs::rename(&target, path).map_err(|e| Error::io("replacing the damaged file", &e))?;
+    if let Some(temp) = temp {
+        // The repaired file keeps the permissions of the one it replaces.
+        std::fs::set_permissions(&temp, permissions)
+            .map_err(|e| Error::io("setting the repaired file's permissions", &e))?;
+        temp.persist(path)
+            .map_err(|e| Error::io("replacing the damaged file", &e.error))?;
     }
     let mut report =
         FileReport::summarize(&header, &chunks, riff_count as usize, bytes, was_damaged);
     report.riff_count = riff_count;
     Ok(report)
+}
+
+/// A new temporary file in the directory of `path` (so that the rename stays on one file
+/// system), with its path, which removes the file when dropped.
+fn temporary_beside(path: &Path) -> Result<(std::fs::File, tempfile::TempPath)> {
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let name = path
+        .file_name()
+        .map_or_else(|| "repair".into(), |n| n.to_string_lossy().into_owned());
+    let named = tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .suffix(".avikit-repair")
+        .tempfile_in(dir)
+        .map_err(|e| {
+            Error::io(
+                &format!("cannot create a temporary file in {}", dir.display()),
+                &e,
+            )
+        })?;
+    Ok(named.into_parts())
+}
+
+/// Refuses an `out` path that names the input file itself (the same path, `./` or `..`
+/// spellings, a hard or symbolic link): creating it would truncate the input before it is read.
+/// An existing `out` must be a regular file (opening a FIFO for writing would block).
+fn refuse_input_as_output(src: &Source, path: &Path, out: &Path) -> Result<()> {
+    let existing = match std::fs::metadata(out) {
+        Ok(existing) => existing,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(Error::io(&format!("cannot stat {}", out.display()), &e)),
+    };
+    require_regular(out, &existing)?;
+    if src.is_same_file(path, out, &existing)? {
+        return Err(Error::invalid_argument(format!(
+            "the output {} is the input {}: repairing a file into itself would destroy it (omit \
+             the output to repair in place)",
+            out.display(),
+            path.display()
+        )));
+    }
+    Ok(())
 }
 
 /// Walks from the first `movi` to the end of the data, ignoring list sizes (a crash leaves them

@@ -162,6 +162,16 @@ fn open_held(path: &Path) -> io::Result<File> {
         .open(path)
 }
 
+impl From<File> for FileSink {
+    /// Writes through a file already open for writing (such as a temporary file).
+    fn from(file: File) -> FileSink {
+        FileSink {
+            file,
+            scratch: Scratch::default(),
+        }
+    }
+}
+
 #[cfg(unix)]
 impl Sink for FileSink {
     fn write_at(&mut self, offset: u64, bufs: &[&[u8]]) -> Result<(), WriteError> {

@@ -57,6 +57,8 @@ pub fn record(output: &std::path::Path, seconds: u32) -> avikit::Result<()> {
         output,
         WriterOptions {
             frame_rate: rate,
+            // The default 0 is unbounded: with a slow disk the queue would grow without limit.
+            max_queued_bytes: 64 << 20,
             ..Default::default()
         },
     )?;
