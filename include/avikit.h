@@ -95,6 +95,24 @@
 #define AVK_PIXEL_RGB24 3
 
 /**
+ * Pixel format: camera 4:2:0, a Y plane, then U, then V (each `stride/2` per row and
+ * `height/2` rows), BT.601 limited range. Width and height even; stride never negative.
+ */
+#define AVK_PIXEL_I420 4
+
+/**
+ * Pixel format: camera 4:2:0, a Y plane, then one plane of interleaved U and V (`stride` per
+ * row, `height/2` rows), BT.601 limited range. Width and height even; stride never negative.
+ */
+#define AVK_PIXEL_NV12 5
+
+/**
+ * Pixel format: camera 4:2:2 packed, Y0 U Y1 V for every two pixels, BT.601 limited range.
+ * Width and height even; stride never negative.
+ */
+#define AVK_PIXEL_YUY2 6
+
+/**
  * Audio codec: blocks written as given, format described by the option fields.
  */
 #define AVK_AUDIO_RAW 0
@@ -241,8 +259,10 @@ typedef struct avk_video_stream_options {
    */
   int32_t input_format;
   /**
-   * Encoding codecs: bytes per input row; 0 = tight; negative = rows stored bottom-up (the
-   * buffer starts with the bottom row). Every input frame is exactly |stride| * height bytes.
+   * Encoding codecs: bytes per input row (of the Y plane for I420 and NV12); 0 = tight;
+   * negative = rows stored bottom-up (the buffer starts with the bottom row; RGB formats
+   * only). An RGB or YUY2 frame is exactly |stride| * height bytes; I420 and NV12 add their
+   * chroma planes after the Y plane.
    */
   int32_t input_stride;
   /**

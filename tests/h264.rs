@@ -34,7 +34,7 @@ fn record(
     keyframe_interval: u32,
 ) {
     let writer = Writer::create(path, WriterOptions::default()).unwrap();
-    let encoder = H264Encoder::new(layout, quality, keyframe_interval, FPS30).unwrap();
+    let encoder = H264Encoder::new(layout, quality, keyframe_interval, FPS30, 1).unwrap();
     let video = writer
         .add_sequential_video_stream(Box::new(encoder), Some("camera"))
         .unwrap();

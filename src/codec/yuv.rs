@@ -191,6 +191,7 @@ mod tests {
                     PixelFormat::Rgba32 => &[*r, *g, *b, 0],
                     PixelFormat::Bgr24 => &[*b, *g, *r],
                     PixelFormat::Rgb24 => &[*r, *g, *b],
+                    camera => unreachable!("{camera:?} is not RGB"),
                 };
                 top_down[at..at + bpp].copy_from_slice(px);
             }
