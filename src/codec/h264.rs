@@ -200,7 +200,7 @@ impl SequentialEncoder for H264Encoder {
                 self.session.encode((w, h), planes, (w, w / 2), &mut data)?
             }
             _ => {
-                self.picture.fill(&self.input, input);
+                self.picture.fill_on(&self.input, input, self.threads);
                 let planes = self.picture.planes();
                 self.session.encode((w, h), planes, (w, w / 2), &mut data)?
             }
