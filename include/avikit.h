@@ -70,7 +70,9 @@
  * Video codec: the library encodes `input_format` pixels to H.264 ('H264', Annex B, SPS and
  * PPS before every keyframe) with OpenH264, where built in (cargo feature `h264`, on by
  * default); else `AVK_E_UNSUPPORTED`. Width and height even, 16 to 3840x2160. Encoded on the
- * writer's worker in begin order; keyframe flags come from the encoder.
+ * writer's worker in begin order, each picture cut into one slice per encoder thread
+ * (`encoder_threads`, at most 4) encoded in parallel: the bytes depend on the thread count and
+ * are the same for the same count. Keyframe flags come from the encoder.
  */
 #define AVK_VIDEO_H264 3
 
@@ -206,7 +208,8 @@ typedef struct avk_writer_options {
    */
   uint64_t max_queued_bytes;
   /**
-   * Threads that convert or encode frames of encoding streams; 0 = number of CPUs.
+   * Threads that convert or encode frames of encoding streams; 0 = number of CPUs. H.264
+   * streams encode on this many threads too (at most 4), one slice each.
    */
   uint32_t encoder_threads;
   /**

@@ -27,7 +27,9 @@ pub const AVK_VIDEO_MJPEG: i32 = 2;
 /// Video codec: the library encodes `input_format` pixels to H.264 ('H264', Annex B, SPS and
 /// PPS before every keyframe) with OpenH264, where built in (cargo feature `h264`, on by
 /// default); else `AVK_E_UNSUPPORTED`. Width and height even, 16 to 3840x2160. Encoded on the
-/// writer's worker in begin order; keyframe flags come from the encoder.
+/// writer's worker in begin order, each picture cut into one slice per encoder thread
+/// (`encoder_threads`, at most 4) encoded in parallel: the bytes depend on the thread count and
+/// are the same for the same count. Keyframe flags come from the encoder.
 pub const AVK_VIDEO_H264: i32 = 3;
 
 /// Pixel format: blue, green, red, alpha bytes.
@@ -78,7 +80,8 @@ pub struct avk_writer_options {
     /// operation larger than the bound waits for an empty queue); inside a callback it returns
     /// AVK_E_WOULD_DEADLOCK instead. 0 = unbounded (default).
     pub max_queued_bytes: u64,
-    /// Threads that convert or encode frames of encoding streams; 0 = number of CPUs.
+    /// Threads that convert or encode frames of encoding streams; 0 = number of CPUs. H.264
+    /// streams encode on this many threads too (at most 4), one slice each.
     pub encoder_threads: u32,
     /// Never read: these bytes were the struct's tail padding in avikit 0.1, so a caller built
     /// against 0.1 (struct_size 40) may leave anything in them.
