@@ -88,7 +88,10 @@ fn camera_frames(format: PixelFormat) -> (Vec<Vec<u8>>, Vec<Vec<u8>>) {
         PixelFormat::Nv12 => (PixelFormat::I420, nv12_as_i420(&raw)),
         other => (other, raw.clone()),
     };
-    let input = Scratch::new(&format!("camera-{format:?}.yuv"));
+    // One file per call: the tests of this binary run in parallel in one process.
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let input = Scratch::new(&format!("camera-{format:?}-{call}.yuv"));
     std::fs::write(input.path(), &reference_input).unwrap();
     let dims = format!("{W}x{H}");
     let bgra = ffmpeg(&[
