@@ -467,8 +467,7 @@ impl Writer {
     }
 
     /// The encoder threads asked for in [`WriterOptions::encoder_threads`] (0 = one per CPU),
-    /// for encoders that run threads of their own, such as
-    /// [`crate::codec::h264::H264Encoder`].
+    /// for encoders that run threads of their own, such as the H.264 encoder (`codec::h264`).
     pub fn encoder_threads(&self) -> usize {
         self.shared.options.encoder_threads
     }
