@@ -120,7 +120,9 @@
  * Video codec: the library encodes `input_format` pixels to H.264 ('H264', Annex B, SPS and
  * PPS before every keyframe) with OpenH264, where built in (cargo feature `h264`, on by
  * default); else `AVK_E_UNSUPPORTED`. Width and height even, 16 to 3840x2160. Encoded on the
- * writer's worker in begin order; keyframe flags come from the encoder.
+ * writer's worker in begin order, each picture cut into one slice per encoder thread
+ * (`encoder_threads`, at most 4) encoded in parallel: the bytes depend on the thread count and
+ * are the same for the same count. Keyframe flags come from the encoder.
  */
 #define AVK_VIDEO_H264 3
 
@@ -143,6 +145,24 @@
  * Pixel format: red, green, blue bytes.
  */
 #define AVK_PIXEL_RGB24 3
+
+/**
+ * Pixel format: camera 4:2:0, a Y plane, then U, then V (each `stride/2` per row and
+ * `height/2` rows), BT.601 limited range. Width and height even; stride never negative.
+ */
+#define AVK_PIXEL_I420 4
+
+/**
+ * Pixel format: camera 4:2:0, a Y plane, then one plane of interleaved U and V (`stride` per
+ * row, `height/2` rows), BT.601 limited range. Width and height even; stride never negative.
+ */
+#define AVK_PIXEL_NV12 5
+
+/**
+ * Pixel format: camera 4:2:2 packed, Y0 U Y1 V for every two pixels, BT.601 limited range.
+ * Width and height even; stride never negative.
+ */
+#define AVK_PIXEL_YUY2 6
 
 /**
  * Audio codec: blocks written as given, format described by the option fields.
@@ -259,7 +279,8 @@ typedef struct avk_writer_options {
    */
   uint64_t max_queued_bytes;
   /**
-   * Threads that convert or encode frames of encoding streams; 0 = number of CPUs.
+   * Threads that convert or encode frames of encoding streams; 0 = number of CPUs. H.264
+   * streams encode on this many threads too (at most 4), one slice each.
    */
   uint32_t encoder_threads;
   /**
@@ -312,8 +333,10 @@ typedef struct avk_video_stream_options {
    */
   int32_t input_format;
   /**
-   * Encoding codecs: bytes per input row; 0 = tight; negative = rows stored bottom-up (the
-   * buffer starts with the bottom row). Every input frame is exactly |stride| * height bytes.
+   * Encoding codecs: bytes per input row (of the Y plane for I420 and NV12); 0 = tight;
+   * negative = rows stored bottom-up (the buffer starts with the bottom row; RGB formats
+   * only). An RGB or YUY2 frame is exactly |stride| * height bytes; I420 and NV12 add their
+   * chroma planes after the Y plane.
    */
   int32_t input_stride;
   /**

@@ -37,6 +37,39 @@ private:
     avk_status status_;
 };
 
+/* avk_video_stream_options.input_format as a type: the AVK_PIXEL_* values. Camera formats
+   (i420, nv12, yuy2) are BT.601 limited range, need an even width and height and a stride that
+   is 0 or positive. */
+enum class pixel_format : int32_t {
+    bgra32 = AVK_PIXEL_BGRA32,
+    rgba32 = AVK_PIXEL_RGBA32,
+    bgr24 = AVK_PIXEL_BGR24,
+    rgb24 = AVK_PIXEL_RGB24,
+    i420 = AVK_PIXEL_I420,
+    nv12 = AVK_PIXEL_NV12,
+    yuy2 = AVK_PIXEL_YUY2,
+};
+
+/* The exact length of one input frame of `format` at `width` x `height` with `stride` bytes
+   per row (of the Y plane for i420 and nv12; 0 = tight; negative = bottom-up, RGB only): the
+   `len` every write of such a stream must pass. I420 adds U and V planes of stride / 2 per row,
+   NV12 one UV plane of stride per row, each height / 2 rows. Throws nothing; the library checks
+   the layout itself when the stream is added. */
+constexpr std::size_t frame_size(pixel_format format, uint32_t width, uint32_t height,
+                                 int32_t stride = 0) noexcept {
+    const std::size_t bytes = format == pixel_format::bgra32 || format == pixel_format::rgba32 ? 4u
+                              : format == pixel_format::bgr24 || format == pixel_format::rgb24 ? 3u
+                              : format == pixel_format::yuy2 ? 2u
+                                                             : 1u;
+    const std::size_t pitch = stride == 0  ? width * bytes
+                              : stride < 0 ? static_cast<std::size_t>(-static_cast<int64_t>(stride))
+                                           : static_cast<std::size_t>(stride);
+    const std::size_t h = height;
+    return format == pixel_format::i420   ? pitch * h + 2u * (pitch / 2u) * (h / 2u)
+           : format == pixel_format::nv12 ? pitch * h + pitch * (h / 2u)
+                                          : pitch * h;
+}
+
 namespace detail {
 
 /* Throws avikit::error for a failed status, with this thread's last error message. */

@@ -33,8 +33,19 @@ fn record(
     quality: u32,
     keyframe_interval: u32,
 ) {
+    record_on(path, inputs, layout, (quality, keyframe_interval), 1);
+}
+
+/// As [`record`], on `threads` encoder threads.
+fn record_on(
+    path: &Path,
+    inputs: impl Iterator<Item = Vec<u8>>,
+    layout: InputLayout,
+    (quality, keyframe_interval): (u32, u32),
+    threads: usize,
+) {
     let writer = Writer::create(path, WriterOptions::default()).unwrap();
-    let encoder = H264Encoder::new(layout, quality, keyframe_interval, FPS30).unwrap();
+    let encoder = H264Encoder::new(layout, quality, keyframe_interval, FPS30, threads).unwrap();
     let video = writer
         .add_sequential_video_stream(Box::new(encoder), Some("camera"))
         .unwrap();
@@ -186,5 +197,55 @@ fn numbered_frames_at_the_minimum_size_reach_every_reader_in_order() {
             "--seek-frame",
             "75",
         ],
+    );
+}
+
+/// The NAL unit types of an Annex B chunk, in order.
+fn nal_types(chunk: &[u8]) -> Vec<u8> {
+    let mut types = Vec::new();
+    let mut i = 0;
+    while i + 3 < chunk.len() {
+        if chunk[i..i + 3] == [0, 0, 1] {
+            types.push(chunk[i + 3] & 0x1f);
+            i += 3;
+        }
+        i += 1;
+    }
+    types
+}
+
+#[test]
+fn two_threads_encode_one_slice_each_and_keep_keyframes_and_quality() {
+    let frames = testsrc2(W, H, 35);
+    let one = Scratch::new("h264-threads1.avi");
+    let two = Scratch::new("h264-threads2.avi");
+    record_on(one.path(), frames.iter().cloned(), bgra(0), (75, 10), 1);
+    record_on(two.path(), frames.iter().cloned(), bgra(0), (75, 10), 2);
+    avi_check(two.path(), &["--video-frames", "35", "--seek-frame", "23"]);
+    let bytes = std::fs::read(two.path()).unwrap();
+    let (idx1, ix) = index_keyframes(&bytes);
+    let decoded = decoded_keyframes(two.path());
+    assert_eq!(
+        (&idx1, &ix),
+        (&decoded, &decoded),
+        "index flags against the decoder"
+    );
+    let at: Vec<usize> = (0..35).filter(|&n| decoded[n]).collect();
+    assert_eq!(at, [0, 10, 20, 30]);
+    // Every picture is two slices: IDR pictures two type-5 NAL units after SPS and PPS.
+    let chunks = data_chunks(&walk(&bytes));
+    for (n, c) in chunks.iter().enumerate() {
+        let types = nal_types(&bytes[c.offset..c.offset + c.size]);
+        let expected: &[u8] = if n % 10 == 0 { &[7, 8, 5, 5] } else { &[1, 1] };
+        assert_eq!(types, expected, "picture {n}");
+    }
+    let (db1, db2) = (
+        psnr(one.path(), &frames, W, H),
+        psnr(two.path(), &frames, W, H),
+    );
+    eprintln!("H.264 on 1 thread {db1:.2} dB, on 2 threads {db2:.2} dB");
+    assert!(
+        db2 >= 35.0 && (db1 - db2).abs() < 1.0,
+        "{db1:.2} vs {db2:.2} dB"
     );
 }

@@ -196,7 +196,7 @@ fn mplayer_seeks_to_the_next_keyframe_in_ffmpegs_h264_too() {
         format: PixelFormat::Bgra32,
         stride: 0,
     };
-    let encoder = H264Encoder::new(layout, 75, 30, avikit::FrameRate::new(30, 1).unwrap());
+    let encoder = H264Encoder::new(layout, 75, 30, avikit::FrameRate::new(30, 1).unwrap(), 1);
     let video = writer
         .add_sequential_video_stream(Box::new(encoder.unwrap()), None)
         .unwrap();

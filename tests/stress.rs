@@ -183,6 +183,7 @@ fn uniform_picture(layout: &InputLayout, bgr: [u8; 3]) -> Vec<u8> {
         PixelFormat::Rgb24 => vec![bgr[2], bgr[1], bgr[0]],
         PixelFormat::Bgra32 => vec![bgr[0], bgr[1], bgr[2], 0x80],
         PixelFormat::Rgba32 => vec![bgr[2], bgr[1], bgr[0], 0x80],
+        camera => unreachable!("stress lanes are RGB, not {camera:?}"),
     };
     let pitch = layout.row_pitch();
     let mut frame = vec![0xEE; layout.frame_len()];

@@ -61,6 +61,49 @@ pub fn testsrc2(width: usize, height: usize, frames: usize, into: &Path) -> Vec<
     std::fs::read(into).expect("read the testsrc2 frames")
 }
 
+/// The BGRA frames in `raw` converted by ffmpeg into the camera format `pix_fmt` (e.g.
+/// `yuv420p`, `nv12`; BT.601 limited range), written to `into` and returned as one buffer.
+pub fn camera_frames(
+    raw: &Path,
+    (width, height): (usize, usize),
+    pix_fmt: &str,
+    into: &Path,
+) -> Vec<u8> {
+    run(Command::new("ffmpeg")
+        .args([
+            "-nostdin", "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "bgra",
+        ])
+        .args(["-s", &format!("{width}x{height}"), "-i"])
+        .arg(raw)
+        .args(["-f", "rawvideo", "-pix_fmt", pix_fmt])
+        .arg(into));
+    std::fs::read(into).expect("read the converted frames")
+}
+
+/// Average PSNR (dB) of the first video stream of `file` against the tight BGRA frames in
+/// `raw`, from ffmpeg's psnr filter. Both sides are renumbered frame by frame, so streams
+/// whose timestamps are not one per frame (B-frames in AVI) pair up in display order.
+pub fn psnr(file: &Path, raw: &Path, (width, height): (usize, usize)) -> f64 {
+    let log = run(Command::new("ffmpeg")
+        .args(["-nostdin", "-i"])
+        .arg(file)
+        .args(["-f", "rawvideo", "-pix_fmt", "bgra", "-framerate", "30"])
+        .args(["-s", &format!("{width}x{height}"), "-i"])
+        .arg(raw)
+        .args([
+            "-lavfi",
+            "[0:v]setpts=N/(30*TB),format=bgra[a];[1:v]setpts=N/(30*TB)[b];[a][b]psnr",
+            "-f",
+            "null",
+            "-",
+        ]));
+    log.split("average:")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .expect("a PSNR in ffmpeg's output")
+}
+
 /// A short description of the machine for the table's heading.
 pub fn describe() -> String {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")

@@ -1,9 +1,11 @@
 //! W4: MJPEG 1080p. avikit with 1 and 2 encoder threads against OpenCV's own writer
 //! (`cv2.VideoWriter`, CAP_OPENCV_MJPEG) and `ffmpeg -c:v mjpeg`, on the same testsrc2 frames at
 //! quality 75, alternating round by round; then output size and PSNR against the input. avikit
-//! also runs at libjpeg quality 95, which matches the fidelity OpenCV's writer gives at its 75.
+//! also runs at libjpeg quality 95, which matches the fidelity OpenCV's writer gives at its 75,
+//! and from camera input: the same frames as I420 and NV12 (ffmpeg's conversion), against its
+//! own BGRA run.
 
-use crate::machine::{python, run, testsrc2};
+use crate::machine::{camera_frames, psnr, python, run, testsrc2};
 use crate::report::{Row, Target};
 use crate::Settings;
 use avikit::codec::convert::{InputLayout, PixelFormat};
@@ -24,8 +26,17 @@ const MATCHED_QUALITY: u32 = 95;
 const OPENCV: &str = "OpenCV cv2.VideoWriter (CAP_OPENCV_MJPEG, q75)";
 const FFMPEG: &str = "ffmpeg -c:v mjpeg -q:v 4 -pix_fmt yuvj420p";
 const MATCHED: &str = "avikit MJPEG q95 (OpenCV q75's fidelity), 2 encoder threads";
+const I420_INPUT: &str = "avikit MJPEG q75 from I420, 2 encoder threads";
+const NV12_INPUT: &str = "avikit MJPEG q75 from NV12, 2 encoder threads";
+/// The BGRA run the camera-input runs are compared with.
+const BGRA_TWO_THREADS: &str = "avikit MJPEG q75, 2 encoder threads";
 
-fn avikit(frames: &[Arc<[u8]>], threads: usize, quality: u32, out: &Path) -> f64 {
+fn avikit(
+    (frames, format): (&[Arc<[u8]>], PixelFormat),
+    threads: usize,
+    quality: u32,
+    out: &Path,
+) -> f64 {
     let start = Instant::now();
     let options = WriterOptions {
         frame_rate: FrameRate::new(30, 1).unwrap(),
@@ -36,7 +47,7 @@ fn avikit(frames: &[Arc<[u8]>], threads: usize, quality: u32, out: &Path) -> f64
     let layout = InputLayout {
         width: W as u32,
         height: H as u32,
-        format: PixelFormat::Bgra32,
+        format,
         stride: 0,
     };
     let encoder = Arc::new(MjpegEncoder::new(layout, quality).unwrap());
@@ -93,27 +104,6 @@ fn ffmpeg(raw: &Path, out: &Path) -> f64 {
     start.elapsed().as_secs_f64()
 }
 
-fn psnr(file: &Path, raw: &Path) -> f64 {
-    let log = run(Command::new("ffmpeg")
-        .args(["-nostdin", "-i"])
-        .arg(file)
-        .args(["-f", "rawvideo", "-pix_fmt", "bgra", "-framerate", "30"])
-        .args(["-s", &format!("{W}x{H}"), "-i"])
-        .arg(raw)
-        .args([
-            "-lavfi",
-            "[0:v]format=bgra[a];[a][1:v]psnr",
-            "-f",
-            "null",
-            "-",
-        ]));
-    log.split("average:")
-        .nth(1)
-        .and_then(|r| r.split_whitespace().next())
-        .and_then(|v| v.parse().ok())
-        .expect("a PSNR in ffmpeg's output")
-}
-
 /// Runs W4 and returns its rows.
 pub fn measure(settings: &Settings) -> Vec<Row> {
     let count = if settings.quick { 30 } else { 300 };
@@ -123,20 +113,34 @@ pub fn measure(settings: &Settings) -> Vec<Row> {
     let bytes = testsrc2(W, H, count, &raw);
     let frames: Vec<Arc<[u8]>> = bytes.chunks_exact(W * H * 4).map(Arc::from).collect();
     drop(bytes);
+    let camera = |pix_fmt: &str| -> Vec<Arc<[u8]>> {
+        let bytes = camera_frames(&raw, (W, H), pix_fmt, &dir.join(pix_fmt));
+        bytes.chunks_exact(W * H * 3 / 2).map(Arc::from).collect()
+    };
+    let (i420, nv12) = (camera("yuv420p"), camera("nv12"));
+    let bgra = (&frames[..], PixelFormat::Bgra32);
 
     type Contender<'a> = (String, Box<dyn Fn(&Path) -> f64 + 'a>);
     let contenders: Vec<Contender<'_>> = vec![
         (
             "avikit MJPEG q75, 1 encoder thread".into(),
-            Box::new(|out: &Path| avikit(&frames, 1, QUALITY, out)),
+            Box::new(|out: &Path| avikit(bgra, 1, QUALITY, out)),
         ),
         (
-            "avikit MJPEG q75, 2 encoder threads".into(),
-            Box::new(|out: &Path| avikit(&frames, 2, QUALITY, out)),
+            BGRA_TWO_THREADS.into(),
+            Box::new(|out: &Path| avikit(bgra, 2, QUALITY, out)),
         ),
         (
             MATCHED.into(),
-            Box::new(|out: &Path| avikit(&frames, 2, MATCHED_QUALITY, out)),
+            Box::new(|out: &Path| avikit(bgra, 2, MATCHED_QUALITY, out)),
+        ),
+        (
+            I420_INPUT.into(),
+            Box::new(|out: &Path| avikit((&i420, PixelFormat::I420), 2, QUALITY, out)),
+        ),
+        (
+            NV12_INPUT.into(),
+            Box::new(|out: &Path| avikit((&nv12, PixelFormat::Nv12), 2, QUALITY, out)),
         ),
         (
             OPENCV.into(),
@@ -156,7 +160,13 @@ pub fn measure(settings: &Settings) -> Vec<Row> {
     let mut quality_rows = Vec::new();
     for (i, (name, _)) in contenders.iter().enumerate() {
         let out = dir.join(format!("out{i}.avi"));
-        let mut row = Row::new(workload, name.clone(), "fps").ratio_to(OPENCV);
+        let camera_input = name == I420_INPUT || name == NV12_INPUT;
+        let baseline = if camera_input {
+            BGRA_TWO_THREADS
+        } else {
+            OPENCV
+        };
+        let mut row = Row::new(workload, name.clone(), "fps").ratio_to(baseline);
         row.samples = fps[i].clone();
         let two_threads = i == 1 || name == MATCHED;
         if two_threads {
@@ -171,8 +181,13 @@ pub fn measure(settings: &Settings) -> Vec<Row> {
                 });
         }
         let size = std::fs::metadata(&out).unwrap().len() as f64 / 1e6;
-        let db = psnr(&out, &raw);
-        row.note = format!("{size:.1} MB, {db:.2} dB");
+        let db = psnr(&out, &raw, (W, H));
+        row.note = if camera_input {
+            // Against the BGRA frames: ffmpeg's conversion into the camera format counts too.
+            format!("{size:.1} MB, {db:.2} dB against the BGRA source")
+        } else {
+            format!("{size:.1} MB, {db:.2} dB")
+        };
         rows.push(row);
         let mut size_row = Row::new("W4 file size", format!("{name}: size"), "MB")
             .lower_is_better()

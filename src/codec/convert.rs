@@ -1,7 +1,7 @@
-//! Pixel conversion into bottom-up BI_RGB DIBs: whole rows at a time, one loop per format pair,
-//! so the compiler can vectorize and no pixel takes a branch.
+//! Input pixel layouts, and pixel conversion into bottom-up BI_RGB DIBs: whole rows at a time,
+//! one loop per format pair, so the compiler can vectorize and no pixel takes a branch.
 
-use super::dib;
+use super::{camera_rgb, dib};
 use crate::error::{Error, Result};
 
 /// Layout of the pixels a caller hands to an encoding stream.
@@ -15,15 +15,33 @@ pub enum PixelFormat {
     Bgr24,
     /// Red, green, blue bytes.
     Rgb24,
+    /// Camera 4:2:0: a Y plane, then a U (Cb) and a V (Cr) plane of half width and height.
+    /// BT.601 limited range, like every YUV format here.
+    I420,
+    /// Camera 4:2:0: a Y plane, then one plane of interleaved U and V samples at half height.
+    Nv12,
+    /// Camera 4:2:2 packed: Y0 U Y1 V for every two pixels.
+    Yuy2,
 }
 
 impl PixelFormat {
-    /// Bytes per pixel.
+    /// Bytes per pixel of the first plane: the whole pixel for RGB, the Y sample of planar
+    /// YUV, a Y and one chroma sample for YUY2.
     pub fn bytes_per_pixel(self) -> usize {
         match self {
             PixelFormat::Bgra32 | PixelFormat::Rgba32 => 4,
             PixelFormat::Bgr24 | PixelFormat::Rgb24 => 3,
+            PixelFormat::Yuy2 => 2,
+            PixelFormat::I420 | PixelFormat::Nv12 => 1,
         }
+    }
+
+    /// Whether this is a camera YUV format (even sizes, top-down rows, chroma planes).
+    pub fn is_yuv(self) -> bool {
+        matches!(
+            self,
+            PixelFormat::I420 | PixelFormat::Nv12 | PixelFormat::Yuy2
+        )
     }
 
     /// Whether red comes first (needs swapping into a DIB's blue-first order).
@@ -50,7 +68,8 @@ pub struct InputLayout {
     pub height: u32,
     /// Pixel format.
     pub format: PixelFormat,
-    /// Bytes from one row to the next; 0 = tight; negative = rows stored bottom-up.
+    /// Bytes from one row to the next (of the Y plane for I420 and NV12); 0 = tight; negative
+    /// = rows stored bottom-up (RGB formats only).
     pub stride: i32,
 }
 
@@ -63,11 +82,26 @@ impl InputLayout {
         }
     }
 
-    /// Checks the stride against the width.
+    /// Checks the stride against the width, and the rules of YUV input.
     ///
     /// # Errors
-    /// [`crate::Status::InvalidArgument`] when rows would overlap.
+    /// [`crate::Status::InvalidArgument`] when rows would overlap, or for YUV input with an
+    /// odd width or height or a negative stride.
     pub fn validate(&self) -> Result<()> {
+        if self.format.is_yuv() {
+            if self.width % 2 != 0 || self.height % 2 != 0 {
+                return Err(Error::invalid_argument(format!(
+                    "{:?} input needs an even width and height (subsampled chroma), not {}x{}",
+                    self.format, self.width, self.height
+                )));
+            }
+            if self.stride < 0 {
+                return Err(Error::invalid_argument(format!(
+                    "{:?} input is stored top-down: input_stride {} must not be negative",
+                    self.format, self.stride
+                )));
+            }
+        }
         let row = self.width as usize * self.format.bytes_per_pixel();
         if self.row_pitch() < row {
             return Err(Error::invalid_argument(format!(
@@ -78,9 +112,15 @@ impl InputLayout {
         Ok(())
     }
 
-    /// Exact length of one input frame: the pitch times the height.
+    /// Exact length of one input frame: the pitch times the height, plus the chroma planes
+    /// of I420 and NV12.
     pub fn frame_len(&self) -> usize {
-        self.row_pitch() * self.height as usize
+        let (pitch, h) = (self.row_pitch(), self.height as usize);
+        match self.format {
+            PixelFormat::I420 => pitch * h + 2 * (pitch / 2) * (h / 2),
+            PixelFormat::Nv12 => pitch * h + pitch * (h / 2),
+            _ => pitch * h,
+        }
     }
 
     /// Checks the length of one input frame.
@@ -133,6 +173,10 @@ pub fn to_dib(input: &InputLayout, frame: &[u8], out_bits: u16, out: &mut Vec<u8
     let out_stride = dib::stride(input.width, out_bits).unwrap_or(0) as usize;
     let start = out.len();
     out.resize(start + out_stride * h, 0);
+    if input.format.is_yuv() {
+        camera_rgb::to_dib(input, frame, out_bits, &mut out[start..], out_stride);
+        return;
+    }
     let in_bpp = input.format.bytes_per_pixel();
     let out_bpp = usize::from(out_bits / 8);
     let swap = input.format.red_first();
@@ -223,6 +267,7 @@ mod tests {
                 PixelFormat::Rgba32 => vec![3, 2, 1, 4],
                 PixelFormat::Bgr24 => vec![1, 2, 3],
                 PixelFormat::Rgb24 => vec![3, 2, 1],
+                camera => unreachable!("{camera:?} is not tested here"),
             }
         };
         for f in [

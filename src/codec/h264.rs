@@ -1,24 +1,21 @@
-//! `AVK_VIDEO_H264`: Cisco's OpenH264 (built from source by the `openh264` crate), FourCC
-//! `H264`, an Annex B stream with SPS and PPS repeated before every IDR picture so that any
-//! keyframe can start playback.
+//! `AVK_VIDEO_H264`: Cisco's OpenH264 (built from source by `openh264-sys2`), FourCC `H264`, an
+//! Annex B stream with SPS and PPS repeated before every IDR picture so that any keyframe can
+//! start playback.
 //!
 //! H.264 keeps reference pictures from frame to frame, so this is a [`SequentialEncoder`]: it
 //! runs on the writer's worker, one frame at a time, in begin order. Every input gives exactly
 //! one chunk (no B-frames, no look-ahead, frame skipping off), so chunk n is frame n and the
-//! AVI timing stays exact.
+//! AVI timing stays exact. With several threads OpenH264 cuts each picture into that many
+//! slices and encodes them in parallel on threads of its own.
 
-use super::convert::InputLayout;
+use super::camera::{Chroma, PlanarPicture, Range};
+use super::convert::{InputLayout, PixelFormat};
 use super::encoder::{EncodedFrame, InputRule, SequentialEncoder};
+use super::openh264_session::{Session, SessionConfig, MAX_THREADS};
 use super::yuv::I420Picture;
 use crate::avi::{FrameRate, StreamFormat, VideoFormat};
-use crate::error::{Error, Result, Status};
+use crate::error::{Error, Result};
 use crate::riff::FourCc;
-use openh264::encoder::{
-    BitRate, Complexity, Encoder, EncoderConfig, FrameType, IntraFramePeriod, QpRange,
-    RateControlMode, UsageType, VuiConfig,
-};
-use openh264::formats::YUVSlices;
-use openh264::OpenH264API;
 
 /// The largest picture OpenH264 encodes (level 5.2), either way round, and the smallest side
 /// it takes (one macroblock).
@@ -36,10 +33,14 @@ const WORST_QP: u32 = 51;
 /// Encodes caller pixels to H.264. Owned by one stream; runs on the writer's worker.
 pub struct H264Encoder {
     input: InputLayout,
-    encoder: Encoder,
+    session: Session,
+    /// RGB input converted to I420.
     picture: I420Picture,
+    /// NV12 and YUY2 input reorganized into I420.
+    planes: PlanarPicture,
     keyframe_interval: u32,
     qp: u8,
+    threads: usize,
 }
 
 impl std::fmt::Debug for H264Encoder {
@@ -48,6 +49,7 @@ impl std::fmt::Debug for H264Encoder {
             .field("input", &self.input)
             .field("keyframe_interval", &self.keyframe_interval)
             .field("qp", &self.qp)
+            .field("threads", &self.threads)
             .finish_non_exhaustive()
     }
 }
@@ -69,40 +71,33 @@ fn unreachable_bitrate(width: u32, height: u32, fps: f32) -> u32 {
     bits.min(MAX_BITRATE) as u32
 }
 
-/// Turns OpenH264's own log off before the encoder initializes (it initializes at the first
-/// frame): at its default level it prints warnings about the settings above to stderr, and a
-/// library must not write to its caller's terminal. Failures surface as errors instead.
-fn silence(encoder: &mut Encoder) {
-    let mut level = openh264_sys2::WELS_LOG_QUIET as std::ffi::c_int;
-    // SAFETY: the trace level is an option the encoder reads during this call only (an int, as
-    // OpenH264 documents for ENCODER_OPTION_TRACE_LEVEL); no parameter the crate relies on
-    // changes.
-    unsafe {
-        encoder.raw_api().set_option(
-            openh264_sys2::ENCODER_OPTION_TRACE_LEVEL,
-            (&raw mut level).cast(),
-        );
-    }
-}
-
-fn encoder_error(e: openh264::Error) -> Error {
-    Error::new(Status::Encoder, format!("OpenH264: {e}"))
+/// Encoder threads for `requested` (a writer's `encoder_threads`): 0 = one per CPU, and never
+/// more than OpenH264 runs.
+fn encoder_threads(requested: usize) -> usize {
+    let wanted = match requested {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    };
+    wanted.clamp(1, MAX_THREADS)
 }
 
 impl H264Encoder {
     /// An encoder for frames laid out as `input` at `quality` 1..=100 (a constant quantizer:
     /// 100 -> QP 12, 75 -> QP 22, 1 -> QP 51), with a keyframe (IDR) every `keyframe_interval`
-    /// frames (0 = every two seconds at `frame_rate`).
+    /// frames (0 = every two seconds at `frame_rate`), on `threads` threads (0 = one per CPU;
+    /// at most 4, OpenH264's limit). The bytes depend on the thread count (one slice per
+    /// thread) and are the same for the same count on every run.
     ///
     /// # Errors
-    /// [`Status::InvalidArgument`] for an odd width or height (4:2:0 chroma needs even sizes),
-    /// a side under 16 or a picture larger than 3840x2160, a quality out of range, a bad stride or an empty size;
-    /// [`Status::Encoder`] when OpenH264 cannot start.
+    /// [`crate::Status::InvalidArgument`] for an odd width or height (4:2:0 chroma needs even
+    /// sizes), a side under 16 or a picture larger than 3840x2160, a quality out of range, a
+    /// bad stride or an empty size; [`crate::Status::Encoder`] when OpenH264 cannot start.
     pub fn new(
         input: InputLayout,
         quality: u32,
         keyframe_interval: u32,
         frame_rate: FrameRate,
+        threads: usize,
     ) -> Result<H264Encoder> {
         if !(1..=100).contains(&quality) {
             return Err(Error::invalid_argument(format!(
@@ -132,33 +127,24 @@ impl H264Encoder {
         };
         let qp = quantizer(quality);
         let fps = frame_rate.num as f32 / frame_rate.den as f32;
-        let config = EncoderConfig::new()
-            .usage_type(UsageType::CameraVideoRealTime)
-            // A fixed quantizer: the quality the caller asked for, whatever the content. OpenH264
-            // ignores the QP range with rate control off, so rate control stays on with a
-            // budget it never reaches (raw RGB) and the range pinned to one value.
-            .rate_control_mode(RateControlMode::Quality)
-            .bitrate(BitRate::from_bps(unreachable_bitrate(w, h, fps)))
-            .qp(QpRange::new(qp, qp))
-            .skip_frames(false)
-            // Keyframes exactly at the interval: scene-change detection inserts IDR pictures of
-            // its own (every 19-21 frames on moving content, where 60 were asked for).
-            .scene_change_detect(false)
-            .max_frame_rate(openh264::encoder::FrameRate::from_hz(fps))
-            .intra_frame_period(IntraFramePeriod::from_num_frames(keyframe_interval))
-            .complexity(Complexity::Medium)
-            // One thread: the stream is encoded on the writer's worker, next to the file.
-            .num_threads(1)
-            .vui(VuiConfig::bt601());
-        let mut encoder =
-            Encoder::with_api_config(OpenH264API::from_source(), config).map_err(encoder_error)?;
-        silence(&mut encoder);
+        let threads = encoder_threads(threads);
+        let session = Session::new(&SessionConfig {
+            width: w,
+            height: h,
+            fps,
+            qp,
+            bitrate: unreachable_bitrate(w, h, fps),
+            keyframe_interval,
+            threads,
+        })?;
         let encoder = H264Encoder {
             input,
-            encoder,
+            session,
             picture: I420Picture::default(),
+            planes: PlanarPicture::default(),
             keyframe_interval,
             qp,
+            threads,
         };
         if let StreamFormat::Video(v) = encoder.output_format() {
             v.validate()?;
@@ -174,6 +160,11 @@ impl H264Encoder {
     /// The quantizer every picture is coded with (0..=51, lower is better).
     pub fn quantizer(&self) -> u8 {
         self.qp
+    }
+
+    /// The threads OpenH264 encodes on (and slices per picture).
+    pub fn threads(&self) -> usize {
+        self.threads
     }
 }
 
@@ -191,14 +182,30 @@ impl SequentialEncoder for H264Encoder {
     }
 
     fn encode(&mut self, input: &[u8]) -> Result<Vec<EncodedFrame>> {
-        self.picture.fill(&self.input, input);
-        let (y, u, v) = self.picture.planes();
-        let (w, h) = self.picture.dimensions();
-        let source = YUVSlices::new((y, u, v), (w, h), (w, w / 2, w / 2));
-        let bitstream = self.encoder.encode(&source).map_err(encoder_error)?;
+        let (w, h) = (self.input.width as usize, self.input.height as usize);
+        let mut data = Vec::new();
+        let keyframe = match self.input.format {
+            PixelFormat::I420 => {
+                // OpenH264 reads the caller's planes where they are.
+                let pitch = self.input.row_pitch();
+                let (y, chroma) = input.split_at(pitch * h);
+                let (u, v) = chroma.split_at(pitch / 2 * (h / 2));
+                self.session
+                    .encode((w, h), (y, u, v), (pitch, pitch / 2), &mut data)?
+            }
+            PixelFormat::Nv12 | PixelFormat::Yuy2 => {
+                self.planes
+                    .fill(&self.input, input, Chroma::Sub420, Range::Limited);
+                let planes = self.planes.planes();
+                self.session.encode((w, h), planes, (w, w / 2), &mut data)?
+            }
+            _ => {
+                self.picture.fill_on(&self.input, input, self.threads);
+                let planes = self.picture.planes();
+                self.session.encode((w, h), planes, (w, w / 2), &mut data)?
+            }
+        };
         // With one reference picture and no B-frames an I picture is a clean entry point too.
-        let keyframe = matches!(bitstream.frame_type(), FrameType::IDR | FrameType::I);
-        let data = bitstream.to_vec();
         Ok(vec![EncodedFrame { data, keyframe }])
     }
 
@@ -211,7 +218,7 @@ impl SequentialEncoder for H264Encoder {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::codec::convert::PixelFormat;
+    use crate::error::Status;
 
     fn layout(width: u32, height: u32) -> InputLayout {
         InputLayout {
@@ -244,15 +251,15 @@ mod tests {
             (64, 64, 0),
             (64, 64, 101),
         ] {
-            let e = H264Encoder::new(layout(w, h), q, 0, NTSC).unwrap_err();
+            let e = H264Encoder::new(layout(w, h), q, 0, NTSC, 1).unwrap_err();
             assert_eq!(e.status(), Status::InvalidArgument, "{w}x{h} q{q}: {e}");
         }
-        assert!(H264Encoder::new(layout(2160, 3840), 75, 0, NTSC).is_ok());
+        assert!(H264Encoder::new(layout(2160, 3840), 75, 0, NTSC, 1).is_ok());
         // The smallest picture, one that is not a whole number of macroblocks, and the largest
         // at a high rate (the rate-control budget saturates).
         let fast = FrameRate { num: 120, den: 1 };
         for (w, h) in [(16, 16), (18, 22), (3840, 2160)] {
-            let mut e = H264Encoder::new(layout(w, h), 75, 0, fast).unwrap();
+            let mut e = H264Encoder::new(layout(w, h), 75, 0, fast, 1).unwrap();
             let frame = vec![90u8; (w * h * 4) as usize];
             assert!(e.encode(&frame).unwrap()[0].keyframe, "{w}x{h}");
         }
@@ -260,9 +267,9 @@ mod tests {
 
     #[test]
     fn the_default_keyframe_interval_is_two_seconds() {
-        let e = H264Encoder::new(layout(64, 64), 75, 0, NTSC).unwrap();
+        let e = H264Encoder::new(layout(64, 64), 75, 0, NTSC, 1).unwrap();
         assert_eq!(e.keyframe_interval(), 60);
-        let e = H264Encoder::new(layout(64, 64), 75, 7, NTSC).unwrap();
+        let e = H264Encoder::new(layout(64, 64), 75, 7, NTSC, 1).unwrap();
         assert_eq!(e.keyframe_interval(), 7);
     }
 
@@ -271,7 +278,8 @@ mod tests {
         // Content that changes every frame, which scene-change detection used to answer with
         // extra IDR pictures every 19-21 frames.
         let (w, h) = (320u32, 240u32);
-        let mut e = H264Encoder::new(layout(w, h), 75, 0, FrameRate { num: 30, den: 1 }).unwrap();
+        let mut e =
+            H264Encoder::new(layout(w, h), 75, 0, FrameRate { num: 30, den: 1 }, 1).unwrap();
         let mut keyframes = Vec::new();
         for n in 0..200u32 {
             let frame: Vec<u8> = (0..w * h * 4)
@@ -286,7 +294,7 @@ mod tests {
 
     #[test]
     fn keyframes_come_at_the_interval_and_start_with_parameter_sets() {
-        let mut e = H264Encoder::new(layout(64, 48), 75, 5, NTSC).unwrap();
+        let mut e = H264Encoder::new(layout(64, 48), 75, 5, NTSC, 1).unwrap();
         let mut keyframes = Vec::new();
         for n in 0..12u8 {
             let frame: Vec<u8> = (0..64 * 48 * 4)

@@ -1,5 +1,8 @@
-//! `AVK_VIDEO_MJPEG`: every frame a baseline 4:2:0 JPEG from libjpeg-turbo, FourCC `MJPG`.
+//! `AVK_VIDEO_MJPEG`: every frame a baseline JPEG from libjpeg-turbo, FourCC `MJPG`: 4:2:0
+//! from RGB, I420 and NV12, 4:2:2 from YUY2. Camera YUV goes in as planes (libjpeg-turbo skips
+//! its colour conversion), stretched to the full range JPEG decoders assume.
 
+use super::camera::{Chroma, PlanarPicture, Range};
 use super::convert::{InputLayout, PixelFormat};
 use super::encoder::{EncodedFrame, FrameEncoder};
 use crate::avi::VideoFormat;
@@ -20,6 +23,8 @@ pub struct MjpegEncoder {
 
 thread_local! {
     static COMPRESSOR: RefCell<Option<turbojpeg::Compressor>> = const { RefCell::new(None) };
+    /// The planes of the camera frame being compressed, reused from frame to frame.
+    static PLANES: RefCell<PlanarPicture> = RefCell::new(PlanarPicture::default());
 }
 
 fn encoder_error(e: turbojpeg::Error) -> Error {
@@ -65,20 +70,6 @@ impl FrameEncoder for MjpegEncoder {
     }
 
     fn encode(&self, input: &[u8]) -> Result<EncodedFrame> {
-        let mut scratch = Vec::new();
-        let pixels = self.input.top_down(input, &mut scratch);
-        let image = turbojpeg::Image {
-            pixels,
-            width: self.input.width as usize,
-            pitch: self.input.row_pitch(),
-            height: self.input.height as usize,
-            format: match self.input.format {
-                PixelFormat::Bgra32 => turbojpeg::PixelFormat::BGRX,
-                PixelFormat::Rgba32 => turbojpeg::PixelFormat::RGBX,
-                PixelFormat::Bgr24 => turbojpeg::PixelFormat::BGR,
-                PixelFormat::Rgb24 => turbojpeg::PixelFormat::RGB,
-            },
-        };
         COMPRESSOR.with(|cell| {
             let mut cell = cell.borrow_mut();
             let compressor = match cell.as_mut() {
@@ -88,14 +79,75 @@ impl FrameEncoder for MjpegEncoder {
             compressor
                 .set_quality(i32::from(self.quality))
                 .map_err(encoder_error)?;
-            compressor
-                .set_subsamp(turbojpeg::Subsamp::Sub2x2)
-                .map_err(encoder_error)?;
-            let data = compressor.compress_to_vec(image).map_err(encoder_error)?;
+            let data = if self.input.format.is_yuv() {
+                self.compress_camera(compressor, input)?
+            } else {
+                self.compress_rgb(compressor, input)?
+            };
             Ok(EncodedFrame {
                 data,
                 keyframe: true,
             })
+        })
+    }
+}
+
+impl MjpegEncoder {
+    fn compress_rgb(
+        &self,
+        compressor: &mut turbojpeg::Compressor,
+        input: &[u8],
+    ) -> Result<Vec<u8>> {
+        let mut scratch = Vec::new();
+        let pixels = self.input.top_down(input, &mut scratch);
+        let format = match self.input.format {
+            PixelFormat::Bgra32 => turbojpeg::PixelFormat::BGRX,
+            PixelFormat::Rgba32 => turbojpeg::PixelFormat::RGBX,
+            PixelFormat::Bgr24 => turbojpeg::PixelFormat::BGR,
+            PixelFormat::Rgb24 => turbojpeg::PixelFormat::RGB,
+            camera => unreachable!("{camera:?} goes through compress_camera"),
+        };
+        let image = turbojpeg::Image {
+            pixels,
+            width: self.input.width as usize,
+            pitch: self.input.row_pitch(),
+            height: self.input.height as usize,
+            format,
+        };
+        compressor
+            .set_subsamp(turbojpeg::Subsamp::Sub2x2)
+            .map_err(encoder_error)?;
+        compressor.compress_to_vec(image).map_err(encoder_error)
+    }
+
+    fn compress_camera(
+        &self,
+        compressor: &mut turbojpeg::Compressor,
+        input: &[u8],
+    ) -> Result<Vec<u8>> {
+        PLANES.with(|cell| {
+            let mut picture = cell.borrow_mut();
+            picture.fill(&self.input, input, Chroma::Native, Range::Full);
+            let (y, u, v) = picture.planes();
+            let (width, height) = picture.dimensions();
+            let image = turbojpeg::YuvPlanesImage {
+                y_plane: y,
+                u_plane: u,
+                v_plane: v,
+                width,
+                height,
+                y_stride: width,
+                u_stride: width / 2,
+                v_stride: width / 2,
+                subsamp: if picture.is_422() {
+                    turbojpeg::Subsamp::Sub2x1
+                } else {
+                    turbojpeg::Subsamp::Sub2x2
+                },
+            };
+            compressor
+                .compress_yuv_planes_to_vec(&image)
+                .map_err(encoder_error)
         })
     }
 }

@@ -1,6 +1,8 @@
-//! Media formats the library understands and produces: pixel conversion, device-independent
-//! bitmaps, integer PCM, planar YCbCr, and the encoders built on them.
+//! Media formats the library understands and produces: pixel conversion, camera YUV,
+//! device-independent bitmaps, integer PCM, planar YCbCr, and the encoders built on them.
 
+pub mod camera;
+mod camera_rgb;
 pub mod convert;
 pub mod dib;
 pub mod encoder;
@@ -10,5 +12,7 @@ pub mod lame;
 #[cfg(feature = "mjpeg")]
 pub mod mjpeg;
 pub mod mp3;
+#[cfg(feature = "h264")]
+mod openh264_session;
 pub mod pcm;
 pub mod yuv;

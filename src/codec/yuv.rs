@@ -31,6 +31,13 @@ impl I420Picture {
     /// Converts one input frame (exactly [`InputLayout::frame_len`] bytes, even width and
     /// height) into this picture, reusing its buffer.
     pub fn fill(&mut self, input: &InputLayout, frame: &[u8]) {
+        self.fill_on(input, frame, 1);
+    }
+
+    /// As [`I420Picture::fill`], on `threads` threads (the calling one and `threads - 1`
+    /// scoped ones), each converting a band of rows; the picture is the same for any count.
+    /// H.264 converts on the worker, in series with the encoder, so this share counts.
+    pub fn fill_on(&mut self, input: &InputLayout, frame: &[u8], threads: usize) {
         debug_assert_eq!(frame.len(), input.frame_len());
         let (w, h) = (input.width as usize, input.height as usize);
         debug_assert!(w % 2 == 0 && h % 2 == 0, "4:2:0 needs even sizes");
@@ -39,36 +46,23 @@ impl I420Picture {
         self.planes.resize(w * h * 3 / 2, 0);
         let (luma, chroma) = self.planes.split_at_mut(w * h);
         let (cb, cr) = chroma.split_at_mut(w * h / 4);
-        let bpp = input.format.bytes_per_pixel();
-        let (r, g, b) = input.format.rgb_offsets();
-        for pair in 0..h / 2 {
-            let top = input.row(frame, 2 * pair);
-            let bottom = input.row(frame, 2 * pair + 1);
-            let (luma_top, luma_bottom) = luma[2 * pair * w..(2 * pair + 2) * w].split_at_mut(w);
-            let cb_row = &mut cb[pair * w / 2..(pair + 1) * w / 2];
-            let cr_row = &mut cr[pair * w / 2..(pair + 1) * w / 2];
-            let blocks = top
-                .chunks_exact(2 * bpp)
-                .zip(bottom.chunks_exact(2 * bpp))
-                .zip(luma_top.chunks_exact_mut(2))
-                .zip(luma_bottom.chunks_exact_mut(2))
-                .zip(cb_row.iter_mut().zip(cr_row.iter_mut()));
-            for ((((t, bo), yt), yb), (u, v)) in blocks {
-                let pixels = [
-                    [t[r], t[g], t[b]],
-                    [t[bpp + r], t[bpp + g], t[bpp + b]],
-                    [bo[r], bo[g], bo[b]],
-                    [bo[bpp + r], bo[bpp + g], bo[bpp + b]],
-                ];
-                yt[0] = luma_of(pixels[0]);
-                yt[1] = luma_of(pixels[1]);
-                yb[0] = luma_of(pixels[2]);
-                yb[1] = luma_of(pixels[3]);
-                let sum = [0, 1, 2].map(|c| pixels.iter().map(|p| i32::from(p[c])).sum::<i32>());
-                *u = chroma_of(sum, CB_COEFFS);
-                *v = chroma_of(sum, CR_COEFFS);
+        let pairs = (h / 2).div_ceil(threads.max(1)).max(1);
+        let bands = luma
+            .chunks_mut(2 * pairs * w)
+            .zip(cb.chunks_mut(pairs * w / 2))
+            .zip(cr.chunks_mut(pairs * w / 2))
+            .enumerate();
+        std::thread::scope(|scope| {
+            for (band, ((luma, cb), cr)) in bands {
+                let first_pair = band * pairs;
+                if first_pair + pairs >= h / 2 {
+                    // The last band runs here; the scope then waits for the others.
+                    convert_band(input, frame, first_pair, luma, cb, cr);
+                } else {
+                    scope.spawn(move || convert_band(input, frame, first_pair, luma, cb, cr));
+                }
             }
-        }
+        });
     }
 
     /// The Y, Cb and Cr planes.
@@ -81,6 +75,52 @@ impl I420Picture {
     /// Width and height in pixels.
     pub fn dimensions(&self) -> (usize, usize) {
         (self.width, self.height)
+    }
+}
+
+/// Converts the row pairs from `first_pair` on into `luma` (two rows per pair) and `cb`, `cr`
+/// (one row per pair), as many as the slices hold.
+fn convert_band(
+    input: &InputLayout,
+    frame: &[u8],
+    first_pair: usize,
+    luma: &mut [u8],
+    cb: &mut [u8],
+    cr: &mut [u8],
+) {
+    let w = input.width as usize;
+    let bpp = input.format.bytes_per_pixel();
+    let (r, g, b) = input.format.rgb_offsets();
+    let rows = luma
+        .chunks_exact_mut(2 * w)
+        .zip(cb.chunks_exact_mut(w / 2))
+        .zip(cr.chunks_exact_mut(w / 2));
+    for (i, ((luma_pair, cb_row), cr_row)) in rows.enumerate() {
+        let pair = first_pair + i;
+        let top = input.row(frame, 2 * pair);
+        let bottom = input.row(frame, 2 * pair + 1);
+        let (luma_top, luma_bottom) = luma_pair.split_at_mut(w);
+        let blocks = top
+            .chunks_exact(2 * bpp)
+            .zip(bottom.chunks_exact(2 * bpp))
+            .zip(luma_top.chunks_exact_mut(2))
+            .zip(luma_bottom.chunks_exact_mut(2))
+            .zip(cb_row.iter_mut().zip(cr_row.iter_mut()));
+        for ((((t, bo), yt), yb), (u, v)) in blocks {
+            let pixels = [
+                [t[r], t[g], t[b]],
+                [t[bpp + r], t[bpp + g], t[bpp + b]],
+                [bo[r], bo[g], bo[b]],
+                [bo[bpp + r], bo[bpp + g], bo[bpp + b]],
+            ];
+            yt[0] = luma_of(pixels[0]);
+            yt[1] = luma_of(pixels[1]);
+            yb[0] = luma_of(pixels[2]);
+            yb[1] = luma_of(pixels[3]);
+            let sum = [0, 1, 2].map(|c| pixels.iter().map(|p| i32::from(p[c])).sum::<i32>());
+            *u = chroma_of(sum, CB_COEFFS);
+            *v = chroma_of(sum, CR_COEFFS);
+        }
     }
 }
 
@@ -162,6 +202,26 @@ mod tests {
     }
 
     #[test]
+    fn bands_on_several_threads_give_the_same_picture() {
+        // Five row pairs: bands of 5, 3 + 2, 2 + 2 + 1 and 2 + 2 + 1 pairs.
+        let (w, h) = (6u32, 10u32);
+        let input = InputLayout {
+            width: w,
+            height: h,
+            format: PixelFormat::Bgr24,
+            stride: -20,
+        };
+        let frame: Vec<u8> = (0..20 * h).map(|i| (i * 37 % 251) as u8).collect();
+        let mut one = I420Picture::default();
+        one.fill(&input, &frame);
+        for threads in [2, 3, 4, 8] {
+            let mut many = I420Picture::default();
+            many.fill_on(&input, &frame, threads);
+            assert_eq!(many.planes(), one.planes(), "{threads} threads");
+        }
+    }
+
+    #[test]
     fn formats_strides_and_bottom_up_rows_give_the_same_picture() {
         // A 4x2 image whose pixels all differ, in every pixel format and row order.
         let (w, h) = (4usize, 2usize);
@@ -191,6 +251,7 @@ mod tests {
                     PixelFormat::Rgba32 => &[*r, *g, *b, 0],
                     PixelFormat::Bgr24 => &[*b, *g, *r],
                     PixelFormat::Rgb24 => &[*r, *g, *b],
+                    camera => unreachable!("{camera:?} is not RGB"),
                 };
                 top_down[at..at + bpp].copy_from_slice(px);
             }

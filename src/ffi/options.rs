@@ -27,7 +27,9 @@ pub const AVK_VIDEO_MJPEG: i32 = 2;
 /// Video codec: the library encodes `input_format` pixels to H.264 ('H264', Annex B, SPS and
 /// PPS before every keyframe) with OpenH264, where built in (cargo feature `h264`, on by
 /// default); else `AVK_E_UNSUPPORTED`. Width and height even, 16 to 3840x2160. Encoded on the
-/// writer's worker in begin order; keyframe flags come from the encoder.
+/// writer's worker in begin order, each picture cut into one slice per encoder thread
+/// (`encoder_threads`, at most 4) encoded in parallel: the bytes depend on the thread count and
+/// are the same for the same count. Keyframe flags come from the encoder.
 pub const AVK_VIDEO_H264: i32 = 3;
 
 /// Pixel format: blue, green, red, alpha bytes.
@@ -38,6 +40,15 @@ pub const AVK_PIXEL_RGBA32: i32 = 1;
 pub const AVK_PIXEL_BGR24: i32 = 2;
 /// Pixel format: red, green, blue bytes.
 pub const AVK_PIXEL_RGB24: i32 = 3;
+/// Pixel format: camera 4:2:0, a Y plane, then U, then V (each `stride/2` per row and
+/// `height/2` rows), BT.601 limited range. Width and height even; stride never negative.
+pub const AVK_PIXEL_I420: i32 = 4;
+/// Pixel format: camera 4:2:0, a Y plane, then one plane of interleaved U and V (`stride` per
+/// row, `height/2` rows), BT.601 limited range. Width and height even; stride never negative.
+pub const AVK_PIXEL_NV12: i32 = 5;
+/// Pixel format: camera 4:2:2 packed, Y0 U Y1 V for every two pixels, BT.601 limited range.
+/// Width and height even; stride never negative.
+pub const AVK_PIXEL_YUY2: i32 = 6;
 
 /// Audio codec: blocks written as given, format described by the option fields.
 pub const AVK_AUDIO_RAW: i32 = 0;
@@ -75,7 +86,8 @@ pub struct avk_writer_options {
     /// grows without limit (and with AVK_WRITE_COPY, the memory it holds) while the sink is
     /// slower than the caller. Set a bound for capture, e.g. a second of frames.
     pub max_queued_bytes: u64,
-    /// Threads that convert or encode frames of encoding streams; 0 = number of CPUs.
+    /// Threads that convert or encode frames of encoding streams; 0 = number of CPUs. H.264
+    /// streams encode on this many threads too (at most 4), one slice each.
     pub encoder_threads: u32,
     /// Never read: these bytes were the struct's tail padding in avikit 0.1, so a caller built
     /// against 0.1 (struct_size 40) may leave anything in them.
@@ -108,8 +120,10 @@ pub struct avk_video_stream_options {
     pub bits_per_pixel: u32,
     /// Encoding codecs: the `AVK_PIXEL_*` format of written frames; default BGRA32.
     pub input_format: i32,
-    /// Encoding codecs: bytes per input row; 0 = tight; negative = rows stored bottom-up (the
-    /// buffer starts with the bottom row). Every input frame is exactly |stride| * height bytes.
+    /// Encoding codecs: bytes per input row (of the Y plane for I420 and NV12); 0 = tight;
+    /// negative = rows stored bottom-up (the buffer starts with the bottom row; RGB formats
+    /// only). An RGB or YUY2 frame is exactly |stride| * height bytes; I420 and NV12 add their
+    /// chroma planes after the Y plane.
     pub input_stride: i32,
     /// MJPEG and H264: 1..100; default 75. MJPEG: the JPEG quality. H264: a constant quantizer,
     /// 100 -> QP 12, 75 -> QP 22, 1 -> QP 51.

@@ -131,6 +131,9 @@ fn pixel_format(value: i32) -> Result<PixelFormat> {
         AVK_PIXEL_RGBA32 => Ok(PixelFormat::Rgba32),
         AVK_PIXEL_BGR24 => Ok(PixelFormat::Bgr24),
         AVK_PIXEL_RGB24 => Ok(PixelFormat::Rgb24),
+        AVK_PIXEL_I420 => Ok(PixelFormat::I420),
+        AVK_PIXEL_NV12 => Ok(PixelFormat::Nv12),
+        AVK_PIXEL_YUY2 => Ok(PixelFormat::Yuy2),
         other => Err(Error::invalid_argument(format!(
             "unknown input_format {other}: use an AVK_PIXEL_* value"
         ))),
@@ -146,7 +149,11 @@ fn input_layout(o: &avk_video_stream_options, format: PixelFormat) -> InputLayou
     }
 }
 
-fn video_kind(o: &avk_video_stream_options, frame_rate: FrameRate) -> Result<VideoKind> {
+fn video_kind(
+    o: &avk_video_stream_options,
+    frame_rate: FrameRate,
+    encoder_threads: usize,
+) -> Result<VideoKind> {
     let input_format = pixel_format(o.input_format)?;
     let bits_per_pixel = u16::try_from(o.bits_per_pixel)
         .map_err(|_| Error::invalid_argument("bits_per_pixel is out of range"))?;
@@ -188,12 +195,13 @@ fn video_kind(o: &avk_video_stream_options, frame_rate: FrameRate) -> Result<Vid
                 o.quality,
                 o.keyframe_interval,
                 frame_rate,
+                encoder_threads,
             )?,
             pixel_aspect,
         )))),
         #[cfg(not(feature = "h264"))]
         AVK_VIDEO_H264 => {
-            let _unused_without_h264 = frame_rate;
+            let _unused_without_h264 = (frame_rate, encoder_threads);
             Err(Error::new(
                 Status::Unsupported,
                 "AVK_VIDEO_H264 is not built into this library (cargo feature `h264`): pass \
@@ -312,7 +320,11 @@ pub unsafe extern "C" fn avk_writer_add_video_stream(
         let opts = unsafe { avk_video_stream_options::read(opts) }?;
         // SAFETY: forwarded caller contract.
         let name = unsafe { optional_str(opts.name, "name") }?;
-        let stream = match video_kind(&opts, object.writer.frame_rate())? {
+        let stream = match video_kind(
+            &opts,
+            object.writer.frame_rate(),
+            object.writer.encoder_threads(),
+        )? {
             VideoKind::Raw(format) => object.writer.add_video_stream(format, name.as_deref())?,
             VideoKind::Encoding(encoder) => object
                 .writer

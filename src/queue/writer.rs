@@ -559,6 +559,12 @@ impl Writer {
     pub fn frame_rate(&self) -> FrameRate {
         self.shared.options.frame_rate
     }
+
+    /// The encoder threads asked for in [`WriterOptions::encoder_threads`] (0 = one per CPU),
+    /// for encoders that run threads of their own, such as the H.264 encoder (`codec::h264`).
+    pub fn encoder_threads(&self) -> usize {
+        self.shared.options.encoder_threads
+    }
 }
 
 impl Drop for Writer {

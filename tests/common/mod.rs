@@ -509,7 +509,10 @@ pub fn testsrc2(width: usize, height: usize, frames: usize) -> Vec<Vec<u8>> {
 /// Average PSNR (dB) of the first video stream of `path` against the BGRA `frames`, from
 /// ffmpeg's psnr filter (both sides compared as BGRA).
 pub fn psnr(path: &Path, frames: &[Vec<u8>], width: usize, height: usize) -> f64 {
-    let reference = Scratch::new("psnr-reference.bgra");
+    // One reference file per call: tests of one binary run in parallel in one process.
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let reference = Scratch::new(&format!("psnr-reference-{call}.bgra"));
     std::fs::write(reference.path(), frames.concat()).unwrap();
     let out = Command::new("ffmpeg")
         .args(["-nostdin", "-i"])

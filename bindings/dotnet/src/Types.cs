@@ -145,6 +145,15 @@ namespace Avikit
         Rgba32 = 1,
         Bgr24 = 2,
         Rgb24 = 3,
+        /// <summary>Camera 4:2:0: Y plane, then U, then V (each InputStride/2 per row, Height/2 rows);
+        /// BT.601 limited range. Even width and height; InputStride 0 or positive.</summary>
+        I420 = 4,
+        /// <summary>Camera 4:2:0: Y plane, then one interleaved UV plane (InputStride per row,
+        /// Height/2 rows); BT.601 limited range. Even width and height; InputStride 0 or positive.</summary>
+        Nv12 = 5,
+        /// <summary>Camera 4:2:2 packed, Y0 U Y1 V; BT.601 limited range. Even width and height;
+        /// InputStride 0 or positive.</summary>
+        Yuy2 = 6,
     }
 
     /// <summary>How an audio stream stores blocks (AVK_AUDIO_*).</summary>

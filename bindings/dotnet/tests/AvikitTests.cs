@@ -43,6 +43,7 @@ internal static class AvikitTests
         Run("MemoryStream and FileStream sinks equal the file written by path", StreamSinks);
         Run("GC pressure with many pending writes", GcPressure);
         Run("MJPEG, uncompressed and H.264 encoding streams", EncodingStreams);
+        Run("camera pixel formats: NV12, I420 and YUY2 input", CameraPixelFormats);
         Run("FlushAsync and Flush", FlushAsync);
         Run("an exception thrown by a callback is rethrown by Close", CallbackException);
         Run("float 5.1 audio, INFO metadata and non-square pixels", FormatsAndMetadata);
@@ -870,6 +871,40 @@ internal static class AvikitTests
         Check(values.Contains("TAG:title=Titre é — .NET"), "UTF-8 title");
         Check(values.Contains("TAG:artist=avikit .NET tests"), "artist");
         Equal(n, Probe(path)[0].Packets, "video packets");
+    }
+
+    private static void CameraPixelFormats()
+    {
+        const int w = 64, h = 48, n = 5;
+        const int nv12Len = w * h * 3 / 2, i420Stride = 71, yuy2Len = w * h * 2;
+        // I420 at an odd padded stride: Y rows of 71 bytes, U and V rows of 35.
+        const int i420Len = i420Stride * h + 2 * (i420Stride / 2) * (h / 2);
+        var path = OutPath("camera.avi");
+        using (var writer = new AviWriter(path, Deterministic()))
+        {
+            Throws<ArgumentException>(() => writer.AddMjpegVideoStream(w + 1, h, 80, PixelFormat.Nv12));
+            Throws<ArgumentException>(() => writer.AddUncompressedVideoStream(w, h, PixelFormat.Yuy2, 24, -w * 2));
+            var mjpeg = writer.AddMjpegVideoStream(w, h, 80, PixelFormat.Nv12);
+            var dib = writer.AddUncompressedVideoStream(w, h, PixelFormat.I420, 24, i420Stride);
+            var h264 = writer.AddVideoStream(new VideoStreamOptions
+            {
+                Width = w, Height = h, Codec = VideoCodec.H264, InputFormat = PixelFormat.Yuy2,
+            });
+            Throws<ArgumentException>(() => mjpeg.WriteFrame(true, Frame(0, nv12Len + 1)));
+            Throws<ArgumentException>(() => dib.WriteFrame(true, Frame(0, i420Stride * h * 3 / 2)));
+            for (var i = 0; i < n; i++)
+            {
+                mjpeg.WriteFrame(true, Frame(i, nv12Len));
+                dib.WriteFrame(true, Frame(i, i420Len));
+                h264.WriteFrame(true, Frame(i, yuy2Len));
+            }
+        }
+        var streams = Probe(path);
+        Equal(3, streams.Count, "three streams");
+        Equal("mjpeg", streams[0].CodecName, "NV12 into MJPEG");
+        Equal("rawvideo", streams[1].CodecName, "I420 into a DIB");
+        Equal("h264", streams[2].CodecName, "YUY2 into H.264");
+        Check(streams.All(s => s.Packets == n), "every frame written");
     }
 
     private static void FlushAsync()
