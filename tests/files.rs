@@ -655,3 +655,39 @@ fn empty_and_short_streams_beside_a_full_one_still_check_out() {
     let total_frames = u32::from_le_bytes(header[avih + 24..avih + 28].try_into().unwrap());
     assert_eq!(total_frames, 4, "avih counts the longest video stream");
 }
+
+#[test]
+fn the_first_movi_ends_before_idx1_while_the_recording_goes_on() {
+    // With checkpoints off, nothing rewrites the header after the first RIFF closes: its movi
+    // size must already be right then, or a copy taken mid-recording has idx1 inside movi.
+    let file = Scratch::new("movi-before-idx1.avi");
+    let options = WriterOptions {
+        riff_limit: 64 * 1024,
+        checkpoint_interval: None,
+        ..Default::default()
+    };
+    let writer = Writer::create(file.path(), options).unwrap();
+    let video = writer
+        .add_video_stream(VideoFormat::dib(64, 48, 32), None)
+        .unwrap();
+    let first_movi_ends_at_idx1 = || {
+        let bytes = std::fs::read(file.path()).unwrap();
+        let movi = find(&bytes, b"movi").unwrap(); // the first RIFF's, in the header
+        let size = le32(&bytes, movi - 4) as usize;
+        let idx1 = find(&bytes, b"idx1").expect("the first RIFF has ended");
+        assert_eq!(movi + size, idx1, "movi ends where idx1 begins");
+    };
+    let mut n = 0;
+    while find(&std::fs::read(file.path()).unwrap(), b"AVIX").is_none() {
+        video.write_frame(true, &dib_frame(64, 48, 32, n)).unwrap();
+        n += 1;
+    }
+    first_movi_ends_at_idx1();
+    for _ in 0..10 {
+        video.write_frame(true, &dib_frame(64, 48, 32, n)).unwrap();
+        n += 1;
+    }
+    first_movi_ends_at_idx1();
+    writer.close().unwrap();
+    first_movi_ends_at_idx1();
+}

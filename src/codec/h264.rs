@@ -71,11 +71,16 @@ fn unreachable_bitrate(width: u32, height: u32, fps: f32) -> u32 {
     bits.min(MAX_BITRATE) as u32
 }
 
-/// Encoder threads for `requested` (a writer's `encoder_threads`): 0 = one per CPU, and never
-/// more than OpenH264 runs.
+/// Threads (and slices per picture) when the writer leaves `encoder_threads` at 0. Fixed rather
+/// than one per CPU: the bytes depend on the slice count, and the same calls must give the same
+/// file on every machine.
+const DEFAULT_THREADS: usize = 2;
+
+/// Encoder threads for `requested` (a writer's `encoder_threads`): 0 = [`DEFAULT_THREADS`], and
+/// never more than OpenH264 runs.
 fn encoder_threads(requested: usize) -> usize {
     let wanted = match requested {
-        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        0 => DEFAULT_THREADS,
         n => n,
     };
     wanted.clamp(1, MAX_THREADS)
@@ -84,9 +89,9 @@ fn encoder_threads(requested: usize) -> usize {
 impl H264Encoder {
     /// An encoder for frames laid out as `input` at `quality` 1..=100 (a constant quantizer:
     /// 100 -> QP 12, 75 -> QP 22, 1 -> QP 51), with a keyframe (IDR) every `keyframe_interval`
-    /// frames (0 = every two seconds at `frame_rate`), on `threads` threads (0 = one per CPU;
-    /// at most 4, OpenH264's limit). The bytes depend on the thread count (one slice per
-    /// thread) and are the same for the same count on every run.
+    /// frames (0 = every two seconds at `frame_rate`), on `threads` threads (0 = 2, whatever
+    /// the machine; at most 4, OpenH264's limit). The bytes depend on the thread count (one
+    /// slice per thread) and are the same for the same count on every run and machine.
     ///
     /// # Errors
     /// [`crate::Status::InvalidArgument`] for an odd width or height (4:2:0 chroma needs even
@@ -271,6 +276,14 @@ mod tests {
         assert_eq!(e.keyframe_interval(), 60);
         let e = H264Encoder::new(layout(64, 64), 75, 7, NTSC, 1).unwrap();
         assert_eq!(e.keyframe_interval(), 7);
+    }
+
+    #[test]
+    fn the_default_thread_count_does_not_depend_on_the_machine() {
+        let e = H264Encoder::new(layout(64, 64), 75, 0, NTSC, 0).unwrap();
+        assert_eq!(e.threads(), DEFAULT_THREADS);
+        let e = H264Encoder::new(layout(64, 64), 75, 0, NTSC, 64).unwrap();
+        assert_eq!(e.threads(), MAX_THREADS);
     }
 
     #[test]

@@ -28,7 +28,7 @@ pub const AVK_VIDEO_MJPEG: i32 = 2;
 /// PPS before every keyframe) with OpenH264, where built in (cargo feature `h264`, on by
 /// default); else `AVK_E_UNSUPPORTED`. Width and height even, 16 to 3840x2160. Encoded on the
 /// writer's worker in begin order, each picture cut into one slice per encoder thread
-/// (`encoder_threads`, at most 4) encoded in parallel: the bytes depend on the thread count and
+/// (`encoder_threads`, at most 4; 2 when it is 0) encoded in parallel: the bytes depend on the thread count and
 /// are the same for the same count. Keyframe flags come from the encoder.
 pub const AVK_VIDEO_H264: i32 = 3;
 
@@ -87,7 +87,8 @@ pub struct avk_writer_options {
     /// slower than the caller. Set a bound for capture, e.g. a second of frames.
     pub max_queued_bytes: u64,
     /// Threads that convert or encode frames of encoding streams; 0 = number of CPUs. H.264
-    /// streams encode on this many threads too (at most 4), one slice each.
+    /// streams encode on this many threads too (at most 4), one slice each; with 0 they use 2,
+    /// so that the same calls give the same bytes on every machine.
     pub encoder_threads: u32,
     /// Never read: these bytes were the struct's tail padding in avikit 0.1, so a caller built
     /// against 0.1 (struct_size 40) may leave anything in them.
