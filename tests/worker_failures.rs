@@ -154,6 +154,11 @@ fn encoder_threads_stop_at_close_and_never_start_for_a_refused_stream() {
     let w = writer(false, options());
     let video = w.add_encoding_video_stream(dib_encoder(), None).unwrap();
     video.write_frame(true, &[0; 64]).unwrap();
+    // A new thread names itself once it runs, which may be a moment after it was started.
+    let named = std::time::Instant::now();
+    while encoder_threads() < 2 && named.elapsed() < std::time::Duration::from_secs(10) {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
     assert_eq!(encoder_threads(), 2);
     let clone = video.clone();
     w.close().unwrap();
