@@ -1,8 +1,11 @@
 //! What the documentation must say plainly (issue 14, items 16 and 17): what a callback may not
-//! do, that the default queue is unbounded, and that the shipped examples set a bound.
+//! do, that the default queue is unbounded, and that the shipped examples set a bound; and
+//! (issue 15, item 10) that the C API contract the header cites is in the repository and covers
+//! what the header declares.
 
 const HEADER: &str = include_str!("../include/avikit.h");
 const README: &str = include_str!("../README.md");
+const CONTRACT: &str = include_str!("../docs/c-api.md");
 
 /// The doc comment right above `marker` in the header.
 fn doc_before(marker: &str) -> String {
@@ -60,4 +63,51 @@ fn the_examples_and_the_demo_set_a_queue_bound() {
         let value = line.split(['=', ':']).nth(1).unwrap().trim();
         assert!(!value.starts_with('0'), "{name}: {line}");
     }
+}
+
+#[test]
+fn the_header_and_readme_point_at_the_contract_in_the_repository() {
+    let preamble = &HEADER[..HEADER.find("*/").expect("the header's first comment")];
+    assert!(preamble.contains("Contract: docs/c-api.md."), "{preamble}");
+    assert!(
+        README.contains("(docs/c-api.md)"),
+        "README links no contract"
+    );
+}
+
+#[test]
+fn the_contract_lists_every_status_code_of_the_header_with_its_value() {
+    let codes: Vec<(&str, &str)> = HEADER
+        .lines()
+        .filter_map(|l| l.strip_prefix("#define "))
+        .filter_map(|l| l.split_once(' '))
+        .filter(|(name, _)| *name == "AVK_OK" || name.starts_with("AVK_E_"))
+        .collect();
+    assert_eq!(codes.len(), 14, "status codes in the header: {codes:?}");
+    for (name, value) in codes {
+        let row = format!("| {value} | `{name}` |");
+        assert!(
+            CONTRACT.contains(&row),
+            "docs/c-api.md lacks the row {row:?}"
+        );
+    }
+}
+
+#[test]
+fn the_contract_names_every_function_of_the_header() {
+    let functions = HEADER
+        .lines()
+        .filter(|l| !l.starts_with(' ') && !l.starts_with("typedef") && l.contains('('))
+        .filter_map(|l| l.split('(').next()?.split_whitespace().last())
+        .map(|name| name.trim_start_matches('*'))
+        .filter(|name| name.starts_with("avk_"));
+    let mut count = 0;
+    for name in functions {
+        count += 1;
+        assert!(
+            CONTRACT.contains(&format!("`{name}")),
+            "docs/c-api.md never names {name}"
+        );
+    }
+    assert!(count > 30, "only {count} functions found in the header");
 }

@@ -1,4 +1,4 @@
-//! The APM semantics of the write queue (API.md "Semantics 1-11"), through the Rust API.
+//! The APM semantics of the write queue (docs/c-api.md §8, semantics 1-11), through the Rust API.
 
 mod common;
 

@@ -1,9 +1,9 @@
-//! Stress of the write queue (API.md semantics 2, 3, 6, 9, 10, 11 under load): one writer fed by
-//! four threads on four streams, plus four writers each driven by its own thread, mixing every
-//! way of writing: begin + callback (fire-and-forget), begin + end windows, begin + immediate end,
-//! synchronous writes, cancels of queued operations and flushes. Streams: 'Y800' video and PCM
-//! with payloads of varying size, AVK_VIDEO_UNCOMPRESSED (pixels converted on the encoder
-//! threads) in the shared writer and one other, MJPEG in a writer with back-pressure.
+//! Stress of the write queue (docs/c-api.md §8, semantics 2, 3, 6, 9, 10, 11, under load): one
+//! writer fed by four threads on four streams, plus four writers each driven by its own thread,
+//! mixing every way of writing: begin + callback (fire-and-forget), begin + end windows, begin +
+//! immediate end, synchronous writes, cancels of queued operations and flushes. Streams: 'Y800'
+//! video and PCM with payloads of varying size, AVK_VIDEO_UNCOMPRESSED (pixels converted on the
+//! encoder threads) in the shared writer and one other, MJPEG in a writer with back-pressure.
 //!
 //! Checked: every callback runs exactly once (a counter per operation), never on a writing
 //! thread, after completion, with the right outcome; callbacks of one stream see increasing

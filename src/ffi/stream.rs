@@ -47,7 +47,7 @@ unsafe fn payload(flags: u32, data: *const u8, len: usize) -> Result<Payload> {
         copy.extend_from_slice(bytes);
         Ok(Payload::owned(copy))
     } else {
-        // SAFETY: the caller keeps the bytes valid until completion (API contract, rule 5).
+        // SAFETY: the caller keeps the bytes valid until completion (docs/c-api.md §8, semantics 5).
         Ok(unsafe { Payload::borrowed(bytes.as_ptr(), bytes.len()) })
     }
 }
