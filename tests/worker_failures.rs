@@ -134,6 +134,18 @@ fn encoder_threads() -> usize {
         .count()
 }
 
+/// [`encoder_threads`] once it is `expected`, or after 10 s.
+fn encoder_threads_settling_at(expected: usize) -> usize {
+    let start = std::time::Instant::now();
+    loop {
+        let n = encoder_threads();
+        if n == expected || start.elapsed() > std::time::Duration::from_secs(10) {
+            return n;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+}
+
 fn dib_encoder() -> Arc<DibConversion> {
     let input = InputLayout {
         width: 4,
@@ -154,15 +166,16 @@ fn encoder_threads_stop_at_close_and_never_start_for_a_refused_stream() {
     let w = writer(false, options());
     let video = w.add_encoding_video_stream(dib_encoder(), None).unwrap();
     video.write_frame(true, &[0; 64]).unwrap();
-    // A new thread names itself once it runs, which may be a moment after it was started.
-    let named = std::time::Instant::now();
-    while encoder_threads() < 2 && named.elapsed() < std::time::Duration::from_secs(10) {
-        std::thread::sleep(std::time::Duration::from_millis(5));
-    }
-    assert_eq!(encoder_threads(), 2);
+    // A new thread names itself once it runs, a moment after it was started; a joined one
+    // leaves /proc a moment after join returns.
+    assert_eq!(encoder_threads_settling_at(2), 2);
     let clone = video.clone();
     w.close().unwrap();
-    assert_eq!(encoder_threads(), 0, "encoder threads outlived close");
+    assert_eq!(
+        encoder_threads_settling_at(0),
+        0,
+        "encoder threads outlived close"
+    );
     let e = clone.write_frame(true, &[0; 64]).unwrap_err();
     assert_eq!(e.status(), Status::InvalidHandle, "{e}");
     drop((video, clone, w));
