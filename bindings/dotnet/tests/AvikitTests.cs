@@ -819,19 +819,11 @@ internal static class AvikitTests
     /// <summary>ffprobe's key=value lines for <paramref name="entries"/> (-show_entries syntax).</summary>
     private static List<string> ProbeValues(string path, string entries)
     {
-        var psi = new ProcessStartInfo("ffprobe",
-            "-v error -show_entries " + entries + " -of default=noprint_wrappers=1 \"" + path + "\"")
-        {
-            UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true,
-        };
-        using (var p = Process.Start(psi))
-        {
-            var err = p.StandardError.ReadToEndAsync();
-            var stdout = p.StandardOutput.ReadToEnd();
-            p.WaitForExit();
-            Check(p.ExitCode == 0 && err.Result.Trim().Length == 0, "ffprobe " + path + ": " + err.Result);
-            return stdout.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0).ToList();
-        }
+        string stdout, stderr;
+        var rc = RunFfprobe("-v error -show_entries " + entries + " -of default=noprint_wrappers=1",
+            path, out stdout, out stderr);
+        Check(rc == 0 && stderr.Trim().Length == 0, "ffprobe " + path + " exit " + rc + ": " + stderr);
+        return stdout.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0).ToList();
     }
 
     private static void FormatsAndMetadata()
