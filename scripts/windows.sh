@@ -122,12 +122,15 @@ WARN=(-Wall -Wextra -Werror -pedantic -Iinclude -Ic_tests)
 # C++ programs use the posix thread model (std::thread ids are real there).
 cc_win() { $MINGW-gcc -std=c11 -O2 "${WARN[@]}" "$@" "$DLL_DIR/libavikit.dll.a" -static -lpthread -lm; }
 cxx_win() { $MINGW-g++-posix -std=c++17 -O2 "${WARN[@]}" "$@" "$DLL_DIR/libavikit.dll.a" -static; }
-# Every C/C++ test program of c_tests/. Not here: the packaging tests (install tree, ELF exports
-# and soname through readelf, pkg-config and CMake consumers: the Linux packaging, checked for the
-# DLL by objdump above) and tsan_memintrinsics.c (a ThreadSanitizer helper, not a test).
+# Every portable C/C++ test program of c_tests/. Not here: the packaging tests (install tree, ELF
+# exports and soname through readelf, pkg-config and CMake consumers: the Linux packaging, checked
+# for the DLL by objdump above), tsan_memintrinsics.c (a ThreadSanitizer helper, not a test), and
+# the POSIX-only ones: test_fork (fork), test_deadlock (SIGALRM watchdog), test_close_race (signal
+# handlers, /proc) and test_thread_teardown (pthread key destructors).
 C_TESTS=(test_async_multistream test_sync_async_identical test_custom_sink test_misuse test_cancel
-         test_backpressure test_close_pending test_threads test_files_platform)
-CXX_TESTS=(test_header_cxx test_cxx_raii)
+         test_backpressure test_close_pending test_threads test_files_platform test_formats
+         test_camera_formats)
+CXX_TESTS=(test_header_cxx test_cxx_raii test_cxx_camera)
 for t in "${C_TESTS[@]}"; do cc_win "c_tests/$t.c" -o "$BIN/$t.exe"; done
 for t in "${CXX_TESTS[@]}"; do cxx_win "c_tests/$t.cpp" -o "$BIN/$t.exe"; done
 cc_win examples/c/demo.c -o "$BIN/demo.exe"
@@ -160,7 +163,7 @@ run_win() { # name exe args...: runs a program under Wine, fails the script if i
 }
 for t in "${C_TESTS[@]}" "${CXX_TESTS[@]}"; do
     case $t in
-        test_async_multistream | test_threads) run_win "$t" "$BIN/$t.exe" "$(winpath "$FILES/$t.avi")" ;;
+        test_async_multistream | test_threads | test_formats | test_camera_formats) run_win "$t" "$BIN/$t.exe" "$(winpath "$FILES/$t.avi")" ;;
         test_files_platform) run_win "$t" "$BIN/$t.exe" "$(winpath "$FILES")" ;;
         *) run_win "$t" "$BIN/$t.exe" ;;
     esac
