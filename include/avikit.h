@@ -97,6 +97,13 @@
 #define AVK_WRITE_COPY 2
 
 /**
+ * Write flag: where begin would wait for queue room (`max_queued_bytes`), return
+ * AVK_E_QUEUE_FULL at once instead, also inside a callback (instead of AVK_E_WOULD_DEADLOCK).
+ * Without a bound it changes nothing.
+ */
+#define AVK_WRITE_NOWAIT 4
+
+/**
  * `avk_async_wait` timeout that never expires.
  */
 #define AVK_WAIT_INFINITE 4294967295
@@ -202,6 +209,11 @@
  * Patch version of this header.
  */
 #define AVK_VERSION_PATCH 0
+
+/**
+ * Most slots one timed write may leave empty before it: about nine hours at 30 fps.
+ */
+#define MAX_GAP_SLOTS 1000000
 
 /**
  * Most bytes one system call or one custom-sink `write_at` call carries. Large writes are split
@@ -467,6 +479,47 @@ typedef struct avk_file_report {
 } avk_file_report;
 
 /**
+ * A stream's counters, covering the operations begin accepted so far (queued or written).
+ * The caller sets `struct_size`; the library fills the fields that fit in it.
+ */
+typedef struct avk_stream_stats {
+  /**
+   * `sizeof(avk_stream_stats)` as the caller was compiled; set by the caller.
+   */
+  uint32_t struct_size;
+  /**
+   * Writes begun on the stream, plus the empty frames queued (video).
+   */
+  uint64_t chunks;
+  /**
+   * Video: empty frames queued for gaps and by `avk_video_stream_skip_frames`.
+   */
+  uint64_t empty_frames;
+  /**
+   * Timed writes answered AVK_E_DROPPED, plus begins answered AVK_E_QUEUE_FULL.
+   */
+  uint64_t dropped;
+  /**
+   * Bytes of the writes begun as given (the input size: encoded sizes are not known at
+   * begin), after trimming, inserted silence included.
+   */
+  uint64_t payload_bytes;
+  /**
+   * Audio (PCM, FLOAT, MP3): samples begun, inserted silence included; 0 for RAW streams.
+   */
+  uint64_t samples;
+  /**
+   * Audio: samples of silence inserted for gaps.
+   */
+  uint64_t silence_samples;
+  /**
+   * Audio: samples cut from the start of blocks that overlapped (a block dropped whole
+   * counts in `dropped` only).
+   */
+  uint64_t trimmed_samples;
+} avk_stream_stats;
+
+/**
  * Called once per operation on the writer's worker thread after the operation completed, in
  * begin order. It may query `result`, end it, and begin more operations; it must not block on
  * the writer (wait, flush and close return AVK_E_WOULD_DEADLOCK there, as do waits on another
@@ -588,6 +641,18 @@ typedef struct avk_io {
  * Internal bug caught at the boundary.
  */
 #define AVK_E_PANIC 13
+
+/**
+ * A timed write whose time slot is already filled (or lies before time zero): nothing was
+ * queued, no callback runs, the writer is fine.
+ */
+#define AVK_E_DROPPED 14
+
+/**
+ * A begin with AVK_WRITE_NOWAIT found the queue over `max_queued_bytes`: nothing was queued, no
+ * callback runs.
+ */
+#define AVK_E_QUEUE_FULL 15
 
 #ifdef __cplusplus
 extern "C" {
@@ -754,6 +819,26 @@ avk_status avk_inspect_file(const char *path, struct avk_file_report *out);
 avk_status avk_repair_file(const char *path, const char *out_path, struct avk_file_report *out);
 
 /**
+ * Fills `*out` with the video stream's counters (set `out->struct_size` first). Thread-safe;
+ * never waits for the worker.
+ *
+ * Errors: AVK_E_INVALID_HANDLE for a bad or released stream; AVK_E_INVALID_ARGUMENT for a NULL
+ * `out` or a `struct_size` that is not a field boundary of this version (or larger than it).
+ *
+ * # Safety
+ * `out` NULL or valid for `out->struct_size` bytes.
+ */
+avk_status avk_video_stream_get_stats(const struct avk_video_stream *s, struct avk_stream_stats *out);
+
+/**
+ * Fills `*out` with the audio stream's counters; as `avk_video_stream_get_stats`.
+ *
+ * # Safety
+ * `out` NULL or valid for `out->struct_size` bytes.
+ */
+avk_status avk_audio_stream_get_stats(const struct avk_audio_stream *s, struct avk_stream_stats *out);
+
+/**
  * Writes one video frame and returns once it is in the file: exactly begin + end (same queue,
  * same order, same errors). `flags`: AVK_FRAME_KEYFRAME (ignored for uncompressed DIBs, which
  * are all keyframes); AVK_WRITE_COPY is accepted and changes nothing here. Thread-safe.
@@ -779,10 +864,12 @@ avk_status avk_video_stream_write_frame(struct avk_video_stream *s, uint32_t fla
  * until the operation completes. Thread-safe; may be called inside callbacks.
  *
  * With `max_queued_bytes` set, blocks while the queue is over the bound; inside a callback of
- * the same writer it returns AVK_E_WOULD_DEADLOCK instead of blocking.
+ * the same writer it returns AVK_E_WOULD_DEADLOCK instead of blocking. With AVK_WRITE_NOWAIT
+ * it never blocks: AVK_E_QUEUE_FULL instead (counted in the stream's stats as dropped).
  *
  * Errors (nothing is queued and no callback runs): AVK_E_INVALID_HANDLE, AVK_E_INVALID_ARGUMENT
- * and AVK_E_LIMIT as for `avk_video_stream_write_frame`; AVK_E_WOULD_DEADLOCK as above.
+ * and AVK_E_LIMIT as for `avk_video_stream_write_frame`; AVK_E_WOULD_DEADLOCK and
+ * AVK_E_QUEUE_FULL as above.
  *
  * # Safety
  * `data` as described; `out_result` NULL or writable.
@@ -830,6 +917,82 @@ avk_status avk_audio_stream_begin_write_block(struct avk_audio_stream *s, uint32
  * None beyond passing handle values.
  */
 avk_status avk_audio_stream_end_write_block(struct avk_audio_stream *s, struct avk_async *result);
+
+/**
+ * Queues one video frame captured at `time_ns` (nanoseconds on any clock; time zero is the
+ * `time_ns` of the first timed write begun on the writer, whatever its stream, that passed its
+ * argument checks). The frame goes into slot `k = round((time_ns - t0) * frame_rate)` (halves
+ * up). With `n` slots already taken on the stream (frames and empty frames, in begin order):
+ * `k > n` first queues `k - n` empty frames (zero-length chunks, not keyframes, counted in
+ * `dwLength` and every index: players show the previous frame again), `k == n` writes the
+ * frame in slot `n`, `k < n` returns AVK_E_DROPPED. Works for every video codec. Untimed
+ * writes may be mixed in: they take the next slot. End the result with
+ * `avk_video_stream_end_write_frame`; every rule of `avk_video_stream_begin_write_frame`
+ * holds. Should the operation be canceled, an empty frame keeps its slot. Thread-safe.
+ *
+ * Errors (nothing is queued, no callback runs, the writer stays usable): as
+ * `avk_video_stream_begin_write_frame`; AVK_E_DROPPED for a taken slot or a time before time
+ * zero; AVK_E_LIMIT for a gap of more than 1,000,000 slots.
+ *
+ * # Safety
+ * As `avk_video_stream_begin_write_frame`.
+ */
+avk_status avk_video_stream_begin_write_frame_at(struct avk_video_stream *s, uint32_t flags, int64_t time_ns, const uint8_t *data, size_t len, avk_async_callback callback, void *user_state, struct avk_async **out_result);
+
+/**
+ * Writes one video frame captured at `time_ns` and returns once it is in the file: exactly
+ * `avk_video_stream_begin_write_frame_at` + end. Thread-safe.
+ *
+ * Errors: as `avk_video_stream_begin_write_frame_at` and `avk_video_stream_write_frame`.
+ *
+ * # Safety
+ * `data` must be NULL or point to `len` readable bytes for the duration of the call.
+ */
+avk_status avk_video_stream_write_frame_at(struct avk_video_stream *s, uint32_t flags, int64_t time_ns, const uint8_t *data, size_t len);
+
+/**
+ * Queues one audio block captured at `time_ns` (time zero as for
+ * `avk_video_stream_begin_write_frame_at`). PCM, FLOAT and MP3 streams only. The block's
+ * first sample is `s = round((time_ns - t0) * sample_rate)`; with `e` samples already on the
+ * stream (blocks and inserted silence): within 20 ms of samples of `e` the block is written as
+ * it is (clock jitter is ignored); later, `s - e` samples of silence go first; earlier, its
+ * first `e - s` samples are cut, and a block cut whole returns AVK_E_DROPPED. Silence and
+ * cuts are exact to the sample. Should the operation be canceled, silence of its length keeps
+ * the stream on time. End it with `avk_audio_stream_end_write_block`. Thread-safe.
+ *
+ * Errors (nothing is queued, no callback runs, the writer stays usable): as
+ * `avk_audio_stream_begin_write_block`; AVK_E_UNSUPPORTED for RAW streams; AVK_E_DROPPED as
+ * above; AVK_E_LIMIT for a gap of more than 1,000,000 frame periods of the writer's rate.
+ *
+ * # Safety
+ * As `avk_audio_stream_begin_write_block`.
+ */
+avk_status avk_audio_stream_begin_write_block_at(struct avk_audio_stream *s, uint32_t flags, int64_t time_ns, const uint8_t *data, size_t len, avk_async_callback callback, void *user_state, struct avk_async **out_result);
+
+/**
+ * Writes one audio block captured at `time_ns` and returns once it is in the file: exactly
+ * `avk_audio_stream_begin_write_block_at` + end. Thread-safe.
+ *
+ * Errors: as `avk_audio_stream_begin_write_block_at` and `avk_audio_stream_write_block`.
+ *
+ * # Safety
+ * `data` must be NULL or point to `len` readable bytes for the duration of the call.
+ */
+avk_status avk_audio_stream_write_block_at(struct avk_audio_stream *s, uint32_t flags, int64_t time_ns, const uint8_t *data, size_t len);
+
+/**
+ * Queues `count` empty frames at the stream's next slots (zero-length chunks, not keyframes:
+ * players show the previous frame again) and returns once they are queued, like a
+ * fire-and-forget write: a failure reaches later operations and close. `count == 0` does
+ * nothing. Thread-safe; may be called inside callbacks (it never waits).
+ *
+ * Errors: AVK_E_INVALID_HANDLE for a bad or released stream; AVK_E_LIMIT for more than
+ * 1,000,000.
+ *
+ * # Safety
+ * None beyond passing handle values.
+ */
+avk_status avk_video_stream_skip_frames(struct avk_video_stream *s, uint32_t count);
 
 /**
  * The library's version as `major << 16 | minor << 8 | patch`. Thread-safe; cannot fail.

@@ -35,11 +35,17 @@ pub enum Status {
     NoMemory = 12,
     /// An internal bug, caught before it could unwind into the caller.
     Panic = 13,
+    /// A timed write whose time slot is already filled, or lies before time zero: nothing was
+    /// queued, no callback runs, the writer is fine.
+    Dropped = 14,
+    /// A begin that must not wait (`AVK_WRITE_NOWAIT`) found the queue over `max_queued_bytes`:
+    /// nothing was queued, no callback runs.
+    QueueFull = 15,
 }
 
 impl Status {
     /// Every status, in numeric order.
-    pub const ALL: [Status; 14] = [
+    pub const ALL: [Status; 16] = [
         Status::Ok,
         Status::InvalidArgument,
         Status::InvalidHandle,
@@ -54,25 +60,36 @@ impl Status {
         Status::WouldDeadlock,
         Status::NoMemory,
         Status::Panic,
+        Status::Dropped,
+        Status::QueueFull,
     ];
 
     /// The C name of this status, for example `"AVK_E_IO"`.
-    pub const fn name(self) -> &'static str {
+    pub fn name(self) -> &'static str {
+        // The names are ASCII, so the conversion never fails.
+        self.c_name().to_str().unwrap_or_default()
+    }
+
+    /// The C name as a NUL-terminated string: the one table of names, which the C ABI's
+    /// `avk_status_name` hands out as is.
+    pub const fn c_name(self) -> &'static std::ffi::CStr {
         match self {
-            Status::Ok => "AVK_OK",
-            Status::InvalidArgument => "AVK_E_INVALID_ARGUMENT",
-            Status::InvalidHandle => "AVK_E_INVALID_HANDLE",
-            Status::InvalidState => "AVK_E_INVALID_STATE",
-            Status::Io => "AVK_E_IO",
-            Status::Canceled => "AVK_E_CANCELED",
-            Status::Timeout => "AVK_E_TIMEOUT",
-            Status::Unsupported => "AVK_E_UNSUPPORTED",
-            Status::Encoder => "AVK_E_ENCODER",
-            Status::Limit => "AVK_E_LIMIT",
-            Status::WriterFailed => "AVK_E_WRITER_FAILED",
-            Status::WouldDeadlock => "AVK_E_WOULD_DEADLOCK",
-            Status::NoMemory => "AVK_E_NO_MEMORY",
-            Status::Panic => "AVK_E_PANIC",
+            Status::Ok => c"AVK_OK",
+            Status::InvalidArgument => c"AVK_E_INVALID_ARGUMENT",
+            Status::InvalidHandle => c"AVK_E_INVALID_HANDLE",
+            Status::InvalidState => c"AVK_E_INVALID_STATE",
+            Status::Io => c"AVK_E_IO",
+            Status::Canceled => c"AVK_E_CANCELED",
+            Status::Timeout => c"AVK_E_TIMEOUT",
+            Status::Unsupported => c"AVK_E_UNSUPPORTED",
+            Status::Encoder => c"AVK_E_ENCODER",
+            Status::Limit => c"AVK_E_LIMIT",
+            Status::WriterFailed => c"AVK_E_WRITER_FAILED",
+            Status::WouldDeadlock => c"AVK_E_WOULD_DEADLOCK",
+            Status::NoMemory => c"AVK_E_NO_MEMORY",
+            Status::Panic => c"AVK_E_PANIC",
+            Status::Dropped => c"AVK_E_DROPPED",
+            Status::QueueFull => c"AVK_E_QUEUE_FULL",
         }
     }
 

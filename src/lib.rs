@@ -47,5 +47,8 @@ mod scratch;
 pub use avi::{AudioFormat, FrameRate, PixelAspect, VideoFormat};
 pub use codec::pcm::PcmFormat;
 pub use error::{Error, Result, Status};
-pub use queue::{AsyncResult, AudioStream, Callback, Payload, VideoStream, Writer, WriterOptions};
+pub use queue::{
+    AsyncResult, AudioStream, BeginOptions, Callback, Payload, StreamStats, VideoStream, Writer,
+    WriterOptions,
+};
 pub use riff::{FileSink, FourCc, Sink, WriteError, WRITE_PIECE_MAX};

@@ -380,7 +380,8 @@ impl Muxer {
         for c in &chunks[..landed] {
             let offset = (self.pos - self.segment.movi_at) as u32;
             let size = c.data.len() as u32;
-            let keyframe = c.keyframe || !self.needs_keyframe_flags(c.stream);
+            // An empty frame (a capture gap) repeats the picture before it: never a keyframe.
+            let keyframe = size > 0 && (c.keyframe || !self.needs_keyframe_flags(c.stream));
             self.segment
                 .record(IndexEntry::new(offset, size, c.stream, keyframe));
             let t = &mut self.totals[c.stream];

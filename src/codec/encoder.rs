@@ -2,6 +2,7 @@
 //! trait, and the encodings the library offers.
 
 use super::convert::{to_dib, InputLayout};
+use super::pcm::SampleLayout;
 use crate::avi::{PixelAspect, StreamFormat, VideoFormat};
 use crate::error::{Error, Result};
 
@@ -120,6 +121,12 @@ pub trait SequentialEncoder: Send {
 
     /// What each input must look like.
     fn input_rule(&self) -> InputRule;
+
+    /// For audio encoders whose inputs are PCM samples: their layout, which timed writes need
+    /// to place blocks and make silence. `None` (the default): the stream takes no timed writes.
+    fn input_samples(&self) -> Option<SampleLayout> {
+        None
+    }
 
     /// Encodes one input; returns the chunks completed so far.
     ///

@@ -3,6 +3,7 @@
 
 use super::encoder::{EncodedFrame, InputRule, SequentialEncoder};
 use super::lame::{LameHandle, LameLibrary};
+use super::pcm::SampleLayout;
 use crate::avi::{AudioFormat, StreamFormat};
 use crate::error::{Error, Result, Status};
 use std::sync::Arc;
@@ -202,6 +203,14 @@ impl SequentialEncoder for Mp3Encoder {
 
     fn input_rule(&self) -> InputRule {
         InputRule::Multiple(2 * self.channels())
+    }
+
+    fn input_samples(&self) -> Option<SampleLayout> {
+        Some(SampleLayout {
+            sample_rate: self.format.sample_rate,
+            block_align: 2 * self.channels(),
+            silence: 0,
+        })
     }
 
     fn encode(&mut self, input: &[u8]) -> Result<Vec<EncodedFrame>> {

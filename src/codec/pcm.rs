@@ -47,6 +47,21 @@ pub const fn default_channel_mask(channels: u32) -> u32 {
     }
 }
 
+/// The sample layout of an audio stream's input, which timed writes need to count samples and
+/// make silence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SampleLayout {
+    /// Samples per second per channel.
+    pub sample_rate: u32,
+    /// Bytes of one sample of every channel.
+    pub block_align: usize,
+    /// The byte silence is made of: 0x80 for unsigned 8-bit PCM, 0 otherwise.
+    pub silence: u8,
+}
+
+/// Unsigned 8-bit PCM centers on this value.
+const SILENCE_UNSIGNED_8: u8 = 0x80;
+
 /// A fully derived linear PCM format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PcmFormat {
@@ -130,6 +145,19 @@ impl PcmFormat {
             channel_mask: mask,
             ..self
         })
+    }
+
+    /// How the samples of this format are laid out.
+    pub fn sample_layout(&self) -> SampleLayout {
+        SampleLayout {
+            sample_rate: self.sample_rate,
+            block_align: usize::from(self.block_align),
+            silence: if self.bits_per_sample == 8 {
+                SILENCE_UNSIGNED_8
+            } else {
+                0
+            },
+        }
     }
 
     /// Whether plain WAVEFORMATEX cannot say it all: more than two channels, more than 16

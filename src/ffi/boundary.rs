@@ -37,6 +37,12 @@ pub const AVK_E_WOULD_DEADLOCK: avk_status = 11;
 pub const AVK_E_NO_MEMORY: avk_status = 12;
 /// Internal bug caught at the boundary.
 pub const AVK_E_PANIC: avk_status = 13;
+/// A timed write whose time slot is already filled (or lies before time zero): nothing was
+/// queued, no callback runs, the writer is fine.
+pub const AVK_E_DROPPED: avk_status = 14;
+/// A begin with AVK_WRITE_NOWAIT found the queue over `max_queued_bytes`: nothing was queued, no
+/// callback runs.
+pub const AVK_E_QUEUE_FULL: avk_status = 15;
 
 thread_local! {
     static LAST_ERROR: RefCell<String> = const { RefCell::new(String::new()) };
@@ -148,24 +154,9 @@ pub(crate) unsafe fn copy_text(text: &str, buf: *mut c_char, buf_len: usize) -> 
 #[no_mangle]
 pub extern "C" fn avk_status_name(status: avk_status) -> *const c_char {
     boundary_value(c"AVK_UNKNOWN".as_ptr(), || {
-        let name: &'static CStr = match Status::from_code(status) {
-            Some(Status::Ok) => c"AVK_OK",
-            Some(Status::InvalidArgument) => c"AVK_E_INVALID_ARGUMENT",
-            Some(Status::InvalidHandle) => c"AVK_E_INVALID_HANDLE",
-            Some(Status::InvalidState) => c"AVK_E_INVALID_STATE",
-            Some(Status::Io) => c"AVK_E_IO",
-            Some(Status::Canceled) => c"AVK_E_CANCELED",
-            Some(Status::Timeout) => c"AVK_E_TIMEOUT",
-            Some(Status::Unsupported) => c"AVK_E_UNSUPPORTED",
-            Some(Status::Encoder) => c"AVK_E_ENCODER",
-            Some(Status::Limit) => c"AVK_E_LIMIT",
-            Some(Status::WriterFailed) => c"AVK_E_WRITER_FAILED",
-            Some(Status::WouldDeadlock) => c"AVK_E_WOULD_DEADLOCK",
-            Some(Status::NoMemory) => c"AVK_E_NO_MEMORY",
-            Some(Status::Panic) => c"AVK_E_PANIC",
-            None => c"AVK_UNKNOWN",
-        };
-        name.as_ptr()
+        Status::from_code(status)
+            .map_or(c"AVK_UNKNOWN", Status::c_name)
+            .as_ptr()
     })
 }
 
@@ -212,6 +203,8 @@ mod tests {
             AVK_E_WOULD_DEADLOCK,
             AVK_E_NO_MEMORY,
             AVK_E_PANIC,
+            AVK_E_DROPPED,
+            AVK_E_QUEUE_FULL,
         ];
         for (code, status) in constants.into_iter().zip(Status::ALL) {
             assert_eq!(code, status as i32);
@@ -220,7 +213,7 @@ mod tests {
             assert_eq!(name.to_str().unwrap(), status.name());
         }
         // SAFETY: as above.
-        let unknown = unsafe { CStr::from_ptr(avk_status_name(14)) };
+        let unknown = unsafe { CStr::from_ptr(avk_status_name(16)) };
         assert_eq!(unknown.to_str().unwrap(), "AVK_UNKNOWN");
     }
 }

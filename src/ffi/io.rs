@@ -1,11 +1,13 @@
 //! `avk_io`: a custom sink made of C callbacks (a .NET Stream, a game engine's file system,
 //! memory).
 
-use super::options::read_versioned_io;
+use super::boundary::require;
+use super::versioned::{field_spans, read_versioned};
 use crate::error::Result;
 use crate::riff::{Cursor, Sink, WriteError};
 use std::ffi::c_void;
 use std::io;
+use std::mem::size_of;
 
 /// A custom destination for a writer's bytes. All callbacks are called on the writer's worker
 /// thread, one at a time, never concurrently. Like `avk_async_callback`s they must return
@@ -38,8 +40,18 @@ impl avk_io {
     /// # Safety
     /// `ptr` must point to a valid struct of `struct_size` bytes (NULL is rejected).
     pub(crate) unsafe fn read(ptr: *const Self) -> Result<Self> {
+        // A sink is required: NULL does not mean defaults here.
+        require(ptr, "io")?;
+        let defaults = avk_io {
+            struct_size: size_of::<avk_io>() as u32,
+            user: std::ptr::null_mut(),
+            write_at: None,
+            flush: None,
+            close: None,
+        };
+        let spans = field_spans!(avk_io; struct_size, user, write_at, flush, close);
         // SAFETY: forwarded caller contract.
-        unsafe { read_versioned_io(ptr) }
+        unsafe { read_versioned(ptr, defaults, &spans, "avk_io") }
     }
 }
 

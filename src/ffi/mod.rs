@@ -9,8 +9,10 @@ mod io;
 mod options;
 mod registry;
 mod repair;
+mod stats;
 mod stream;
 mod version;
+mod versioned;
 mod writer;
 
 pub use async_result::*;
@@ -18,6 +20,7 @@ pub use boundary::*;
 pub use io::*;
 pub use options::*;
 pub use repair::*;
+pub use stats::*;
 pub use stream::*;
 pub use version::*;
 pub use writer::*;

@@ -1,9 +1,9 @@
-//! The option structs of the C ABI, their `_init` functions, and reading a caller's struct of any
-//! older (smaller) version through `struct_size`.
+//! The option structs of the C ABI and their `_init` functions.
 
 use super::boundary::{boundary_value, require};
+use super::versioned::{field_spans, read_versioned};
 use crate::avi::DEFAULT_SUPER_INDEX_CAPACITY;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use std::ffi::c_char;
 use std::mem::size_of;
 
@@ -15,6 +15,10 @@ pub const AVK_FLUSH_DURABLE: u32 = 0x1;
 pub const AVK_FRAME_KEYFRAME: u32 = 0x1;
 /// Write flag: copy the data at begin, so the caller may reuse its buffer at once.
 pub const AVK_WRITE_COPY: u32 = 0x2;
+/// Write flag: where begin would wait for queue room (`max_queued_bytes`), return
+/// AVK_E_QUEUE_FULL at once instead, also inside a callback (instead of AVK_E_WOULD_DEADLOCK).
+/// Without a bound it changes nothing.
+pub const AVK_WRITE_NOWAIT: u32 = 0x4;
 /// `avk_async_wait` timeout that never expires.
 pub const AVK_WAIT_INFINITE: u32 = 0xFFFF_FFFF;
 
@@ -181,66 +185,6 @@ pub struct avk_audio_stream_options {
     pub channel_mask: u32,
 }
 
-/// Byte spans `(offset, size)` of every field of a struct, in order.
-macro_rules! field_spans {
-    ($t:ty; $($field:ident),+) => {{
-        fn size_of_pointee<F>(_: *const F) -> usize {
-            size_of::<F>()
-        }
-        let probe = std::mem::MaybeUninit::<$t>::uninit();
-        let base = probe.as_ptr();
-        [$(
-            (
-                std::mem::offset_of!($t, $field),
-                // SAFETY: only the field's address is formed, nothing is read.
-                size_of_pointee(unsafe { std::ptr::addr_of!((*base).$field) }),
-            )
-        ),+]
-    }};
-}
-
-/// Reads a caller's options struct of any version not newer than ours: fields that end within
-/// its `struct_size` come from the caller, the rest keep `defaults`. NULL means all defaults.
-///
-/// # Safety
-/// `ptr` must be NULL or point to at least `ptr->struct_size` readable bytes.
-unsafe fn read_versioned<T: Copy>(
-    ptr: *const T,
-    defaults: T,
-    spans: &[(usize, usize)],
-    what: &str,
-) -> Result<T> {
-    if ptr.is_null() {
-        return Ok(defaults);
-    }
-    // SAFETY: every version starts with `uint32_t struct_size`.
-    let size = unsafe { ptr.cast::<u32>().read_unaligned() } as usize;
-    if size > size_of::<T>() {
-        return Err(Error::invalid_argument(format!(
-            "{what}.struct_size is {size} but this library knows only {} bytes: the caller was \
-             compiled against a newer avikit.h than the library it runs with",
-            size_of::<T>()
-        )));
-    }
-    if size < 4
-        || spans
-            .iter()
-            .any(|&(off, len)| off < size && size < off + len)
-    {
-        return Err(Error::invalid_argument(format!(
-            "{what}.struct_size {size} does not end on a field boundary: call the _init \
-             function to set it"
-        )));
-    }
-    let mut value = defaults;
-    // SAFETY: `size <= size_of::<T>()` bytes are readable at `ptr` (caller contract) and
-    // writable at `value`; the covered fields are whole and plain data.
-    unsafe {
-        std::ptr::copy_nonoverlapping(ptr.cast::<u8>(), (&mut value as *mut T).cast::<u8>(), size)
-    };
-    Ok(value)
-}
-
 impl avk_writer_options {
     pub(crate) fn defaults() -> Self {
         avk_writer_options {
@@ -325,25 +269,6 @@ impl avk_audio_stream_options {
         // SAFETY: forwarded caller contract.
         unsafe { read_versioned(ptr, Self::defaults(), &spans, "avk_audio_stream_options") }
     }
-}
-
-/// Reads an [`avk_io`] of any version not newer than ours (NULL is rejected: a sink is required).
-///
-/// # Safety
-/// `ptr` must be NULL or point to at least `ptr->struct_size` readable bytes.
-pub(crate) unsafe fn read_versioned_io(ptr: *const super::io::avk_io) -> Result<super::io::avk_io> {
-    use super::io::avk_io;
-    require(ptr, "io")?;
-    let defaults = avk_io {
-        struct_size: size_of::<avk_io>() as u32,
-        user: std::ptr::null_mut(),
-        write_at: None,
-        flush: None,
-        close: None,
-    };
-    let spans = field_spans!(avk_io; struct_size, user, write_at, flush, close);
-    // SAFETY: forwarded caller contract.
-    unsafe { read_versioned(ptr, defaults, &spans, "avk_io") }
 }
 
 /// Writes the defaults and `struct_size` into `opts`. Does nothing when `opts` is NULL.

@@ -1,7 +1,8 @@
 //! Inspection and repair of existing files.
 
 use super::boundary::{avk_status, boundary, optional_str, require};
-use crate::error::{Error, Result};
+use super::versioned::{field_spans, write_versioned};
+use crate::error::Result;
 use crate::repair::{inspect_file, repair_file, FileReport};
 use std::ffi::c_char;
 use std::mem::size_of;
@@ -33,10 +34,8 @@ pub struct avk_file_report {
 /// # Safety
 /// `out` must be valid for `out->struct_size` bytes.
 unsafe fn write_report(out: *mut avk_file_report, report: &FileReport) -> Result<()> {
-    // SAFETY: every version starts with `uint32_t struct_size`.
-    let size = unsafe { out.cast::<u32>().read_unaligned() } as usize;
     let full = avk_file_report {
-        struct_size: size as u32,
+        struct_size: size_of::<avk_file_report>() as u32,
         stream_count: report.stream_count,
         video_frames: report.video_frames,
         audio_chunks: report.audio_chunks,
@@ -44,33 +43,10 @@ unsafe fn write_report(out: *mut avk_file_report, report: &FileReport) -> Result
         riff_count: report.riff_count,
         was_damaged: i32::from(report.was_damaged),
     };
-    use std::mem::offset_of;
-    // Whole fields only: the end of each field, and the struct's size with its tail padding.
-    let boundaries = [
-        offset_of!(avk_file_report, stream_count),
-        offset_of!(avk_file_report, video_frames),
-        offset_of!(avk_file_report, audio_chunks),
-        offset_of!(avk_file_report, bytes_recovered),
-        offset_of!(avk_file_report, riff_count),
-        offset_of!(avk_file_report, was_damaged),
-        offset_of!(avk_file_report, was_damaged) + 4,
-        size_of::<avk_file_report>(),
-    ];
-    if !boundaries.contains(&size) {
-        return Err(Error::invalid_argument(format!(
-            "avk_file_report.struct_size is {size}, not a field boundary of this version: set it \
-             to sizeof(avk_file_report)"
-        )));
-    }
-    // SAFETY: `size` bytes are writable at `out` (caller contract) and readable in `full`.
-    unsafe {
-        std::ptr::copy_nonoverlapping(
-            (&full as *const avk_file_report).cast::<u8>(),
-            out.cast::<u8>(),
-            size,
-        )
-    };
-    Ok(())
+    let spans = field_spans!(avk_file_report; struct_size, stream_count, video_frames,
+        audio_chunks, bytes_recovered, riff_count, was_damaged);
+    // SAFETY: forwarded caller contract.
+    unsafe { write_versioned(out, &full, &spans, "avk_file_report") }
 }
 
 /// Strictly checks the AVI file at `path` (ours or not) without loading payloads: RIFF and LIST

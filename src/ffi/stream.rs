@@ -2,10 +2,10 @@
 
 use super::async_result::{avk_async, avk_async_callback, begin_registered, end_registered};
 use super::boundary::{avk_status, boundary, buffer};
-use super::options::{AVK_FRAME_KEYFRAME, AVK_WRITE_COPY};
+use super::options::{AVK_FRAME_KEYFRAME, AVK_WRITE_COPY, AVK_WRITE_NOWAIT};
 use super::registry;
 use crate::error::{Error, Result, Status};
-use crate::queue::{AsyncResult, AudioStream, Callback, Payload, VideoStream};
+use crate::queue::{AsyncResult, AudioStream, BeginOptions, Callback, Payload, VideoStream};
 use std::ffi::c_void;
 
 /// A video stream of a writer. Opaque; released by `avk_writer_close`.
@@ -18,13 +18,18 @@ pub struct avk_audio_stream {
     _private: [u8; 0],
 }
 
-fn check_flags(flags: u32) -> Result<()> {
-    if flags & !(AVK_FRAME_KEYFRAME | AVK_WRITE_COPY) != 0 {
+/// The begin options of write `flags` and an optional capture time.
+fn begin_options(flags: u32, time_ns: Option<i64>) -> Result<BeginOptions> {
+    if flags & !(AVK_FRAME_KEYFRAME | AVK_WRITE_COPY | AVK_WRITE_NOWAIT) != 0 {
         return Err(Error::invalid_argument(format!(
-            "unknown write flags 0x{flags:x}: only AVK_FRAME_KEYFRAME and AVK_WRITE_COPY exist"
+            "unknown write flags 0x{flags:x}: only AVK_FRAME_KEYFRAME, AVK_WRITE_COPY and \
+             AVK_WRITE_NOWAIT exist"
         )));
     }
-    Ok(())
+    let mut options = BeginOptions::keyframe(flags & AVK_FRAME_KEYFRAME != 0);
+    options.time_ns = time_ns;
+    options.nowait = flags & AVK_WRITE_NOWAIT != 0;
+    Ok(options)
 }
 
 /// The payload of a begin whose length the stream accepted: copied with AVK_WRITE_COPY (into
@@ -55,11 +60,16 @@ unsafe fn payload(flags: u32, data: *const u8, len: usize) -> Result<Payload> {
 /// What the exports need of a stream, so video and audio share one implementation.
 trait StreamHandle: Sized {
     fn lookup(handle: usize) -> Result<Self>;
-    fn write(&self, keyframe: bool, data: &[u8]) -> Result<()>;
+    fn write(&self, options: BeginOptions, data: &[u8]) -> Result<()>;
     fn check_len(&self, len: usize) -> Result<()>;
     fn writer_id(&self) -> u64;
     fn new_result(&self, callback: Option<Callback>) -> AsyncResult;
-    fn begin_prepared(&self, keyframe: bool, payload: Payload, result: AsyncResult) -> Result<()>;
+    fn begin_prepared(
+        &self,
+        options: BeginOptions,
+        payload: Payload,
+        result: AsyncResult,
+    ) -> Result<()>;
     fn check_result(&self, result: &AsyncResult) -> Result<()>;
 }
 
@@ -69,8 +79,8 @@ macro_rules! impl_stream_handle {
             fn lookup(handle: usize) -> Result<Self> {
                 $lookup(handle)
             }
-            fn write(&self, keyframe: bool, data: &[u8]) -> Result<()> {
-                self.$write(keyframe, data)
+            fn write(&self, options: BeginOptions, data: &[u8]) -> Result<()> {
+                self.$write(options, data)
             }
             fn check_len(&self, len: usize) -> Result<()> {
                 <$stream>::check_len(self, len)
@@ -83,11 +93,11 @@ macro_rules! impl_stream_handle {
             }
             fn begin_prepared(
                 &self,
-                keyframe: bool,
+                options: BeginOptions,
                 payload: Payload,
                 result: AsyncResult,
             ) -> Result<()> {
-                <$stream>::begin_prepared(self, keyframe, payload, result)
+                <$stream>::begin_prepared(self, options, payload, result)
             }
             fn check_result(&self, result: &AsyncResult) -> Result<()> {
                 <$stream>::check_result(self, result)
@@ -96,32 +106,35 @@ macro_rules! impl_stream_handle {
     };
 }
 
-impl_stream_handle!(VideoStream, registry::video, write_frame);
-impl_stream_handle!(AudioStream, registry::audio, write_block);
+impl_stream_handle!(VideoStream, registry::video, write_frame_with);
+impl_stream_handle!(AudioStream, registry::audio, write_block_with);
 
 /// # Safety
 /// `data` NULL or `len` readable bytes for the duration of the call.
 unsafe fn write_sync<S: StreamHandle>(
     s: usize,
     flags: u32,
+    time_ns: Option<i64>,
     data: *const u8,
     len: usize,
 ) -> avk_status {
     boundary(|| {
         let stream = S::lookup(s)?;
-        check_flags(flags)?;
+        let options = begin_options(flags, time_ns)?;
         stream.check_len(len)?;
         // SAFETY: forwarded caller contract.
         let bytes = unsafe { buffer(data, len) }?;
-        stream.write(flags & AVK_FRAME_KEYFRAME != 0, bytes)
+        stream.write(options, bytes)
     })
 }
 
 /// # Safety
 /// As the begin exports.
+#[allow(clippy::too_many_arguments)]
 unsafe fn begin<S: StreamHandle>(
     s: usize,
     flags: u32,
+    time_ns: Option<i64>,
     data: *const u8,
     len: usize,
     callback: avk_async_callback,
@@ -130,19 +143,18 @@ unsafe fn begin<S: StreamHandle>(
 ) -> avk_status {
     boundary(|| {
         let stream = S::lookup(s)?;
-        check_flags(flags)?;
+        let options = begin_options(flags, time_ns)?;
         // Before any copy: a length the stream cannot take is refused without reading it.
         stream.check_len(len)?;
         // SAFETY: forwarded caller contract.
         let payload = unsafe { payload(flags, data, len) }?;
-        let keyframe = flags & AVK_FRAME_KEYFRAME != 0;
         begin_registered(
             stream.writer_id(),
             callback,
             user_state,
             out_result,
             |cb| stream.new_result(cb),
-            |result| stream.begin_prepared(keyframe, payload, result),
+            |result| stream.begin_prepared(options, payload, result),
         )
     })
 }
@@ -174,7 +186,7 @@ pub unsafe extern "C" fn avk_video_stream_write_frame(
     len: usize,
 ) -> avk_status {
     // SAFETY: forwarded caller contract.
-    unsafe { write_sync::<VideoStream>(s as usize, flags, data, len) }
+    unsafe { write_sync::<VideoStream>(s as usize, flags, None, data, len) }
 }
 
 /// Queues one video frame and returns at once (APM BeginWrite). On AVK_OK the operation is queued
@@ -186,10 +198,12 @@ pub unsafe extern "C" fn avk_video_stream_write_frame(
 /// until the operation completes. Thread-safe; may be called inside callbacks.
 ///
 /// With `max_queued_bytes` set, blocks while the queue is over the bound; inside a callback of
-/// the same writer it returns AVK_E_WOULD_DEADLOCK instead of blocking.
+/// the same writer it returns AVK_E_WOULD_DEADLOCK instead of blocking. With AVK_WRITE_NOWAIT
+/// it never blocks: AVK_E_QUEUE_FULL instead (counted in the stream's stats as dropped).
 ///
 /// Errors (nothing is queued and no callback runs): AVK_E_INVALID_HANDLE, AVK_E_INVALID_ARGUMENT
-/// and AVK_E_LIMIT as for `avk_video_stream_write_frame`; AVK_E_WOULD_DEADLOCK as above.
+/// and AVK_E_LIMIT as for `avk_video_stream_write_frame`; AVK_E_WOULD_DEADLOCK and
+/// AVK_E_QUEUE_FULL as above.
 ///
 /// # Safety
 /// `data` as described; `out_result` NULL or writable.
@@ -206,7 +220,7 @@ pub unsafe extern "C" fn avk_video_stream_begin_write_frame(
     // SAFETY: forwarded caller contract.
     unsafe {
         begin::<VideoStream>(
-            s as usize, flags, data, len, callback, user_state, out_result,
+            s as usize, flags, None, data, len, callback, user_state, out_result,
         )
     }
 }
@@ -243,7 +257,7 @@ pub unsafe extern "C" fn avk_audio_stream_write_block(
     len: usize,
 ) -> avk_status {
     // SAFETY: forwarded caller contract.
-    unsafe { write_sync::<AudioStream>(s as usize, flags, data, len) }
+    unsafe { write_sync::<AudioStream>(s as usize, flags, None, data, len) }
 }
 
 /// Queues one audio block and returns at once (APM BeginWrite); as
@@ -264,7 +278,7 @@ pub unsafe extern "C" fn avk_audio_stream_begin_write_block(
     // SAFETY: forwarded caller contract.
     unsafe {
         begin::<AudioStream>(
-            s as usize, flags, data, len, callback, user_state, out_result,
+            s as usize, flags, None, data, len, callback, user_state, out_result,
         )
     }
 }
@@ -280,4 +294,144 @@ pub unsafe extern "C" fn avk_audio_stream_end_write_block(
     result: *mut avk_async,
 ) -> avk_status {
     end::<AudioStream>(s as usize, result)
+}
+
+/// Queues one video frame captured at `time_ns` (nanoseconds on any clock; time zero is the
+/// `time_ns` of the first timed write begun on the writer, whatever its stream, that passed its
+/// argument checks). The frame goes into slot `k = round((time_ns - t0) * frame_rate)` (halves
+/// up). With `n` slots already taken on the stream (frames and empty frames, in begin order):
+/// `k > n` first queues `k - n` empty frames (zero-length chunks, not keyframes, counted in
+/// `dwLength` and every index: players show the previous frame again), `k == n` writes the
+/// frame in slot `n`, `k < n` returns AVK_E_DROPPED. Works for every video codec. Untimed
+/// writes may be mixed in: they take the next slot. End the result with
+/// `avk_video_stream_end_write_frame`; every rule of `avk_video_stream_begin_write_frame`
+/// holds. Should the operation be canceled, an empty frame keeps its slot. Thread-safe.
+///
+/// Errors (nothing is queued, no callback runs, the writer stays usable): as
+/// `avk_video_stream_begin_write_frame`; AVK_E_DROPPED for a taken slot or a time before time
+/// zero; AVK_E_LIMIT for a gap of more than 1,000,000 slots.
+///
+/// # Safety
+/// As `avk_video_stream_begin_write_frame`.
+#[no_mangle]
+pub unsafe extern "C" fn avk_video_stream_begin_write_frame_at(
+    s: *mut avk_video_stream,
+    flags: u32,
+    time_ns: i64,
+    data: *const u8,
+    len: usize,
+    callback: avk_async_callback,
+    user_state: *mut c_void,
+    out_result: *mut *mut avk_async,
+) -> avk_status {
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        begin::<VideoStream>(
+            s as usize,
+            flags,
+            Some(time_ns),
+            data,
+            len,
+            callback,
+            user_state,
+            out_result,
+        )
+    }
+}
+
+/// Writes one video frame captured at `time_ns` and returns once it is in the file: exactly
+/// `avk_video_stream_begin_write_frame_at` + end. Thread-safe.
+///
+/// Errors: as `avk_video_stream_begin_write_frame_at` and `avk_video_stream_write_frame`.
+///
+/// # Safety
+/// `data` must be NULL or point to `len` readable bytes for the duration of the call.
+#[no_mangle]
+pub unsafe extern "C" fn avk_video_stream_write_frame_at(
+    s: *mut avk_video_stream,
+    flags: u32,
+    time_ns: i64,
+    data: *const u8,
+    len: usize,
+) -> avk_status {
+    // SAFETY: forwarded caller contract.
+    unsafe { write_sync::<VideoStream>(s as usize, flags, Some(time_ns), data, len) }
+}
+
+/// Queues one audio block captured at `time_ns` (time zero as for
+/// `avk_video_stream_begin_write_frame_at`). PCM, FLOAT and MP3 streams only. The block's
+/// first sample is `s = round((time_ns - t0) * sample_rate)`; with `e` samples already on the
+/// stream (blocks and inserted silence): within 20 ms of samples of `e` the block is written as
+/// it is (clock jitter is ignored); later, `s - e` samples of silence go first; earlier, its
+/// first `e - s` samples are cut, and a block cut whole returns AVK_E_DROPPED. Silence and
+/// cuts are exact to the sample. Should the operation be canceled, silence of its length keeps
+/// the stream on time. End it with `avk_audio_stream_end_write_block`. Thread-safe.
+///
+/// Errors (nothing is queued, no callback runs, the writer stays usable): as
+/// `avk_audio_stream_begin_write_block`; AVK_E_UNSUPPORTED for RAW streams; AVK_E_DROPPED as
+/// above; AVK_E_LIMIT for a gap of more than 1,000,000 frame periods of the writer's rate.
+///
+/// # Safety
+/// As `avk_audio_stream_begin_write_block`.
+#[no_mangle]
+pub unsafe extern "C" fn avk_audio_stream_begin_write_block_at(
+    s: *mut avk_audio_stream,
+    flags: u32,
+    time_ns: i64,
+    data: *const u8,
+    len: usize,
+    callback: avk_async_callback,
+    user_state: *mut c_void,
+    out_result: *mut *mut avk_async,
+) -> avk_status {
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        begin::<AudioStream>(
+            s as usize,
+            flags,
+            Some(time_ns),
+            data,
+            len,
+            callback,
+            user_state,
+            out_result,
+        )
+    }
+}
+
+/// Writes one audio block captured at `time_ns` and returns once it is in the file: exactly
+/// `avk_audio_stream_begin_write_block_at` + end. Thread-safe.
+///
+/// Errors: as `avk_audio_stream_begin_write_block_at` and `avk_audio_stream_write_block`.
+///
+/// # Safety
+/// `data` must be NULL or point to `len` readable bytes for the duration of the call.
+#[no_mangle]
+pub unsafe extern "C" fn avk_audio_stream_write_block_at(
+    s: *mut avk_audio_stream,
+    flags: u32,
+    time_ns: i64,
+    data: *const u8,
+    len: usize,
+) -> avk_status {
+    // SAFETY: forwarded caller contract.
+    unsafe { write_sync::<AudioStream>(s as usize, flags, Some(time_ns), data, len) }
+}
+
+/// Queues `count` empty frames at the stream's next slots (zero-length chunks, not keyframes:
+/// players show the previous frame again) and returns once they are queued, like a
+/// fire-and-forget write: a failure reaches later operations and close. `count == 0` does
+/// nothing. Thread-safe; may be called inside callbacks (it never waits).
+///
+/// Errors: AVK_E_INVALID_HANDLE for a bad or released stream; AVK_E_LIMIT for more than
+/// 1,000,000.
+///
+/// # Safety
+/// None beyond passing handle values.
+#[no_mangle]
+pub unsafe extern "C" fn avk_video_stream_skip_frames(
+    s: *mut avk_video_stream,
+    count: u32,
+) -> avk_status {
+    boundary(|| registry::video(s as usize)?.skip_frames(count))
 }

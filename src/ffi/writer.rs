@@ -219,9 +219,11 @@ fn field_u16(value: u32, what: &str) -> Result<u16> {
         .map_err(|_| Error::invalid_argument(format!("{what} {value} exceeds 65535")))
 }
 
-/// What an audio stream's options ask for: blocks as given, or an encoder.
+/// What an audio stream's options ask for: PCM samples, blocks of a format as given, or an
+/// encoder.
 enum AudioKind {
-    Plain(AudioFormat),
+    Pcm(PcmFormat),
+    Raw(AudioFormat),
     Encoding(Box<dyn SequentialEncoder>),
 }
 
@@ -229,17 +231,17 @@ enum AudioKind {
 /// `o.format_extra` NULL or `o.format_extra_len` readable bytes.
 unsafe fn audio_kind(o: &avk_audio_stream_options) -> Result<AudioKind> {
     match o.codec {
-        AVK_AUDIO_PCM => Ok(AudioKind::Plain(AudioFormat::pcm(
+        AVK_AUDIO_PCM => Ok(AudioKind::Pcm(
             PcmFormat::derive(o.channels, o.sample_rate, o.bits_per_sample)?
                 .with_channel_mask(o.channel_mask)?,
-        ))),
+        )),
         AVK_AUDIO_FLOAT if o.bits_per_sample != 32 => Err(Error::invalid_argument(format!(
             "AVK_AUDIO_FLOAT takes 32-bit samples, not bits_per_sample {}",
             o.bits_per_sample
         ))),
-        AVK_AUDIO_FLOAT => Ok(AudioKind::Plain(AudioFormat::pcm(
+        AVK_AUDIO_FLOAT => Ok(AudioKind::Pcm(
             PcmFormat::float(o.channels, o.sample_rate)?.with_channel_mask(o.channel_mask)?,
-        ))),
+        )),
         _ if o.channel_mask != 0 => Err(Error::invalid_argument(
             "channel_mask applies to AVK_AUDIO_PCM and AVK_AUDIO_FLOAT only (RAW streams give \
              their WAVEFORMATEXTENSIBLE in format_extra)",
@@ -275,7 +277,7 @@ unsafe fn audio_kind(o: &avk_audio_stream_options) -> Result<AudioKind> {
             }
             // SAFETY: forwarded caller contract.
             let extra = unsafe { buffer(o.format_extra, o.format_extra_len) }?.to_vec();
-            Ok(AudioKind::Plain(AudioFormat {
+            Ok(AudioKind::Raw(AudioFormat {
                 format_tag,
                 channels,
                 sample_rate: o.sample_rate,
@@ -364,7 +366,8 @@ pub unsafe extern "C" fn avk_writer_add_audio_stream(
         let name = unsafe { optional_str(opts.name, "name") }?;
         // SAFETY: forwarded caller contract.
         let stream = match unsafe { audio_kind(&opts) }? {
-            AudioKind::Plain(format) => object.writer.add_audio_stream(format, name.as_deref())?,
+            AudioKind::Pcm(format) => object.writer.add_pcm_stream(format, name.as_deref())?,
+            AudioKind::Raw(format) => object.writer.add_audio_stream(format, name.as_deref())?,
             AudioKind::Encoding(encoder) => object
                 .writer
                 .add_encoding_audio_stream(encoder, name.as_deref())?,

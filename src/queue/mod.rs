@@ -2,10 +2,12 @@
 //! order; callers get [`AsyncResult`]s in the style of .NET's Asynchronous Programming Model.
 
 mod async_result;
+mod begin_options;
 mod encoder_pool;
 mod payload;
 mod pressure;
 mod process;
+mod timing;
 mod wait_graph;
 mod worker;
 mod writer;
@@ -13,6 +15,8 @@ mod writer;
 #[cfg(test)]
 pub(crate) use async_result::OpTarget;
 pub use async_result::{AsyncResult, Callback};
+pub use begin_options::BeginOptions;
 pub use payload::Payload;
+pub use timing::{SampleLayout, StreamStats, MAX_GAP_SLOTS};
 pub(crate) use writer::CloseOutcome;
 pub use writer::{AudioStream, VideoStream, Writer, WriterOptions};

@@ -56,6 +56,28 @@ impl Payload {
         }
     }
 
+    /// Drops the first `len` bytes (all of them if there are fewer): a timed audio block's
+    /// samples that overlap what its stream already has. Borrowed bytes stay borrowed; shared
+    /// ones are copied, since others may hold the whole.
+    pub(crate) fn trim_front(&mut self, len: usize) {
+        let len = len.min(self.len());
+        if len == 0 {
+            return;
+        }
+        match &mut self.0 {
+            PayloadKind::Owned(v) => {
+                v.drain(..len);
+            }
+            PayloadKind::Shared(a) => self.0 = PayloadKind::Owned(a[len..].to_vec()),
+            PayloadKind::Borrowed { ptr, len: left } => {
+                // SAFETY: `len <= *left`, so the new start is inside (or one past) the same
+                // borrowed range, which `Payload::borrowed`'s contract keeps valid.
+                *ptr = unsafe { ptr.add(len) };
+                *left -= len;
+            }
+        }
+    }
+
     /// Whether the payload is empty.
     pub fn is_empty(&self) -> bool {
         self.len() == 0

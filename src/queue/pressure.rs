@@ -61,6 +61,29 @@ impl QueuePressure {
         Ok(())
     }
 
+    /// Reserves `len` queued bytes if there is room now, never waiting (`AVK_WRITE_NOWAIT`).
+    ///
+    /// # Errors
+    /// [`Status::QueueFull`] when [`QueuePressure::acquire`] would wait.
+    pub fn try_acquire(&self, len: u64) -> Result<()> {
+        if self.bound == 0 {
+            return Ok(());
+        }
+        let mut queued = self.queued.lock();
+        if *queued > 0 && *queued + len > self.bound {
+            return Err(Error::new(
+                Status::QueueFull,
+                format!(
+                    "the queue holds {} bytes and max_queued_bytes is {}: no room for {len} more \
+                     without waiting",
+                    *queued, self.bound
+                ),
+            ));
+        }
+        *queued += len;
+        Ok(())
+    }
+
     /// Gives back `len` bytes reserved by [`QueuePressure::acquire`].
     pub fn release(&self, len: u64) {
         if self.bound == 0 {

@@ -6,8 +6,9 @@ use super::async_result::{enter_worker, pause, AsyncResult, SPIN_ROUNDS};
 use super::encoder_pool::EncodedSlot;
 use super::payload::Payload;
 use super::pressure::QueuePressure;
+use super::timing::{SampleLayout, TimeFill};
 use crate::avi::{ChunkWrite, Muxer, MuxerConfig};
-use crate::codec::encoder::SequentialEncoder;
+use crate::codec::encoder::{EncodedFrame, SequentialEncoder};
 use crate::error::{Error, Result, Status};
 use crate::riff::Sink;
 use crate::scratch::recycle;
@@ -37,6 +38,10 @@ pub(crate) enum ChunkSource {
     },
 }
 
+/// Samples of silence in one chunk (or one encoder input): a second's worth bounds the memory a
+/// long gap takes.
+const SILENCE_PIECE_SECONDS: u64 = 1;
+
 /// A sequential encoder shared by a stream (which begins) and the worker (which encodes).
 pub(crate) type SharedSequentialEncoder = Arc<parking_lot::Mutex<Box<dyn SequentialEncoder>>>;
 
@@ -49,6 +54,18 @@ impl ChunkSource {
             ChunkSource::Stateful { input, .. } => input.len(),
         }
     }
+
+    /// Cuts the first `len` bytes of the input (an audio block's samples that overlap what the
+    /// stream already has).
+    pub fn trim_front(&mut self, len: usize) {
+        match self {
+            ChunkSource::Ready(payload) | ChunkSource::Stateful { input: payload, .. } => {
+                payload.trim_front(len);
+            }
+            // Audio never goes through the encoder pool.
+            ChunkSource::Encoding { .. } => {}
+        }
+    }
 }
 
 /// A queued write of one chunk.
@@ -56,6 +73,8 @@ pub(crate) struct WriteJob {
     pub stream: usize,
     pub keyframe: bool,
     pub source: ChunkSource,
+    /// What keeps the stream on time around this write.
+    pub fill: TimeFill,
     pub result: AsyncResult,
 }
 
@@ -77,6 +96,13 @@ enum Chunks {
 }
 
 impl Chunks {
+    fn into_vec(self) -> Vec<(Payload, bool)> {
+        match self {
+            Chunks::One(payload, keyframe) => vec![(payload, keyframe)],
+            Chunks::Many(chunks) => chunks,
+        }
+    }
+
     fn iter(&self) -> impl Iterator<Item = (&Payload, bool)> {
         let (one, many) = match self {
             Chunks::One(payload, keyframe) => (Some((payload, *keyframe)), &[][..]),
@@ -88,29 +114,48 @@ impl Chunks {
 }
 
 impl WriteJob {
-    /// Marks the write running (unless canceled) and gets its chunks. Encoded frames are
-    /// awaited even when canceled: the encoder may still be reading the caller's buffer, which
-    /// must not be reported free before it is done. A canceled block never reaches its
-    /// stateful encoder.
+    /// Marks the write running (unless canceled) and gets its chunks: the fill that keeps the
+    /// stream on time, then the write's own. Encoded frames are awaited even when canceled: the
+    /// encoder may still be reading the caller's buffer, which must not be reported free before
+    /// it is done. A canceled block never reaches its stateful encoder; a canceled write of a
+    /// timed writer leaves an empty frame or silence in its place, so later ones keep theirs.
     fn prepare(self) -> Prepared {
         let run = self.result.start_running();
         let queued_len = self.source.queued_len();
-        let chunks = match self.source {
-            ChunkSource::Ready(payload) => Ok(Chunks::One(payload, self.keyframe)),
-            ChunkSource::Encoding { slot, .. } => slot
-                .take()
-                .map(|frame| Chunks::One(Payload::owned(frame.data), frame.keyframe)),
-            ChunkSource::Stateful { .. } if !run => Ok(Chunks::Many(Vec::new())),
-            ChunkSource::Stateful { encoder, input } => {
-                guarded(|| encoder.lock().encode(input.as_slice())).map(|frames| {
-                    Chunks::Many(
-                        frames
-                            .into_iter()
-                            .map(|f| (Payload::owned(f.data), f.keyframe))
-                            .collect(),
-                    )
-                })
+        let stateful = match &self.source {
+            ChunkSource::Stateful { encoder, .. } => Some(Arc::clone(encoder)),
+            ChunkSource::Ready(_) | ChunkSource::Encoding { .. } => None,
+        };
+        let gap = self.fill.gap();
+        // Before the write's own chunks: a stateful encoder gets the silence first.
+        let before = fill_chunks(self.fill, gap, stateful.as_ref());
+        let in_place = || {
+            fill_chunks(self.fill, self.fill.units_of(queued_len), stateful.as_ref())
+                .map(Chunks::Many)
+        };
+        let own = match self.source {
+            ChunkSource::Encoding { slot, .. } => {
+                let frame = slot.take();
+                if run {
+                    frame.map(|frame| Chunks::One(Payload::owned(frame.data), frame.keyframe))
+                } else {
+                    in_place()
+                }
             }
+            _ if !run => in_place(),
+            ChunkSource::Ready(payload) => Ok(Chunks::One(payload, self.keyframe)),
+            ChunkSource::Stateful { encoder, input } => {
+                guarded(|| encoder.lock().encode(input.as_slice()))
+                    .map(|frames| Chunks::Many(frames.into_iter().map(chunk_of).collect()))
+            }
+        };
+        let chunks = if gap == 0 {
+            own
+        } else {
+            before.and_then(|mut before| {
+                before.extend(own?.into_vec());
+                Ok(Chunks::Many(before))
+            })
         };
         Prepared {
             stream: self.stream,
@@ -120,6 +165,55 @@ impl WriteJob {
             result: self.result,
         }
     }
+}
+
+fn chunk_of(frame: EncodedFrame) -> (Payload, bool) {
+    (Payload::owned(frame.data), frame.keyframe)
+}
+
+/// The chunks of `units` empty frames or samples of silence (through the stream's sequential
+/// encoder, if it has one); none for an untimed writer.
+fn fill_chunks(
+    fill: TimeFill,
+    units: u64,
+    stateful: Option<&SharedSequentialEncoder>,
+) -> Result<Vec<(Payload, bool)>> {
+    match fill {
+        TimeFill::Untimed => Ok(Vec::new()),
+        TimeFill::Frames { .. } => Ok((0..units)
+            .map(|_| (Payload::owned(Vec::new()), false))
+            .collect()),
+        TimeFill::Samples { layout, .. } => silence_chunks(layout, units, stateful),
+    }
+}
+
+/// `samples` of silence in pieces of at most [`SILENCE_PIECE_SECONDS`]: raw chunks, or what the
+/// sequential encoder makes of them.
+fn silence_chunks(
+    layout: SampleLayout,
+    samples: u64,
+    stateful: Option<&SharedSequentialEncoder>,
+) -> Result<Vec<(Payload, bool)>> {
+    let piece = u64::from(layout.sample_rate) * SILENCE_PIECE_SECONDS;
+    let full: Arc<[u8]> = vec![layout.silence; (piece.min(samples) as usize) * layout.block_align].into();
+    let mut chunks = Vec::new();
+    let mut left = samples;
+    while left > 0 {
+        let n = left.min(piece);
+        let bytes = &full[..n as usize * layout.block_align];
+        match stateful {
+            Some(encoder) => {
+                let frames = guarded(|| encoder.lock().encode(bytes))?;
+                chunks.extend(frames.into_iter().map(chunk_of));
+            }
+            None if n == piece || n == samples => {
+                chunks.push((Payload::shared(Arc::clone(&full)), true));
+            }
+            None => chunks.push((Payload::owned(bytes.to_vec()), true)),
+        }
+        left -= n;
+    }
+    Ok(chunks)
 }
 
 /// One unit of work, in begin order.
@@ -387,14 +481,18 @@ impl Worker {
         let mut owners = std::mem::take(&mut self.scratch.owners);
         let mut chunks: Vec<ChunkWrite<'_>> = recycle(std::mem::take(&mut self.scratch.chunks));
         let mut encode_failure = None;
-        for (i, p) in prepared.iter().enumerate().filter(|(_, p)| p.run) {
+        // A canceled write's chunks (what keeps a timed stream on time) are written too, but
+        // its outcome stays "canceled".
+        for (i, p) in prepared.iter().enumerate() {
             match &p.chunks {
                 Ok(written) => {
-                    outcomes[i] = Some(if failed_before {
-                        Err(self.failure_for_next_op())
-                    } else {
-                        Ok(())
-                    });
+                    if p.run {
+                        outcomes[i] = Some(if failed_before {
+                            Err(self.failure_for_next_op())
+                        } else {
+                            Ok(())
+                        });
+                    }
                     for (payload, keyframe) in written.iter() {
                         owners.push(i);
                         chunks.push(ChunkWrite {
@@ -404,6 +502,7 @@ impl Worker {
                         });
                     }
                 }
+                // Encoding (or a canceled write's fill) failed: the writer stops here.
                 Err(e) => {
                     encode_failure = Some((i, e.clone()));
                     break;

@@ -1,10 +1,12 @@
 //! The caller-facing side of the queue: [`Writer`], its streams, and begin/end.
 
 use super::async_result::{on_worker_of, AsyncResult, Callback, OpTarget};
+use super::begin_options::BeginOptions;
 use super::encoder_pool::EncoderPool;
 use super::payload::Payload;
 use super::pressure::QueuePressure;
 use super::process;
+use super::timing::{self, SampleLayout, StreamStats, TimeFill, Timeline, MAX_GAP_SLOTS};
 use super::wait_graph::{self, WaitEdge};
 use super::worker::{ChunkSource, Job, SharedSequentialEncoder, Worker, WriteJob};
 use crate::avi::{
@@ -12,6 +14,7 @@ use crate::avi::{
     DEFAULT_RIFF_LIMIT, DEFAULT_SUPER_INDEX_CAPACITY, MAX_CHUNK_SIZE, MAX_STREAMS,
 };
 use crate::codec::encoder::{FrameEncoder, InputRule, SequentialEncoder};
+use crate::codec::pcm::PcmFormat;
 use crate::error::{Error, Result, Status};
 use crate::riff::{FileSink, Sink};
 use crossbeam_channel::Sender;
@@ -72,6 +75,8 @@ struct Gate {
     info: InfoList,
     /// Sequential encoders by stream, handed to the worker with the header job.
     block_encoders: Vec<(usize, SharedSequentialEncoder)>,
+    /// Time zero and each stream's slots, in begin order.
+    timeline: Timeline,
     started: bool,
 }
 
@@ -153,6 +158,7 @@ impl WriterShared {
             }
         }
         gate.streams.push(spec);
+        gate.timeline.add_stream();
         let index = gate.streams.len() - 1;
         if let Some(encoder) = encoder {
             gate.block_encoders.push((index, encoder));
@@ -304,6 +310,7 @@ impl Writer {
                     streams: Vec::new(),
                     info: InfoList::default(),
                     block_encoders: Vec::new(),
+                    timeline: Timeline::default(),
                     started: false,
                 }),
                 pressure,
@@ -361,6 +368,22 @@ impl Writer {
         Ok(AudioStream(self.add_stream(spec)?))
     }
 
+    /// Adds a linear PCM (integer or float) audio stream. Unlike [`Writer::add_audio_stream`],
+    /// which writes any format as given, this stream knows its samples, so it takes timed
+    /// writes ([`AudioStream::begin_write_block_at`]). Same rules as
+    /// [`Writer::add_video_stream`].
+    ///
+    /// # Errors
+    /// As [`Writer::add_video_stream`].
+    pub fn add_pcm_stream(&self, format: PcmFormat, name: Option<&str>) -> Result<AudioStream> {
+        let mut core = self.add_stream(StreamSpec {
+            format: StreamFormat::Audio(AudioFormat::pcm(format)),
+            name: name.map(str::to_owned),
+        })?;
+        core.samples = Some(format.sample_layout());
+        Ok(AudioStream(core))
+    }
+
     /// Adds a video stream whose frames `encoder` turns into chunks on the writer's encoder
     /// threads (for example [`crate::codec::encoder::DibConversion`] for
     /// `AVK_VIDEO_UNCOMPRESSED`). Frames of one writer encode in parallel; chunks still land in
@@ -384,6 +407,7 @@ impl Writer {
             spec: Arc::new(spec),
             encoder: Some(encoder),
             sequential: None,
+            samples: None,
         }))
     }
 
@@ -436,6 +460,7 @@ impl Writer {
             name: name.map(str::to_owned),
         };
         let input_rule = encoder.input_rule();
+        let samples = encoder.input_samples();
         let shared: SharedSequentialEncoder = Arc::new(Mutex::new(encoder));
         let index = self
             .shared
@@ -446,6 +471,7 @@ impl Writer {
             spec: Arc::new(spec),
             encoder: None,
             sequential: Some((shared, input_rule)),
+            samples,
         })
     }
 
@@ -457,6 +483,7 @@ impl Writer {
             spec: Arc::new(spec),
             encoder: None,
             sequential: None,
+            samples: None,
         })
     }
 
@@ -593,6 +620,9 @@ struct StreamCore {
     encoder: Option<Arc<dyn FrameEncoder>>,
     /// Set for sequential encoding streams: the encoder and what its inputs must look like.
     sequential: Option<(SharedSequentialEncoder, InputRule)>,
+    /// Set for audio streams that know their samples (PCM, float, MP3 input): what timed
+    /// writes need.
+    samples: Option<SampleLayout>,
 }
 
 impl StreamCore {
@@ -605,12 +635,12 @@ impl StreamCore {
 
     fn begin(
         &self,
-        keyframe: bool,
+        options: BeginOptions,
         payload: Payload,
         callback: Option<Callback>,
     ) -> Result<AsyncResult> {
         let result = AsyncResult::new(self.target(), callback);
-        self.begin_prepared(keyframe, payload, result.clone())?;
+        self.begin_prepared(options, payload, result.clone())?;
         Ok(result)
     }
 
@@ -630,11 +660,21 @@ impl StreamCore {
         }
     }
 
-    fn begin_prepared(&self, keyframe: bool, payload: Payload, result: AsyncResult) -> Result<()> {
+    fn begin_prepared(
+        &self,
+        options: BeginOptions,
+        payload: Payload,
+        result: AsyncResult,
+    ) -> Result<()> {
         process::check(self.shared.pid)?;
         self.check_len(payload.len())?;
         let len = payload.len();
-        self.shared.pressure.acquire(len as u64)?;
+        if let Some(time_ns) = options.time_ns {
+            // Refused before anything is reserved or encoded; decided again when queued.
+            let mut gate = self.shared.gate.lock();
+            self.place(&mut gate.timeline, time_ns, len, false)?;
+        }
+        self.reserve(len, options.nowait)?;
         let source = match &self.encoder {
             None => match &self.sequential {
                 Some((encoder, _)) => ChunkSource::Stateful {
@@ -659,12 +699,7 @@ impl StreamCore {
             ChunkSource::Encoding { slot, .. } => Some(Arc::clone(slot)),
             ChunkSource::Ready(_) | ChunkSource::Stateful { .. } => None,
         };
-        let queued = self.shared.enqueue(Job::Write(WriteJob {
-            stream: self.index,
-            keyframe,
-            source,
-            result,
-        }));
+        let queued = self.enqueue(options, source, result);
         if queued.is_err() {
             self.shared.pressure.release(len as u64);
             // The encoder may still read the caller's buffer: finish before reporting failure.
@@ -673,6 +708,130 @@ impl StreamCore {
             }
         }
         queued
+    }
+
+    /// Reserves queue room for `len` bytes, waiting for it unless `nowait`.
+    fn reserve(&self, len: usize, nowait: bool) -> Result<()> {
+        if !nowait {
+            return self.shared.pressure.acquire(len as u64);
+        }
+        self.shared.pressure.try_acquire(len as u64).inspect_err(|_| {
+            self.shared.gate.lock().timeline.count_drop(self.index);
+        })
+    }
+
+    /// Places the write in its slot (timed) or the next one and queues it, under the lock that
+    /// orders begins. On failure nothing is queued; the caller gives back the queue room.
+    fn enqueue(
+        &self,
+        options: BeginOptions,
+        mut source: ChunkSource,
+        result: AsyncResult,
+    ) -> Result<()> {
+        let mut gate = self.shared.gate.lock();
+        let len = source.queued_len();
+        let fill = match options.time_ns {
+            None => gate.timeline.untimed(self.index, len, self.samples),
+            Some(time_ns) => {
+                let (fill, trim) = self.place(&mut gate.timeline, time_ns, len, true)?;
+                // The overlapping samples are not written: their queue room goes back now.
+                source.trim_front(trim);
+                self.shared.pressure.release(trim as u64);
+                fill
+            }
+        };
+        self.shared.enqueue_locked(
+            &mut gate,
+            Job::Write(WriteJob {
+                stream: self.index,
+                keyframe: options.keyframe,
+                source,
+                fill,
+                result,
+            }),
+        )
+    }
+
+    /// Where a timed write of `len` bytes captured at `time_ns` goes: its fill, and the bytes
+    /// to cut from its start (audio overlaps). With `commit`, takes its place.
+    ///
+    /// # Errors
+    /// [`Status::Dropped`], [`Status::Limit`] as [`Timeline`] decides; [`Status::Unsupported`]
+    /// for audio without a sample layout.
+    fn place(
+        &self,
+        timeline: &mut Timeline,
+        time_ns: i64,
+        len: usize,
+        commit: bool,
+    ) -> Result<(TimeFill, usize)> {
+        let rate = self.shared.options.frame_rate;
+        if self.spec.is_video() {
+            let fill = timeline.place_frame(self.index, time_ns, rate, len, commit)?;
+            return Ok((fill, 0));
+        }
+        let layout = self.samples.ok_or_else(|| {
+            Error::new(
+                Status::Unsupported,
+                "timed writes need a stream that knows its samples (PCM, float or MP3): this \
+                 audio stream writes its format as given",
+            )
+        })?;
+        let block = (len / layout.block_align) as u64;
+        let placed = timeline.place_block(
+            self.index,
+            time_ns,
+            layout,
+            block,
+            timing::max_gap_ns(rate),
+            commit,
+        )?;
+        let fill = TimeFill::Samples {
+            gap: placed.silence,
+            layout,
+        };
+        Ok((fill, placed.trim as usize * layout.block_align))
+    }
+
+    /// Queues `count` empty frames at the stream's next slots, fire-and-forget.
+    fn skip_frames(&self, count: u32) -> Result<()> {
+        process::check(self.shared.pid)?;
+        if !self.spec.is_video() {
+            return Err(Error::invalid_argument(
+                "empty frames exist for video streams only",
+            ));
+        }
+        if u64::from(count) > MAX_GAP_SLOTS {
+            return Err(Error::new(
+                Status::Limit,
+                format!("skip_frames({count}): at most {MAX_GAP_SLOTS} empty frames at once"),
+            ));
+        }
+        let mut gate = self.shared.gate.lock();
+        if gate.jobs.is_none() {
+            return Err(closed_error());
+        }
+        if count == 0 {
+            return Ok(());
+        }
+        // One empty chunk of its own, after `count - 1` of fill: no callback, and no handle
+        // that could cancel it.
+        let job = WriteJob {
+            stream: self.index,
+            keyframe: false,
+            source: ChunkSource::Ready(Payload::owned(Vec::new())),
+            fill: TimeFill::Frames {
+                gap: u64::from(count) - 1,
+            },
+            result: AsyncResult::new(self.target(), None),
+        };
+        self.shared.enqueue_locked(&mut gate, Job::Write(job))?;
+        gate.timeline.skip(self.index, u64::from(count));
+        Ok(())
+    }
+
+    fn stats(&self) -> StreamStats {
+        self.shared.gate.lock().timeline.stats(self.index)
     }
 
     fn check_result(&self, result: &AsyncResult) -> Result<()> {
@@ -689,7 +848,7 @@ impl StreamCore {
         result.wait_outcome()
     }
 
-    fn write(&self, keyframe: bool, data: &[u8]) -> Result<()> {
+    fn write(&self, options: BeginOptions, data: &[u8]) -> Result<()> {
         process::check(self.shared.pid)?;
         // Refused up front: the end would deadlock after the borrowed bytes were queued.
         self.shared.refuse_on_worker("a synchronous write")?;
@@ -698,13 +857,17 @@ impl StreamCore {
         // SAFETY: `end` below waits until the operation completes, and nothing returns between
         // begin and end, so `data` outlives every read of it.
         let payload = unsafe { Payload::borrowed(data.as_ptr(), data.len()) };
-        let result = self.begin(keyframe, payload, None)?;
+        let result = self.begin(options, payload, None)?;
         self.end(result)
     }
 }
 
 macro_rules! stream_type {
-    ($name:ident, $unit:literal, $write:ident, $begin:ident, $end:ident) => {
+    (
+        $name:ident, $unit:literal, $write:ident, $begin:ident, $end:ident,
+        $write_at:ident, $begin_at:ident, $write_with:ident, $begin_with:ident,
+        $timed_doc:literal
+    ) => {
         #[doc = concat!("A stream of ", $unit, "s belonging to a [`Writer`]. Cheap to clone; thread-safe.")]
         #[derive(Clone)]
         pub struct $name(StreamCore);
@@ -715,7 +878,7 @@ macro_rules! stream_type {
             /// # Errors
             /// As the begin and end calls; also [`Status::WouldDeadlock`] inside a callback.
             pub fn $write(&self, keyframe: bool, data: &[u8]) -> Result<()> {
-                self.0.write(keyframe, data)
+                self.0.write(BeginOptions::keyframe(keyframe), data)
             }
 
             #[doc = concat!("Queues one ", $unit, " and returns at once. The callback runs on the worker after the")]
@@ -730,7 +893,68 @@ macro_rules! stream_type {
                 payload: Payload,
                 callback: Option<Callback>,
             ) -> Result<AsyncResult> {
-                self.0.begin(keyframe, payload, callback)
+                self.0.begin(BeginOptions::keyframe(keyframe), payload, callback)
+            }
+
+            #[doc = concat!("Queues one ", $unit, " captured at `time_ns` (nanoseconds on any clock; time zero is")]
+            /// the time of the first timed write begun on the writer, whatever its stream).
+            #[doc = $timed_doc]
+            /// Untimed writes may be mixed in: they take the stream's next slot. The result is
+            /// ended like any other.
+            ///
+            /// # Errors
+            /// As the untimed begin; [`Status::Dropped`] as above (counted in
+            /// [`Self::stats`]); [`Status::Limit`] for a gap of more than
+            /// [`crate::queue::MAX_GAP_SLOTS`] frame periods. Nothing is queued and no
+            /// callback runs; the writer is fine.
+            pub fn $begin_at(
+                &self,
+                keyframe: bool,
+                time_ns: i64,
+                payload: Payload,
+                callback: Option<Callback>,
+            ) -> Result<AsyncResult> {
+                self.0
+                    .begin(BeginOptions::keyframe(keyframe).at(time_ns), payload, callback)
+            }
+
+            #[doc = concat!("Writes one ", $unit, " captured at `time_ns` and waits until it is in the file:")]
+            #[doc = concat!("[`Self::", stringify!($begin_at), "`] + end.")]
+            ///
+            /// # Errors
+            #[doc = concat!("As [`Self::", stringify!($begin_at), "`] and the end call.")]
+            pub fn $write_at(&self, keyframe: bool, time_ns: i64, data: &[u8]) -> Result<()> {
+                self.0.write(BeginOptions::keyframe(keyframe).at(time_ns), data)
+            }
+
+            #[doc = concat!("Queues one ", $unit, " as `options` say: keyframe, capture time, and whether")]
+            /// begin may wait for queue room (with `nowait` it fails with
+            /// [`Status::QueueFull`] instead, also inside a callback: nothing is queued, and
+            /// the refusal is counted in [`Self::stats`]).
+            ///
+            /// # Errors
+            #[doc = concat!("As [`Self::", stringify!($begin_at), "`]; [`Status::QueueFull`] as above.")]
+            pub fn $begin_with(
+                &self,
+                options: BeginOptions,
+                payload: Payload,
+                callback: Option<Callback>,
+            ) -> Result<AsyncResult> {
+                self.0.begin(options, payload, callback)
+            }
+
+            #[doc = concat!("Writes one ", $unit, " as `options` say and waits until it is in the file.")]
+            ///
+            /// # Errors
+            #[doc = concat!("As [`Self::", stringify!($begin_with), "`] and the end call.")]
+            pub fn $write_with(&self, options: BeginOptions, data: &[u8]) -> Result<()> {
+                self.0.write(options, data)
+            }
+
+            /// The stream's counters: writes, empty frames, drops, bytes and samples begun so
+            /// far (queued or written).
+            pub fn stats(&self) -> StreamStats {
+                self.0.stats()
             }
 
             /// A result for [`Self::begin_prepared`], made before begin so the C layer can
@@ -751,11 +975,11 @@ macro_rules! stream_type {
             /// Begin with a result made by [`Self::new_result`].
             pub(crate) fn begin_prepared(
                 &self,
-                keyframe: bool,
+                options: BeginOptions,
                 payload: Payload,
                 result: AsyncResult,
             ) -> Result<()> {
-                self.0.begin_prepared(keyframe, payload, result)
+                self.0.begin_prepared(options, payload, result)
             }
 
             /// Waits for an operation begun on this stream and returns its outcome.
@@ -799,12 +1023,44 @@ stream_type!(
     "video frame",
     write_frame,
     begin_write_frame,
-    end_write_frame
+    end_write_frame,
+    write_frame_at,
+    begin_write_frame_at,
+    write_frame_with,
+    begin_write_frame_with,
+    "The frame goes into slot `k = round((time_ns - t0) * rate)` of the writer's frame rate \
+     (halves up): with `n` slots taken (frames and empty frames, in begin order), `k > n` \
+     first queues `k - n` empty frames (zero-length chunks, not keyframes, in every index: \
+     players show the previous frame again), `k == n` takes slot `n`, and `k < n` (or a time \
+     before time zero) is refused with [`Status::Dropped`]. Works for every video codec."
 );
 stream_type!(
     AudioStream,
     "audio block",
     write_block,
     begin_write_block,
-    end_write_block
+    end_write_block,
+    write_block_at,
+    begin_write_block_at,
+    write_block_with,
+    begin_write_block_with,
+    "The block's first sample is `s = round((time_ns - t0) * sample_rate)`; with `e` samples \
+     on the stream (blocks and silence): within 20 ms of `e` the block is written as it is \
+     (clock jitter), later it gets `s - e` samples of silence first, earlier its first `e - s` \
+     samples are cut, and a block cut whole is refused with [`Status::Dropped`]. Silence and \
+     cuts are exact to the sample. Only streams that know their samples take timed writes \
+     ([`Writer::add_pcm_stream`], MP3); others answer [`Status::Unsupported`]."
 );
+
+impl VideoStream {
+    /// Queues `count` empty frames at the stream's next slots (players show the previous frame
+    /// again) and returns once they are queued, like a fire-and-forget write: a failure
+    /// reaches later operations and close. `count == 0` does nothing.
+    ///
+    /// # Errors
+    /// [`Status::Limit`] over [`crate::queue::MAX_GAP_SLOTS`]; [`Status::InvalidHandle`]
+    /// after close.
+    pub fn skip_frames(&self, count: u32) -> Result<()> {
+        self.0.skip_frames(count)
+    }
+}
