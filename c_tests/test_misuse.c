@@ -729,13 +729,13 @@ static void test_arguments(void) {
 
     /* Writes: unknown flags, NULL data with len > 0, wrong lengths. Begin reports them at once,
        queues nothing, runs no callback, writes no result. */
-    CHECK_STATUS(avk_video_stream_write_frame(v, 0x4u, frame, frame_len), AVK_E_INVALID_ARGUMENT);
+    CHECK_STATUS(avk_video_stream_write_frame(v, 0x8u, frame, frame_len), AVK_E_INVALID_ARGUMENT);
     CHECK_STATUS(avk_video_stream_write_frame(v, 0x80000000u, frame, frame_len),
                  AVK_E_INVALID_ARGUMENT);
     CHECK_STATUS(avk_video_stream_begin_write_frame(v, 0x100u, frame, frame_len, must_not_run,
                                                     NULL, &r),
                  AVK_E_INVALID_ARGUMENT);
-    CHECK_STATUS(avk_audio_stream_write_block(a, 0x4u, block, BLOCK), AVK_E_INVALID_ARGUMENT);
+    CHECK_STATUS(avk_audio_stream_write_block(a, 0x10u, block, BLOCK), AVK_E_INVALID_ARGUMENT);
     CHECK_STATUS(avk_audio_stream_begin_write_block(a, 0x8u, block, BLOCK, must_not_run, NULL,
                                                     &r),
                  AVK_E_INVALID_ARGUMENT);

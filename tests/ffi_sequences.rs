@@ -1523,7 +1523,7 @@ impl<'a> Driver<'a> {
     fn flags(&mut self) -> (u32, bool) {
         if self.rng.percent(8) {
             (
-                (self.rng.next_u64() as u32) | 1 << self.rng.range(2, 31),
+                (self.rng.next_u64() as u32) | 1 << self.rng.range(3, 31),
                 true,
             )
         } else {

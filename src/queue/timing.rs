@@ -117,7 +117,12 @@ impl Timeline {
 
     /// The fill for an untimed write of `len` input bytes (`samples`: the layout of an audio
     /// stream that counts samples), which takes the stream's next slot.
-    pub fn untimed(&mut self, stream: usize, len: usize, samples: Option<SampleLayout>) -> TimeFill {
+    pub fn untimed(
+        &mut self,
+        stream: usize,
+        len: usize,
+        samples: Option<SampleLayout>,
+    ) -> TimeFill {
         let stats = &mut self.stats[stream];
         stats.chunks += 1;
         stats.payload_bytes += len as u64;
@@ -310,15 +315,22 @@ mod tests {
         let base = 5_000_000_000_000;
         assert_eq!(gap(t.place_frame(0, base, FPS30, 10, true).unwrap()), 0);
         // 16.6 ms rounds down to slot 0, which is taken: dropped.
-        let e = t.place_frame(0, base + 16 * MS, FPS30, 10, true).unwrap_err();
+        let e = t
+            .place_frame(0, base + 16 * MS, FPS30, 10, true)
+            .unwrap_err();
         assert_eq!(e.status(), Status::Dropped);
         // Exactly half a period rounds up to slot 1.
         assert_eq!(
-            gap(t.place_frame(0, base + 16_666_667, FPS30, 10, true).unwrap()),
+            gap(t
+                .place_frame(0, base + 16_666_667, FPS30, 10, true)
+                .unwrap()),
             0
         );
         // 200 ms is slot 6: four empty frames (slots 2..=5) first.
-        assert_eq!(gap(t.place_frame(0, base + 200 * MS, FPS30, 10, true).unwrap()), 4);
+        assert_eq!(
+            gap(t.place_frame(0, base + 200 * MS, FPS30, 10, true).unwrap()),
+            4
+        );
         let s = t.stats(0);
         assert_eq!((s.chunks, s.empty_frames, s.dropped), (7, 4, 1));
         assert_eq!(s.payload_bytes, 30);
@@ -333,7 +345,13 @@ mod tests {
         // Slot 1,000,001 leaves 1,000,000 empty: allowed; one more is not.
         let period = 1_000_000_000 / 30;
         let limit = t
-            .place_frame(0, (MAX_GAP_SLOTS as i64 + 2) * period + period, FPS30, 1, false)
+            .place_frame(
+                0,
+                (MAX_GAP_SLOTS as i64 + 2) * period + period,
+                FPS30,
+                1,
+                false,
+            )
             .unwrap_err();
         assert_eq!(limit.status(), Status::Limit);
         assert!(t.place_frame(0, i64::MAX, FPS30, 1, false).is_err());
@@ -357,7 +375,10 @@ mod tests {
         );
         assert_eq!(t.untimed(0, 8, None), TimeFill::Frames { gap: 0 });
         t.skip(0, 5);
-        assert_eq!(gap(t.place_frame(0, 1000 + 300 * MS, FPS30, 8, true).unwrap()), 0);
+        assert_eq!(
+            gap(t.place_frame(0, 1000 + 300 * MS, FPS30, 8, true).unwrap()),
+            0
+        );
         assert_eq!(t.stats(0).empty_frames, 5);
     }
 
@@ -368,7 +389,13 @@ mod tests {
             t.place_block(0, at, STEREO48K, samples, max_gap_ns(FPS30), true)
         };
         // 10 ms blocks.
-        assert_eq!(place(&mut t, 0, 480).unwrap(), BlockPlacement { silence: 0, trim: 0 });
+        assert_eq!(
+            place(&mut t, 0, 480).unwrap(),
+            BlockPlacement {
+                silence: 0,
+                trim: 0
+            }
+        );
         // 19 ms late or 15 ms early: written as it is.
         assert_eq!(place(&mut t, 29 * MS, 480).unwrap().silence, 0);
         assert_eq!(place(&mut t, 5 * MS, 480).unwrap().trim, 0);
@@ -395,7 +422,10 @@ mod tests {
         );
         let s = t.stats(0);
         assert_eq!(s.samples, 5280 + 240);
-        assert_eq!((s.silence_samples, s.trimmed_samples, s.dropped), (3360, 1200, 1));
+        assert_eq!(
+            (s.silence_samples, s.trimmed_samples, s.dropped),
+            (3360, 1200, 1)
+        );
         assert_eq!(s.chunks, 5);
         assert_eq!(s.payload_bytes, s.samples * 4);
     }

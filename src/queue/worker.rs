@@ -195,7 +195,8 @@ fn silence_chunks(
     stateful: Option<&SharedSequentialEncoder>,
 ) -> Result<Vec<(Payload, bool)>> {
     let piece = u64::from(layout.sample_rate) * SILENCE_PIECE_SECONDS;
-    let full: Arc<[u8]> = vec![layout.silence; (piece.min(samples) as usize) * layout.block_align].into();
+    let full: Arc<[u8]> =
+        vec![layout.silence; (piece.min(samples) as usize) * layout.block_align].into();
     let mut chunks = Vec::new();
     let mut left = samples;
     while left > 0 {

@@ -715,9 +715,12 @@ impl StreamCore {
         if !nowait {
             return self.shared.pressure.acquire(len as u64);
         }
-        self.shared.pressure.try_acquire(len as u64).inspect_err(|_| {
-            self.shared.gate.lock().timeline.count_drop(self.index);
-        })
+        self.shared
+            .pressure
+            .try_acquire(len as u64)
+            .inspect_err(|_| {
+                self.shared.gate.lock().timeline.count_drop(self.index);
+            })
     }
 
     /// Places the write in its slot (timed) or the next one and queues it, under the lock that

@@ -218,7 +218,9 @@ fn fits(spec: &StreamSpec, id: crate::riff::FourCc, size: u32) -> bool {
         StreamFormat::Video(_) => matches!(&id.0[2..], b"db" | b"dc"),
         StreamFormat::Audio(_) => &id.0[2..] == b"wb",
     };
-    suffix_ok && spec.check_chunk_len(size as usize).is_ok()
+    // An empty video chunk is a frame repeated for a capture gap, whatever the frame size.
+    let empty_frame = size == 0 && spec.is_video();
+    suffix_ok && (empty_frame || spec.check_chunk_len(size as usize).is_ok())
 }
 
 /// Records the keyframe flags of a standard index's entries by chunk position.

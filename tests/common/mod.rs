@@ -556,3 +556,26 @@ pub fn index_keyframes(bytes: &[u8]) -> (Vec<bool>, Vec<bool>) {
     }
     (from_idx1, from_ix)
 }
+
+/// Where stream `select` ("v:0", "a:0") of `path` ends in ffprobe's reading, in seconds: the
+/// last packet's time plus its duration.
+pub fn ffprobe_duration(path: &Path, select: &str) -> f64 {
+    let out = Command::new("ffprobe")
+        .args(["-v", "error", "-select_streams", select])
+        .args([
+            "-show_entries",
+            "packet=pts_time,duration_time",
+            "-of",
+            "csv=p=0",
+        ])
+        .arg(path)
+        .output()
+        .expect("run ffprobe");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let last = text.lines().last().unwrap_or_default();
+    let mut fields = last.split(',').map(|f| f.trim().parse::<f64>());
+    match (fields.next(), fields.next()) {
+        (Some(Ok(pts)), Some(Ok(duration))) => pts + duration,
+        _ => panic!("ffprobe packets of {select}: {last:?}"),
+    }
+}
