@@ -17,11 +17,17 @@ use std::time::Instant;
 const SIDE: u32 = 4;
 const FRAME: [u8; 64] = [0x5a; 64];
 
+/// Capture times of timed writes: one frame period (30 fps) apart, so every write takes the
+/// next slot and the rows compare the cost of placing it, not of writing empty frames.
+const PERIOD_NS: i64 = 33_333_333;
+
 #[derive(Clone, Copy)]
 enum Pattern {
     Sync,
     DoubleBuffer,
     Window(usize),
+    /// A window of timed writes.
+    TimedWindow(usize),
 }
 
 impl Pattern {
@@ -29,7 +35,14 @@ impl Pattern {
         match self {
             Pattern::Sync => 0,
             Pattern::DoubleBuffer => 1,
-            Pattern::Window(n) => n,
+            Pattern::Window(n) | Pattern::TimedWindow(n) => n,
+        }
+    }
+
+    fn time_of(self, op: usize) -> Option<i64> {
+        match self {
+            Pattern::TimedWindow(_) => Some(op as i64 * PERIOD_NS),
+            Pattern::Sync | Pattern::DoubleBuffer | Pattern::Window(_) => None,
         }
     }
 }
@@ -73,10 +86,14 @@ fn rust_api(out: &Path, ops: usize, pattern: Pattern) -> Measured {
         }
     } else {
         let mut pending = VecDeque::with_capacity(pattern.in_flight() + 1);
-        for _ in 0..ops {
+        for op in 0..ops {
             // SAFETY: FRAME is a static that lives for the whole program.
             let payload = unsafe { Payload::borrowed(FRAME.as_ptr(), FRAME.len()) };
-            pending.push_back(video.begin_write_frame(true, payload, None).unwrap());
+            let result = match pattern.time_of(op) {
+                Some(time_ns) => video.begin_write_frame_at(true, time_ns, payload, None),
+                None => video.begin_write_frame(true, payload, None),
+            };
+            pending.push_back(result.unwrap());
             if pending.len() > pattern.in_flight() {
                 video.end_write_frame(pending.pop_front().unwrap()).unwrap();
             }
@@ -122,17 +139,29 @@ fn c_abi(out: &Path, ops: usize, pattern: Pattern) -> Measured {
             }
         } else {
             let mut pending = VecDeque::with_capacity(pattern.in_flight() + 1);
-            for _ in 0..ops {
+            for op in 0..ops {
                 let mut result = null_mut();
-                ok(avk_video_stream_begin_write_frame(
-                    video,
-                    AVK_FRAME_KEYFRAME,
-                    FRAME.as_ptr(),
-                    FRAME.len(),
-                    None,
-                    null_mut(),
-                    &mut result,
-                ));
+                ok(match pattern.time_of(op) {
+                    Some(time_ns) => avk_video_stream_begin_write_frame_at(
+                        video,
+                        AVK_FRAME_KEYFRAME,
+                        time_ns,
+                        FRAME.as_ptr(),
+                        FRAME.len(),
+                        None,
+                        null_mut(),
+                        &mut result,
+                    ),
+                    None => avk_video_stream_begin_write_frame(
+                        video,
+                        AVK_FRAME_KEYFRAME,
+                        FRAME.as_ptr(),
+                        FRAME.len(),
+                        None,
+                        null_mut(),
+                        &mut result,
+                    ),
+                });
                 pending.push_back(result);
                 if pending.len() > pattern.in_flight() {
                     ok(avk_video_stream_end_write_frame(
@@ -152,13 +181,24 @@ fn c_abi(out: &Path, ops: usize, pattern: Pattern) -> Measured {
     measured
 }
 
+const TIMED_RUST: &str = "Rust API window 64, timed";
+const TIMED_C: &str = "C ABI window 64, timed";
+
+fn timed_baseline(name: &str) -> Option<&'static str> {
+    match name {
+        TIMED_RUST => Some("Rust API window 64"),
+        TIMED_C => Some("C ABI window 64"),
+        _ => None,
+    }
+}
+
 /// Runs W2 and returns its rows.
 pub fn measure(settings: &Settings) -> Vec<Row> {
     let ops = if settings.quick { 20_000 } else { 200_000 };
     std::fs::create_dir_all(&settings.dir).unwrap();
     let out = settings.dir.join("w2.avi");
     type Runner = fn(&Path, usize, Pattern) -> Measured;
-    let contenders: [(&str, Runner, Pattern, Option<f64>); 6] = [
+    let contenders: [(&str, Runner, Pattern, Option<f64>); 8] = [
         ("Rust API sync write_frame", rust_api, Pattern::Sync, None),
         (
             "Rust API double buffer",
@@ -180,6 +220,8 @@ pub fn measure(settings: &Settings) -> Vec<Row> {
             Some(1e5),
         ),
         ("C ABI window 64", c_abi, Pattern::Window(64), Some(1e6)),
+        (TIMED_RUST, rust_api, Pattern::TimedWindow(64), Some(1e6)),
+        (TIMED_C, c_abi, Pattern::TimedWindow(64), Some(1e6)),
     ];
     let mut rates = vec![Vec::new(); contenders.len()];
     let mut cpu = vec![Vec::new(); contenders.len()];
@@ -198,6 +240,13 @@ pub fn measure(settings: &Settings) -> Vec<Row> {
     for (i, (name, _, _, target)) in contenders.iter().enumerate() {
         let mut row = Row::new("W2 64-byte frames", *name, "ops/s");
         row.samples = rates[i].clone();
+        // A timed begin against the same window untimed: what placing by time costs.
+        if let Some(untimed) = timed_baseline(name) {
+            row = row.ratio_to(untimed).target(Target::Ratio {
+                baseline: untimed.into(),
+                factor: 0.8,
+            });
+        }
         if let Some(t) = target {
             row = row.target(Target::Value(*t));
         }

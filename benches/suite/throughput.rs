@@ -5,7 +5,7 @@
 use crate::machine::run;
 use crate::report::{quantile, Row, Target};
 use crate::Settings;
-use avikit::{FrameRate, Payload, VideoFormat, Writer, WriterOptions};
+use avikit::{BeginOptions, FrameRate, Payload, Status, VideoFormat, Writer, WriterOptions};
 use std::collections::VecDeque;
 use std::io::Write;
 use std::path::Path;
@@ -30,6 +30,9 @@ const FFMPEG: &str = "ffmpeg -c:v rawvideo (input in page cache)";
 const SYNC: &str = "avikit sync write_frame";
 const ASYNC: &str = "avikit async, window 8";
 const ASYNC_BOUNDED: &str = "avikit async, max_queued_bytes 4 frames";
+const NOWAIT: &str = "avikit timed + NOWAIT, max_queued_bytes 4 frames";
+/// Capture times of the timed run: 30 fps.
+const PERIOD_NS: i64 = 33_333_333;
 
 fn ring() -> Vec<Arc<[u8]>> {
     (0..RING)
@@ -117,6 +120,34 @@ fn avikit_async(
     (seconds_since(start), begins)
 }
 
+/// A game loop that never waits: timed begins with NOWAIT, as fast as it can, on a queue
+/// bounded at 4 frames, ending nothing until the end. Returns the duration of every begin in
+/// microseconds, accepted or answered QueueFull, and how many were accepted.
+fn avikit_nowait(out: &Path, ring: &[Arc<[u8]>], frames: usize) -> (Vec<f64>, usize) {
+    let mut begins = Vec::with_capacity(frames);
+    let (writer, video) = dib_writer(out, 4 * FRAME as u64);
+    let mut pending = Vec::with_capacity(frames);
+    for n in 0..frames {
+        let payload = Payload::shared(Arc::clone(&ring[n % RING]));
+        let options = BeginOptions::keyframe(true)
+            .at(n as i64 * PERIOD_NS)
+            .nowait();
+        let before = Instant::now();
+        let begun = video.begin_write_frame_with(options, payload, None);
+        begins.push(before.elapsed().as_secs_f64() * 1e6);
+        match begun {
+            Ok(result) => pending.push(result),
+            Err(e) => assert_eq!(e.status(), Status::QueueFull, "{e}"),
+        }
+    }
+    let accepted = pending.len();
+    for result in pending {
+        video.end_write_frame(result).unwrap();
+    }
+    writer.close().unwrap();
+    (begins, accepted)
+}
+
 fn ffmpeg(input: &Path, out: &Path, frames: usize) -> f64 {
     let start = Instant::now();
     run(Command::new("ffmpeg")
@@ -167,12 +198,14 @@ pub fn measure(settings: &Settings) -> Vec<Row> {
 
     let mut raw = vec![Vec::new(); RAW_CHUNKS.len()];
     let (mut sync, mut asynchronous, mut bounded, mut ff) = (vec![], vec![], vec![], vec![]);
-    let (mut free_begins, mut bounded_begins) = (vec![], vec![]);
+    let (mut free_begins, mut bounded_begins, mut nowait_begins) = (vec![], vec![], vec![]);
+    let mut accepted = vec![];
     // Runs of a round: the raw loops, then avikit sync, async, async bounded, and ffmpeg.
     const SYNC_RUN: usize = RAW_CHUNKS.len();
     const ASYNC_RUN: usize = SYNC_RUN + 1;
     const BOUNDED_RUN: usize = SYNC_RUN + 2;
-    const RUNS: usize = SYNC_RUN + 4;
+    const NOWAIT_RUN: usize = SYNC_RUN + 3;
+    const RUNS: usize = SYNC_RUN + 5;
     for round in 0..settings.rounds {
         eprintln!("W1/W3 round {}/{}", round + 1, settings.rounds);
         // Each round starts at another contender, so none always runs right after the same
@@ -195,6 +228,11 @@ pub fn measure(settings: &Settings) -> Vec<Row> {
                         avikit_async(&out, &ring, frames, 4 * FRAME as u64, frames);
                     bounded.push(mb / secs);
                     bounded_begins.push(begins);
+                }
+                NOWAIT_RUN => {
+                    let (begins, taken) = avikit_nowait(&out, &ring, frames);
+                    nowait_begins.push(begins);
+                    accepted.push(taken as f64);
                 }
                 _ => ff.push(mb / ffmpeg(&input, &out, frames)),
             }
@@ -252,5 +290,14 @@ pub fn measure(settings: &Settings) -> Vec<Row> {
         row.note = "begin waits for room by design: the disk's pace".into();
     }
     rows.extend(bounded_rows);
+    let mut nowait_rows = latency_rows(NOWAIT, &nowait_begins, true);
+    let (taken, _, _) = crate::report::summary(&accepted);
+    for row in &mut nowait_rows {
+        row.note = format!(
+            "never waits for the disk: {taken:.0} of {frames} frames accepted, the rest \
+             answered QueueFull (their slots become empty frames)"
+        );
+    }
+    rows.extend(nowait_rows);
     rows
 }

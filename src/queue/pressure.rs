@@ -61,6 +61,11 @@ impl QueuePressure {
         Ok(())
     }
 
+    /// Whether begin may have to wait for room at all.
+    pub fn is_bounded(&self) -> bool {
+        self.bound != 0
+    }
+
     /// Reserves `len` queued bytes if there is room now, never waiting (`AVK_WRITE_NOWAIT`).
     ///
     /// # Errors

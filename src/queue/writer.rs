@@ -669,10 +669,14 @@ impl StreamCore {
         process::check(self.shared.pid)?;
         self.check_len(payload.len())?;
         let len = payload.len();
-        if let Some(time_ns) = options.time_ns {
-            // Refused before anything is reserved or encoded; decided again when queued.
-            let mut gate = self.shared.gate.lock();
-            self.place(&mut gate.timeline, time_ns, len, false)?;
+        match options.time_ns {
+            // Where begin could wait for room or start an encoding, a write that will be
+            // refused is refused first; the place is decided again when it is queued.
+            Some(time_ns) if self.encoder.is_some() || self.shared.pressure.is_bounded() => {
+                let mut gate = self.shared.gate.lock();
+                self.place(&mut gate.timeline, time_ns, len, false)?;
+            }
+            _ => {}
         }
         self.reserve(len, options.nowait)?;
         let source = match &self.encoder {
