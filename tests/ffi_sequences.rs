@@ -2155,7 +2155,7 @@ impl<'a> Driver<'a> {
     fn misc(&mut self) {
         let code = self.rng.below(20) as i32 - 3;
         let name = status_name(code);
-        let known = (0..=13).contains(&code);
+        let known = (0..=15).contains(&code);
         ensure!(
             known == (name != "AVK_UNKNOWN") && (!known || name.starts_with("AVK_")),
             "avk_status_name({code}) = {name}"
