@@ -30,7 +30,7 @@ fn video_chunk_sizes(bytes: &[u8]) -> Vec<usize> {
 fn frames_land_in_the_slots_of_their_time() {
     let dir = Scratch::new("timing-slots.avi");
     let path = dir.path();
-    let writer = Writer::create(&path, options()).unwrap();
+    let writer = Writer::create(path, options()).unwrap();
     let video = writer
         .add_video_stream(VideoFormat::dib(W as u32, H as u32, 32), None)
         .unwrap();
@@ -55,7 +55,7 @@ fn frames_land_in_the_slots_of_their_time() {
     assert_eq!((stats.chunks, stats.empty_frames, stats.dropped), (9, 5, 1));
     writer.close().unwrap();
 
-    let bytes = std::fs::read(&path).unwrap();
+    let bytes = std::fs::read(path).unwrap();
     let frame = W * H * 4;
     assert_eq!(
         video_chunk_sizes(&bytes),
@@ -73,7 +73,7 @@ fn frames_land_in_the_slots_of_their_time() {
     let out = std::process::Command::new("ffprobe")
         .args(["-v", "error", "-select_streams", "v:0", "-show_entries"])
         .args(["packet=pts,size", "-of", "csv=p=0"])
-        .arg(&path)
+        .arg(path)
         .output()
         .unwrap();
     // ffprobe passes over the empty frames: the real ones keep the times of their slots.
@@ -81,5 +81,5 @@ fn frames_land_in_the_slots_of_their_time() {
         String::from_utf8_lossy(&out.stdout).trim(),
         "0,12288\n1,12288\n2,12288\n6,12288"
     );
-    assert!((ffprobe_duration(&path, "v:0") - 7.0 / 30.0).abs() < 1e-5);
+    assert!((ffprobe_duration(path, "v:0") - 7.0 / 30.0).abs() < 1e-5);
 }
