@@ -285,6 +285,7 @@ def mplayer(path, video, numbers, seek_ms=None, flip=(), timing=False):
             streams[v["index"]].update(times=[pts for size, pts in packets if size],
                                        packets=len(packets),
                                        length=float(length[1]) if length else None)
+            # Only MPlayer's own messages go on to the error text, not the debug log.
             text = "\n".join(ln for ln in text.splitlines() if not ln.startswith(("DEMUX", "ID_")))
             out, err = text.encode(), ""
         if rc != 0 or not streams[v["index"]]["frames"]:
