@@ -5,10 +5,12 @@ Run by the system python3 (Debian python3-gst-1.0), not the test venv. Every pad
 goes to its own appsink: video pads with --numbers are decoded to GRAY8 and each picture's frame
 number is read (tests/tools/frame_code.py); other pads count buffers and bytes as demuxed.
 --seek-ns T also seeks (flushing, accurate) to T before playing and reports the first number.
+--times adds to every pad the PTS (ns, null when unset) of each buffer its sink got ("pts") and
+the duration avidemux gives the pad once the stream has ended ("duration_ns").
 Prints one JSON object: {"pads": {name: {...}}, "error": message or null, "warnings": [...],
 "seek_first": n}.
 
-Usage: gst_read.py FILE [--numbers] [--seek-ns T]
+Usage: gst_read.py FILE [--numbers] [--seek-ns T] [--times]
 """
 import argparse
 import json
@@ -28,9 +30,10 @@ TIMEOUT_S = 600  # a stalled pipeline fails the check instead of hanging the tes
 
 
 class Reader:
-    def __init__(self, path, numbers, seek_ns):
-        self.numbers, self.seek_ns = numbers, seek_ns
+    def __init__(self, path, numbers, seek_ns, times):
+        self.numbers, self.seek_ns, self.times = numbers, seek_ns, times
         self.pads, self.warnings, self.error, self.seek_first = {}, [], None, None
+        self.demux_pads = []
         self.pipeline = Gst.Pipeline.new("read")
         src = Gst.ElementFactory.make("filesrc")
         src.set_property("location", path)
@@ -67,6 +70,9 @@ class Reader:
         name = pad.get_name()
         self.pads[name] = {"caps": pad.get_current_caps().to_string().split(",")[0],
                            "buffers": 0, "bytes": 0}
+        if self.times:
+            self.pads[name]["pts"] = []
+            self.demux_pads.append(pad)
         decode = self.numbers and name.startswith("video")
         if decode:
             self.pads[name]["numbers"] = []
@@ -90,6 +96,8 @@ class Reader:
         info = self.pads[name]
         info["buffers"] += 1
         info["bytes"] += buf.get_size()
+        if self.times:
+            info["pts"].append(None if buf.pts == Gst.CLOCK_TIME_NONE else buf.pts)
         if decoded:
             video = GstVideo.VideoInfo.new_from_caps(sample.get_caps())
             ok, mapped = buf.map(Gst.MapFlags.READ)
@@ -136,8 +144,9 @@ class Reader:
                 return
             for info in self.pads.values():
                 info.update(buffers=0, bytes=0)
-                if "numbers" in info:
-                    info["numbers"] = []
+                for key in ("numbers", "pts"):
+                    if key in info:
+                        info[key] = []
             self.seek_first = None
             flags = Gst.SeekFlags.FLUSH | Gst.SeekFlags.ACCURATE
             if not self.pipeline.seek_simple(Gst.Format.TIME, flags, self.seek_ns):
@@ -148,6 +157,9 @@ class Reader:
             self.error = self.error or "could not start playing"
         else:
             self.loop.run()
+        for pad in self.demux_pads:
+            known, duration = pad.query_duration(Gst.Format.TIME)
+            self.pads[pad.get_name()]["duration_ns"] = duration if known else None
         self.pipeline.set_state(Gst.State.NULL)
 
 
@@ -156,9 +168,10 @@ def main():
     ap.add_argument("file")
     ap.add_argument("--numbers", action="store_true")
     ap.add_argument("--seek-ns", type=int)
+    ap.add_argument("--times", action="store_true")
     args = ap.parse_args()
     Gst.init(None)
-    reader = Reader(args.file, args.numbers, args.seek_ns)
+    reader = Reader(args.file, args.numbers, args.seek_ns, args.times)
     reader.run()
     print(json.dumps({"pads": reader.pads, "error": reader.error, "warnings": reader.warnings,
                       "seek_first": reader.seek_first}))

@@ -7,6 +7,13 @@ headless) and MPlayer (its own AVI demuxer). Each function returns
 for the video streams in `video` (ffprobe's video streams that have packets: dicts with index,
 width, height). Nothing here judges; avi_check.py compares against the file's facts.
 
+With `timing`, each stream also says when the reader shows its frames and how long it says the
+stream lasts (timing_check.py judges them): "times" (seconds, one per delivered frame, in
+delivery order) and per reader: GStreamer "duration" (the pad's, seconds); VLC "index_entries"
+and "length_s" (its AVI demuxer's log: index entries, length in whole seconds), its times
+relative to the first block (its stats output prints only dts differences); MPlayer
+"packets" (every packet its AVI demuxer read, empty ones included) and "length" (ID_LENGTH).
+
 Decoded pictures are never stored: VLC and MPlayer write them into a named pipe that a thread
 reads picture by picture (only the frame number is kept), so a multi-GB file costs no disk.
 
@@ -118,12 +125,15 @@ def run(cmd, **kw):
     return p.returncode, p.stdout, p.stderr.decode(errors="replace")
 
 
-def gstreamer(path, video, numbers, seek_ns=None):
+def gstreamer(path, video, numbers, seek_ns=None, timing=False):
     """avidemux: pad video_K / audio_K is the K-th video / audio stream of the file, counting
-    the empty ones it drops (each stream's "kind_position"; 0 when absent)."""
+    the empty ones it drops (each stream's "kind_position"; 0 when absent). With `timing`, the
+    buffer PTS of each (decoded, with `numbers`) picture and the pad's duration."""
     cmd = [SYSTEM_PYTHON, GST_READ, path] + (["--numbers"] if numbers else [])
     if seek_ns is not None:
         cmd += ["--seek-ns", str(seek_ns)]
+    if timing:
+        cmd.append("--times")
     # avidemux says why it skips an index only in its debug log: keep its warnings.
     env = dict(os.environ, GST_DEBUG="avidemux:2", GST_DEBUG_NO_COLOR="1")
     rc, out, err = run(cmd, env=env)
@@ -138,6 +148,10 @@ def gstreamer(path, video, numbers, seek_ns=None):
         pad = report["pads"].get(f"video_{v.get('kind_position', 0)}")
         if pad is not None:
             streams[v["index"]] = {"frames": pad["buffers"], "numbers": pad.get("numbers")}
+            if timing:
+                streams[v["index"]].update(
+                    times=[None if t is None else t / 1e9 for t in pad["pts"]],
+                    duration=None if pad["duration_ns"] is None else pad["duration_ns"] / 1e9)
     audio = {name: pad for name, pad in report["pads"].items() if name.startswith("audio_")}
     return {"streams": streams, "audio_pads": audio, "error": report["error"],
             "said": "avidemux: " + "; ".join(said[:3]) if said else None,
@@ -151,9 +165,15 @@ def vlc_errors(err):
     return list(dict.fromkeys(ln for ln in lines if not any(n in ln for n in noise)))
 
 
-def vlc(path, video, numbers, seek_us=None):
+VLC_INDEX = re.compile(r"avi demux debug: stream\[(\d+)\] created (\d+) index entries")
+VLC_LENGTH = re.compile(r"avi demux debug: stream\[(\d+)\] length:(\d+) \(based on index\)")
+
+
+def vlc(path, video, numbers, seek_us=None, timing=False):
     """VLC's avi demuxer into its stream output: `stats` counts the blocks of every ES (VLC's ES
-    id is the AVI stream number); with `numbers`, video ESs are also decoded to raw I420."""
+    id is the AVI stream number); with `numbers`, video ESs are also decoded to raw I420. With
+    `timing`, each block's dts from the stats (relative to the ES's first block) and, from the
+    debug log (-vv), the demuxer's index entries and length of each stream."""
     owner = pwd.getpwnam(VLC_USER) if os.geteuid() == 0 else None
     prefix = ["runuser", "-u", VLC_USER, "--", "cvlc"] if owner else ["cvlc"]
     workdir = tempfile.mkdtemp(prefix="avikit-vlc-")
@@ -176,19 +196,31 @@ def vlc(path, video, numbers, seek_us=None):
                             "--sout", "#duplicate{" + ",".join(dsts) + "}", f"fd://{fd}"]
             if seek_us is not None:
                 cmd.insert(-1, f"--start-time={fixed(seek_us, 6)}")
+            if timing:
+                cmd.insert(-1, "-vv")
             rc, _, err = run(cmd, pass_fds=(fd,))
         finally:
             os.close(fd)
         decoded = {index: r.finish() for index, r in readers.items()}
-        blocks = {}
+        blocks, dts = {}, {}
         if os.path.exists(stats):
             with open(stats) as f:
+                # stats <ES> <type> <block number> <dts - previous dts, us> <length> <md5>
                 for fields in (line.split("\t") for line in f):
-                    if fields[0] == "stats" and len(fields) > 2:
-                        blocks[int(fields[1])] = blocks.get(int(fields[1]), 0) + 1
+                    if fields[0] == "stats" and len(fields) > 4:
+                        es = int(fields[1])
+                        blocks[es] = blocks.get(es, 0) + 1
+                        previous = dts.setdefault(es, [])
+                        previous.append((previous[-1] if previous else 0) + int(fields[4]))
         streams = {v["index"]: {"frames": blocks.get(v["index"], 0),
                                 "numbers": decoded.get(v["index"], {}).get("numbers")}
                    for v in video}
+        if timing:
+            entries = {int(m[1]): int(m[2]) for m in VLC_INDEX.finditer(err)}
+            lengths = {int(m[1]): int(m[2]) for m in VLC_LENGTH.finditer(err)}
+            for index, s in streams.items():
+                s.update(times=[us / 1e6 for us in dts.get(index, [])],
+                         index_entries=entries.get(index), length_s=lengths.get(index))
         first = streams[video[0]["index"]]["numbers"] if seek_us is not None and video else None
         return {"streams": streams, "blocks": blocks, "exit": rc,
                 "error": "; ".join(vlc_errors(err)[:5]) or None,
@@ -211,17 +243,26 @@ def mplayer_messages(text):
     return [ln.strip() for ln in text.splitlines() if not MPLAYER_NOISE.search(ln.strip())]
 
 
-def mplayer(path, video, numbers, seek_ms=None, flip=()):
+MPLAYER_PACKET = re.compile(r"^DEMUX: Append packet to d_video, len=(\d+) +pts=(-?[0-9.]+)",
+                            re.MULTILINE)
+MPLAYER_LENGTH = re.compile(r"^ID_LENGTH=([0-9.]+)", re.MULTILINE)
+
+
+def mplayer(path, video, numbers, seek_ms=None, flip=(), timing=False):
     """MPlayer with -demuxer avi decodes each video stream (-vid = the AVI stream number) to
     YUV4MPEG2: pictures are counted, with `numbers` each one's number is read (luma flipped for
     the streams in `flip`). YUV4MPEG2 needs even dimensions: odd ones are padded at the right
-    and bottom (-vf expand). A file without video is opened once, for MPlayer's message."""
+    and bottom (-vf expand). A file without video is opened once, for MPlayer's message. With
+    `timing`, the pts its AVI demuxer gives each video packet (its debug log, -msglevel
+    demuxer=7): "times" of the non-empty ones, "packets" counting all, and ID_LENGTH."""
     streams, messages = {}, []
     targets = video[:1] if seek_ms is not None else video
     base = ["mplayer", "-noconfig", "all", "-quiet", "-demuxer", "avi", "-benchmark",
             "-nosound", "-noautosub"]
     if seek_ms is not None:
         base += ["-ss", fixed(seek_ms, 3)]
+    if timing:
+        base += ["-identify", "-msglevel", "demuxer=7"]
     if not targets:
         rc, out, err = run(base + ["-vo", "null", path])
         return {"streams": {}, "exit": rc, "error": "; ".join(
@@ -237,6 +278,16 @@ def mplayer(path, video, numbers, seek_ms=None, flip=()):
                                            "-vo", f"yuv4mpeg:file={r.path}", path])
             finally:
                 streams[v["index"]] = r.finish()
+        if timing:
+            text = out.decode(errors="replace") + "\n" + err
+            packets = [(int(m[1]), float(m[2])) for m in MPLAYER_PACKET.finditer(text)]
+            length = MPLAYER_LENGTH.search(text)
+            streams[v["index"]].update(times=[pts for size, pts in packets if size],
+                                       packets=len(packets),
+                                       length=float(length[1]) if length else None)
+            # Only MPlayer's own messages go on to the error text, not the debug log.
+            text = "\n".join(ln for ln in text.splitlines() if not ln.startswith(("DEMUX", "ID_")))
+            out, err = text.encode(), ""
         if rc != 0 or not streams[v["index"]]["frames"]:
             messages += mplayer_messages(out.decode(errors="replace") + "\n" + err)
     first = streams[video[0]["index"]]["numbers"] if seek_ms is not None and video else None
