@@ -39,14 +39,14 @@ pub mod avi;
 pub mod codec;
 mod error;
 pub mod ffi;
+pub mod format;
 pub mod queue;
 pub mod repair;
 pub mod riff;
 mod scratch;
 
-pub use avi::{AudioFormat, FrameRate, PixelAspect, VideoFormat};
-pub use codec::pcm::PcmFormat;
 pub use error::{Error, Result, Status};
+pub use format::{AudioFormat, FrameRate, PcmFormat, PixelAspect, StreamFormat, VideoFormat};
 pub use queue::{
     AsyncResult, AudioStream, BeginOptions, Callback, Payload, StreamStats, VideoStream, Writer,
     WriterOptions,

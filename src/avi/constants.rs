@@ -86,18 +86,5 @@ pub(crate) const DMLH_LEN: usize = 248;
 
 /// `biCompression` of an uncompressed RGB DIB.
 pub(crate) const BI_RGB: u32 = 0;
-/// `wFormatTag` of integer PCM.
-pub(crate) const WAVE_FORMAT_PCM: u16 = 0x0001;
-/// `wFormatTag` (and SubFormat GUID's first field) of IEEE float PCM.
-pub(crate) const WAVE_FORMAT_IEEE_FLOAT: u16 = 0x0003;
-/// `wFormatTag` of WAVEFORMATEXTENSIBLE: the format is the SubFormat GUID in the extra bytes.
-pub(crate) const WAVE_FORMAT_EXTENSIBLE: u16 = 0xFFFE;
-/// The last 14 bytes of every KSDATAFORMAT_SUBTYPE_* GUID (`xxxxxxxx-0000-0010-8000-00aa00389b71`,
-/// in its little-endian byte layout), after the 16-bit format tag that starts it.
-pub(crate) const KSDATAFORMAT_SUBTYPE_TAIL: [u8; 14] = [
-    0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x80, 0x00, 0x00, 0xAA, 0x00, 0x38, 0x9B, 0x71,
-];
-/// `cbSize` of WAVEFORMATEXTENSIBLE: valid bits, channel mask, SubFormat.
-pub(crate) const WAVEFORMATEXTENSIBLE_EXTRA_LEN: usize = 22;
 /// `dwQuality` meaning "default quality".
 pub(crate) const QUALITY_DEFAULT: u32 = 0xFFFF_FFFF;

@@ -6,7 +6,8 @@
 use super::constants::*;
 use super::index::SuperIndex;
 use super::info::InfoList;
-use super::stream::{AudioFormat, FrameRate, StreamFormat, StreamSpec, VideoFormat};
+use super::stream::StreamSpec;
+use crate::format::{AudioFormat, FrameRate, StreamFormat, VideoFormat};
 use crate::riff::{FourCc, RiffTree};
 
 /// Counts the header reports for one stream.

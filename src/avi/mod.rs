@@ -12,7 +12,4 @@ pub use muxer::{
     BatchError, ChunkWrite, Muxer, MuxerConfig, DEFAULT_RIFF_LIMIT, DEFAULT_SUPER_INDEX_CAPACITY,
     MAX_SUPER_INDEX_CAPACITY,
 };
-pub use stream::{
-    AudioFormat, FrameRate, PixelAspect, StreamFormat, StreamSpec, VideoFormat, MAX_CHUNK_SIZE,
-    MAX_STREAMS,
-};
+pub use stream::{StreamSpec, MAX_STREAMS};

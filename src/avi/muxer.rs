@@ -6,8 +6,9 @@ use super::constants::*;
 use super::headers::{self, HeaderInputs, StreamTotals};
 use super::index::{self, IndexEntry, IndexSlot, SuperIndex, MIN_SLOT_ENTRIES};
 use super::info::InfoList;
-use super::stream::{FrameRate, StreamFormat, StreamSpec, MAX_CHUNK_SIZE, MAX_STREAMS};
+use super::stream::{StreamSpec, MAX_STREAMS};
 use crate::error::{Error, Result, Status};
+use crate::format::{FrameRate, StreamFormat, MAX_CHUNK_SIZE};
 use crate::riff::{chunk_header, padded_len, FourCc, Sink, CHUNK_HEADER_LEN, LIST_HEADER_LEN};
 use crate::scratch::recycle;
 

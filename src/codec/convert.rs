@@ -1,8 +1,9 @@
 //! Input pixel layouts, and pixel conversion into bottom-up BI_RGB DIBs: whole rows at a time,
 //! one loop per format pair, so the compiler can vectorize and no pixel takes a branch.
 
-use super::{camera_rgb, dib};
+use super::camera_rgb;
 use crate::error::{Error, Result};
+use crate::format::dib;
 
 /// Layout of the pixels a caller hands to an encoding stream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

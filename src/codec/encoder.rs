@@ -2,9 +2,8 @@
 //! trait, and the encodings the library offers.
 
 use super::convert::{to_dib, InputLayout};
-use super::pcm::SampleLayout;
-use crate::avi::{PixelAspect, StreamFormat, VideoFormat};
 use crate::error::{Error, Result};
+use crate::format::{PixelAspect, SampleLayout, StreamFormat, VideoFormat};
 
 /// One encoded frame, ready to be written as a chunk.
 #[derive(Debug, Clone, PartialEq, Eq)]

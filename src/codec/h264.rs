@@ -13,8 +13,8 @@ use super::convert::{InputLayout, PixelFormat};
 use super::encoder::{EncodedFrame, InputRule, SequentialEncoder};
 use super::openh264_session::{Session, SessionConfig, MAX_THREADS};
 use super::yuv::I420Picture;
-use crate::avi::{FrameRate, StreamFormat, VideoFormat};
 use crate::error::{Error, Result};
+use crate::format::{FrameRate, StreamFormat, VideoFormat};
 use crate::riff::FourCc;
 
 /// The largest picture OpenH264 encodes (level 5.2), either way round, and the smallest side

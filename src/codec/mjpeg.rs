@@ -5,8 +5,8 @@
 use super::camera::{Chroma, PlanarPicture, Range};
 use super::convert::{InputLayout, PixelFormat};
 use super::encoder::{EncodedFrame, FrameEncoder};
-use crate::avi::VideoFormat;
 use crate::error::{Error, Result, Status};
+use crate::format::VideoFormat;
 use crate::riff::FourCc;
 use std::cell::RefCell;
 

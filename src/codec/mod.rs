@@ -4,7 +4,6 @@
 pub mod camera;
 mod camera_rgb;
 pub mod convert;
-pub mod dib;
 pub mod encoder;
 #[cfg(feature = "h264")]
 pub mod h264;
@@ -14,5 +13,4 @@ pub mod mjpeg;
 pub mod mp3;
 #[cfg(feature = "h264")]
 mod openh264_session;
-pub mod pcm;
 pub mod yuv;

@@ -3,50 +3,16 @@
 
 use super::encoder::{EncodedFrame, InputRule, SequentialEncoder};
 use super::lame::{LameHandle, LameLibrary};
-use super::pcm::SampleLayout;
-use crate::avi::{AudioFormat, StreamFormat};
 use crate::error::{Error, Result, Status};
+use crate::format::{mp3_format, AudioFormat, SampleLayout, StreamFormat};
 use std::sync::Arc;
 
-/// `wFormatTag` of MPEG Layer III.
-pub const WAVE_FORMAT_MPEGLAYER3: u16 = 0x0055;
 /// Bitrates (kbit/s) an MPEG-1 Layer III stream can have.
 const MPEG1_BITRATES: [u32; 14] = [
     32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320,
 ];
 /// Bitrates of MPEG-2/2.5 Layer III (sample rates up to 24 kHz).
 const MPEG2_BITRATES: [u32; 14] = [8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160];
-
-/// Samples per channel in one Layer III frame at `sample_rate`.
-pub fn samples_per_frame(sample_rate: u32) -> u32 {
-    if sample_rate >= 32_000 {
-        1152
-    } else {
-        576
-    }
-}
-
-/// The MPEGLAYER3WAVEFORMAT of a constant-bitrate stream.
-pub fn mp3_format(channels: u16, sample_rate: u32, kbps: u32) -> AudioFormat {
-    let frame_bytes = (samples_per_frame(sample_rate) / 8 * kbps * 1000 / sample_rate) as u16;
-    let mut extra = Vec::with_capacity(12);
-    extra.extend_from_slice(&1u16.to_le_bytes()); // wID: MPEGLAYER3_ID_MPEG
-    extra.extend_from_slice(&2u32.to_le_bytes()); // fdwFlags: MPEGLAYER3_FLAG_PADDING_OFF
-    extra.extend_from_slice(&frame_bytes.to_le_bytes()); // nBlockSize
-    extra.extend_from_slice(&1u16.to_le_bytes()); // nFramesPerBlock
-    extra.extend_from_slice(&0u16.to_le_bytes()); // nCodecDelay
-    AudioFormat {
-        format_tag: WAVE_FORMAT_MPEGLAYER3,
-        channels,
-        sample_rate,
-        bytes_per_second: kbps * 1000 / 8,
-        // Samples per frame, as FFmpeg writes it: readers time an MPEG audio chunk (dwSampleSize
-        // 0) as nBlockAlign samples, and a value of 1 made FFmpeg count bytes as ticks.
-        block_align: samples_per_frame(sample_rate) as u16,
-        bits_per_sample: 0,
-        extra,
-    }
-}
 
 /// Encodes interleaved 16-bit PCM blocks into MP3 frames.
 pub struct Mp3Encoder {

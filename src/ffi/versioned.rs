@@ -78,7 +78,8 @@ pub(crate) unsafe fn read_versioned<T: Copy>(
 }
 
 /// Writes `value` into a caller's struct, only the fields within its `struct_size` (which
-/// stays as the caller set it).
+/// stays as the caller set it). Padding between fields is left as the caller had it: it holds
+/// nothing of ours.
 ///
 /// # Safety
 /// `out` must be non-NULL and valid for `out->struct_size` bytes.
@@ -90,15 +91,14 @@ pub(crate) unsafe fn write_versioned<T: Copy>(
 ) -> Result<()> {
     // SAFETY: forwarded caller contract.
     let size = unsafe { checked_size(out.cast_const(), spans, what) }?;
-    const PREFIX: usize = size_of::<u32>();
-    // SAFETY: bytes `PREFIX..size` are writable at `out` (caller contract) and readable in
-    // `value`, since `size <= size_of::<T>()`.
-    unsafe {
-        std::ptr::copy_nonoverlapping(
-            (value as *const T).cast::<u8>().add(PREFIX),
-            out.cast::<u8>().add(PREFIX),
-            size - PREFIX,
-        )
-    };
+    let from = (value as *const T).cast::<u8>();
+    // The first span is `struct_size` itself.
+    for &(offset, len) in spans.iter().skip(1).filter(|&&(o, l)| o + l <= size) {
+        // SAFETY: the field lies within `size` bytes, which are writable at `out` (caller
+        // contract), and within `value`; fields never overlap.
+        unsafe {
+            std::ptr::copy_nonoverlapping(from.add(offset), out.cast::<u8>().add(offset), len)
+        };
+    }
     Ok(())
 }

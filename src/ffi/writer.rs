@@ -6,12 +6,14 @@ use super::io::{avk_io, CallbackSink};
 use super::options::*;
 use super::registry::{self, Object, WriterObject, HOLD_CALLER};
 use super::stream::{avk_audio_stream, avk_video_stream};
-use crate::avi::{AudioFormat, FrameRate, PixelAspect, VideoFormat};
 use crate::codec::convert::{InputLayout, PixelFormat};
 use crate::codec::encoder::{DibConversion, FrameEncoder, PixelShaped, SequentialEncoder};
-use crate::codec::mp3::{samples_per_frame, Mp3Encoder, WAVE_FORMAT_MPEGLAYER3};
-use crate::codec::pcm::PcmFormat;
+use crate::codec::mp3::Mp3Encoder;
 use crate::error::{Error, Result, Status};
+use crate::format::{
+    samples_per_frame, AudioFormat, FrameRate, PcmFormat, PixelAspect, VideoFormat,
+    WAVE_FORMAT_MPEGLAYER3,
+};
 use crate::queue::{CloseOutcome, Writer, WriterOptions};
 use crate::riff::FourCc;
 use std::ffi::{c_char, c_void};

@@ -3,9 +3,9 @@
 //! overlap). Pure bookkeeping in begin order, kept under the lock that orders begins; the worker
 //! writes what it decides.
 
-use crate::avi::FrameRate;
-pub use crate::codec::pcm::SampleLayout;
 use crate::error::{Error, Result, Status};
+use crate::format::FrameRate;
+pub use crate::format::SampleLayout;
 
 /// Most slots one timed write may leave empty before it: about nine hours at 30 fps.
 pub const MAX_GAP_SLOTS: u64 = 1_000_000;

@@ -10,12 +10,12 @@ use super::timing::{self, SampleLayout, StreamStats, TimeFill, Timeline, MAX_GAP
 use super::wait_graph::{self, WaitEdge};
 use super::worker::{ChunkSource, Job, SharedSequentialEncoder, Worker, WriteJob};
 use crate::avi::{
-    AudioFormat, FrameRate, InfoList, MuxerConfig, StreamFormat, StreamSpec, VideoFormat,
-    DEFAULT_RIFF_LIMIT, DEFAULT_SUPER_INDEX_CAPACITY, MAX_CHUNK_SIZE, MAX_STREAMS,
+    InfoList, MuxerConfig, StreamSpec, DEFAULT_RIFF_LIMIT, DEFAULT_SUPER_INDEX_CAPACITY,
+    MAX_STREAMS,
 };
 use crate::codec::encoder::{FrameEncoder, InputRule, SequentialEncoder};
-use crate::codec::pcm::PcmFormat;
 use crate::error::{Error, Result, Status};
+use crate::format::{AudioFormat, FrameRate, PcmFormat, StreamFormat, VideoFormat, MAX_CHUNK_SIZE};
 use crate::riff::{FileSink, Sink};
 use crossbeam_channel::Sender;
 use parking_lot::Mutex;

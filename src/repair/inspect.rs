@@ -12,8 +12,8 @@ use crate::avi::constants::{
     AVI_INDEX_OF_CHUNKS, AVI_INDEX_OF_INDEXES, CK_INDX, PREFIX_STANDARD_INDEX,
     STANDARD_INDEX_LONGS_PER_ENTRY, SUPER_INDEX_ENTRY_LEN, SUPER_INDEX_LONGS_PER_ENTRY,
 };
-use crate::avi::StreamFormat;
 use crate::error::Result;
+use crate::format::StreamFormat;
 use crate::riff::FourCc;
 use std::collections::HashSet;
 use std::path::Path;

@@ -7,7 +7,7 @@ mod rebuild;
 pub use inspect::inspect_file;
 pub use rebuild::{repair_file, repair_file_with_progress};
 
-use crate::avi::StreamFormat;
+use crate::format::StreamFormat;
 use reader::{DataChunk, ParsedHeader};
 
 /// One stream as inspection or repair found it.

@@ -1,10 +1,9 @@
 //! Reading AVI files without loading payloads: chunk headers by positional reads, the header
 //! list parsed into stream specs, and data chunks located by walking `movi` lists.
 
-use crate::avi::{
-    AudioFormat, FrameRate, InfoList, PixelAspect, StreamFormat, StreamSpec, VideoFormat,
-};
+use crate::avi::{InfoList, StreamSpec};
 use crate::error::{Error, Result};
+use crate::format::{AudioFormat, FrameRate, PixelAspect, StreamFormat, VideoFormat};
 use crate::riff::FourCc;
 use std::fs::File;
 use std::path::Path;

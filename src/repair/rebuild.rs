@@ -8,10 +8,11 @@ use super::reader::{
 };
 use super::FileReport;
 use crate::avi::{
-    ChunkWrite, Muxer, MuxerConfig, StreamFormat, StreamSpec, DEFAULT_RIFF_LIMIT,
-    DEFAULT_SUPER_INDEX_CAPACITY, MAX_SUPER_INDEX_CAPACITY,
+    ChunkWrite, Muxer, MuxerConfig, StreamSpec, DEFAULT_RIFF_LIMIT, DEFAULT_SUPER_INDEX_CAPACITY,
+    MAX_SUPER_INDEX_CAPACITY,
 };
 use crate::error::{Error, Result};
+use crate::format::StreamFormat;
 use crate::riff::FileSink;
 use std::collections::HashMap;
 use std::path::Path;

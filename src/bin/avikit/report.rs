@@ -1,8 +1,8 @@
 //! How `avikit inspect` prints a [`FileReport`]: a summary for people, or one JSON object.
 
-use avikit::avi::StreamFormat;
 use avikit::repair::{FileReport, StreamReport};
 use avikit::FourCc;
+use avikit::StreamFormat;
 use std::path::Path;
 
 /// `wFormatTag` values with a name people know.
