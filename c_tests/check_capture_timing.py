@@ -57,10 +57,10 @@ def main():
     period = 1 / Fraction(video["r_frame_rate"])
     slots = int(video["nb_frames"])
     video_s = slots * period
+    packets = int(video.get("nb_read_packets", 0))
     check(slots == frames + empty,
-          ("video-frames", f"header has {slots} frames, the program wrote {frames} + {empty} empty"))
-    check(int(video.get("nb_read_packets", 0)) == frames,
-          ("video-packets", f"ffprobe read {video.get('nb_read_packets')} packets, {frames} frames"))
+          ("video-frames", f"header has {slots} frames, the program wrote {frames} + {empty}"))
+    check(packets == frames, ("video-packets", f"ffprobe read {packets} packets, {frames} frames"))
     check(abs(video_s - wall) <= period,
           ("video-duration", f"video {float(video_s):.4f} s, wall time {float(wall):.4f} s"))
 

@@ -293,7 +293,9 @@ public:
     }
 
     /* Queues `count` empty frames at the next slots (players show the previous frame again). */
-    void skip_frames(uint32_t count) { detail::check(avk_video_stream_skip_frames(stream_, count)); }
+    void skip_frames(uint32_t count) {
+        detail::check(avk_video_stream_skip_frames(stream_, count));
+    }
 
     /* The stream's counters: chunks, empty frames, drops and bytes begun so far. */
     avk_stream_stats stats() const {

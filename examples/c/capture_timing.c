@@ -67,7 +67,7 @@ enum {
 #define BLOCK_ALIGN ((size_t)CHANNELS * 2)
 #define MS 1000000LL
 #define NS_PER_S 1000000000LL
-#define DEVICE_LATENCY (5 * MS) /* how long after a block ends the device hands it over, on average */
+#define DEVICE_LATENCY (5 * MS) /* how long after a block ends the device hands it over */
 
 /* ---- the monotonic clock ------------------------------------------------------------------ */
 
@@ -182,7 +182,8 @@ static void render_tone(uint8_t *block, int64_t first, int count)
 {
     for (int i = 0; i < count; i++) {
         /* 440 Hz at 48 kHz repeats every 1200 samples: a small, exact argument for sin(). */
-        double v = 0.25 * sin(6.283185307179586 * 440.0 * (double)((first + i) % 1200) / SAMPLE_RATE);
+        double phase = (double)((first + i) % 1200) / SAMPLE_RATE;
+        double v = 0.25 * sin(6.283185307179586 * 440.0 * phase);
         uint16_t bits = (uint16_t)(int16_t)lrint(v * 32767.0);
         for (int c = 0; c < CHANNELS; c++) {
             block[(size_t)i * BLOCK_ALIGN + (size_t)c * 2] = (uint8_t)bits;
@@ -329,10 +330,11 @@ static int finish(recorder *r, int64_t stop)
         return fail("avk_video_stream_get_stats", status);
     }
     /* The last frames were taken a period before the end, so their slots lie before this. */
-    if (slots > (int64_t)stats.chunks &&
-        (status = avk_video_stream_skip_frames(r->video, (uint32_t)(slots - (int64_t)stats.chunks))) !=
-            AVK_OK) {
-        return fail("avk_video_stream_skip_frames", status);
+    if (slots > (int64_t)stats.chunks) {
+        status = avk_video_stream_skip_frames(r->video, (uint32_t)(slots - (int64_t)stats.chunks));
+        if (status != AVK_OK) {
+            return fail("avk_video_stream_skip_frames", status);
+        }
     }
     return 1;
 }
