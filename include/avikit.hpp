@@ -6,7 +6,12 @@
  * their writer is closed. avikit::async_result owns an un-ended operation and ends it in its
  * destructor. Every type is move-only.
  * Errors: every failing call throws avikit::error carrying the avk_status and the library's
- * message.
+ * message, except the refusals a capture loop expects (as wait() returns false on a timeout):
+ * a begin refused with AVK_E_DROPPED (a timed write whose slot is taken) or AVK_E_QUEUE_FULL
+ * (AVK_WRITE_NOWAIT) returns an empty async_result, and a timed write dropped returns false.
+ * Nothing was queued then and no callback runs.
+ * Capture timing: the *_at writes take an avikit::capture_time (std::chrono durations or
+ * steady_clock time points) and place the write by time; see avk_video_stream_begin_write_frame_at.
  * Threading: as the C API: any thread; callbacks run on the writer's worker thread.
  */
 #ifndef AVIKIT_HPP
@@ -14,6 +19,7 @@
 
 #include "avikit.h"
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <exception>
@@ -70,7 +76,36 @@ constexpr std::size_t frame_size(pixel_format format, uint32_t width, uint32_t h
                                           : pitch * h;
 }
 
+/* The capture time of a timed write: nanoseconds on the caller's clock. Made from any
+   std::chrono::duration that converts to nanoseconds without loss (seconds, milliseconds,
+   nanoseconds, ...; a floating or finer one through std::chrono::duration_cast), or from a
+   std::chrono::steady_clock::time_point (monotonic: the clock to use for capture). Time zero is
+   the first timed write of the writer, so all of a writer's streams must use the same clock. */
+class capture_time {
+public:
+    template <typename Rep, typename Period,
+              typename = std::enable_if_t<std::is_convertible_v<std::chrono::duration<Rep, Period>,
+                                                                std::chrono::nanoseconds>>>
+    constexpr capture_time(std::chrono::duration<Rep, Period> time) noexcept
+        : ns_(static_cast<int64_t>(std::chrono::nanoseconds(time).count())) {}
+    capture_time(std::chrono::steady_clock::time_point time) noexcept
+        : ns_(static_cast<int64_t>(
+              std::chrono::duration_cast<std::chrono::nanoseconds>(time.time_since_epoch())
+                  .count())) {}
+
+    /* The time_ns the C API receives. */
+    constexpr int64_t nanoseconds() const noexcept { return ns_; }
+
+private:
+    int64_t ns_;
+};
+
 namespace detail {
+
+/* The statuses of begins refused as a normal part of capture: nothing was queued. */
+constexpr bool refused(avk_status status) noexcept {
+    return status == AVK_E_DROPPED || status == AVK_E_QUEUE_FULL;
+}
 
 /* Throws avikit::error for a failed status, with this thread's last error message. */
 inline void check(avk_status status) {
@@ -99,7 +134,8 @@ extern "C" inline void invoke_callback(avk_async *result, void *state) {
 } // namespace detail
 
 /* A pending operation (IAsyncResult). end() waits and throws the operation's error; the
-   destructor ends it and ignores the outcome. */
+   destructor ends it and ignores the outcome. Empty (false) once ended or moved from, when
+   default-constructed, and when its begin was refused (AVK_E_DROPPED, AVK_E_QUEUE_FULL). */
 class async_result {
 public:
     async_result() = default;
@@ -116,6 +152,9 @@ public:
     async_result(const async_result &) = delete;
     async_result &operator=(const async_result &) = delete;
     ~async_result() { reset(); }
+
+    /* Whether this holds an operation: false once ended or moved from, and for a refused begin. */
+    explicit operator bool() const noexcept { return result_ != nullptr; }
 
     /* Whether the operation has completed. */
     bool is_completed() const {
@@ -137,8 +176,12 @@ public:
     /* Cancels the operation if it is still queued (throws AVK_E_INVALID_STATE otherwise). */
     void cancel() { detail::check(avk_async_cancel(result_)); }
 
-    /* Waits, releases the result and throws the operation's error, if any. */
+    /* Waits, releases the result and throws the operation's error, if any (an empty result
+       throws AVK_E_INVALID_HANDLE). */
     void end() {
+        if (end_ == nullptr) {
+            throw error(AVK_E_INVALID_HANDLE, "avikit::async_result::end: no operation to end");
+        }
         avk_status status = end_(owner_, std::exchange(result_, nullptr));
         detail::check(status);
     }
@@ -169,7 +212,8 @@ private:
 namespace detail {
 
 /* Begins an operation through `begin` with `callback` (any callable taking avk_async*, or
-   nullptr), returning its result. The callable is freed after it ran, or at once on failure. */
+   nullptr), returning its result, or nullptr when the begin was refused (see refused). The
+   callable is freed after it ran, or at once when nothing was queued. */
 template <typename Begin, typename Callback>
 avk_async *begin_with(Begin &&begin, Callback &&callback) {
     avk_async *result = nullptr;
@@ -179,6 +223,9 @@ avk_async *begin_with(Begin &&begin, Callback &&callback) {
     }
     avk_status status =
         begin(fn ? &invoke_callback : nullptr, static_cast<void *>(fn.get()), &result);
+    if (refused(status)) {
+        return nullptr;
+    }
     check(status);
     fn.release(); /* now owned by the operation: freed in invoke_callback */
     return result;
@@ -199,7 +246,8 @@ public:
 
     /* Queues one frame. Without AVK_WRITE_COPY in `flags`, `data` must stay valid until the
        operation completes. `callback` (any callable taking avk_async*, or nullptr) runs on the
-       worker thread once the frame is in the file. */
+       worker thread once the frame is in the file. With AVK_WRITE_NOWAIT, a full queue returns
+       an empty result instead of waiting. */
     template <typename Callback = std::nullptr_t>
     async_result begin_write_frame(const void *data, std::size_t len, uint32_t flags,
                                    Callback &&callback = nullptr) {
@@ -211,6 +259,50 @@ public:
             },
             std::forward<Callback>(callback));
         return async_result(r, &end_frame, stream_);
+    }
+
+    /* Writes one frame captured at `at` into the slot of its time (empty frames fill a gap
+       before it) and waits until it is in the file. False when the slot is already taken or
+       lies before time zero: the frame is dropped, nothing is written. */
+    bool write_frame_at(capture_time at, const void *data, std::size_t len, bool keyframe = true) {
+        avk_status status =
+            avk_video_stream_write_frame_at(stream_, keyframe ? AVK_FRAME_KEYFRAME : 0u,
+                                            at.nanoseconds(), static_cast<const uint8_t *>(data),
+                                            len);
+        if (status == AVK_E_DROPPED) {
+            return false;
+        }
+        detail::check(status);
+        return true;
+    }
+
+    /* Queues one frame captured at `at`, as begin_write_frame; the result is empty when the
+       frame was dropped (its slot is taken) or, with AVK_WRITE_NOWAIT, the queue was full. */
+    template <typename Callback = std::nullptr_t>
+    async_result begin_write_frame_at(capture_time at, const void *data, std::size_t len,
+                                      uint32_t flags, Callback &&callback = nullptr) {
+        avk_video_stream *s = stream_;
+        avk_async *r = detail::begin_with(
+            [&](avk_async_callback cb, void *state, avk_async **out) {
+                return avk_video_stream_begin_write_frame_at(s, flags, at.nanoseconds(),
+                                                             static_cast<const uint8_t *>(data),
+                                                             len, cb, state, out);
+            },
+            std::forward<Callback>(callback));
+        return async_result(r, &end_frame, stream_);
+    }
+
+    /* Queues `count` empty frames at the next slots (players show the previous frame again). */
+    void skip_frames(uint32_t count) {
+        detail::check(avk_video_stream_skip_frames(stream_, count));
+    }
+
+    /* The stream's counters: chunks, empty frames, drops and bytes begun so far. */
+    avk_stream_stats stats() const {
+        avk_stream_stats stats{};
+        stats.struct_size = sizeof stats;
+        detail::check(avk_video_stream_get_stats(stream_, &stats));
+        return stats;
     }
 
     avk_video_stream *handle() const noexcept { return stream_; }
@@ -245,6 +337,43 @@ public:
             },
             std::forward<Callback>(callback));
         return async_result(r, &end_block, stream_);
+    }
+
+    /* Writes one block captured at `at` (PCM, FLOAT and MP3 streams) and waits until it is in
+       the file: silence fills a gap before it, samples overlapping what the stream has are cut.
+       False when all of it overlaps: the block is dropped, nothing is written. */
+    bool write_block_at(capture_time at, const void *data, std::size_t len) {
+        avk_status status = avk_audio_stream_write_block_at(
+            stream_, 0u, at.nanoseconds(), static_cast<const uint8_t *>(data), len);
+        if (status == AVK_E_DROPPED) {
+            return false;
+        }
+        detail::check(status);
+        return true;
+    }
+
+    /* Queues one block captured at `at`, as begin_write_block; the result is empty when the
+       block was dropped or, with AVK_WRITE_NOWAIT, the queue was full. */
+    template <typename Callback = std::nullptr_t>
+    async_result begin_write_block_at(capture_time at, const void *data, std::size_t len,
+                                      uint32_t flags, Callback &&callback = nullptr) {
+        avk_audio_stream *s = stream_;
+        avk_async *r = detail::begin_with(
+            [&](avk_async_callback cb, void *state, avk_async **out) {
+                return avk_audio_stream_begin_write_block_at(s, flags, at.nanoseconds(),
+                                                             static_cast<const uint8_t *>(data),
+                                                             len, cb, state, out);
+            },
+            std::forward<Callback>(callback));
+        return async_result(r, &end_block, stream_);
+    }
+
+    /* The stream's counters: chunks, drops, bytes, samples, silence and trimmed samples. */
+    avk_stream_stats stats() const {
+        avk_stream_stats stats{};
+        stats.struct_size = sizeof stats;
+        detail::check(avk_audio_stream_get_stats(stream_, &stats));
+        return stats;
     }
 
     avk_audio_stream *handle() const noexcept { return stream_; }

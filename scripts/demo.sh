@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Builds avikit, records a demo AVI through the C async API (examples/c/demo.c) and checks it
-# with ffprobe and a strict ffmpeg decode.
+# with ffprobe and a strict ffmpeg decode. Then records 6 s of irregular capture with timed writes
+# (examples/c/capture_timing.c, next to OUT as capture_timing.avi) and checks that its video lasts
+# the measured wall time to within one frame period and its audio the video's time to within 20 ms.
 #
 #   scripts/demo.sh [OUT.avi] [seconds]     defaults: build/demo/demo.avi, 5 seconds
 #
@@ -80,3 +82,65 @@ decode_log=$(ffmpeg -nostdin -v error -err_detect explode -xerror -i "$OUT" -f n
 [ -z "$decode_log" ] || die "ffmpeg reported problems decoding $OUT: $decode_log"
 
 printf '\ndemo OK: %s (%s video frames, matching the header and the packet count)\n' "$OUT" "$frames"
+
+# --- capture timing: irregular capture into a constant-rate file ----------------------------
+CAPTURE_OUT=$(dirname "$OUT")/capture_timing.avi
+CAPTURE_BIN=build/demo/capture_timing
+step "cc examples/c/capture_timing.c -> $CAPTURE_BIN"
+cc -std=c11 -Wall -Wextra -Werror -pedantic -O2 -I"$ROOT/include" \
+    examples/c/capture_timing.c target/release/libavikit.a -lpthread -ldl -lm -lstdc++ \
+    -o "$CAPTURE_BIN"
+
+step "recording $CAPTURE_OUT (6 s of real time: frames every 20-60 ms with stalls, jittery audio)"
+capture=$("$CAPTURE_BIN" "$CAPTURE_OUT" 6) || die "the capture_timing program failed (see above)"
+printf '%s\n' "$capture"
+summary_field() { printf '%s\n' "$capture" | sed -n "s/.* $1=\([0-9][0-9.]*\) .*/\1/p"; }
+wall_ms=$(summary_field wall_ms)
+cap_frames=$(summary_field frames)
+cap_empty=$(summary_field empty_frames)
+cap_samples=$(summary_field audio_samples)
+[ -n "$wall_ms" ] && [ -n "$cap_frames" ] && [ -n "$cap_empty" ] && [ -n "$cap_samples" ] ||
+    die "could not read capture_timing's summary line"
+
+step "ffprobe $CAPTURE_OUT: durations against the wall time"
+probe_field() { printf '%s\n' "$1" | sed -n "s/^$2=//p"; }
+video_info=$(ffprobe -v error -select_streams v:0 -of default=noprint_wrappers=1 \
+    -show_entries stream=r_frame_rate,nb_frames,duration "$CAPTURE_OUT") ||
+    die "ffprobe could not read $CAPTURE_OUT"
+audio_info=$(ffprobe -v error -select_streams a:0 -of default=noprint_wrappers=1 \
+    -show_entries stream=sample_rate,channels "$CAPTURE_OUT") ||
+    die "ffprobe could not read the audio of $CAPTURE_OUT"
+rate=$(probe_field "$video_info" r_frame_rate)
+header_frames=$(probe_field "$video_info" nb_frames)
+video_s=$(probe_field "$video_info" duration)
+sample_rate=$(probe_field "$audio_info" sample_rate)
+channels=$(probe_field "$audio_info" channels)
+# The decoded audio, not the header: 16-bit samples of every channel.
+audio_bytes=$(ffmpeg -nostdin -v error -i "$CAPTURE_OUT" -map 0:a:0 -f s16le - | wc -c) ||
+    die "ffmpeg could not decode the audio of $CAPTURE_OUT"
+[ "$header_frames" = $((cap_frames + cap_empty)) ] ||
+    die "the header says $header_frames video frames, the program wrote $cap_frames + $cap_empty"
+decoded_samples=$((audio_bytes / (2 * channels)))
+[ "$decoded_samples" = "$cap_samples" ] ||
+    die "ffmpeg decoded $decoded_samples audio samples, the program wrote $cap_samples"
+awk -v wall_ms="$wall_ms" -v video="$video_s" -v rate="$rate" -v bytes="$audio_bytes" \
+    -v sr="$sample_rate" -v ch="$channels" -v frames="$header_frames" -v empty="$cap_empty" '
+    function abs(x) { return x < 0 ? -x : x }
+    BEGIN {
+        split(rate, r, "/"); period = r[2] / r[1]; wall = wall_ms / 1000
+        audio = bytes / (2 * ch * sr)
+        printf "wall time %.4f s; video %.4f s (%d frames, %d of them empty; one period %.1f ms);" \
+               " audio %.4f s\n", wall, video, frames, empty, period * 1000, audio
+        printf "video - wall = %+.1f ms (limit one period), audio - video = %+.1f ms (limit 20)\n",
+               (video - wall) * 1000, (audio - video) * 1000
+        exit !(abs(video - wall) <= period && abs(audio - video) <= 0.020)
+    }' || die "the durations of $CAPTURE_OUT do not match the wall time (see above)"
+
+step "strict decode: ffmpeg -err_detect explode -xerror"
+decode_log=$(ffmpeg -nostdin -v error -err_detect explode -xerror -i "$CAPTURE_OUT" \
+    -f null - 2>&1) ||
+    die "ffmpeg failed to decode $CAPTURE_OUT: ${decode_log:-(no message)}"
+[ -z "$decode_log" ] || die "ffmpeg reported problems decoding $CAPTURE_OUT: $decode_log"
+
+printf '\ncapture OK: %s (%s ms of capture: %s frames, %s of them empty; %s audio samples)\n' \
+    "$CAPTURE_OUT" "$wall_ms" "$header_frames" "$cap_empty" "$cap_samples"
