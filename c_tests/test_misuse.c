@@ -93,21 +93,22 @@ static void test_version_and_names(void) {
         "AVK_OK", "AVK_E_INVALID_ARGUMENT", "AVK_E_INVALID_HANDLE", "AVK_E_INVALID_STATE",
         "AVK_E_IO", "AVK_E_CANCELED", "AVK_E_TIMEOUT", "AVK_E_UNSUPPORTED", "AVK_E_ENCODER",
         "AVK_E_LIMIT", "AVK_E_WRITER_FAILED", "AVK_E_WOULD_DEADLOCK", "AVK_E_NO_MEMORY",
-        "AVK_E_PANIC"};
+        "AVK_E_PANIC", "AVK_E_DROPPED", "AVK_E_QUEUE_FULL"};
     static const avk_status codes[] = {
         AVK_OK, AVK_E_INVALID_ARGUMENT, AVK_E_INVALID_HANDLE, AVK_E_INVALID_STATE, AVK_E_IO,
         AVK_E_CANCELED, AVK_E_TIMEOUT, AVK_E_UNSUPPORTED, AVK_E_ENCODER, AVK_E_LIMIT,
-        AVK_E_WRITER_FAILED, AVK_E_WOULD_DEADLOCK, AVK_E_NO_MEMORY, AVK_E_PANIC};
+        AVK_E_WRITER_FAILED, AVK_E_WOULD_DEADLOCK, AVK_E_NO_MEMORY, AVK_E_PANIC, AVK_E_DROPPED,
+        AVK_E_QUEUE_FULL};
     char expected[64];
     int i;
-    for (i = 0; i < 14; i++) {
+    for (i = 0; i < 16; i++) {
         CHECK_EQ(codes[i], i);
         CHECK(avk_status_name(i) != NULL);
         CHECK(strcmp(avk_status_name(i), names[i]) == 0);
         CHECK(avk_status_name(i) == avk_status_name(i)); /* static */
     }
     CHECK(strcmp(avk_status_name(99), "AVK_UNKNOWN") == 0);
-    CHECK(strcmp(avk_status_name(14), "AVK_UNKNOWN") == 0);
+    CHECK(strcmp(avk_status_name(16), "AVK_UNKNOWN") == 0);
     CHECK(strcmp(avk_status_name(-1), "AVK_UNKNOWN") == 0);
     CHECK(strcmp(avk_status_name(INT32_MIN), "AVK_UNKNOWN") == 0);
 
