@@ -3,6 +3,7 @@
 
 use super::{process, wait_graph};
 use crate::error::{Error, Result, Status};
+use crossbeam_utils::Backoff;
 use parking_lot::{Condvar, Mutex};
 use std::cell::Cell;
 use std::mem::ManuallyDrop;
@@ -60,19 +61,6 @@ pub(crate) struct OpShared {
 thread_local! {
     /// The id of the writer whose worker is this thread (0 elsewhere).
     static WORKER_OF: Cell<u64> = const { Cell::new(0) };
-}
-
-/// Rounds a thread spins for an event another thread is about to cause before it sleeps:
-/// busy-wait pauses first, then yields of the CPU (about 30 microseconds in all).
-pub(crate) const SPIN_ROUNDS: u32 = 96;
-
-/// One round of such a spin.
-pub(crate) fn pause(round: u32) {
-    if round < 64 {
-        std::hint::spin_loop();
-    } else {
-        std::thread::yield_now();
-    }
 }
 
 /// Marks the calling thread as the worker of writer `id`.
@@ -270,11 +258,12 @@ impl AsyncResult {
     /// finishes within microseconds, sooner than a sleep on the condition variable and the
     /// wake-up it needs (two system calls, one on each side).
     fn spin_until_done(&self) {
-        for round in 0..SPIN_ROUNDS {
+        let backoff = Backoff::new();
+        while !backoff.is_completed() {
             if self.op.done.load(Ordering::Acquire) {
                 return;
             }
-            pause(round);
+            backoff.snooze();
         }
     }
 

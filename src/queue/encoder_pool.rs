@@ -6,34 +6,35 @@ use super::payload::Payload;
 use crate::codec::encoder::{EncodedFrame, FrameEncoder};
 use crate::error::{Error, Result, Status};
 use crossbeam_channel::{Receiver, Sender};
-use parking_lot::{Condvar, Mutex};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
-/// Where one frame's encoding result appears.
-#[derive(Default)]
+/// Where one frame's encoding result appears: a one-shot channel, filled once by an encoder
+/// thread and taken once by the worker.
 pub(crate) struct EncodedSlot {
-    frame: Mutex<Option<Result<EncodedFrame>>>,
-    ready: Condvar,
+    filled: Sender<Result<EncodedFrame>>,
+    taken: Receiver<Result<EncodedFrame>>,
 }
 
 impl EncodedSlot {
+    fn new() -> EncodedSlot {
+        let (filled, taken) = crossbeam_channel::bounded(1);
+        EncodedSlot { filled, taken }
+    }
+
     fn fill(&self, frame: Result<EncodedFrame>) {
-        *self.frame.lock() = Some(frame);
-        self.ready.notify_all();
+        // The slot holds one result and is filled once: the send never blocks.
+        let _ = self.filled.try_send(frame);
     }
 
     /// Waits for the encoder thread and takes its result. The input buffer is no longer read
     /// once this returns.
     pub fn take(&self) -> Result<EncodedFrame> {
-        let mut frame = self.frame.lock();
-        loop {
-            if let Some(result) = frame.take() {
-                return result;
-            }
-            self.ready.wait(&mut frame);
-        }
+        // The slot keeps its own sender, so the channel is never disconnected.
+        self.taken
+            .recv()
+            .unwrap_or_else(|_| Err(Error::new(Status::Panic, "an encoded slot lost its sender")))
     }
 }
 
@@ -86,7 +87,7 @@ impl EncoderPool {
 
     /// Queues one frame; its result appears in the returned slot.
     pub fn submit(&self, encoder: Arc<dyn FrameEncoder>, input: Payload) -> Arc<EncodedSlot> {
-        let slot = Arc::new(EncodedSlot::default());
+        let slot = Arc::new(EncodedSlot::new());
         let task = EncodeTask {
             encoder,
             input,

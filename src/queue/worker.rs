@@ -2,7 +2,7 @@
 //! order, gathers runs of queued writes into vectored writes, completes operations in begin order
 //! and then runs their callbacks.
 
-use super::async_result::{enter_worker, pause, AsyncResult, SPIN_ROUNDS};
+use super::async_result::{enter_worker, AsyncResult};
 use super::encoder_pool::EncodedSlot;
 use super::payload::Payload;
 use super::pressure::QueuePressure;
@@ -13,6 +13,7 @@ use crate::error::{Error, Result, Status};
 use crate::riff::Sink;
 use crate::scratch::recycle;
 use crossbeam_channel::Receiver;
+use crossbeam_utils::Backoff;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -291,11 +292,12 @@ impl Worker {
     fn next_job(&mut self) -> Option<Job> {
         // A busy caller sends the next job within microseconds: catching it without sleeping
         // saves both threads a system call per operation.
-        for round in 0..SPIN_ROUNDS {
+        let backoff = Backoff::new();
+        while !backoff.is_completed() {
             match self.jobs.try_recv() {
                 Ok(job) => return Some(job),
                 Err(crossbeam_channel::TryRecvError::Disconnected) => return None,
-                Err(crossbeam_channel::TryRecvError::Empty) => pause(round),
+                Err(crossbeam_channel::TryRecvError::Empty) => backoff.snooze(),
             }
         }
         loop {

@@ -1,13 +1,11 @@
 //! How `avikit inspect` prints a [`FileReport`]: a summary for people, or one JSON object.
 
+use avikit::format::{WAVE_FORMAT_MPEGLAYER3, WAVE_FORMAT_PCM};
 use avikit::repair::{FileReport, StreamReport};
 use avikit::FourCc;
 use avikit::StreamFormat;
+use serde_json::{json, Value};
 use std::path::Path;
-
-/// `wFormatTag` values with a name people know.
-const WAVE_FORMAT_PCM: u16 = 0x0001;
-const WAVE_FORMAT_MPEGLAYER3: u16 = 0x0055;
 
 /// Prints the report of `file` to stdout.
 pub fn print(file: &Path, r: &FileReport, json: bool) {
@@ -70,77 +68,44 @@ fn describe(s: &StreamReport) -> String {
     }
 }
 
-fn to_json(file: &Path, r: &FileReport) -> String {
-    let streams: Vec<String> = r.streams.iter().map(stream_json).collect();
-    format!(
-        "{{\"file\":{},\"streams\":{},\"video_frames\":{},\"audio_chunks\":{},\"riff_count\":{},\
-         \"opendml\":{},\"bytes_recovered\":{},\"was_damaged\":{},\"stream_list\":[{}]}}",
-        json_string(&file.display().to_string()),
-        r.stream_count,
-        r.video_frames,
-        r.audio_chunks,
-        r.riff_count,
-        r.riff_count > 1,
-        r.bytes_recovered,
-        r.was_damaged,
-        streams.join(",")
-    )
+fn to_json(file: &Path, r: &FileReport) -> Value {
+    json!({
+        "file": file.display().to_string(),
+        "streams": r.stream_count,
+        "video_frames": r.video_frames,
+        "audio_chunks": r.audio_chunks,
+        "riff_count": r.riff_count,
+        "opendml": r.riff_count > 1,
+        "bytes_recovered": r.bytes_recovered,
+        "was_damaged": r.was_damaged,
+        "stream_list": r.streams.iter().map(stream_json).collect::<Vec<_>>(),
+    })
 }
 
-fn stream_json(s: &StreamReport) -> String {
-    let format = match &s.format {
-        StreamFormat::Video(v) => format!(
-            "\"type\":\"video\",\"fourcc\":{},\"width\":{},\"height\":{},\"bits_per_pixel\":{}",
-            v.fourcc
-                .map_or("null".to_string(), |f| json_string(&fourcc_text(f))),
-            v.width,
-            v.height,
-            v.bits_per_pixel
-        ),
-        StreamFormat::Audio(a) => format!(
-            "\"type\":\"audio\",\"format_tag\":{},\"channels\":{},\"sample_rate\":{},\
-             \"bits_per_sample\":{}",
-            a.format_tag, a.channels, a.sample_rate, a.bits_per_sample
-        ),
+fn stream_json(s: &StreamReport) -> Value {
+    let mut stream = match &s.format {
+        StreamFormat::Video(v) => json!({
+            "type": "video",
+            "fourcc": v.fourcc.map(fourcc_text),
+            "width": v.width,
+            "height": v.height,
+            "bits_per_pixel": v.bits_per_pixel,
+        }),
+        StreamFormat::Audio(a) => json!({
+            "type": "audio",
+            "format_tag": a.format_tag,
+            "channels": a.channels,
+            "sample_rate": a.sample_rate,
+            "bits_per_sample": a.bits_per_sample,
+        }),
     };
-    format!(
-        "{{{format},\"name\":{},\"chunks\":{},\"bytes\":{}}}",
-        s.name.as_deref().map_or("null".to_string(), json_string),
-        s.chunks,
-        s.bytes
-    )
+    stream["name"] = json!(s.name);
+    stream["chunks"] = json!(s.chunks);
+    stream["bytes"] = json!(s.bytes);
+    stream
 }
 
 /// The four characters as they are (FourCc's Display quotes and escapes them).
 fn fourcc_text(fourcc: FourCc) -> String {
     String::from_utf8_lossy(&fourcc.0).into_owned()
-}
-
-/// `text` as a JSON string literal (RFC 8259: quote, backslash and control characters escaped).
-fn json_string(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn json_strings_escape_quotes_backslashes_and_control_characters() {
-        assert_eq!(
-            json_string("a\"b\\c\n\u{1}é"),
-            "\"a\\\"b\\\\c\\u000a\\u0001é\""
-        );
-    }
 }
