@@ -1,7 +1,7 @@
 //! How the worker and the encoder threads end (issue 14, items 5, 11 and 13): an unwind of the
 //! worker outside its guarded work completes every operation and callback; the first error of a
-//! failed header write reaches the first operation; encoder threads stop at close and do not
-//! start for a stream that cannot be added.
+//! failed header write reaches the first operation; the process's encoder threads are shared by
+//! every writer, stop when the last one closes and do not start for a stream that cannot be added.
 
 use avikit::codec::convert::{InputLayout, PixelFormat};
 use avikit::codec::encoder::DibConversion;
@@ -125,7 +125,7 @@ fn a_failed_header_write_is_the_first_operations_error() {
     assert_eq!(w.close().unwrap_err().status(), Status::Io);
 }
 
-/// Encoder threads of this process (named `avikit-encoder-<writer>-<n>`, cut to 15 bytes).
+/// Encoder threads of this process (named `avikit-encoder-<n>`).
 fn encoder_threads() -> usize {
     std::fs::read_dir("/proc/self/task")
         .unwrap()
@@ -158,7 +158,7 @@ fn dib_encoder() -> Arc<DibConversion> {
 
 // The only test of this file with encoding streams, so the thread count is its own.
 #[test]
-fn encoder_threads_stop_at_close_and_never_start_for_a_refused_stream() {
+fn encoder_threads_are_shared_stop_with_the_last_writer_and_never_start_for_a_refused_stream() {
     let options = || WriterOptions {
         encoder_threads: 2,
         ..Default::default()
@@ -166,9 +166,11 @@ fn encoder_threads_stop_at_close_and_never_start_for_a_refused_stream() {
     let w = writer(false, options());
     let video = w.add_encoding_video_stream(dib_encoder(), None).unwrap();
     video.write_frame(true, &[0; 64]).unwrap();
-    // A new thread names itself once it runs, a moment after it was started; a joined one
-    // leaves /proc a moment after join returns.
-    assert_eq!(encoder_threads_settling_at(2), 2);
+    // The process's pool: one thread per CPU, whatever `encoder_threads` caps per writer. A
+    // new thread names itself once it runs, a moment after it was started; a joined one leaves
+    // /proc a moment after join returns.
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    assert_eq!(encoder_threads_settling_at(cpus), cpus);
     let clone = video.clone();
     w.close().unwrap();
     assert_eq!(
@@ -179,6 +181,28 @@ fn encoder_threads_stop_at_close_and_never_start_for_a_refused_stream() {
     let e = clone.write_frame(true, &[0; 64]).unwrap_err();
     assert_eq!(e.status(), Status::InvalidHandle, "{e}");
     drop((video, clone, w));
+
+    // Eight writers share the same threads; they stop when the last of them closes.
+    let writers: Vec<_> = (0..8).map(|_| writer(false, options())).collect();
+    for w in &writers {
+        let video = w.add_encoding_video_stream(dib_encoder(), None).unwrap();
+        video.write_frame(true, &[0; 64]).unwrap();
+    }
+    assert_eq!(
+        encoder_threads_settling_at(cpus),
+        cpus,
+        "one pool, not one per writer"
+    );
+    let (last, others) = writers.split_last().unwrap();
+    others.iter().for_each(|w| w.close().unwrap());
+    assert_eq!(encoder_threads(), cpus, "a writer still uses them");
+    last.close().unwrap();
+    assert_eq!(
+        encoder_threads_settling_at(0),
+        0,
+        "the last writer stops them"
+    );
+    drop(writers);
 
     // After the first write no stream can be added, and none starts threads.
     let w = writer(false, options());

@@ -1,11 +1,11 @@
 //! The avikit benchmark suite: W1 uncompressed throughput, W2 per-operation cost, W3 begin
-//! latency, W4 MJPEG, W5 close time and memory, W6 H.264. Every contender runs alternately
+//! latency, W4 MJPEG, W5 close time and memory, W6 H.264, P9 many writers at once. Every contender runs alternately
 //! with its baselines in the same process, round by round (7 by default), and one table prints
 //! median, min, max, the ratio to the baseline (the median of the round-by-round ratios) and
 //! whether each target (issues #7 and #13) is met.
 //!
 //! `scripts/bench.sh` installs what it needs and runs it; by hand:
-//! `cargo bench --bench suite -- [--quick] [--only W1,W4,W6] [--rounds N] [--dir D]
+//! `cargo bench --bench suite -- [--quick] [--only W1,W4,W6,P9] [--rounds N] [--dir D]
 //! [--markdown F]`.
 //! `--quick` shrinks every workload for a smoke run (its numbers mean little).
 
@@ -16,6 +16,7 @@ mod mjpeg;
 mod per_op;
 mod report;
 mod throughput;
+mod writers;
 
 use std::path::PathBuf;
 
@@ -91,6 +92,9 @@ fn main() {
     }
     if settings.wants("W6") {
         rows.extend(h264::measure(&settings));
+    }
+    if settings.wants("P9") {
+        rows.extend(writers::measure(&settings));
     }
     let heading = format!(
         "avikit {} benchmark suite{}: {} rounds, {:.0} s\nmachine: {}\nfile system: {}\n",

@@ -90,9 +90,12 @@ pub struct avk_writer_options {
     /// grows without limit (and with AVK_WRITE_COPY, the memory it holds) while the sink is
     /// slower than the caller. Set a bound for capture, e.g. a second of frames.
     pub max_queued_bytes: u64,
-    /// Threads that convert or encode frames of encoding streams; 0 = number of CPUs. H.264
-    /// streams encode on this many threads too (at most 4), one slice each; with 0 they use 2,
-    /// so that the same calls give the same bytes on every machine.
+    /// Frames of this writer that convert or encode at once (MJPEG, UNCOMPRESSED) on the
+    /// encoder threads the whole process shares: one per CPU, started with the first encoding
+    /// stream of any writer and stopped when the last writer using them closes; 0 = as many as
+    /// there are CPUs. H.264 streams encode on this many threads of their own (at most 4), one
+    /// slice each; with 0 they use 2, so that the same calls give the same bytes on every
+    /// machine.
     pub encoder_threads: u32,
     /// Never read: these bytes were the struct's tail padding in avikit 0.1, so a caller built
     /// against 0.1 (struct_size 40) may leave anything in them.

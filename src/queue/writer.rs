@@ -2,7 +2,7 @@
 
 use super::async_result::{on_worker_of, AsyncResult, Callback, OpTarget};
 use super::begin_options::BeginOptions;
-use super::encoder_pool::EncoderPool;
+use super::encoder_pool::EncoderLane;
 use super::payload::Payload;
 use super::pressure::QueuePressure;
 use super::process;
@@ -43,7 +43,11 @@ pub struct WriterOptions {
     /// Back-pressure: begin waits while this many payload bytes are queued. 0 = unbounded (the
     /// default): the queue grows without limit while the sink is slower than the caller.
     pub max_queued_bytes: u64,
-    /// Threads that encode frames of encoding streams; 0 = one per CPU.
+    /// Frames of this writer's encoding streams (MJPEG, uncompressed conversion) that encode at
+    /// once, on the encoder threads the whole process shares (one per CPU, started with the
+    /// first encoding stream of any writer, stopped when the last writer using them closes);
+    /// 0 = as many as there are CPUs. H.264 streams run this many threads of their own (at most
+    /// 4; 2 for 0).
     pub encoder_threads: usize,
     /// Crash safety: at most this long after a chunk is written, the worker indexes it and
     /// refreshes the header, so a file cut by a crash plays up to there. `None`: only at flush
@@ -86,8 +90,9 @@ struct WriterShared {
     gate: Mutex<Gate>,
     pressure: Arc<QueuePressure>,
     worker: Mutex<Option<JoinHandle<Result<()>>>>,
-    /// Started with the first encoding stream; stopped after the worker at close.
-    encoders: Mutex<Option<EncoderPool>>,
+    /// This writer's way onto the process's encoder threads: joined with the first encoding
+    /// stream, let go after the worker at close.
+    encoders: Mutex<Option<EncoderLane>>,
     /// The process that created the writer, the only one with its worker thread.
     pid: u32,
 }
@@ -126,8 +131,8 @@ impl WriterShared {
         jobs.send(job).map_err(|_| closed_error())
     }
 
-    /// Adds a stream; with `start_encoders`, also starts the encoder threads (once per writer),
-    /// but only when the stream can be added.
+    /// Adds a stream; with `start_encoders`, also joins the process's encoder threads (once per
+    /// writer), but only when the stream can be added.
     fn add_stream(
         &self,
         spec: StreamSpec,
@@ -154,7 +159,7 @@ impl WriterShared {
         if start_encoders {
             let mut pool = self.encoders.lock();
             if pool.is_none() {
-                *pool = Some(EncoderPool::start(self.id, self.options.encoder_threads)?);
+                *pool = Some(EncoderLane::join(self.options.encoder_threads)?);
             }
         }
         gate.streams.push(spec);
@@ -191,8 +196,8 @@ impl WriterShared {
             )),
             None => Ok(()),
         };
-        // The worker is done with every encoded frame: the encoder threads stop now, not when
-        // the last stream clone goes.
+        // The worker is done with every encoded frame: the writer lets go of the encoder
+        // threads now, not when the last stream clone goes (the last writer stops them).
         drop(self.encoders.lock().take());
         let stream_count = self.gate.lock().streams.len();
         CloseOutcome::Closed(outcome.and_then(|()| {
