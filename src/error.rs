@@ -149,5 +149,14 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
+/// The message of a caught panic's payload.
+pub(crate) fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_string())
+}
+
 /// The result type of every fallible avikit call.
 pub type Result<T> = std::result::Result<T, Error>;

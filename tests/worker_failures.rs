@@ -1,7 +1,8 @@
 //! How the worker and the encoder threads end (issue 14, items 5, 11 and 13): an unwind of the
 //! worker outside its guarded work completes every operation and callback; the first error of a
-//! failed header write reaches the first operation; the process's encoder threads are shared by
-//! every writer, stop when the last one closes and do not start for a stream that cannot be added.
+//! failed header write reaches the first operation; a panicking callback is caught and close
+//! returns the first; the process's encoder threads are shared by every writer, stop when the
+//! last one closes and do not start for a stream that cannot be added.
 
 use avikit::codec::convert::{InputLayout, PixelFormat};
 use avikit::codec::encoder::DibConversion;
@@ -98,6 +99,40 @@ fn an_unwinding_worker_completes_every_operation_and_callback() {
     assert_eq!(close.status(), Status::Panic, "{close}");
     // Every callback ran once (the worker may run the last ones just before close returns).
     assert_eq!(callbacks.load(Ordering::SeqCst), 6);
+}
+
+#[test]
+fn a_panicking_callback_is_caught_and_close_returns_the_first() {
+    let w = writer(false, WriterOptions::default());
+    let video = w.add_video_stream(raw(), None).unwrap();
+    for n in 0..3u8 {
+        video
+            .begin_write_frame(
+                true,
+                Payload::owned(vec![n; 16]),
+                Some(Box::new(move |_| panic!("callback {n} broke"))),
+            )
+            .unwrap();
+    }
+    // The writer goes on: later writes and their callbacks are unaffected.
+    let ran = Arc::new(AtomicBool::new(false));
+    let r = Arc::clone(&ran);
+    let after = video
+        .begin_write_frame(
+            true,
+            Payload::owned(vec![9; 16]),
+            Some(Box::new(move |_| r.store(true, Ordering::SeqCst))),
+        )
+        .unwrap();
+    video.end_write_frame(after).unwrap();
+    video.write_frame(true, &[7; 16]).unwrap();
+    let close = w.close().unwrap_err();
+    assert_eq!(close.status(), Status::Panic, "{close}");
+    assert!(
+        close.message().contains("callback 0 broke"),
+        "the first: {close}"
+    );
+    assert!(ran.load(Ordering::SeqCst));
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! Status codes, the per-thread last error, and the boundary every export runs inside: it turns
 //! `Result`s into status codes and panics into `AVK_E_PANIC`, so nothing unwinds into C.
 
-use crate::error::{Error, Result, Status};
+use crate::error::{panic_text, Error, Result, Status};
 use std::cell::RefCell;
 use std::ffi::{c_char, CStr};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -54,14 +54,6 @@ thread_local! {
 fn set_last_error(error: &Error) {
     let text = format!("{}: {}", error.status().name(), error.message());
     let _ = LAST_ERROR.try_with(|e| *e.borrow_mut() = text);
-}
-
-fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
-    panic
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| panic.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "unknown panic".to_string())
 }
 
 /// Runs an export's body: `Ok` becomes `AVK_OK`; an error or a panic becomes its status and

@@ -2,7 +2,7 @@
 //! it and the callback that runs on the worker once it completes.
 
 use super::{process, wait_graph};
-use crate::error::{Error, Result, Status};
+use crate::error::{panic_text, Error, Result, Status};
 use crossbeam_utils::Backoff;
 use parking_lot::{Condvar, Mutex};
 use std::cell::Cell;
@@ -330,10 +330,10 @@ impl AsyncResult {
 
     /// Runs the callback, if any, on the calling (worker) thread. A panicking Rust callback is
     /// contained so the worker keeps serving the queue.
-    pub(crate) fn run_callback(&self) {
-        let callback = self.op.callback.lock().take();
-        if let Some(callback) = callback {
-            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| callback(self)));
-        }
+    pub(crate) fn run_callback(&self) -> Option<String> {
+        let callback = self.op.callback.lock().take()?;
+        let panic =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| callback(self))).err()?;
+        Some(panic_text(panic.as_ref()))
     }
 }

@@ -9,7 +9,7 @@ use super::pressure::QueuePressure;
 use super::timing::{SampleLayout, TimeFill};
 use crate::avi::{ChunkWrite, Muxer, MuxerConfig};
 use crate::codec::encoder::{EncodedFrame, SequentialEncoder};
-use crate::error::{Error, Result, Status};
+use crate::error::{panic_text, Error, Result, Status};
 use crate::riff::Sink;
 use crate::scratch::recycle;
 use crossbeam_channel::Receiver;
@@ -251,6 +251,9 @@ pub(crate) struct Worker {
     block_encoders: Vec<(usize, SharedSequentialEncoder)>,
     /// Buffers of [`Worker::write_batch`], kept from batch to batch.
     scratch: BatchScratch,
+    /// The first panic of a callback: caught, so the worker and every other callback go on,
+    /// and returned by close unless the writer met an error first.
+    callback_panic: Option<Error>,
 }
 
 /// The vectors one batch of writes needs, emptied after each batch but kept allocated.
@@ -285,6 +288,7 @@ impl Worker {
             checkpoint_due: None,
             block_encoders: Vec::new(),
             scratch: BatchScratch::default(),
+            callback_panic: None,
         }
     }
 
@@ -351,7 +355,7 @@ impl Worker {
             ));
         }
         self.finalize();
-        self.first_error.map_or(Ok(()), Err)
+        self.first_error.or(self.callback_panic).map_or(Ok(()), Err)
     }
 
     /// Fails every operation left after the worker unwound, running each callback once, until
@@ -429,7 +433,7 @@ impl Worker {
                         AsyncResult::canceled()
                     };
                     result.complete(outcome);
-                    result.run_callback();
+                    keep_first_panic(&mut self.callback_panic, result.run_callback());
                 }
                 Job::Close => break,
             }
@@ -552,7 +556,7 @@ impl Worker {
         self.scratch.prepared = prepared;
         self.pressure.release(bytes as u64);
         for result in &self.scratch.results {
-            result.run_callback();
+            keep_first_panic(&mut self.callback_panic, result.run_callback());
         }
         self.scratch.results.clear();
     }
@@ -626,13 +630,14 @@ fn discard(panic: Box<dyn std::any::Any + Send>) {
     }
 }
 
-/// The message of a panic payload.
-fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
-    panic
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| panic.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "unknown panic".to_string())
+/// Keeps the first callback panic (the message of `panic`) for close to report.
+fn keep_first_panic(first: &mut Option<Error>, panic: Option<String>) {
+    if let (None, Some(panic)) = (first.as_ref(), panic) {
+        *first = Some(Error::new(
+            Status::Panic,
+            format!("a callback panicked (caught; the writer went on): {panic}"),
+        ));
+    }
 }
 
 /// Runs `f`, turning a panic into a [`Status::Panic`] error.

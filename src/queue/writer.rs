@@ -561,7 +561,9 @@ impl Writer {
     /// Drains the queue (every callback runs), finalizes the file and stops the worker.
     ///
     /// # Errors
-    /// The first error the writer met (the file is still finalized as far as possible);
+    /// The first error the writer met (the file is still finalized as far as possible); else
+    /// [`Status::Panic`] with the message of the first callback that panicked (callback panics
+    /// are caught: the writer and the other callbacks go on);
     /// [`Status::WouldDeadlock`] inside a callback of this writer, or inside a callback of
     /// another writer that this writer's worker is waiting on (nothing is closed then: close it
     /// later from elsewhere); [`Status::InvalidState`] when no stream was ever added, or in
