@@ -17,66 +17,6 @@
    avk_pixel_format values AVK_PIXEL_*, avk_audio_codec values AVK_AUDIO_*. */
 
 /**
- * Longest value accepted, in bytes of UTF-8.
- */
-#define MAX_INFO_VALUE_LEN 65000
-
-/**
- * Largest accepted super index capacity (1 MiB of header per stream).
- */
-#define MAX_SUPER_INDEX_CAPACITY 65536
-
-/**
- * `wFormatTag` of MPEG Layer III.
- */
-#define WAVE_FORMAT_MPEGLAYER3 85
-
-/**
- * Most channels a stream may have: one per speaker position WAVEFORMATEXTENSIBLE defines.
- */
-#define MAX_CHANNELS 18
-
-/**
- * `dwChannelMask` speaker positions, in the order channels are interleaved.
- */
-#define SPEAKER_FRONT_LEFT 1
-
-/**
- * Front right.
- */
-#define SPEAKER_FRONT_RIGHT 2
-
-/**
- * Front center.
- */
-#define SPEAKER_FRONT_CENTER 4
-
-/**
- * Low-frequency effects (the ".1").
- */
-#define SPEAKER_LOW_FREQUENCY 8
-
-/**
- * Back left.
- */
-#define SPEAKER_BACK_LEFT 16
-
-/**
- * Back right.
- */
-#define SPEAKER_BACK_RIGHT 32
-
-/**
- * Side left.
- */
-#define SPEAKER_SIDE_LEFT 512
-
-/**
- * Side right.
- */
-#define SPEAKER_SIDE_RIGHT 1024
-
-/**
  * `avk_writer_options.flags`: write the legacy `idx1` index (set by default).
  */
 #define AVK_WRITER_EMIT_INDEX1 1
@@ -211,18 +151,6 @@
 #define AVK_VERSION_PATCH 0
 
 /**
- * Most slots one timed write may leave empty before it: about nine hours at 30 fps.
- */
-#define MAX_GAP_SLOTS 1000000
-
-/**
- * Most bytes one system call or one custom-sink `write_at` call carries. Large writes are split
- * at this size: plain write loops on this machine kind run fastest with pieces of this order,
- * and one 8 MiB call was the slowest choice on several days (BENCHMARKS.md).
- */
-#define WRITE_PIECE_MAX (256 * 1024)
-
-/**
  * The shape of one pixel (the sample aspect ratio): width over height, 1/1 for square pixels.
  */
 typedef struct PixelAspect PixelAspect;
@@ -291,9 +219,12 @@ typedef struct avk_writer_options {
    */
   uint64_t max_queued_bytes;
   /**
-   * Threads that convert or encode frames of encoding streams; 0 = number of CPUs. H.264
-   * streams encode on this many threads too (at most 4), one slice each; with 0 they use 2,
-   * so that the same calls give the same bytes on every machine.
+   * Frames of this writer that convert or encode at once (MJPEG, UNCOMPRESSED) on the
+   * encoder threads the whole process shares: one per CPU, started with the first encoding
+   * stream of any writer and stopped when the last writer using them closes; 0 = as many as
+   * there are CPUs. H.264 streams encode on this many threads of their own (at most 4), one
+   * slice each; with 0 they use 2, so that the same calls give the same bytes on every
+   * machine.
    */
   uint32_t encoder_threads;
   /**
@@ -570,8 +501,6 @@ typedef struct avk_io {
 
 
 
-
-
 /**
  * Success.
  */
@@ -653,6 +582,8 @@ typedef struct avk_io {
  * callback runs.
  */
 #define AVK_E_QUEUE_FULL 15
+
+
 
 #ifdef __cplusplus
 extern "C" {

@@ -62,7 +62,7 @@ build_instrumented_lib() {
     CARGO_TARGET_DIR="$target_dir" AVIKIT_SONAME=1 \
     RUSTFLAGS="-Zsanitizer=$san $ABI_FLAG -Cforce-frame-pointers=yes" \
         cargo +nightly build --lib --release -j"$JOBS" --target "$HOST" \
-        --no-default-features --features mjpeg >&2
+        --no-default-features --features capi,mjpeg >&2
     echo "$target_dir/$HOST/release"
 }
 

@@ -36,6 +36,17 @@ fi
 rm -f "$tmp"
 echo "include/avikit.h is up to date"
 
+CURRENT_STEP="the Rust API alone (--no-default-features): no C symbol"; step "$CURRENT_STEP"
+# A Rust program that leaves out the `capi` feature links no avk_* symbol (two avikit versions
+# can coexist); clippy also proves the crate is clean without the C ABI.
+cargo clippy --lib --no-default-features --target-dir target/no-capi -- -D warnings
+cargo build --lib --no-default-features --target-dir target/no-capi --quiet
+if nm --defined-only target/no-capi/debug/libavikit.rlib 2>/dev/null | grep -q ' T avk_'; then
+    echo "the rlib built without the capi feature defines avk_* symbols" >&2
+    exit 1
+fi
+echo "no avk_* symbol without the capi feature"
+
 CURRENT_STEP="cargo doc (warnings are errors)"; step "$CURRENT_STEP"
 RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --quiet
 

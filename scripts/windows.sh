@@ -66,7 +66,7 @@ env PATH="/usr/bin:$PATH" RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc RUSTC_BO
     CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUSTFLAGS="-C link-arg=-static -C link-arg=-l:libstdc++.a" \
     CXXSTDLIB_x86_64_pc_windows_gnu= \
     CARGO_PROFILE_RELEASE_DEBUG=0 \
-    /usr/bin/cargo rustc --release --lib --no-default-features --features mjpeg,h264 \
+    /usr/bin/cargo rustc --release --lib --no-default-features --features capi,mjpeg,h264 \
     -Zbuild-std=std,panic_unwind --target $TRIPLE -- \
     -C link-arg=-Wl,--start-group -C link-arg=-lmingwex -C link-arg=-lgcc -C link-arg=-lmsvcrt -C link-arg=-lkernel32
 mkdir -p "$DLL_DIR"

@@ -1,7 +1,7 @@
 //! avikit writes AVI 1.0 and OpenDML files (far past 4 GB) through an asynchronous write queue
 //! in the style of .NET's Asynchronous Programming Model: begin a write, get an [`AsyncResult`],
 //! and end it later or let its callback tell you. One worker thread per [`Writer`] owns the file
-//! and performs every write in begin order; the C ABI in [`ffi`] drives the same engine.
+//! and performs every write in begin order; the C ABI drives the same engine.
 //!
 //! ```
 //! use avikit::{AudioFormat, Payload, PcmFormat, VideoFormat, Writer, WriterOptions};
@@ -31,19 +31,29 @@
 //! # }
 //! ```
 //!
-//! Layout: [`riff`] builds chunks and writes through a [`Sink`]; [`avi`] holds the AVI/OpenDML
-//! structures and the muxer; [`codec`] the pixel and sample formats; [`queue`] the worker,
-//! results and back-pressure; [`ffi`] the C ABI, which only checks and converts.
+//! Public surface: [`Writer`] and its streams, [`format`](mod@format) (frame rates, picture and sample
+//! formats), [`WriterOptions`] and [`BeginOptions`], [`Error`] and [`Status`], [`Sink`] for
+//! custom destinations, [`codec`] (the encoders) and [`repair`] (inspection and repair).
+//! Inside, `riff` builds chunks and writes through a [`Sink`], `avi` holds the AVI/OpenDML
+//! structures and the muxer, [`queue`] the worker, results and back-pressure. The C ABI
+//! (`ffi`) is the cargo feature `capi`, on by default: with `default-features = false` no
+//! `avk_*` symbol is linked into a Rust program, so two avikit versions can coexist.
 
-pub mod avi;
+mod avi;
 pub mod codec;
 mod error;
+#[cfg(feature = "capi")]
 pub mod ffi;
 pub mod format;
 pub mod queue;
 pub mod repair;
-pub mod riff;
+mod riff;
 mod scratch;
+
+pub use avi::{
+    DEFAULT_RIFF_LIMIT, DEFAULT_SUPER_INDEX_CAPACITY, MAX_INFO_VALUE_LEN, MAX_STREAMS,
+    MAX_SUPER_INDEX_CAPACITY,
+};
 
 pub use error::{Error, Result, Status};
 pub use format::{AudioFormat, FrameRate, PcmFormat, PixelAspect, StreamFormat, VideoFormat};

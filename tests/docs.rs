@@ -111,3 +111,17 @@ fn the_contract_names_every_function_of_the_header() {
     }
     assert!(count > 30, "only {count} functions found in the header");
 }
+
+#[test]
+fn the_header_defines_only_avikit_names() {
+    let foreign: Vec<&str> = HEADER
+        .lines()
+        .filter_map(|l| l.strip_prefix("#define "))
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|name| !name.starts_with("AVK_") && *name != "AVIKIT_H")
+        .collect();
+    assert!(
+        foreign.is_empty(),
+        "macros without the AVK_ prefix: {foreign:?}"
+    );
+}

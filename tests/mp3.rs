@@ -3,8 +3,8 @@
 
 mod common;
 
-use avikit::codec::lame::probe_lame;
 use avikit::codec::mp3::Mp3Encoder;
+use avikit::codec::probe_lame;
 use avikit::{Status, VideoFormat, Writer, WriterOptions};
 use common::*;
 

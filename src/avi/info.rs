@@ -67,6 +67,7 @@ impl InfoList {
     }
 
     /// The value of `id`, if set.
+    #[cfg(test)]
     pub fn get(&self, id: &str) -> Option<&str> {
         let id = info_id(id).ok()?;
         self.entries

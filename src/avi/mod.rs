@@ -9,7 +9,7 @@ mod stream;
 
 pub use info::{InfoList, MAX_INFO_VALUE_LEN};
 pub use muxer::{
-    BatchError, ChunkWrite, Muxer, MuxerConfig, DEFAULT_RIFF_LIMIT, DEFAULT_SUPER_INDEX_CAPACITY,
+    ChunkWrite, Muxer, MuxerConfig, DEFAULT_RIFF_LIMIT, DEFAULT_SUPER_INDEX_CAPACITY,
     MAX_SUPER_INDEX_CAPACITY,
 };
 pub use stream::{StreamSpec, MAX_STREAMS};

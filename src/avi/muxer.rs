@@ -201,24 +201,9 @@ impl Muxer {
         Ok(muxer)
     }
 
-    /// The streams of this file.
-    pub fn streams(&self) -> &[StreamSpec] {
-        &self.cfg.streams
-    }
-
     /// RIFF segments started so far (1 = plain AVI 1.0 so far).
     pub fn riff_count(&self) -> u32 {
         self.riff_count
-    }
-
-    /// Bytes in the file so far.
-    pub fn len(&self) -> u64 {
-        self.pos
-    }
-
-    /// Whether nothing but the header has been written.
-    pub fn is_empty(&self) -> bool {
-        self.totals.iter().all(|t| t.chunks == 0)
     }
 
     fn sink_write(&mut self, offset: u64, bufs: &[&[u8]], what: &str) -> Result<()> {

@@ -7,10 +7,12 @@ pub mod convert;
 pub mod encoder;
 #[cfg(feature = "h264")]
 pub mod h264;
-pub mod lame;
+mod lame;
 #[cfg(feature = "mjpeg")]
 pub mod mjpeg;
 pub mod mp3;
 #[cfg(feature = "h264")]
 mod openh264_session;
 pub mod yuv;
+
+pub use lame::{probe_lame, set_lame_path};

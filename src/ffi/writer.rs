@@ -539,7 +539,7 @@ pub unsafe extern "C" fn avk_set_lame_path(path: *const c_char) -> avk_status {
         require(path, "path")?;
         // SAFETY: forwarded caller contract.
         let path = unsafe { optional_str(path, "path") }?.unwrap_or_default();
-        crate::codec::lame::set_lame_path(&path);
+        crate::codec::set_lame_path(&path);
         Ok(())
     })
 }

@@ -1,5 +1,5 @@
 //! Stream formats, a leaf of the crate: picture and sample layouts and what follows from them
-//! (DIB sizes, PCM block alignment, speaker masks, the MP3 wave format). [`crate::avi`] writes
+//! (DIB sizes, PCM block alignment, speaker masks, the MP3 wave format). `avi` writes
 //! them into headers and [`crate::codec`] produces and consumes them; neither depends on the
 //! other.
 

@@ -18,5 +18,6 @@ pub use async_result::{AsyncResult, Callback};
 pub use begin_options::BeginOptions;
 pub use payload::Payload;
 pub use timing::{SampleLayout, StreamStats, MAX_GAP_SLOTS};
+#[cfg(feature = "capi")]
 pub(crate) use writer::CloseOutcome;
 pub use writer::{AudioStream, VideoStream, Writer, WriterOptions};

@@ -580,6 +580,7 @@ impl Writer {
     /// Close, telling apart a close that did nothing, one that found the writer already closed
     /// (or closing) and the close that finished it. `on_shut` runs once nothing more can be
     /// queued, before the queue is drained (under the lock that orders begins).
+    #[cfg(feature = "capi")]
     pub(crate) fn close_outcome(&self, on_shut: impl FnOnce()) -> CloseOutcome {
         self.shared.close(on_shut)
     }
@@ -973,6 +974,7 @@ macro_rules! stream_type {
 
             /// A result for [`Self::begin_prepared`], made before begin so the C layer can
             /// register its handle before the callback could possibly run.
+            #[cfg(feature = "capi")]
             pub(crate) fn new_result(&self, callback: Option<Callback>) -> AsyncResult {
                 AsyncResult::new(self.0.target(), callback)
             }
@@ -982,11 +984,13 @@ macro_rules! stream_type {
             ///
             /// # Errors
             /// [`Status::InvalidArgument`] for a wrong length, [`Status::Limit`] over 2 GiB.
+            #[cfg(feature = "capi")]
             pub(crate) fn check_len(&self, len: usize) -> Result<()> {
                 self.0.check_len(len)
             }
 
             /// Begin with a result made by [`Self::new_result`].
+            #[cfg(feature = "capi")]
             pub(crate) fn begin_prepared(
                 &self,
                 options: BeginOptions,

@@ -7,6 +7,7 @@ mod sink;
 mod tree;
 
 pub use fourcc::FourCc;
+#[cfg(feature = "capi")]
 pub(crate) use pieces::Cursor;
 pub use pieces::WRITE_PIECE_MAX;
 pub use sink::{FileSink, Sink, WriteError};

@@ -10,15 +10,18 @@ pub const WRITE_PIECE_MAX: usize = 256 * 1024;
 /// For sinks that take one contiguous buffer per call (custom sinks, Windows files): parts shorter
 /// than this are copied into a gathered piece; a longer part is handed over in place, except for
 /// at most this many of its first bytes, copied to complete a piece that began with small parts.
+#[cfg(any(feature = "capi", windows))]
 pub(crate) const GATHER_COPY_MAX: usize = 64 * 1024;
 
 /// Bytes a large part keeps back from a piece that would end exactly at its end while more parts
 /// follow: they go with those parts (a pad byte, the next chunk header), which then never travel
 /// alone.
+#[cfg(any(feature = "capi", windows))]
 const TAIL_KEPT: usize = 4 * 1024;
 
 /// How much of a part with `rest` bytes left an in-place piece takes, given `room` bytes of room
 /// in the piece and whether more parts follow.
+#[cfg(any(feature = "capi", windows))]
 fn in_place_len(rest: usize, room: usize, more_follow: bool) -> usize {
     let take = rest.min(room);
     if take == rest && more_follow && take >= 2 * TAIL_KEPT {
@@ -114,6 +117,7 @@ impl<'b, 'a> Cursor<'b, 'a> {
     /// The next piece as one buffer (not empty unless [`Cursor::is_done`]): a part of at least
     /// [`GATHER_COPY_MAX`] bytes in place (up to [`WRITE_PIECE_MAX`] of it), else small parts
     /// copied into `staging`, completed with the start of the large part that follows them.
+    #[cfg(any(feature = "capi", windows))]
     pub(crate) fn contiguous<'s>(&self, staging: &'s mut Vec<u8>) -> &'s [u8]
     where
         'a: 's,

@@ -66,6 +66,7 @@ impl RiffTree {
     }
 
     /// A whole chunk with the given body.
+    #[cfg(test)]
     pub fn chunk(&mut self, id: FourCc, body: &[u8]) -> &mut Self {
         self.begin_chunk(id).bytes(body).end()
     }
@@ -110,25 +111,6 @@ impl RiffTree {
     pub fn zeros(&mut self, n: usize) -> &mut Self {
         self.bytes.resize(self.bytes.len() + n, 0);
         self
-    }
-
-    /// Overwrites the little-endian `u32` at byte `at` (a count known only after its entries).
-    ///
-    /// # Panics
-    /// If `at + 4` is past the end.
-    pub fn patch_u32(&mut self, at: usize, v: u32) -> &mut Self {
-        self.bytes[at..at + 4].copy_from_slice(&v.to_le_bytes());
-        self
-    }
-
-    /// Bytes written so far, including open chunks.
-    pub fn len(&self) -> usize {
-        self.bytes.len()
-    }
-
-    /// Whether nothing has been written.
-    pub fn is_empty(&self) -> bool {
-        self.bytes.is_empty()
     }
 
     /// The finished bytes.
