@@ -61,4 +61,4 @@ pub use queue::{
     AsyncResult, AudioStream, BeginOptions, Callback, Payload, StreamStats, VideoStream, Writer,
     WriterOptions,
 };
-pub use riff::{FileSink, FourCc, Sink, WriteError, WRITE_PIECE_MAX};
+pub use riff::{FileSink, FourCc, Sink, WriteError, WriteSeekSink, WRITE_PIECE_MAX};

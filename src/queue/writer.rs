@@ -577,6 +577,15 @@ impl Writer {
         }
     }
 
+    /// Closes the writer and consumes it (as [`Writer::close`]), so that nothing can use it
+    /// afterwards. Dropping a writer closes it too, but can only ignore the outcome.
+    ///
+    /// # Errors
+    /// As [`Writer::close`].
+    pub fn finalize(self) -> Result<()> {
+        self.close()
+    }
+
     /// Close, telling apart a close that did nothing, one that found the writer already closed
     /// (or closing) and the close that finished it. `on_shut` runs once nothing more can be
     /// queued, before the queue is drained (under the lock that orders begins).

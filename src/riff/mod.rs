@@ -5,6 +5,7 @@ mod fourcc;
 mod pieces;
 mod sink;
 mod tree;
+mod write_seek_sink;
 
 pub use fourcc::FourCc;
 #[cfg(feature = "capi")]
@@ -13,3 +14,4 @@ pub use pieces::WRITE_PIECE_MAX;
 pub use sink::{FileSink, Sink, WriteError};
 pub use tree::{chunk_header, RiffTree};
 pub(crate) use tree::{padded_len, CHUNK_HEADER_LEN, LIST_HEADER_LEN};
+pub use write_seek_sink::WriteSeekSink;
