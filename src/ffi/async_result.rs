@@ -135,10 +135,11 @@ pub unsafe extern "C" fn avk_async_completed_synchronously(
     out_sync: *mut i32,
 ) -> avk_status {
     boundary(|| {
-        let object = lookup(r)?;
+        lookup(r)?;
         require(out_sync, "out_sync")?;
+        // IAsyncResult has the question; here the answer is always no (begin never writes).
         // SAFETY: checked non-NULL; writable by the caller's contract.
-        unsafe { write_out(out_sync, i32::from(object.result.completed_synchronously())) };
+        unsafe { write_out(out_sync, 0) };
         Ok(())
     })
 }

@@ -186,11 +186,6 @@ impl AsyncResult {
         self.op.state.lock().phase == Phase::Done
     }
 
-    /// Always `false`: begin only enqueues, so no operation completes inside it.
-    pub fn completed_synchronously(&self) -> bool {
-        false
-    }
-
     /// The outcome once completed: `Some(Ok(()))`, `Some(Err(e))`, or `None` while pending.
     pub fn outcome(&self) -> Option<Result<()>> {
         let state = self.op.state.lock();
