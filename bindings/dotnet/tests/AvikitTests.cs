@@ -1099,9 +1099,10 @@ internal static class AvikitTests
                 v.WriteFrame(true, Frame(0, FrameLen), 0, FrameLen, Clock0);
                 sink.Gate.Reset();
                 sink.Entered.Reset();
+                // Not NoWait: frame 0's room comes back just after its write returned.
                 IAsyncResult first;
-                Check(v.TryBeginWriteFrame(true, Frame(1, FrameLen), 0, FrameLen, Clock0 + slot, WriteFlags.NoWait, null, null, out first),
-                    "an empty queue has room");
+                Check(v.TryBeginWriteFrame(true, Frame(1, FrameLen), 0, FrameLen, Clock0 + slot, WriteFlags.None, null, null, out first),
+                    "frame 1 queued");
                 Check(sink.Entered.Wait(10000), "the worker is blocked writing frame 1");
 
                 // Without NoWait these would wait for the gate; the helper thread must come back at once.
