@@ -277,7 +277,7 @@ namespace Avikit
         /// <summary>Where the write would wait for queue room (<see cref="AviWriterOptions.MaxQueuedBytes"/>),
         /// the Try* call answers false at once instead (AVK_E_QUEUE_FULL; counted in
         /// <see cref="StreamStats.Dropped"/>). Without a bound it changes nothing.</summary>
-        NoWait = 4,
+        NoWait = (int)Native.AVK_WRITE_NOWAIT,
     }
 
     /// <summary>A stream's counters (avk_stream_stats), covering the writes the library accepted
