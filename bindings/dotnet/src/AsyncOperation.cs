@@ -226,12 +226,14 @@ namespace Avikit
             }
         }
 
-        internal Task Task { get { return tcs.Task; } }
+        internal Task<bool> Task { get { return tcs.Task; } }
 
         /// <summary>Pins the buffer, queues the native operation and returns it; throws (nothing
-        /// queued, nothing pinned) when begin fails.</summary>
-        internal static AsyncOperation Start(AviWriter writer, AviStream stream, uint flags, byte[] data, int offset,
-            int count, AsyncCallback callback, object state, bool task, CancellationToken token)
+        /// queued, nothing pinned) when begin fails, except that with <paramref name="tryOnly"/> a
+        /// refusal (dropped, queue full) returns null. A null <paramref name="stream"/> is a flush
+        /// (FlushAsync; the request is unused).</summary>
+        internal static AsyncOperation Start(AviWriter writer, AviStream stream, WriteRequest request,
+            AsyncCallback callback, object state, bool task, CancellationToken token, bool tryOnly)
         {
             var owner = (object)stream ?? writer;
             var op = new AsyncOperation(writer, owner, stream, callback, state, task, token);
@@ -240,12 +242,6 @@ namespace Avikit
             var counted = false;
             try
             {
-                var ptr = IntPtr.Zero;
-                if (data != null && count > 0)
-                {
-                    op.pin = GCHandle.Alloc(data, GCHandleType.Pinned);
-                    ptr = op.pin.AddrOfPinnedObject() + offset;
-                }
                 self = GCHandle.Alloc(op);
                 var userState = GCHandle.ToIntPtr(self);
                 IntPtr ownerPtr, result;
@@ -255,20 +251,22 @@ namespace Avikit
                 {
                     kind = AsyncKind.Flush;
                     ownerPtr = writer.Ptr;
-                    st = Native.avk_writer_begin_flush(ownerPtr, flags, Callbacks.CompletionPtr, userState, out result);
+                    st = Native.avk_writer_begin_flush(ownerPtr, 0, Callbacks.CompletionPtr, userState, out result);
                 }
                 else
                 {
+                    var ptr = request.Pin(out op.pin);
                     writer.AddPending();
                     counted = true;
                     kind = stream.Kind;
                     ownerPtr = stream.Handle;
-                    var len = (UIntPtr)(uint)count;
-                    st = kind == AsyncKind.VideoFrame
-                        ? Native.avk_video_stream_begin_write_frame(ownerPtr, flags, ptr, len, Callbacks.CompletionPtr, userState, out result)
-                        : Native.avk_audio_stream_begin_write_block(ownerPtr, flags, ptr, len, Callbacks.CompletionPtr, userState, out result);
+                    st = request.Begin(kind, ownerPtr, ptr, userState, out result);
                 }
-                if (st != Native.AVK_OK) throw Errors.Last(st, writer.Sink);
+                if (st != Native.AVK_OK)
+                {
+                    if (tryOnly && WriteRequest.IsRefusal(st)) return null;
+                    throw Errors.Last(st, writer.Sink);
+                }
                 queued = true;
 
                 // The callback may already have run on the worker: then end the result here.

@@ -277,7 +277,7 @@ namespace Avikit
         public Task FlushAsync()
         {
             if (Volatile.Read(ref pending) == 0) return Task.CompletedTask;
-            return AsyncOperation.Start(this, null, 0, null, 0, 0, null, null, true, CancellationToken.None).Task;
+            return AsyncOperation.Start(this, null, default(WriteRequest), null, null, true, CancellationToken.None, false).Task;
         }
 
         /// <summary>
@@ -324,8 +324,17 @@ namespace Avikit
     }
 
     /// <summary>A stream of an <see cref="AviWriter"/>; released by the writer's Close.</summary>
+    /// <remarks>
+    /// Every write takes either a slice of a byte array, pinned by the binding until the write
+    /// completes, or an <see cref="IntPtr"/> and a length: unmanaged memory such as a Unity
+    /// <c>NativeArray</c>'s (<c>NativeArrayUnsafeUtility.GetUnsafeReadOnlyPtr</c>) or
+    /// <see cref="Marshal.AllocHGlobal(int)"/>'s, written without a copy. Either way the bytes must
+    /// stay valid and unchanged until the write completes (the synchronous call returns, End
+    /// returns, the callback runs or the task completes).
+    /// </remarks>
     public abstract class AviStream
     {
+        private static readonly Task<bool> NotQueued = Task.FromResult(false);
         internal readonly IntPtr Handle;
         private int written;
 
@@ -345,57 +354,86 @@ namespace Avikit
         /// <summary>The 'strn' name, or null.</summary>
         public string Name { get; private set; }
 
+        /// <summary>The stream's counters now: chunks, empty frames, dropped writes, bytes, samples,
+        /// inserted silence. Thread-safe; never waits for the worker.</summary>
+        /// <exception cref="ObjectDisposedException">The writer was closed.</exception>
+        public StreamStats Stats
+        {
+            get
+            {
+                var n = new StreamStatsNative { StructSize = (uint)Marshal.SizeOf(typeof(StreamStatsNative)) };
+                var st = Kind == AsyncKind.VideoFrame
+                    ? Native.avk_video_stream_get_stats(Handle, ref n)
+                    : Native.avk_audio_stream_get_stats(Handle, ref n);
+                if (st != Native.AVK_OK) throw Errors.Last(st, null);
+                GC.KeepAlive(this);
+                return StreamStats.From(n);
+            }
+        }
+
         internal abstract AsyncKind Kind { get; }
 
         internal int Written { get { return Volatile.Read(ref written); } }
 
         internal void CountWritten() { Interlocked.Increment(ref written); }
 
-        internal static void CheckBuffer(byte[] data, int offset, int count)
+        /// <summary>Begin + end; false only for a Try* write the library refused.</summary>
+        internal bool WriteCore(WriteRequest request, bool tryOnly)
         {
-            if (data == null) throw new ArgumentNullException("data");
-            if (offset < 0) throw new ArgumentOutOfRangeException("offset");
-            if (count < 0) throw new ArgumentOutOfRangeException("count");
-            if (data.Length - offset < count) throw new ArgumentException("offset and count exceed the array", "count");
-        }
-
-        internal void WriteCore(uint flags, byte[] data, int offset, int count)
-        {
-            CheckBuffer(data, offset, count);
-            var pin = GCHandle.Alloc(data, GCHandleType.Pinned);
+            GCHandle pin;
+            var ptr = request.Pin(out pin);
             try
             {
-                var ptr = count == 0 ? IntPtr.Zero : pin.AddrOfPinnedObject() + offset;
-                var len = (UIntPtr)(uint)count;
-                var st = Kind == AsyncKind.VideoFrame
-                    ? Native.avk_video_stream_write_frame(Handle, flags, ptr, len)
-                    : Native.avk_audio_stream_write_block(Handle, flags, ptr, len);
-                if (st != Native.AVK_OK) throw Errors.Last(st, Writer.Sink);
-                CountWritten();
+                var st = request.Write(Kind, Handle, ptr);
+                if (st == Native.AVK_OK)
+                {
+                    CountWritten();
+                    return true;
+                }
+                if (tryOnly && WriteRequest.IsRefusal(st)) return false;
+                throw Errors.Last(st, Writer.Sink);
             }
             finally
             {
-                pin.Free();
+                if (pin.IsAllocated) pin.Free();
                 GC.KeepAlive(this);
             }
         }
 
-        internal IAsyncResult BeginCore(uint flags, byte[] data, int offset, int count, AsyncCallback callback, object state)
+        internal IAsyncResult BeginCore(WriteRequest request, AsyncCallback callback, object state)
         {
-            CheckBuffer(data, offset, count);
-            return AsyncOperation.Start(Writer, this, flags, data, offset, count, callback, state, false, CancellationToken.None);
+            return AsyncOperation.Start(Writer, this, request, callback, state, false, CancellationToken.None, false);
         }
 
-        internal Task WriteAsyncCore(uint flags, byte[] data, int offset, int count, CancellationToken cancellationToken)
+        internal bool TryBeginCore(WriteRequest request, AsyncCallback callback, object state, out IAsyncResult asyncResult)
         {
-            CheckBuffer(data, offset, count);
-            if (cancellationToken.IsCancellationRequested) return Task.FromCanceled(cancellationToken);
-            return AsyncOperation.Start(Writer, this, flags, data, offset, count, null, null, true, cancellationToken).Task;
+            asyncResult = AsyncOperation.Start(Writer, this, request, callback, state, false, CancellationToken.None, true);
+            return asyncResult != null;
+        }
+
+        /// <summary>The task of a queued write (true once written); a Try* write the library
+        /// refused gets a completed false.</summary>
+        internal Task<bool> WriteAsyncCore(WriteRequest request, CancellationToken cancellationToken, bool tryOnly)
+        {
+            if (cancellationToken.IsCancellationRequested) return Task.FromCanceled<bool>(cancellationToken);
+            var op = AsyncOperation.Start(Writer, this, request, null, null, true, cancellationToken, tryOnly);
+            return op == null ? NotQueued : op.Task;
         }
     }
 
-    /// <summary>A video stream. The buffer of a pending write must stay unchanged until the write
-    /// completes (the binding pins it meanwhile).</summary>
+    /// <summary>A video stream.</summary>
+    /// <remarks>
+    /// <para>Untimed writes take the stream's next frame slot. Timed writes (a
+    /// <c>captureTime</c>) turn irregular capture into the file's constant rate: the frame goes to
+    /// slot round(captureTime * FramesPerSecond), time zero being the writer's first timed write of
+    /// any stream; a gap is filled with empty frames (players show the previous frame again); a
+    /// frame whose slot is already taken is dropped (<see cref="AvikitStatus.Dropped"/>: nothing
+    /// queued, no callback). Timed and untimed writes may be mixed.</para>
+    /// <para>The normal timed writes throw <see cref="AvikitException"/> with status Dropped, and
+    /// wait for queue room like every write. The Try* timed writes answer false instead, for a
+    /// dropped frame and, with <see cref="WriteFlags.NoWait"/>, for a full queue: a game loop
+    /// never stalls or pays for an exception, and its next timed frame fills the gap.</para>
+    /// </remarks>
     public sealed class AviVideoStream : AviStream
     {
         internal AviVideoStream(AviWriter writer, IntPtr handle, int index, VideoStreamOptions o)
@@ -417,29 +455,85 @@ namespace Avikit
 
         internal override AsyncKind Kind { get { return AsyncKind.VideoFrame; } }
 
-        private static uint Flags(bool isKeyFrame) { return isKeyFrame ? Native.AVK_FRAME_KEYFRAME : 0; }
+        private static WriteRequest Frame(bool isKeyFrame, byte[] data, int offset, int count)
+        {
+            return WriteRequest.FromArray(isKeyFrame ? Native.AVK_FRAME_KEYFRAME : 0, data, offset, count);
+        }
+
+        private static WriteRequest Frame(bool isKeyFrame, IntPtr data, int length)
+        {
+            return WriteRequest.FromPointer(isKeyFrame ? Native.AVK_FRAME_KEYFRAME : 0, data, length);
+        }
 
         /// <summary>Writes one frame and returns once it is in the file (same queue as the async writes).</summary>
         public void WriteFrame(bool isKeyFrame, byte[] data, int offset, int count)
         {
-            WriteCore(Flags(isKeyFrame), data, offset, count);
+            WriteCore(Frame(isKeyFrame, data, offset, count), false);
         }
 
         /// <summary>Writes a whole array as one frame.</summary>
         public void WriteFrame(bool isKeyFrame, byte[] data)
         {
             if (data == null) throw new ArgumentNullException("data");
-            WriteCore(Flags(isKeyFrame), data, 0, data.Length);
+            WriteCore(Frame(isKeyFrame, data, 0, data.Length), false);
+        }
+
+        /// <summary>Writes one frame of <paramref name="length"/> bytes at <paramref name="data"/>
+        /// (unmanaged memory, read in place) and returns once it is in the file.</summary>
+        /// <exception cref="ArgumentNullException"><paramref name="data"/> is IntPtr.Zero and length is not 0.</exception>
+        /// <exception cref="ArgumentOutOfRangeException"><paramref name="length"/> is negative.</exception>
+        public void WriteFrame(bool isKeyFrame, IntPtr data, int length)
+        {
+            WriteCore(Frame(isKeyFrame, data, length), false);
+        }
+
+        /// <summary>Writes one frame captured at <paramref name="captureTime"/> into the slot of
+        /// that time (see the remarks of <see cref="AviVideoStream"/>) and returns once it is in the file.</summary>
+        /// <exception cref="AvikitException">Status Dropped: the slot is taken (nothing written);
+        /// Limit: a gap of more than 1,000,000 frames.</exception>
+        /// <exception cref="ArgumentOutOfRangeException"><paramref name="captureTime"/> is beyond ±292 years.</exception>
+        public void WriteFrame(bool isKeyFrame, byte[] data, int offset, int count, TimeSpan captureTime)
+        {
+            WriteCore(Frame(isKeyFrame, data, offset, count).At(captureTime), false);
+        }
+
+        /// <summary>Writes one frame from unmanaged memory, captured at <paramref name="captureTime"/>;
+        /// as the byte[] overload.</summary>
+        public void WriteFrame(bool isKeyFrame, IntPtr data, int length, TimeSpan captureTime)
+        {
+            WriteCore(Frame(isKeyFrame, data, length).At(captureTime), false);
         }
 
         /// <summary>Queues one frame (APM). <paramref name="callback"/> runs on the writer's worker
         /// thread once the frame is in the file; call <see cref="EndWriteFrame"/> exactly once.</summary>
         public IAsyncResult BeginWriteFrame(bool isKeyFrame, byte[] data, int offset, int count, AsyncCallback callback, object state)
         {
-            return BeginCore(Flags(isKeyFrame), data, offset, count, callback, state);
+            return BeginCore(Frame(isKeyFrame, data, offset, count), callback, state);
         }
 
-        /// <summary>Waits for a frame write and throws its failure.</summary>
+        /// <summary>Queues one frame from unmanaged memory (APM); the memory must stay valid until the
+        /// write completes.</summary>
+        public IAsyncResult BeginWriteFrame(bool isKeyFrame, IntPtr data, int length, AsyncCallback callback, object state)
+        {
+            return BeginCore(Frame(isKeyFrame, data, length), callback, state);
+        }
+
+        /// <summary>Queues one frame captured at <paramref name="captureTime"/> (APM), into the slot of
+        /// that time; throws AvikitException (status Dropped) for a taken slot, nothing queued.</summary>
+        public IAsyncResult BeginWriteFrame(bool isKeyFrame, byte[] data, int offset, int count, TimeSpan captureTime,
+            AsyncCallback callback, object state)
+        {
+            return BeginCore(Frame(isKeyFrame, data, offset, count).At(captureTime), callback, state);
+        }
+
+        /// <summary>Queues one frame from unmanaged memory captured at <paramref name="captureTime"/> (APM).</summary>
+        public IAsyncResult BeginWriteFrame(bool isKeyFrame, IntPtr data, int length, TimeSpan captureTime,
+            AsyncCallback callback, object state)
+        {
+            return BeginCore(Frame(isKeyFrame, data, length).At(captureTime), callback, state);
+        }
+
+        /// <summary>Waits for a frame write (any Begin* or TryBegin* of this stream) and throws its failure.</summary>
         public void EndWriteFrame(IAsyncResult asyncResult)
         {
             AsyncOperation.End(asyncResult, this, "EndWriteFrame");
@@ -450,12 +544,105 @@ namespace Avikit
         public Task WriteFrameAsync(bool isKeyFrame, byte[] data, int offset, int count,
             CancellationToken cancellationToken = default(CancellationToken))
         {
-            return WriteAsyncCore(Flags(isKeyFrame), data, offset, count, cancellationToken);
+            return WriteAsyncCore(Frame(isKeyFrame, data, offset, count), cancellationToken, false);
+        }
+
+        /// <summary>Queues one frame from unmanaged memory; the task completes once it is in the file.</summary>
+        public Task WriteFrameAsync(bool isKeyFrame, IntPtr data, int length,
+            CancellationToken cancellationToken = default(CancellationToken))
+        {
+            return WriteAsyncCore(Frame(isKeyFrame, data, length), cancellationToken, false);
+        }
+
+        /// <summary>Queues one frame captured at <paramref name="captureTime"/>, into the slot of that
+        /// time; throws AvikitException (status Dropped) for a taken slot, nothing queued. A canceled
+        /// frame leaves an empty frame in its slot.</summary>
+        public Task WriteFrameAsync(bool isKeyFrame, byte[] data, int offset, int count, TimeSpan captureTime,
+            CancellationToken cancellationToken = default(CancellationToken))
+        {
+            return WriteAsyncCore(Frame(isKeyFrame, data, offset, count).At(captureTime), cancellationToken, false);
+        }
+
+        /// <summary>Queues one frame from unmanaged memory captured at <paramref name="captureTime"/>.</summary>
+        public Task WriteFrameAsync(bool isKeyFrame, IntPtr data, int length, TimeSpan captureTime,
+            CancellationToken cancellationToken = default(CancellationToken))
+        {
+            return WriteAsyncCore(Frame(isKeyFrame, data, length).At(captureTime), cancellationToken, false);
+        }
+
+        /// <summary>Writes one frame captured at <paramref name="captureTime"/> and returns once it is in
+        /// the file; false, at once, when the library refused it: its slot is taken, or with
+        /// <see cref="WriteFlags.NoWait"/> the queue is full. Other failures throw.</summary>
+        public bool TryWriteFrame(bool isKeyFrame, byte[] data, int offset, int count, TimeSpan captureTime,
+            WriteFlags flags = WriteFlags.None)
+        {
+            return WriteCore(Frame(isKeyFrame, data, offset, count).At(captureTime).With(flags), true);
+        }
+
+        /// <summary>As the byte[] overload, from unmanaged memory.</summary>
+        public bool TryWriteFrame(bool isKeyFrame, IntPtr data, int length, TimeSpan captureTime,
+            WriteFlags flags = WriteFlags.None)
+        {
+            return WriteCore(Frame(isKeyFrame, data, length).At(captureTime).With(flags), true);
+        }
+
+        /// <summary>Queues one frame captured at <paramref name="captureTime"/> (APM); false, with
+        /// <paramref name="asyncResult"/> null (nothing queued, no callback), when its slot is taken
+        /// or with <see cref="WriteFlags.NoWait"/> the queue is full. A queued write is ended with
+        /// <see cref="EndWriteFrame"/>.</summary>
+        public bool TryBeginWriteFrame(bool isKeyFrame, byte[] data, int offset, int count, TimeSpan captureTime,
+            WriteFlags flags, AsyncCallback callback, object state, out IAsyncResult asyncResult)
+        {
+            return TryBeginCore(Frame(isKeyFrame, data, offset, count).At(captureTime).With(flags), callback, state, out asyncResult);
+        }
+
+        /// <summary>As the byte[] overload, from unmanaged memory.</summary>
+        public bool TryBeginWriteFrame(bool isKeyFrame, IntPtr data, int length, TimeSpan captureTime,
+            WriteFlags flags, AsyncCallback callback, object state, out IAsyncResult asyncResult)
+        {
+            return TryBeginCore(Frame(isKeyFrame, data, length).At(captureTime).With(flags), callback, state, out asyncResult);
+        }
+
+        /// <summary>Queues one frame captured at <paramref name="captureTime"/>; the task is true once
+        /// it is in the file, and an already completed false when its slot is taken or with
+        /// <see cref="WriteFlags.NoWait"/> the queue is full (nothing queued).</summary>
+        public Task<bool> TryWriteFrameAsync(bool isKeyFrame, byte[] data, int offset, int count, TimeSpan captureTime,
+            WriteFlags flags = WriteFlags.None, CancellationToken cancellationToken = default(CancellationToken))
+        {
+            return WriteAsyncCore(Frame(isKeyFrame, data, offset, count).At(captureTime).With(flags), cancellationToken, true);
+        }
+
+        /// <summary>As the byte[] overload, from unmanaged memory.</summary>
+        public Task<bool> TryWriteFrameAsync(bool isKeyFrame, IntPtr data, int length, TimeSpan captureTime,
+            WriteFlags flags = WriteFlags.None, CancellationToken cancellationToken = default(CancellationToken))
+        {
+            return WriteAsyncCore(Frame(isKeyFrame, data, length).At(captureTime).With(flags), cancellationToken, true);
+        }
+
+        /// <summary>Queues <paramref name="count"/> empty frames at the stream's next slots (players
+        /// show the previous frame again), e.g. for frames a capture lost; returns once they are
+        /// queued, never waits. A failure reaches later writes and Close. 0 does nothing.</summary>
+        /// <exception cref="ArgumentOutOfRangeException"><paramref name="count"/> is negative.</exception>
+        /// <exception cref="AvikitException">Status Limit: more than 1,000,000.</exception>
+        public void SkipFrames(int count)
+        {
+            if (count < 0) throw new ArgumentOutOfRangeException("count");
+            var st = Native.avk_video_stream_skip_frames(Handle, (uint)count);
+            if (st != Native.AVK_OK) throw Errors.Last(st, Writer.Sink);
+            GC.KeepAlive(this);
         }
     }
 
-    /// <summary>An audio stream. The buffer of a pending write must stay unchanged until the write
-    /// completes (the binding pins it meanwhile).</summary>
+    /// <summary>An audio stream.</summary>
+    /// <remarks>
+    /// Timed writes (PCM, Float and MP3 streams; Raw throws NotSupportedException) place a block by
+    /// its capture time: its first sample belongs at round(captureTime * SamplesPerSecond), time
+    /// zero being the writer's first timed write of any stream. Within 20 ms of where the stream
+    /// stands the block is written as it is (clock jitter); later, silence fills the gap first;
+    /// earlier, the block's overlapping start is cut, and a block cut whole is dropped
+    /// (<see cref="AvikitStatus.Dropped"/>). Silence and cuts are exact to the sample and show in
+    /// <see cref="AviStream.Stats"/>. Dropped and NoWait behave as for <see cref="AviVideoStream"/>.
+    /// </remarks>
     public sealed class AviAudioStream : AviStream
     {
         internal AviAudioStream(AviWriter writer, IntPtr handle, int index, AudioStreamOptions o)
@@ -480,25 +667,130 @@ namespace Avikit
         /// <summary>Writes one block and returns once it is in the file.</summary>
         public void WriteBlock(byte[] data, int offset, int count)
         {
-            WriteCore(0, data, offset, count);
+            WriteCore(WriteRequest.FromArray(0, data, offset, count), false);
         }
 
-        /// <summary>Queues one block (APM); see <see cref="AviVideoStream.BeginWriteFrame"/>.</summary>
+        /// <summary>Writes one block from unmanaged memory and returns once it is in the file.</summary>
+        public void WriteBlock(IntPtr data, int length)
+        {
+            WriteCore(WriteRequest.FromPointer(0, data, length), false);
+        }
+
+        /// <summary>Writes one block captured at <paramref name="captureTime"/> (see the remarks of
+        /// <see cref="AviAudioStream"/>) and returns once it is in the file.</summary>
+        /// <exception cref="AvikitException">Status Dropped: the block lies wholly before what the
+        /// stream has (nothing written).</exception>
+        public void WriteBlock(byte[] data, int offset, int count, TimeSpan captureTime)
+        {
+            WriteCore(WriteRequest.FromArray(0, data, offset, count).At(captureTime), false);
+        }
+
+        /// <summary>As the byte[] overload, from unmanaged memory.</summary>
+        public void WriteBlock(IntPtr data, int length, TimeSpan captureTime)
+        {
+            WriteCore(WriteRequest.FromPointer(0, data, length).At(captureTime), false);
+        }
+
+        /// <summary>Queues one block (APM); see <see cref="AviVideoStream.BeginWriteFrame(bool, byte[], int, int, AsyncCallback, object)"/>.</summary>
         public IAsyncResult BeginWriteBlock(byte[] data, int offset, int count, AsyncCallback callback, object state)
         {
-            return BeginCore(0, data, offset, count, callback, state);
+            return BeginCore(WriteRequest.FromArray(0, data, offset, count), callback, state);
         }
 
-        /// <summary>Waits for a block write and throws its failure.</summary>
+        /// <summary>Queues one block from unmanaged memory (APM).</summary>
+        public IAsyncResult BeginWriteBlock(IntPtr data, int length, AsyncCallback callback, object state)
+        {
+            return BeginCore(WriteRequest.FromPointer(0, data, length), callback, state);
+        }
+
+        /// <summary>Queues one block captured at <paramref name="captureTime"/> (APM).</summary>
+        public IAsyncResult BeginWriteBlock(byte[] data, int offset, int count, TimeSpan captureTime,
+            AsyncCallback callback, object state)
+        {
+            return BeginCore(WriteRequest.FromArray(0, data, offset, count).At(captureTime), callback, state);
+        }
+
+        /// <summary>Queues one block from unmanaged memory captured at <paramref name="captureTime"/> (APM).</summary>
+        public IAsyncResult BeginWriteBlock(IntPtr data, int length, TimeSpan captureTime, AsyncCallback callback, object state)
+        {
+            return BeginCore(WriteRequest.FromPointer(0, data, length).At(captureTime), callback, state);
+        }
+
+        /// <summary>Waits for a block write (any Begin* or TryBegin* of this stream) and throws its failure.</summary>
         public void EndWriteBlock(IAsyncResult asyncResult)
         {
             AsyncOperation.End(asyncResult, this, "EndWriteBlock");
         }
 
-        /// <summary>Queues one block; see <see cref="AviVideoStream.WriteFrameAsync"/>.</summary>
+        /// <summary>Queues one block; see <see cref="AviVideoStream.WriteFrameAsync(bool, byte[], int, int, CancellationToken)"/>.</summary>
         public Task WriteBlockAsync(byte[] data, int offset, int count, CancellationToken cancellationToken = default(CancellationToken))
         {
-            return WriteAsyncCore(0, data, offset, count, cancellationToken);
+            return WriteAsyncCore(WriteRequest.FromArray(0, data, offset, count), cancellationToken, false);
+        }
+
+        /// <summary>Queues one block from unmanaged memory.</summary>
+        public Task WriteBlockAsync(IntPtr data, int length, CancellationToken cancellationToken = default(CancellationToken))
+        {
+            return WriteAsyncCore(WriteRequest.FromPointer(0, data, length), cancellationToken, false);
+        }
+
+        /// <summary>Queues one block captured at <paramref name="captureTime"/>. A canceled block
+        /// leaves silence of its length, so the stream stays on time.</summary>
+        public Task WriteBlockAsync(byte[] data, int offset, int count, TimeSpan captureTime,
+            CancellationToken cancellationToken = default(CancellationToken))
+        {
+            return WriteAsyncCore(WriteRequest.FromArray(0, data, offset, count).At(captureTime), cancellationToken, false);
+        }
+
+        /// <summary>Queues one block from unmanaged memory captured at <paramref name="captureTime"/>.</summary>
+        public Task WriteBlockAsync(IntPtr data, int length, TimeSpan captureTime,
+            CancellationToken cancellationToken = default(CancellationToken))
+        {
+            return WriteAsyncCore(WriteRequest.FromPointer(0, data, length).At(captureTime), cancellationToken, false);
+        }
+
+        /// <summary>Writes one block captured at <paramref name="captureTime"/>; false, at once, when
+        /// the library refused it (wholly before what the stream has, or with
+        /// <see cref="WriteFlags.NoWait"/> a full queue). Other failures throw.</summary>
+        public bool TryWriteBlock(byte[] data, int offset, int count, TimeSpan captureTime, WriteFlags flags = WriteFlags.None)
+        {
+            return WriteCore(WriteRequest.FromArray(0, data, offset, count).At(captureTime).With(flags), true);
+        }
+
+        /// <summary>As the byte[] overload, from unmanaged memory.</summary>
+        public bool TryWriteBlock(IntPtr data, int length, TimeSpan captureTime, WriteFlags flags = WriteFlags.None)
+        {
+            return WriteCore(WriteRequest.FromPointer(0, data, length).At(captureTime).With(flags), true);
+        }
+
+        /// <summary>Queues one block captured at <paramref name="captureTime"/> (APM); false, with
+        /// <paramref name="asyncResult"/> null, when the library refused it (see <see cref="TryWriteBlock(byte[], int, int, TimeSpan, WriteFlags)"/>).</summary>
+        public bool TryBeginWriteBlock(byte[] data, int offset, int count, TimeSpan captureTime, WriteFlags flags,
+            AsyncCallback callback, object state, out IAsyncResult asyncResult)
+        {
+            return TryBeginCore(WriteRequest.FromArray(0, data, offset, count).At(captureTime).With(flags), callback, state, out asyncResult);
+        }
+
+        /// <summary>As the byte[] overload, from unmanaged memory.</summary>
+        public bool TryBeginWriteBlock(IntPtr data, int length, TimeSpan captureTime, WriteFlags flags,
+            AsyncCallback callback, object state, out IAsyncResult asyncResult)
+        {
+            return TryBeginCore(WriteRequest.FromPointer(0, data, length).At(captureTime).With(flags), callback, state, out asyncResult);
+        }
+
+        /// <summary>Queues one block captured at <paramref name="captureTime"/>; the task is true once it
+        /// is in the file, an already completed false when the library refused it.</summary>
+        public Task<bool> TryWriteBlockAsync(byte[] data, int offset, int count, TimeSpan captureTime,
+            WriteFlags flags = WriteFlags.None, CancellationToken cancellationToken = default(CancellationToken))
+        {
+            return WriteAsyncCore(WriteRequest.FromArray(0, data, offset, count).At(captureTime).With(flags), cancellationToken, true);
+        }
+
+        /// <summary>As the byte[] overload, from unmanaged memory.</summary>
+        public Task<bool> TryWriteBlockAsync(IntPtr data, int length, TimeSpan captureTime,
+            WriteFlags flags = WriteFlags.None, CancellationToken cancellationToken = default(CancellationToken))
+        {
+            return WriteAsyncCore(WriteRequest.FromPointer(0, data, length).At(captureTime).With(flags), cancellationToken, true);
         }
     }
 }

@@ -20,11 +20,18 @@ namespace Avikit
         WouldDeadlock = 11,
         NoMemory = 12,
         Panic = 13,
+        /// <summary>A timed write whose slot is already taken (or lies before time zero): nothing
+        /// was queued, the writer is fine. The Try* writes answer false instead.</summary>
+        Dropped = 14,
+        /// <summary>A write with <see cref="WriteFlags.NoWait"/> found the queue over
+        /// <see cref="AviWriterOptions.MaxQueuedBytes"/>: nothing was queued. Try* writes answer
+        /// false instead.</summary>
+        QueueFull = 15,
     }
 
     /// <summary>
     /// A native failure with no closer .NET exception type (encoder, format limit, out of memory,
-    /// internal error). Every exception the binding maps from a status also carries it in
+    /// internal error, a timed write dropped). Every exception the binding maps from a status also carries it in
     /// <c>Data["Avikit.Status"]</c>.
     /// </summary>
     public class AvikitException : Exception

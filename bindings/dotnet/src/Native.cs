@@ -108,6 +108,21 @@ namespace Avikit
         public int WasDamaged;
     }
 
+    /// <summary>avk_stream_stats: a u32 then seven u64, each 8-aligned in C on every supported
+    /// platform (the padding after struct_size is spelled out).</summary>
+    [StructLayout(LayoutKind.Explicit, Size = 64)]
+    internal struct StreamStatsNative
+    {
+        [FieldOffset(0)] public uint StructSize;
+        [FieldOffset(8)] public ulong Chunks;
+        [FieldOffset(16)] public ulong EmptyFrames;
+        [FieldOffset(24)] public ulong Dropped;
+        [FieldOffset(32)] public ulong PayloadBytes;
+        [FieldOffset(40)] public ulong Samples;
+        [FieldOffset(48)] public ulong SilenceSamples;
+        [FieldOffset(56)] public ulong TrimmedSamples;
+    }
+
     internal static class Native
     {
 #if (UNITY_IOS || UNITY_WEBGL) && !UNITY_EDITOR
@@ -128,11 +143,14 @@ namespace Avikit
         internal const int AVK_E_WRITER_FAILED = 10;
         internal const int AVK_E_WOULD_DEADLOCK = 11;
         internal const int AVK_E_PANIC = 13;
+        internal const int AVK_E_DROPPED = 14;
+        internal const int AVK_E_QUEUE_FULL = 15;
 
         internal const uint AVK_WRITER_EMIT_INDEX1 = 1;
         internal const uint AVK_FLUSH_DURABLE = 1;
         internal const uint AVK_FRAME_KEYFRAME = 1;
         internal const uint AVK_WRITE_COPY = 2;
+        internal const uint AVK_WRITE_NOWAIT = 4;
 
         [DllImport(Lib, CallingConvention = Cc)] internal static extern uint avk_version();
         [DllImport(Lib, CallingConvention = Cc)] internal static extern IntPtr avk_version_string();
@@ -170,6 +188,20 @@ namespace Avikit
         internal static extern int avk_audio_stream_begin_write_block(IntPtr s, uint flags, IntPtr data, UIntPtr len,
             IntPtr callback, IntPtr userState, out IntPtr result);
         [DllImport(Lib, CallingConvention = Cc)] internal static extern int avk_audio_stream_end_write_block(IntPtr s, IntPtr result);
+
+        [DllImport(Lib, CallingConvention = Cc)]
+        internal static extern int avk_video_stream_write_frame_at(IntPtr s, uint flags, long timeNs, IntPtr data, UIntPtr len);
+        [DllImport(Lib, CallingConvention = Cc)]
+        internal static extern int avk_video_stream_begin_write_frame_at(IntPtr s, uint flags, long timeNs, IntPtr data, UIntPtr len,
+            IntPtr callback, IntPtr userState, out IntPtr result);
+        [DllImport(Lib, CallingConvention = Cc)]
+        internal static extern int avk_audio_stream_write_block_at(IntPtr s, uint flags, long timeNs, IntPtr data, UIntPtr len);
+        [DllImport(Lib, CallingConvention = Cc)]
+        internal static extern int avk_audio_stream_begin_write_block_at(IntPtr s, uint flags, long timeNs, IntPtr data, UIntPtr len,
+            IntPtr callback, IntPtr userState, out IntPtr result);
+        [DllImport(Lib, CallingConvention = Cc)] internal static extern int avk_video_stream_skip_frames(IntPtr s, uint count);
+        [DllImport(Lib, CallingConvention = Cc)] internal static extern int avk_video_stream_get_stats(IntPtr s, ref StreamStatsNative stats);
+        [DllImport(Lib, CallingConvention = Cc)] internal static extern int avk_audio_stream_get_stats(IntPtr s, ref StreamStatsNative stats);
 
         [DllImport(Lib, CallingConvention = Cc)] internal static extern int avk_async_is_completed(IntPtr r, out int completed);
         [DllImport(Lib, CallingConvention = Cc)] internal static extern int avk_async_result(IntPtr r, out int status);

@@ -269,6 +269,54 @@ namespace Avikit
         public string Name { get; set; }
     }
 
+    /// <summary>Options of the Try* timed writes (AVK_WRITE_*).</summary>
+    [Flags]
+    public enum WriteFlags
+    {
+        None = 0,
+        /// <summary>Where the write would wait for queue room (<see cref="AviWriterOptions.MaxQueuedBytes"/>),
+        /// the Try* call answers false at once instead (AVK_E_QUEUE_FULL; counted in
+        /// <see cref="StreamStats.Dropped"/>). Without a bound it changes nothing.</summary>
+        NoWait = (int)Native.AVK_WRITE_NOWAIT,
+    }
+
+    /// <summary>A stream's counters (avk_stream_stats), covering the writes the library accepted
+    /// so far, queued or written.</summary>
+    public struct StreamStats
+    {
+        /// <summary>Chunks begun on the stream, empty frames included.</summary>
+        public long Chunks { get; private set; }
+        /// <summary>Video: empty frames queued for gaps of timed writes and by
+        /// <see cref="AviVideoStream.SkipFrames"/>.</summary>
+        public long EmptyFrames { get; private set; }
+        /// <summary>Timed writes refused as <see cref="AvikitStatus.Dropped"/>, plus writes refused as
+        /// <see cref="AvikitStatus.QueueFull"/>.</summary>
+        public long Dropped { get; private set; }
+        /// <summary>Bytes of the writes begun, as given (after trimming, inserted silence included).</summary>
+        public long PayloadBytes { get; private set; }
+        /// <summary>Audio (PCM, Float, MP3): samples begun, inserted silence included.</summary>
+        public long Samples { get; private set; }
+        /// <summary>Audio: samples of silence inserted for gaps of timed writes.</summary>
+        public long SilenceSamples { get; private set; }
+        /// <summary>Audio: samples cut from the start of timed blocks that overlapped what the stream
+        /// already had (a block cut whole counts in <see cref="Dropped"/> only).</summary>
+        public long TrimmedSamples { get; private set; }
+
+        internal static StreamStats From(StreamStatsNative n)
+        {
+            return new StreamStats
+            {
+                Chunks = (long)n.Chunks,
+                EmptyFrames = (long)n.EmptyFrames,
+                Dropped = (long)n.Dropped,
+                PayloadBytes = (long)n.PayloadBytes,
+                Samples = (long)n.Samples,
+                SilenceSamples = (long)n.SilenceSamples,
+                TrimmedSamples = (long)n.TrimmedSamples,
+            };
+        }
+    }
+
     /// <summary>What <see cref="AviFile.Inspect"/> or <see cref="AviFile.Repair"/> found.</summary>
     public sealed class AviFileReport
     {
