@@ -536,6 +536,11 @@ impl Worker {
             self.fail(error.clone());
             outcomes[i] = Some(Err(error));
         }
+        // Queue room goes back before anyone learns of the completion: a caller whose end just
+        // returned finds the room of that write free (a non-waiting begin right after it must
+        // not be refused for bytes already written).
+        let bytes: usize = prepared.iter().map(|p| p.queued_len).sum();
+        self.pressure.release(bytes as u64);
         for (p, outcome) in prepared.iter().zip(outcomes.drain(..)) {
             let outcome = match outcome {
                 Some(outcome) => outcome,
@@ -545,16 +550,13 @@ impl Worker {
             p.result.complete(outcome);
         }
         self.scratch.outcomes = outcomes;
-        let bytes: usize = prepared.iter().map(|p| p.queued_len).sum();
-        // Payloads and queue room are released before callbacks run: a callback may reuse its
-        // buffer or begin the next write.
-        // The results stay in `scratch` while their callbacks run, so that a worker unwinding
-        // from one still finds the rest.
+        // Payloads are released before callbacks run: a callback may reuse its buffer or begin
+        // the next write. The results stay in `scratch` while their callbacks run, so that a
+        // worker unwinding from one still finds the rest.
         self.scratch
             .results
             .extend(prepared.drain(..).map(|p| p.result));
         self.scratch.prepared = prepared;
-        self.pressure.release(bytes as u64);
         for result in &self.scratch.results {
             keep_first_panic(&mut self.callback_panic, result.run_callback());
         }
