@@ -56,7 +56,7 @@ echo "== compile (mcs, C# 7.2 max for mcs, .NET Framework 4.7.2 reference assemb
 mkdir -p "$OUT"
 MCS_FLAGS=(-langversion:7.2 -sdk:4.7.2 -debug -warn:4 -warnaserror -nologo)
 mcs "${MCS_FLAGS[@]}" -target:library -out:"$OUT/Avikit.Net.dll" bindings/dotnet/src/*.cs
-mcs "${MCS_FLAGS[@]}" -target:exe -out:"$OUT/AvikitTests.exe" -r:"$OUT/Avikit.Net.dll" bindings/dotnet/tests/AvikitTests.cs
+mcs "${MCS_FLAGS[@]}" -target:exe -out:"$OUT/AvikitTests.exe" -r:"$OUT/Avikit.Net.dll" bindings/dotnet/tests/*.cs
 cat >"$OUT/AvikitTests.runtimeconfig.json" <<EOF
 {"runtimeOptions":{"tfm":"netcoreapp3.1","framework":{"name":"Microsoft.NETCore.App","version":"$FX_VERSION"}}}
 EOF

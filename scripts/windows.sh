@@ -228,7 +228,7 @@ mkdir -p "$NET"
 MCS_FLAGS=(-langversion:7.2 -sdk:4.7.2 -debug -warn:4 -warnaserror -nologo)
 mcs "${MCS_FLAGS[@]}" -target:library -out:"$NET/Avikit.Net.dll" bindings/dotnet/src/*.cs
 mcs "${MCS_FLAGS[@]}" -target:exe -out:"$NET/AvikitTests.exe" -r:"$NET/Avikit.Net.dll" \
-    bindings/dotnet/tests/AvikitTests.cs
+    bindings/dotnet/tests/*.cs
 cat >"$NET/AvikitTests.runtimeconfig.json" <<JSON
 {"runtimeOptions":{"tfm":"netcoreapp3.1","framework":{"name":"Microsoft.NETCore.App","version":"$FX_VERSION"}}}
 JSON
