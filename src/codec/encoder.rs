@@ -5,6 +5,10 @@ use super::convert::{to_dib, InputLayout};
 use crate::error::{Error, Result};
 use crate::format::{PixelAspect, SampleLayout, StreamFormat, VideoFormat};
 
+/// The quality (1..=100) of an MJPEG or H.264 stream that names none: libjpeg's own default,
+/// and for H.264 a quantizer near x264's default.
+pub const DEFAULT_QUALITY: u32 = 75;
+
 /// One encoded frame, ready to be written as a chunk.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EncodedFrame {

@@ -7,6 +7,8 @@ use crate::error::{Error, Result, Status};
 use crate::format::{mp3_format, AudioFormat, SampleLayout, StreamFormat};
 use std::sync::Arc;
 
+/// The bitrate of an MP3 stream that names none: transparent for speech and most game audio.
+pub const DEFAULT_BITRATE_KBPS: u32 = 160;
 /// Bitrates (kbit/s) an MPEG-1 Layer III stream can have.
 const MPEG1_BITRATES: [u32; 14] = [
     32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320,

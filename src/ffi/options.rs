@@ -2,7 +2,9 @@
 
 use super::boundary::{boundary_value, require};
 use super::versioned::{field_spans, read_versioned};
-use crate::avi::DEFAULT_SUPER_INDEX_CAPACITY;
+use crate::codec::encoder::DEFAULT_QUALITY;
+use crate::codec::mp3::DEFAULT_BITRATE_KBPS;
+use crate::queue::WriterOptions;
 use crate::error::Result;
 use std::ffi::c_char;
 use std::mem::size_of;
@@ -189,17 +191,25 @@ pub struct avk_audio_stream_options {
 }
 
 impl avk_writer_options {
+    /// The Rust API's defaults, in the C struct's terms.
     pub(crate) fn defaults() -> Self {
+        let d = WriterOptions::default();
         avk_writer_options {
             struct_size: size_of::<Self>() as u32,
-            frame_rate_num: 30,
-            frame_rate_den: 1,
-            flags: AVK_WRITER_EMIT_INDEX1,
-            checkpoint_interval_ms: 1000,
-            max_queued_bytes: 0,
-            encoder_threads: 0,
+            frame_rate_num: d.frame_rate.num,
+            frame_rate_den: d.frame_rate.den,
+            flags: if d.emit_index1 {
+                AVK_WRITER_EMIT_INDEX1
+            } else {
+                0
+            },
+            checkpoint_interval_ms: d
+                .checkpoint_interval
+                .map_or(0, |i| u32::try_from(i.as_millis()).unwrap_or(u32::MAX)),
+            max_queued_bytes: d.max_queued_bytes,
+            encoder_threads: d.encoder_threads as u32,
             reserved0: 0,
-            super_index_capacity: DEFAULT_SUPER_INDEX_CAPACITY as u32,
+            super_index_capacity: d.super_index_capacity as u32,
         }
     }
 
@@ -225,7 +235,7 @@ impl avk_video_stream_options {
             bits_per_pixel: 32,
             input_format: AVK_PIXEL_BGRA32,
             input_stride: 0,
-            quality: 75,
+            quality: DEFAULT_QUALITY,
             keyframe_interval: 0,
             name: std::ptr::null(),
             pixel_aspect_num: 0,
@@ -257,7 +267,7 @@ impl avk_audio_stream_options {
             bytes_per_second: 0,
             format_extra: std::ptr::null(),
             format_extra_len: 0,
-            bitrate_kbps: 160,
+            bitrate_kbps: DEFAULT_BITRATE_KBPS,
             name: std::ptr::null(),
             channel_mask: 0,
         }
