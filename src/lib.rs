@@ -58,7 +58,7 @@ pub use avi::{
 pub use error::{Error, Result, Status};
 pub use format::{AudioFormat, FrameRate, PcmFormat, PixelAspect, StreamFormat, VideoFormat};
 pub use queue::{
-    AsyncResult, AudioStream, BeginOptions, Callback, Payload, StreamStats, VideoStream, Writer,
-    WriterOptions,
+    AsyncResult, AudioCodec, AudioStream, BeginOptions, Callback, Payload, StreamStats, VideoCodec,
+    VideoStream, Writer, WriterOptions,
 };
 pub use riff::{FileSink, FourCc, Sink, WriteError, WriteSeekSink, WRITE_PIECE_MAX};

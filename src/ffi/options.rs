@@ -4,8 +4,8 @@ use super::boundary::{boundary_value, require};
 use super::versioned::{field_spans, read_versioned};
 use crate::codec::encoder::DEFAULT_QUALITY;
 use crate::codec::mp3::DEFAULT_BITRATE_KBPS;
-use crate::queue::WriterOptions;
 use crate::error::Result;
+use crate::queue::WriterOptions;
 use std::ffi::c_char;
 use std::mem::size_of;
 

@@ -7,14 +7,9 @@ use super::options::*;
 use super::registry::{self, Object, WriterObject, HOLD_CALLER};
 use super::stream::{avk_audio_stream, avk_video_stream};
 use crate::codec::convert::{InputLayout, PixelFormat};
-use crate::codec::encoder::{DibConversion, FrameEncoder, PixelShaped, SequentialEncoder};
-use crate::codec::mp3::Mp3Encoder;
 use crate::error::{Error, Result, Status};
-use crate::format::{
-    samples_per_frame, AudioFormat, FrameRate, PcmFormat, PixelAspect, VideoFormat,
-    WAVE_FORMAT_MPEGLAYER3,
-};
-use crate::queue::{CloseOutcome, Writer, WriterOptions};
+use crate::format::{AudioFormat, FrameRate, PcmFormat, PixelAspect, VideoFormat};
+use crate::queue::{AudioCodec, CloseOutcome, VideoCodec, Writer, WriterOptions};
 use crate::riff::FourCc;
 use std::ffi::{c_char, c_void};
 use std::sync::Arc;
@@ -118,15 +113,6 @@ pub unsafe extern "C" fn avk_writer_create_io(
     })
 }
 
-/// What a video stream's options ask for: chunks as given, an encoder that takes frames in
-/// parallel, or one that keeps state from frame to frame.
-enum VideoKind {
-    Raw(VideoFormat),
-    Encoding(Arc<dyn FrameEncoder>),
-    #[cfg(feature = "h264")]
-    Sequential(Box<dyn SequentialEncoder>),
-}
-
 fn pixel_format(value: i32) -> Result<PixelFormat> {
     match value {
         AVK_PIXEL_BGRA32 => Ok(PixelFormat::Bgra32),
@@ -142,74 +128,37 @@ fn pixel_format(value: i32) -> Result<PixelFormat> {
     }
 }
 
-fn input_layout(o: &avk_video_stream_options, format: PixelFormat) -> InputLayout {
-    InputLayout {
+/// The codec the options name, in the Rust API's terms.
+fn video_codec(o: &avk_video_stream_options) -> Result<VideoCodec> {
+    let input = InputLayout {
         width: o.width,
         height: o.height,
-        format,
+        format: pixel_format(o.input_format)?,
         stride: o.input_stride,
-    }
-}
-
-fn video_kind(
-    o: &avk_video_stream_options,
-    frame_rate: FrameRate,
-    encoder_threads: usize,
-) -> Result<VideoKind> {
-    let input_format = pixel_format(o.input_format)?;
+    };
     let bits_per_pixel = u16::try_from(o.bits_per_pixel)
         .map_err(|_| Error::invalid_argument("bits_per_pixel is out of range"))?;
-    let pixel_aspect = PixelAspect::new(o.pixel_aspect_num, o.pixel_aspect_den)?;
     match o.codec {
-        AVK_VIDEO_RAW => Ok(VideoKind::Raw(VideoFormat {
+        AVK_VIDEO_RAW => Ok(VideoCodec::Raw(VideoFormat {
             width: o.width,
             height: o.height,
             fourcc: (o.fourcc != 0).then(|| FourCc::from_u32(o.fourcc)),
             bits_per_pixel,
-            pixel_aspect,
+            pixel_aspect: PixelAspect::SQUARE,
         })),
-        AVK_VIDEO_UNCOMPRESSED => {
-            let input = input_layout(o, input_format);
-            Ok(VideoKind::Encoding(Arc::new(PixelShaped::new(
-                DibConversion::new(input, bits_per_pixel)?,
-                pixel_aspect,
-            ))))
-        }
-        #[cfg(feature = "mjpeg")]
-        AVK_VIDEO_MJPEG => {
-            let encoder =
-                crate::codec::mjpeg::MjpegEncoder::new(input_layout(o, input_format), o.quality)?;
-            Ok(VideoKind::Encoding(Arc::new(PixelShaped::new(
-                encoder,
-                pixel_aspect,
-            ))))
-        }
-        #[cfg(not(feature = "mjpeg"))]
-        AVK_VIDEO_MJPEG => Err(Error::new(
-            Status::Unsupported,
-            "AVK_VIDEO_MJPEG is not built into this library (cargo feature `mjpeg`): pass JPEG \
-             frames with AVK_VIDEO_RAW and fourcc 'MJPG'",
-        )),
-        #[cfg(feature = "h264")]
-        AVK_VIDEO_H264 => Ok(VideoKind::Sequential(Box::new(PixelShaped::new(
-            crate::codec::h264::H264Encoder::new(
-                input_layout(o, input_format),
-                o.quality,
-                o.keyframe_interval,
-                frame_rate,
-                encoder_threads,
-            )?,
-            pixel_aspect,
-        )))),
-        #[cfg(not(feature = "h264"))]
-        AVK_VIDEO_H264 => {
-            let _unused_without_h264 = (frame_rate, encoder_threads);
-            Err(Error::new(
-                Status::Unsupported,
-                "AVK_VIDEO_H264 is not built into this library (cargo feature `h264`): pass \
-                 Annex B frames with AVK_VIDEO_RAW and fourcc 'H264'",
-            ))
-        }
+        AVK_VIDEO_UNCOMPRESSED => Ok(VideoCodec::Uncompressed {
+            input,
+            bits_per_pixel,
+        }),
+        AVK_VIDEO_MJPEG => Ok(VideoCodec::Mjpeg {
+            input,
+            quality: o.quality,
+        }),
+        AVK_VIDEO_H264 => Ok(VideoCodec::H264 {
+            input,
+            quality: o.quality,
+            keyframe_interval: o.keyframe_interval,
+        }),
         other => Err(Error::invalid_argument(format!(
             "unknown video codec {other}"
         ))),
@@ -221,19 +170,13 @@ fn field_u16(value: u32, what: &str) -> Result<u16> {
         .map_err(|_| Error::invalid_argument(format!("{what} {value} exceeds 65535")))
 }
 
-/// What an audio stream's options ask for: PCM samples, blocks of a format as given, or an
-/// encoder.
-enum AudioKind {
-    Pcm(PcmFormat),
-    Raw(AudioFormat),
-    Encoding(Box<dyn SequentialEncoder>),
-}
-
+/// The codec the options name, in the Rust API's terms.
+///
 /// # Safety
 /// `o.format_extra` NULL or `o.format_extra_len` readable bytes.
-unsafe fn audio_kind(o: &avk_audio_stream_options) -> Result<AudioKind> {
+unsafe fn audio_codec(o: &avk_audio_stream_options) -> Result<AudioCodec> {
     match o.codec {
-        AVK_AUDIO_PCM => Ok(AudioKind::Pcm(
+        AVK_AUDIO_PCM => Ok(AudioCodec::Pcm(
             PcmFormat::derive(o.channels, o.sample_rate, o.bits_per_sample)?
                 .with_channel_mask(o.channel_mask)?,
         )),
@@ -241,7 +184,7 @@ unsafe fn audio_kind(o: &avk_audio_stream_options) -> Result<AudioKind> {
             "AVK_AUDIO_FLOAT takes 32-bit samples, not bits_per_sample {}",
             o.bits_per_sample
         ))),
-        AVK_AUDIO_FLOAT => Ok(AudioKind::Pcm(
+        AVK_AUDIO_FLOAT => Ok(AudioCodec::Pcm(
             PcmFormat::float(o.channels, o.sample_rate)?.with_channel_mask(o.channel_mask)?,
         )),
         _ if o.channel_mask != 0 => Err(Error::invalid_argument(
@@ -249,27 +192,6 @@ unsafe fn audio_kind(o: &avk_audio_stream_options) -> Result<AudioKind> {
              their WAVEFORMATEXTENSIBLE in format_extra)",
         )),
         AVK_AUDIO_RAW => {
-            let channels = field_u16(o.channels, "channels")?;
-            let bits_per_sample = field_u16(o.bits_per_sample, "bits_per_sample")?;
-            let format_tag = field_u16(o.format_tag, "format_tag")?;
-            let block_align = match o.block_align {
-                // MPEG audio is timed in frames: nBlockAlign is the samples in one.
-                0 if format_tag == WAVE_FORMAT_MPEGLAYER3 => {
-                    samples_per_frame(o.sample_rate) as u16
-                }
-                0 => field_u16(
-                    u32::try_from(u64::from(o.channels) * u64::from(o.bits_per_sample) / 8)
-                        .unwrap_or(u32::MAX),
-                    "derived block_align",
-                )?,
-                given => field_u16(given, "block_align")?,
-            };
-            let bytes_per_second = match o.bytes_per_second {
-                0 => u32::try_from(u64::from(o.sample_rate) * u64::from(block_align)).map_err(
-                    |_| Error::invalid_argument("derived bytes_per_second exceeds 32 bits"),
-                )?,
-                given => given,
-            };
             // WAVEFORMATEX counts its extra bytes in 16 bits: refuse more before copying.
             if o.format_extra_len > usize::from(u16::MAX) {
                 return Err(Error::invalid_argument(format!(
@@ -279,22 +201,22 @@ unsafe fn audio_kind(o: &avk_audio_stream_options) -> Result<AudioKind> {
             }
             // SAFETY: forwarded caller contract.
             let extra = unsafe { buffer(o.format_extra, o.format_extra_len) }?.to_vec();
-            Ok(AudioKind::Raw(AudioFormat {
-                format_tag,
-                channels,
-                sample_rate: o.sample_rate,
-                bytes_per_second,
-                block_align,
-                bits_per_sample,
+            Ok(AudioCodec::Raw(AudioFormat::declared(
+                field_u16(o.format_tag, "format_tag")?,
+                field_u16(o.channels, "channels")?,
+                o.sample_rate,
+                field_u16(o.bits_per_sample, "bits_per_sample")?,
+                field_u16(o.block_align, "block_align")?,
+                o.bytes_per_second,
                 extra,
-            }))
+            )?))
         }
-        AVK_AUDIO_MP3 => Ok(AudioKind::Encoding(Box::new(Mp3Encoder::new(
-            o.channels,
-            o.sample_rate,
-            o.bits_per_sample,
-            o.bitrate_kbps,
-        )?))),
+        AVK_AUDIO_MP3 => Ok(AudioCodec::Mp3 {
+            channels: o.channels,
+            sample_rate: o.sample_rate,
+            bits_per_sample: o.bits_per_sample,
+            bitrate_kbps: o.bitrate_kbps,
+        }),
         other => Err(Error::invalid_argument(format!(
             "unknown audio codec {other}"
         ))),
@@ -324,20 +246,10 @@ pub unsafe extern "C" fn avk_writer_add_video_stream(
         let opts = unsafe { avk_video_stream_options::read(opts) }?;
         // SAFETY: forwarded caller contract.
         let name = unsafe { optional_str(opts.name, "name") }?;
-        let stream = match video_kind(
-            &opts,
-            object.writer.frame_rate(),
-            object.writer.encoder_threads(),
-        )? {
-            VideoKind::Raw(format) => object.writer.add_video_stream(format, name.as_deref())?,
-            VideoKind::Encoding(encoder) => object
-                .writer
-                .add_encoding_video_stream(encoder, name.as_deref())?,
-            #[cfg(feature = "h264")]
-            VideoKind::Sequential(encoder) => object
-                .writer
-                .add_sequential_video_stream(encoder, name.as_deref())?,
-        };
+        let pixel_aspect = PixelAspect::new(opts.pixel_aspect_num, opts.pixel_aspect_den)?;
+        let stream = object
+            .writer
+            .add_video(video_codec(&opts)?, pixel_aspect, name.as_deref())?;
         let handle = registry::insert(Object::Video(stream), object.writer.id(), HOLD_CALLER)?;
         // SAFETY: checked non-NULL; writable by the caller's contract.
         unsafe { write_out(out, handle as *mut avk_video_stream) };
@@ -367,13 +279,8 @@ pub unsafe extern "C" fn avk_writer_add_audio_stream(
         // SAFETY: forwarded caller contract.
         let name = unsafe { optional_str(opts.name, "name") }?;
         // SAFETY: forwarded caller contract.
-        let stream = match unsafe { audio_kind(&opts) }? {
-            AudioKind::Pcm(format) => object.writer.add_pcm_stream(format, name.as_deref())?,
-            AudioKind::Raw(format) => object.writer.add_audio_stream(format, name.as_deref())?,
-            AudioKind::Encoding(encoder) => object
-                .writer
-                .add_encoding_audio_stream(encoder, name.as_deref())?,
-        };
+        let codec = unsafe { audio_codec(&opts) }?;
+        let stream = object.writer.add_audio(codec, name.as_deref())?;
         let handle = registry::insert(Object::Audio(stream), object.writer.id(), HOLD_CALLER)?;
         // SAFETY: checked non-NULL; writable by the caller's contract.
         unsafe { write_out(out, handle as *mut avk_audio_stream) };

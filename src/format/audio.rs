@@ -100,6 +100,47 @@ impl AudioFormat {
         }
     }
 
+    /// A format as a caller declares it, written as given: `block_align` 0 is derived (MPEG
+    /// audio: the samples of one frame; else one sample of every channel), `bytes_per_second`
+    /// 0 is `sample_rate * block_align`.
+    ///
+    /// # Errors
+    /// [`crate::Status::InvalidArgument`] when a derived field does not fit its WAVEFORMATEX
+    /// field, or as [`AudioFormat::validate`].
+    pub fn declared(
+        format_tag: u16,
+        channels: u16,
+        sample_rate: u32,
+        bits_per_sample: u16,
+        block_align: u16,
+        bytes_per_second: u32,
+        extra: Vec<u8>,
+    ) -> Result<AudioFormat> {
+        let block_align = match block_align {
+            // MPEG audio is timed in frames: nBlockAlign is the samples in one.
+            0 if format_tag == WAVE_FORMAT_MPEGLAYER3 => samples_per_frame(sample_rate) as u16,
+            0 => u16::try_from(u32::from(channels) * u32::from(bits_per_sample) / 8)
+                .map_err(|_| Error::invalid_argument("derived block_align exceeds 65535"))?,
+            given => given,
+        };
+        let bytes_per_second = match bytes_per_second {
+            0 => u32::try_from(u64::from(sample_rate) * u64::from(block_align))
+                .map_err(|_| Error::invalid_argument("derived bytes_per_second exceeds 32 bits"))?,
+            given => given,
+        };
+        let format = AudioFormat {
+            format_tag,
+            channels,
+            sample_rate,
+            bytes_per_second,
+            block_align,
+            bits_per_sample,
+            extra,
+        };
+        format.validate()?;
+        Ok(format)
+    }
+
     /// Samples per channel in each chunk, for formats that count time in chunks (MPEG audio,
     /// one frame per chunk); `None` for constant-rate formats counted in blocks (PCM).
     pub fn frame_samples(&self) -> Option<u32> {

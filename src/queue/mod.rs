@@ -7,6 +7,7 @@ mod encoder_pool;
 mod payload;
 mod pressure;
 mod process;
+mod stream_codec;
 mod timing;
 mod wait_graph;
 mod worker;
@@ -17,6 +18,7 @@ pub(crate) use async_result::OpTarget;
 pub use async_result::{AsyncResult, Callback};
 pub use begin_options::BeginOptions;
 pub use payload::Payload;
+pub use stream_codec::{AudioCodec, VideoCodec};
 pub use timing::{SampleLayout, StreamStats, MAX_GAP_SLOTS};
 #[cfg(feature = "capi")]
 pub(crate) use writer::CloseOutcome;
