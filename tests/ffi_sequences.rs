@@ -19,14 +19,16 @@
 //! at most once, every operation known to have succeeded is there, in callback order (encoded
 //! frames are only counted); the idx1 matches; a sample goes through avi_check.
 //!
-//! Reproduce with `AVIKIT_SEED=<seed> cargo test --release --test ffi_sequences -- --nocapture`
-//! (the seed is printed before each run and named by every failure). `AVIKIT_FFI_SECONDS`
-//! (default 20) bounds the time spent on extra seeds after the fixed ones; `AVIKIT_FFI_STEPS`
-//! sets the calls per thread and seed (default 4000); `AVIKIT_FFI_SERIAL_CLOSE=1` stops two
-//! threads from closing the same writer at once; `AVIKIT_FFI_READ_ALL=1` gives every cleanly
-//! closed file to all the external readers, not just a sample (slow: for hunting reader
-//! quirks). Thread interleavings differ between runs, so a seed reproduces the call sequence of
-//! each thread, not the timing.
+//! Seeds: a run (CI's too) takes the fixed seeds only (`FIXED_SEEDS`), so two runs of one
+//! commit run the same seeds. `AVIKIT_RANDOM_SEEDS=1` adds seeds from a generator seeded by the
+//! clock after them, for `AVIKIT_FFI_SECONDS` (default 20); which of the two runs is printed
+//! first. Reproduce with
+//! `AVIKIT_SEED=<seed> cargo test --release --test ffi_sequences -- --nocapture` (the seed is
+//! printed before each run and named by every failure). `AVIKIT_FFI_STEPS` sets the calls per
+//! thread and seed (default 4000); `AVIKIT_FFI_SERIAL_CLOSE=1` stops two threads from closing
+//! the same writer at once; `AVIKIT_FFI_READ_ALL=1` gives every cleanly closed file to all the
+//! external readers, not just a sample (slow: for hunting reader quirks). Thread interleavings
+//! differ between runs, so a seed reproduces the call sequence of each thread, not the timing.
 //!
 //! The model is in ffi_sequences/: model.rs (what the test knows of writers, streams and
 //! operations), driver.rs (picking arguments and the next call) and the calls it makes
@@ -59,7 +61,7 @@ mod writers;
 mod writes;
 
 use avikit::ffi::*;
-use common::{Scratch, TestRng};
+use common::{random_seed, Scratch, TestRng};
 use model::NO_STATUS;
 use run::{fail_if_faults, print_summary, run_seed, start_watchdog, THREADS};
 use status::status_name;
@@ -104,6 +106,17 @@ fn random_c_api_sequences() {
     let mut samples = Vec::new();
     let mut seeds = Vec::new();
     let mut totals = [0u64; 16];
+    let only = env_u64("AVIKIT_SEED");
+    let random = random_seed();
+    match (only, random) {
+        (Some(_), _) => {}
+        (None, Some(_)) => {
+            eprintln!("ffi_sequences: the fixed seeds, then time-seeded ones for {budget:?}")
+        }
+        (None, None) => eprintln!(
+            "ffi_sequences: the fixed seeds only (AVIKIT_RANDOM_SEEDS=1 adds time-seeded ones)"
+        ),
+    }
     eprint!("ffi_sequences: {THREADS} threads x {steps} calls with seeds");
     let mut run = |seed: u64, seeds: &mut Vec<u64>, samples: &mut Vec<Sample>| {
         seeds.push(seed);
@@ -113,20 +126,17 @@ fn random_c_api_sequences() {
         }
         fail_if_faults(seeds);
     };
-    if let Some(seed) = env_u64("AVIKIT_SEED") {
+    if let Some(seed) = only {
         run(seed, &mut seeds, &mut samples);
     } else {
         for seed in FIXED_SEEDS {
             run(seed, &mut seeds, &mut samples);
         }
-        let mut extra = TestRng::new(
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .as_nanos() as u64,
-        );
-        while started.elapsed() < budget {
-            run(extra.next_u64() >> 16, &mut seeds, &mut samples);
+        if let Some(random) = random {
+            let mut extra = TestRng::new(random);
+            while started.elapsed() < budget {
+                run(extra.next_u64() >> 16, &mut seeds, &mut samples);
+            }
         }
     }
     let sequences = started.elapsed();
