@@ -127,9 +127,11 @@ cxx_win() { $MINGW-g++-posix -std=c++17 -O2 "${WARN[@]}" "$@" "$DLL_DIR/libaviki
 # for the DLL by objdump above), tsan_memintrinsics.c (a ThreadSanitizer helper, not a test), and
 # the POSIX-only ones: test_fork (fork), test_deadlock (SIGALRM watchdog), test_close_race (signal
 # handlers, /proc) and test_thread_teardown (pthread key destructors).
-C_TESTS=(test_async_multistream test_sync_async_identical test_custom_sink test_misuse test_cancel
-         test_backpressure test_close_pending test_threads test_files_platform test_formats
-         test_camera_formats test_timing test_timing_misuse test_timing_nowait)
+C_TESTS=(test_async_multistream test_sync_async_identical test_custom_sink test_misuse_basics
+         test_misuse_create test_misuse_handles test_misuse_arguments test_misuse_async
+         test_misuse_repair test_cancel test_backpressure test_close_pending test_threads
+         test_files_platform test_formats test_camera_formats test_timing test_timing_misuse
+         test_timing_nowait)
 CXX_TESTS=(test_header_cxx test_cxx_raii test_cxx_camera test_cxx_timing)
 for t in "${C_TESTS[@]}"; do cc_win "c_tests/$t.c" -o "$BIN/$t.exe"; done
 for t in "${CXX_TESTS[@]}"; do cxx_win "c_tests/$t.cpp" -o "$BIN/$t.exe"; done

@@ -334,6 +334,17 @@ pub fn first<'a>(chunks: &'a [Chunk], id: &[u8; 4]) -> &'a Chunk {
         .unwrap_or_else(|| panic!("no {:?} chunk", String::from_utf8_lossy(id)))
 }
 
+/// `AVIKIT_RANDOM_SEEDS=1`: a seed from the clock, for randomized tests to run more than their
+/// fixed seeds (printing what they run). Unset, they run their fixed seeds only, so two runs of
+/// one commit do the same.
+pub fn random_seed() -> Option<u64> {
+    if !std::env::var("AVIKIT_RANDOM_SEEDS").is_ok_and(|v| v == "1") {
+        return None;
+    }
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
+    Some(now.unwrap().as_nanos() as u64)
+}
+
 /// A small seeded pseudo-random generator (SplitMix64) for reproducible randomized tests.
 #[derive(Debug, Clone)]
 pub struct TestRng(u64);
