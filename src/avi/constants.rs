@@ -1,6 +1,7 @@
-//! Every AVI and OpenDML constant the muxer writes, named as in Microsoft's headers.
+//! Every AVI and OpenDML constant the muxer writes and the repair reader reads, named as in
+//! Microsoft's headers: ids, flags, structure sizes and the offsets of the fields read back.
 
-use crate::riff::FourCc;
+use crate::riff::{FourCc, LIST_HEADER_LEN};
 
 /// `RIFF` list.
 pub(crate) const RIFF: FourCc = FourCc::new(*b"RIFF");
@@ -45,6 +46,9 @@ pub(crate) const STREAM_TYPE_VIDEO: FourCc = FourCc::new(*b"vids");
 /// Stream type: audio.
 pub(crate) const STREAM_TYPE_AUDIO: FourCc = FourCc::new(*b"auds");
 
+/// Bytes that open each OpenDML extension segment: `RIFF` <size> `AVIX`, then `LIST` <size> `movi`.
+pub(crate) const AVIX_HEAD_LEN: u64 = 2 * LIST_HEADER_LEN;
+
 /// Chunk id suffix of uncompressed video (`##db`).
 pub(crate) const SUFFIX_UNCOMPRESSED_VIDEO: [u8; 2] = *b"db";
 /// Chunk id suffix of compressed video (`##dc`).
@@ -73,16 +77,88 @@ pub(crate) const SUPER_INDEX_LONGS_PER_ENTRY: u16 = 4;
 pub(crate) const STANDARD_INDEX_LONGS_PER_ENTRY: u16 = 2;
 /// Bit 31 of a standard index entry's size: the chunk is NOT a keyframe.
 pub(crate) const STANDARD_INDEX_DELTA_FRAME: u32 = 0x8000_0000;
+/// The bits of a standard index entry's size that hold the chunk's size.
+pub(crate) const STANDARD_INDEX_SIZE_MASK: u32 = !STANDARD_INDEX_DELTA_FRAME;
+/// Offset of `bIndexType` in the header of either kind of OpenDML index.
+pub(crate) const INDEX_TYPE_AT: usize = 3;
+/// Offset of `nEntriesInUse` in the header of either kind of OpenDML index.
+pub(crate) const INDEX_ENTRIES_IN_USE_AT: usize = 4;
+/// Bytes of a super index header inside the `indx` chunk body.
+pub(crate) const SUPER_INDEX_HEADER_LEN: usize = 24;
 /// Bytes of one super index entry.
 pub(crate) const SUPER_INDEX_ENTRY_LEN: usize = 16;
+/// Offset of `dwSize` in a super index entry, after `qwOffset`.
+pub(crate) const SUPER_INDEX_ENTRY_SIZE_AT: usize = 8;
 /// Bytes of a standard index header inside the `ix##` chunk body.
 pub(crate) const STANDARD_INDEX_HEADER_LEN: usize = 24;
+/// Offset of `qwBaseOffset` in a standard index header.
+pub(crate) const STANDARD_INDEX_BASE_OFFSET_AT: usize = 12;
 /// Bytes of one standard index entry.
 pub(crate) const STANDARD_INDEX_ENTRY_LEN: usize = 8;
+/// Offset of `dwSize` in a standard index entry, after `dwOffset`.
+pub(crate) const STANDARD_INDEX_ENTRY_SIZE_AT: usize = 4;
+// A reader reads an index's header before it knows which of the two kinds it is.
+const _: () = assert!(SUPER_INDEX_HEADER_LEN == STANDARD_INDEX_HEADER_LEN);
 /// Bytes of one `idx1` entry.
 pub(crate) const IDX1_ENTRY_LEN: usize = 16;
+/// Offset of `dwChunkOffset` in an `idx1` entry.
+pub(crate) const IDX1_CHUNK_OFFSET_AT: usize = 8;
+/// Offset of `dwChunkLength` in an `idx1` entry.
+pub(crate) const IDX1_CHUNK_LENGTH_AT: usize = 12;
 /// Body size of `dmlh` (dwTotalFrames plus reserved words), as FFmpeg and VirtualDub write it.
 pub(crate) const DMLH_LEN: usize = 248;
+
+/// Body size of `avih` (MainAVIHeader).
+pub(crate) const AVIH_LEN: usize = 56;
+/// Shortest `avih` body a reader accepts: MainAVIHeader without `dwReserved[4]`.
+pub(crate) const AVIH_MIN_LEN: usize = 40;
+/// Offset of `dwTotalFrames` in `avih`.
+pub(crate) const AVIH_TOTAL_FRAMES_AT: usize = 16;
+/// Offset of `dwStreams` in `avih`.
+pub(crate) const AVIH_STREAMS_AT: usize = 24;
+/// Shortest `strh` body a reader accepts: AVISTREAMHEADER without `rcFrame`.
+pub(crate) const STRH_MIN_LEN: usize = 48;
+/// Offset of `dwScale` in `strh`.
+pub(crate) const STRH_SCALE_AT: usize = 20;
+/// Offset of `dwRate` in `strh`.
+pub(crate) const STRH_RATE_AT: usize = 24;
+/// Offset of `dwLength` in `strh`.
+pub(crate) const STRH_LENGTH_AT: usize = 32;
+/// Offset of `dwSampleSize` in `strh`.
+pub(crate) const STRH_SAMPLE_SIZE_AT: usize = 44;
+
+/// Bytes of a BITMAPINFOHEADER (its `biSize`): a video `strf` without its palette.
+pub(crate) const BITMAPINFOHEADER_LEN: usize = 40;
+/// Offset of `biWidth` in a BITMAPINFOHEADER.
+pub(crate) const BI_WIDTH_AT: usize = 4;
+/// Offset of `biHeight` in a BITMAPINFOHEADER.
+pub(crate) const BI_HEIGHT_AT: usize = 8;
+/// Offset of `biBitCount` in a BITMAPINFOHEADER.
+pub(crate) const BI_BIT_COUNT_AT: usize = 14;
+/// Offset of `biCompression` in a BITMAPINFOHEADER.
+pub(crate) const BI_COMPRESSION_AT: usize = 16;
+/// Bytes of a PCMWAVEFORMAT: the shortest audio `strf`, without `cbSize`.
+pub(crate) const PCMWAVEFORMAT_LEN: usize = 16;
+/// Bytes of a WAVEFORMATEX before its extra bytes (`cbSize` closes it).
+pub(crate) const WAVEFORMATEX_LEN: usize = 18;
+/// Offset of `nChannels` in a WAVEFORMATEX.
+pub(crate) const WF_CHANNELS_AT: usize = 2;
+/// Offset of `nSamplesPerSec` in a WAVEFORMATEX.
+pub(crate) const WF_SAMPLES_PER_SEC_AT: usize = 4;
+/// Offset of `nAvgBytesPerSec` in a WAVEFORMATEX.
+pub(crate) const WF_AVG_BYTES_PER_SEC_AT: usize = 8;
+/// Offset of `nBlockAlign` in a WAVEFORMATEX.
+pub(crate) const WF_BLOCK_ALIGN_AT: usize = 12;
+/// Offset of `wBitsPerSample` in a WAVEFORMATEX.
+pub(crate) const WF_BITS_PER_SAMPLE_AT: usize = 14;
+/// Shortest `vprp` body a reader takes the aspect ratio from: up to `dwFrameHeightInLines`.
+pub(crate) const VPRP_MIN_LEN: usize = 32;
+/// Offset of `dwFrameAspectRatio` (numerator in the high 16 bits) in `vprp`.
+pub(crate) const VPRP_FRAME_ASPECT_RATIO_AT: usize = 20;
+/// Offset of `dwFrameWidthInPixels` in `vprp`.
+pub(crate) const VPRP_FRAME_WIDTH_AT: usize = 24;
+/// Offset of `dwFrameHeightInLines` in `vprp`.
+pub(crate) const VPRP_FRAME_HEIGHT_AT: usize = 28;
 
 /// `biCompression` of an uncompressed RGB DIB.
 pub(crate) const BI_RGB: u32 = 0;

@@ -75,7 +75,7 @@ pub(super) fn build(h: &HeaderInputs<'_>) -> Vec<u8> {
     t.begin_list(LIST, LIST_ODML);
     t.begin_chunk(CK_DMLH)
         .u32(saturate(longest_video(h, |t| t.chunks)))
-        .zeros(DMLH_LEN - 4)
+        .zeros(DMLH_LEN - size_of::<u32>())
         .end();
     t.end();
     t.end(); // hdrl
@@ -206,7 +206,7 @@ fn write_bitmap_info(t: &mut RiffTree, v: &VideoFormat) {
     } else {
         0
     };
-    t.u32(40) // biSize
+    t.u32(BITMAPINFOHEADER_LEN as u32) // biSize
         .i32(v.width as i32)
         .i32(v.height as i32) // positive: bottom-up DIB, and always for compressed formats
         .u16(1) // biPlanes
@@ -238,7 +238,7 @@ fn write_vprp(t: &mut RiffTree, v: &VideoFormat, frame_rate: FrameRate) {
         .u32(refresh) // dwVerticalRefreshRate
         .u32(v.width) // dwHTotalInT
         .u32(v.height) // dwVTotalInLines
-        .u32(dar_num << 16 | dar_den) // dwFrameAspectRatio
+        .u32(dar_num << u16::BITS | dar_den) // dwFrameAspectRatio
         .u32(v.width) // dwFrameWidthInPixels
         .u32(v.height) // dwFrameHeightInLines
         .u32(1); // nbFieldPerFrame
@@ -252,7 +252,7 @@ fn write_vprp(t: &mut RiffTree, v: &VideoFormat, frame_rate: FrameRate) {
 
 /// `num / den` as the closest ratio whose terms both fit in 16 bits (continued fractions).
 fn ratio_within_u16(num: u64, den: u64) -> (u32, u32) {
-    const MAX: u64 = 0xFFFF;
+    const MAX: u64 = u16::MAX as u64;
     let (mut a, mut b) = (num, den);
     // Convergents h/k of num/den; (h0, k0) is the one before (h1, k1).
     let (mut h0, mut k0, mut h1, mut k1) = (0u64, 1u64, 1u64, 0u64);

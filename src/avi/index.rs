@@ -8,7 +8,7 @@
 //! the end of the data; the old one becomes `JUNK` once the header points at the new one.
 
 use super::constants::*;
-use crate::riff::{chunk_header, FourCc, RiffTree};
+use crate::riff::{chunk_header, FourCc, RiffTree, CHUNK_HEADER_LEN};
 
 /// One data chunk of the current `movi` segment, 12 bytes in memory.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,7 +56,7 @@ pub(super) fn write_idx1<E>(
     mut emit: impl FnMut(&[u8]) -> Result<(), E>,
 ) -> Result<(), E> {
     let body = entries.len() * IDX1_ENTRY_LEN;
-    let mut buf = Vec::with_capacity(INDEX_WRITE_BUFFER.min(body + 8));
+    let mut buf = Vec::with_capacity(INDEX_WRITE_BUFFER.min(body + CHUNK_HEADER_LEN as usize));
     buf.extend_from_slice(&chunk_header(CK_IDX1, body as u32));
     for e in entries {
         if buf.len() + IDX1_ENTRY_LEN > INDEX_WRITE_BUFFER {
@@ -94,7 +94,7 @@ pub(super) struct IndexSlot {
 impl IndexSlot {
     /// Bytes a slot with room for `capacity` entries occupies, chunk header included.
     pub fn len(capacity: usize) -> u64 {
-        (8 + STANDARD_INDEX_HEADER_LEN + capacity * STANDARD_INDEX_ENTRY_LEN) as u64
+        CHUNK_HEADER_LEN + (STANDARD_INDEX_HEADER_LEN + capacity * STANDARD_INDEX_ENTRY_LEN) as u64
     }
 
     /// Entries that still fit.
@@ -102,14 +102,14 @@ impl IndexSlot {
         self.capacity - self.used
     }
 
-    /// File position of entry `n`.
+    /// File position of entry `n`: just past a slot of `n` entries.
     pub fn entry_at(&self, n: usize) -> u64 {
-        self.at + (8 + STANDARD_INDEX_HEADER_LEN + n * STANDARD_INDEX_ENTRY_LEN) as u64
+        self.at + Self::len(n)
     }
 
     /// File position of the `nEntriesInUse` field.
     pub fn count_at(&self) -> u64 {
-        self.at + 8 + 4
+        self.at + CHUNK_HEADER_LEN + INDEX_ENTRIES_IN_USE_AT as u64
     }
 
     /// The super index entry that points at this slot.
@@ -124,19 +124,19 @@ impl IndexSlot {
     /// The chunk header and standard index header that open the slot of stream `stream` (data
     /// chunks `chunk_id`); `base` is the file position of the segment's `movi` fourcc, which
     /// entry offsets are relative to.
-    pub fn head(&self, stream: usize, chunk_id: FourCc, base: u64) -> [u8; 32] {
+    pub fn head(&self, stream: usize, chunk_id: FourCc, base: u64) -> Vec<u8> {
         let index_id = FourCc::for_stream(stream, PREFIX_STANDARD_INDEX, true);
+        // The size covers the whole room, not just this head.
         let body = STANDARD_INDEX_HEADER_LEN + self.capacity * STANDARD_INDEX_ENTRY_LEN;
-        let mut head = [0u8; 32];
-        head[..8].copy_from_slice(&chunk_header(index_id, body as u32));
-        head[8..10].copy_from_slice(&STANDARD_INDEX_LONGS_PER_ENTRY.to_le_bytes());
-        head[10] = 0; // bIndexSubType
-        head[11] = AVI_INDEX_OF_CHUNKS;
-        head[12..16].copy_from_slice(&(self.used as u32).to_le_bytes());
-        head[16..20].copy_from_slice(&chunk_id.0);
-        head[20..28].copy_from_slice(&base.to_le_bytes());
-        // dwReserved stays 0.
-        head
+        let mut t = RiffTree::new();
+        t.bytes(&chunk_header(index_id, body as u32))
+            .u16(STANDARD_INDEX_LONGS_PER_ENTRY)
+            .bytes(&[0, AVI_INDEX_OF_CHUNKS]) // bIndexSubType, bIndexType
+            .u32(self.used as u32)
+            .fourcc(chunk_id)
+            .u64(base)
+            .u32(0); // dwReserved
+        t.into_bytes()
     }
 }
 
@@ -153,8 +153,8 @@ pub(super) fn write_standard_entries<E>(
             emit(&buf)?;
             buf.clear();
         }
-        // Offsets point at the payload, past the 8-byte chunk header.
-        let data_offset = e.offset + 8;
+        // Offsets point at the payload, past the chunk header.
+        let data_offset = e.offset + CHUNK_HEADER_LEN as u32;
         let size = if e.keyframe() {
             e.size
         } else {
@@ -264,7 +264,7 @@ mod tests {
             IndexEntry::new(22, 3, 1, true),
             IndexEntry::new(34, 5, 0, false),
         ];
-        let mut out = slot.head(0, FourCc::new(*b"00dc"), 1000).to_vec();
+        let mut out = slot.head(0, FourCc::new(*b"00dc"), 1000);
         let ours = entries.iter().copied().filter(|e| e.stream() == 0);
         write_standard_entries::<()>(ours, slot.room(), |b| {
             out.extend_from_slice(b);

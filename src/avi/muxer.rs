@@ -22,6 +22,8 @@ const MAX_RIFF_LIMIT: u64 = 1 << 31;
 pub const DEFAULT_SUPER_INDEX_CAPACITY: usize = 4608;
 /// Largest accepted super index capacity (1 MiB of header per stream).
 pub const MAX_SUPER_INDEX_CAPACITY: usize = 65_536;
+/// Size field of an empty `LIST`: its form type only.
+const EMPTY_LIST_SIZE: u32 = (LIST_HEADER_LEN - CHUNK_HEADER_LEN) as u32;
 
 /// How a file is laid out.
 #[derive(Debug, Clone)]
@@ -195,7 +197,8 @@ impl Muxer {
         };
         let header = muxer.header_bytes();
         muxer.header_len = header.len() as u64;
-        muxer.segment.movi_at = muxer.header_len - 4;
+        // The header ends with the first `movi` fourcc.
+        muxer.segment.movi_at = muxer.header_len - (LIST_HEADER_LEN - CHUNK_HEADER_LEN);
         muxer.sink_write(0, &[&header], "writing the AVI header")?;
         muxer.pos = muxer.header_len;
         Ok(muxer)
@@ -213,7 +216,8 @@ impl Muxer {
     }
 
     fn header_bytes(&self) -> Vec<u8> {
-        let (first_riff_size, first_movi_size) = self.first_riff_sizes.unwrap_or((0, 4));
+        let (first_riff_size, first_movi_size) =
+            self.first_riff_sizes.unwrap_or((0, EMPTY_LIST_SIZE));
         headers::build(&HeaderInputs {
             frame_rate: self.cfg.frame_rate,
             streams: &self.cfg.streams,
@@ -402,14 +406,17 @@ impl Muxer {
         let riff_start = self.pos;
         // Sizes of an empty segment, valid until the next checkpoint patches them: a file cut
         // before then ends with a well-formed RIFF, not one of size 0.
-        let mut head = [0u8; (LIST_HEADER_LEN * 2) as usize];
-        let empty_movi = (LIST_HEADER_LEN - CHUNK_HEADER_LEN) as u32;
-        head[..8].copy_from_slice(&chunk_header(RIFF, empty_movi + LIST_HEADER_LEN as u32));
-        head[8..12].copy_from_slice(&FORM_AVIX.0);
-        head[12..20].copy_from_slice(&chunk_header(LIST, empty_movi));
-        head[20..].copy_from_slice(&LIST_MOVI.0);
+        let riff_size = (AVIX_HEAD_LEN - CHUNK_HEADER_LEN) as u32;
+        let head = [
+            &chunk_header(RIFF, riff_size)[..],
+            &FORM_AVIX.0,
+            &chunk_header(LIST, EMPTY_LIST_SIZE),
+            &LIST_MOVI.0,
+        ]
+        .concat();
+        debug_assert_eq!(head.len() as u64, AVIX_HEAD_LEN);
         self.sink_write(riff_start, &[&head], "starting an AVIX segment")?;
-        self.pos += head.len() as u64;
+        self.pos += AVIX_HEAD_LEN;
         let movi_at = riff_start + LIST_HEADER_LEN + CHUNK_HEADER_LEN;
         self.segment = Segment::new(riff_start, movi_at, false, self.cfg.streams.len());
         self.riff_count += 1;

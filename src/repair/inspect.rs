@@ -4,26 +4,30 @@
 //! is reported with its byte offset. Payloads are never read.
 
 use super::reader::{
-    data_chunk_stream, fault, is_movi_housekeeping, le16, le32, le64, parse_header, DataChunk,
-    ParsedHeader, Source,
+    data_chunk_stream, data_chunk_suffix, fault, fourcc_at, is_movi_housekeeping,
+    is_standard_index, le16, le32, le64, parse_header, DataChunk, ParsedHeader, Source,
 };
 use super::FileReport;
-use crate::avi::constants::{
-    AVI_INDEX_OF_CHUNKS, AVI_INDEX_OF_INDEXES, CK_INDX, PREFIX_STANDARD_INDEX,
-    STANDARD_INDEX_LONGS_PER_ENTRY, SUPER_INDEX_ENTRY_LEN, SUPER_INDEX_LONGS_PER_ENTRY,
-};
+use crate::avi::constants::*;
 use crate::error::Result;
-use crate::format::StreamFormat;
-use crate::riff::FourCc;
+use crate::format::{StreamFormat, WAVE_FORMAT_PCM};
+use crate::riff::{padded_len, FourCc, CHUNK_HEADER_LEN, LIST_HEADER_LEN};
 use std::collections::HashSet;
 use std::path::Path;
 
 /// One RIFF segment: where its `movi` data lies and where its `idx1` is.
 struct Segment {
-    /// Position of the `movi` fourcc (base of idx1 offsets).
-    movi_fourcc: u64,
+    /// Position of the `LIST movi` header.
+    movi: u64,
     movi_end: u64,
     idx1: Option<(u64, u32)>,
+}
+
+impl Segment {
+    /// Position of the `movi` fourcc: the base of idx1 offsets.
+    fn idx1_base(&self) -> u64 {
+        self.movi + CHUNK_HEADER_LEN
+    }
 }
 
 /// Checks `path` strictly and summarizes it.
@@ -42,7 +46,7 @@ pub fn inspect_file(path: &Path) -> Result<FileReport> {
             &src,
             &header,
             riff,
-            seg.movi_fourcc + 4,
+            seg.movi + LIST_HEADER_LEN,
             seg.movi_end,
             &mut chunks,
             false,
@@ -89,8 +93,8 @@ fn walk_riffs(src: &Source) -> Result<Vec<Segment>> {
         let (id, size) = src
             .chunk_header(at)?
             .ok_or_else(|| fault(at, "trailing bytes after the last RIFF"))?;
-        let end = at + 8 + u64::from(size);
-        if id.0 != *b"RIFF" {
+        let end = at + CHUNK_HEADER_LEN + u64::from(size);
+        if id != RIFF {
             return Err(fault(at, format!("expected RIFF, found {id}")));
         }
         if end > src.len() {
@@ -99,24 +103,24 @@ fn walk_riffs(src: &Source) -> Result<Vec<Segment>> {
                 format!("RIFF of {size} bytes runs past the end of the file (truncated)"),
             ));
         }
-        let form = src.read(at + 8, 4)?;
-        let expected: &[u8] = if segments.is_empty() {
-            b"AVI "
+        let form = src.list_form(at)?;
+        let expected = if segments.is_empty() {
+            FORM_AVI
         } else {
-            b"AVIX"
+            FORM_AVIX
         };
         if form != expected {
             return Err(fault(
-                at + 8,
+                at + CHUNK_HEADER_LEN,
                 format!(
                     "RIFF form {:?}, expected {:?}",
-                    String::from_utf8_lossy(&form),
-                    String::from_utf8_lossy(expected)
+                    String::from_utf8_lossy(&form.0),
+                    String::from_utf8_lossy(&expected.0)
                 ),
             ));
         }
-        segments.push(walk_riff_body(src, at + 12, end)?);
-        at = end + (end & 1);
+        segments.push(walk_riff_body(src, at + LIST_HEADER_LEN, end)?);
+        at = padded_len(end);
     }
     if segments.is_empty() {
         return Err(fault(0, "the file is empty"));
@@ -133,19 +137,20 @@ fn walk_riff_body(src: &Source, start: u64, end: u64) -> Result<Segment> {
     let mut at = start;
     while at < end {
         let (id, size, body_end) = src.chunk_within(at, end, "its RIFF")?;
-        if id.0 == *b"LIST" && size >= 4 && src.read(at + 8, 4)? == b"movi" {
-            movi = Some((at + 8, body_end));
-        } else if id.0 == *b"idx1" {
-            idx1 = Some((at + 8, size));
+        let holds_form = u64::from(size) >= LIST_HEADER_LEN - CHUNK_HEADER_LEN;
+        if id == LIST && holds_form && src.list_form(at)? == LIST_MOVI {
+            movi = Some((at, body_end));
+        } else if id == CK_IDX1 {
+            idx1 = Some((at + CHUNK_HEADER_LEN, size));
         }
-        at = body_end + (body_end & 1);
+        at = padded_len(body_end);
     }
-    if at != end && at != end + (end & 1) {
+    if at != end && at != padded_len(end) {
         return Err(fault(end, "the last chunk of a RIFF overruns it"));
     }
-    let (movi_fourcc, movi_end) = movi.ok_or_else(|| fault(start, "a RIFF without a movi list"))?;
+    let (movi, movi_end) = movi.ok_or_else(|| fault(start, "a RIFF without a movi list"))?;
     Ok(Segment {
-        movi_fourcc,
+        movi,
         movi_end,
         idx1,
     })
@@ -163,12 +168,20 @@ fn walk_movi(
     let mut at = start;
     while at < end {
         let (id, size, body_end) = src.chunk_within(at, end, "its movi list")?;
-        if id.0 == *b"LIST" {
+        if id == LIST {
             // AVI 1.0 'rec ' lists group chunks inside movi; they do not nest.
             if nested {
                 return Err(fault(at, "a LIST inside a 'rec ' list in movi"));
             }
-            walk_movi(src, header, riff, at + 12, body_end, chunks, true)?;
+            walk_movi(
+                src,
+                header,
+                riff,
+                at + LIST_HEADER_LEN,
+                body_end,
+                chunks,
+                true,
+            )?;
         } else if let Some(stream) = data_chunk_stream(id) {
             check_data_chunk(header, at, id, size, stream)?;
             chunks.push(DataChunk {
@@ -190,7 +203,7 @@ fn walk_movi(
                 ),
             ));
         }
-        at = body_end + (body_end & 1);
+        at = padded_len(body_end);
     }
     Ok(())
 }
@@ -213,7 +226,10 @@ fn check_data_chunk(
     })?;
     match &parsed.spec.format {
         StreamFormat::Video(v) => {
-            if !matches!(&id.0[2..], b"db" | b"dc") {
+            if !matches!(
+                data_chunk_suffix(id),
+                SUFFIX_UNCOMPRESSED_VIDEO | SUFFIX_COMPRESSED_VIDEO
+            ) {
                 return Err(fault(
                     at,
                     format!("video stream {stream} has a chunk {id}: expected ##db or ##dc"),
@@ -233,13 +249,16 @@ fn check_data_chunk(
             }
         }
         StreamFormat::Audio(a) => {
-            if &id.0[2..] != b"wb" {
+            if data_chunk_suffix(id) != SUFFIX_AUDIO {
                 return Err(fault(
                     at,
                     format!("audio stream {stream} has a chunk {id}: expected ##wb"),
                 ));
             }
-            if a.format_tag == 1 && a.block_align > 0 && size % u32::from(a.block_align) != 0 {
+            if a.format_tag == WAVE_FORMAT_PCM
+                && a.block_align > 0
+                && size % u32::from(a.block_align) != 0
+            {
                 return Err(fault(
                     at,
                     format!(
@@ -289,14 +308,14 @@ fn check_counts(header: &ParsedHeader, chunks: &[DataChunk]) -> Result<()> {
 }
 
 fn check_idx1(src: &Source, seg: &Segment, at: u64, size: u32, chunks: &[DataChunk]) -> Result<()> {
-    if size % 16 != 0 {
+    if size as usize % IDX1_ENTRY_LEN != 0 {
         return Err(fault(
             at,
-            format!("idx1 of {size} bytes is not a whole number of 16-byte entries"),
+            format!("idx1 of {size} bytes is not a whole number of {IDX1_ENTRY_LEN}-byte entries"),
         ));
     }
     let first_riff: Vec<&DataChunk> = chunks.iter().filter(|c| c.riff == 0).collect();
-    let entries = (size / 16) as usize;
+    let entries = size as usize / IDX1_ENTRY_LEN;
     if entries != first_riff.len() {
         return Err(fault(
             at,
@@ -307,27 +326,30 @@ fn check_idx1(src: &Source, seg: &Segment, at: u64, size: u32, chunks: &[DataChu
         ));
     }
     let body = src.read(at, size as usize)?;
-    for (e, chunk) in first_riff.iter().enumerate() {
-        let entry_at = at + 16 * e as u64;
-        let b = &body[e * 16..e * 16 + 16];
-        let (offset, entry_size) = (le32(b, 8), le32(b, 12));
-        if entry_size & 0x8000_0000 != 0 {
+    for (e, (b, chunk)) in body
+        .chunks_exact(IDX1_ENTRY_LEN)
+        .zip(&first_riff)
+        .enumerate()
+    {
+        let entry_at = at + (IDX1_ENTRY_LEN * e) as u64;
+        let (offset, entry_size) = (le32(b, IDX1_CHUNK_OFFSET_AT), le32(b, IDX1_CHUNK_LENGTH_AT));
+        if entry_size & STANDARD_INDEX_DELTA_FRAME != 0 {
             return Err(fault(
                 entry_at,
                 "an idx1 size has bit 31 set (that flag belongs to OpenDML indexes)",
             ));
         }
-        if seg.movi_fourcc + u64::from(offset) != chunk.at {
+        if seg.idx1_base() + u64::from(offset) != chunk.at {
             return Err(fault(
                 entry_at,
                 format!(
                     "idx1 entry {e} points at byte {}, but chunk {e} of the first movi is at {}",
-                    seg.movi_fourcc + u64::from(offset),
+                    seg.idx1_base() + u64::from(offset),
                     chunk.at
                 ),
             ));
         }
-        if b[0..4] != src.read(chunk.at, 4)?[..] || entry_size != chunk.size {
+        if fourcc_at(b, 0) != src.fourcc(chunk.at)? || entry_size != chunk.size {
             return Err(fault(
                 entry_at,
                 format!("idx1 entry {e} does not match the id or size of its chunk"),
@@ -388,8 +410,12 @@ fn check_super_index(
     if standard && !walk.visited.insert(at) {
         return Err(fault(at, "an OpenDML index is listed twice"));
     }
-    let h = src.read(at, 24)?;
-    let (longs, kind, in_use) = (le16(&h, 0), h[3], le32(&h, 4));
+    let h = src.read(at, SUPER_INDEX_HEADER_LEN)?;
+    let (longs, kind, in_use) = (
+        le16(&h, 0),
+        h[INDEX_TYPE_AT],
+        le32(&h, INDEX_ENTRIES_IN_USE_AT),
+    );
     match kind {
         AVI_INDEX_OF_INDEXES if standard => Err(fault(
             at,
@@ -400,37 +426,42 @@ fn check_super_index(
             if longs != SUPER_INDEX_LONGS_PER_ENTRY {
                 return Err(fault(
                     at,
-                    format!("super index with wLongsPerEntry {longs}, expected 4"),
+                    format!(
+                        "super index with wLongsPerEntry {longs}, expected \
+                         {SUPER_INDEX_LONGS_PER_ENTRY}"
+                    ),
                 ));
             }
-            let entries = src.read(at + 24, SUPER_INDEX_ENTRY_LEN * in_use as usize)?;
-            for e in 0..in_use as usize {
-                let target = le64(&entries, e * SUPER_INDEX_ENTRY_LEN);
-                let entry_size = le32(&entries, e * SUPER_INDEX_ENTRY_LEN + 8);
+            let entries_at = at + SUPER_INDEX_HEADER_LEN as u64;
+            let entries = src.read(entries_at, SUPER_INDEX_ENTRY_LEN * in_use as usize)?;
+            for (e, entry) in entries.chunks_exact(SUPER_INDEX_ENTRY_LEN).enumerate() {
+                let target = le64(entry, 0);
+                let entry_size = le32(entry, SUPER_INDEX_ENTRY_SIZE_AT);
                 let (id, size) = src.chunk_header(target)?.ok_or_else(|| {
                     fault(
                         at,
                         format!("super index entry {e} points past the end of the file"),
                     )
                 })?;
-                if id.0[0..2] != PREFIX_STANDARD_INDEX {
+                if !is_standard_index(id) {
                     return Err(fault(
                         target,
                         format!("super index entry {e} points at {id}, not an ix## index"),
                     ));
                 }
                 // dwSize counts the index chunk with its header; some writers leave it out.
-                if entry_size != size.saturating_add(8) && entry_size != size {
+                let with_header = size.saturating_add(CHUNK_HEADER_LEN as u32);
+                if entry_size != with_header && entry_size != size {
                     return Err(fault(
-                        at + 24 + 16 * e as u64 + 8,
+                        entries_at + (SUPER_INDEX_ENTRY_LEN * e + SUPER_INDEX_ENTRY_SIZE_AT) as u64,
                         format!(
                             "super index entry {e} gives dwSize {entry_size}, but its index \
                              chunk is {} bytes",
-                            u64::from(size) + 8
+                            u64::from(size) + CHUNK_HEADER_LEN
                         ),
                     ));
                 }
-                check_super_index(src, target + 8, stream, expected, walk, true)?;
+                check_super_index(src, target + CHUNK_HEADER_LEN, stream, expected, walk, true)?;
             }
             Ok(())
         }
@@ -438,27 +469,35 @@ fn check_super_index(
             if longs != STANDARD_INDEX_LONGS_PER_ENTRY {
                 return Err(fault(
                     at,
-                    format!("standard index with wLongsPerEntry {longs}, expected 2"),
+                    format!(
+                        "standard index with wLongsPerEntry {longs}, expected \
+                         {STANDARD_INDEX_LONGS_PER_ENTRY}"
+                    ),
                 ));
             }
-            let base = le64(&h, 12);
-            let entries = src.read(at + 24, 8 * in_use as usize)?;
-            for e in 0..in_use as usize {
-                let entry_at = at + 24 + 8 * e as u64;
-                let (offset, size) = (le32(&entries, e * 8), le32(&entries, e * 8 + 4));
+            let base = le64(&h, STANDARD_INDEX_BASE_OFFSET_AT);
+            let entries_at = at + STANDARD_INDEX_HEADER_LEN as u64;
+            let entries = src.read(entries_at, STANDARD_INDEX_ENTRY_LEN * in_use as usize)?;
+            for (e, entry) in entries.chunks_exact(STANDARD_INDEX_ENTRY_LEN).enumerate() {
+                let entry_at = entries_at + (STANDARD_INDEX_ENTRY_LEN * e) as u64;
+                let (offset, size) = (
+                    le32(entry, 0),
+                    le32(entry, STANDARD_INDEX_ENTRY_SIZE_AT) & STANDARD_INDEX_SIZE_MASK,
+                );
                 let chunk = expected.get(walk.next).ok_or_else(|| {
                     fault(
                         entry_at,
                         format!("stream {stream}'s index has more entries than chunks"),
                     )
                 })?;
-                if base + u64::from(offset) != chunk.at + 8 || size & 0x7FFF_FFFF != chunk.size {
+                // Offsets point at the payload, past the chunk header.
+                let data_at = chunk.at + CHUNK_HEADER_LEN;
+                if base + u64::from(offset) != data_at || size != chunk.size {
                     return Err(fault(entry_at, format!(
-                        "ix entry {e} of stream {stream} points at byte {} with size {}, but its chunk {} is at {} with size {}",
+                        "ix entry {e} of stream {stream} points at byte {} with size {}, but its chunk {} is at {data_at} with size {}",
                         base + u64::from(offset),
-                        size & 0x7FFF_FFFF,
+                        size,
                         walk.next,
-                        chunk.at + 8,
                         chunk.size
                     )));
                 }

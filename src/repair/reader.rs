@@ -1,10 +1,11 @@
 //! Reading AVI files without loading payloads: chunk headers by positional reads, the header
 //! list parsed into stream specs, and data chunks located by walking `movi` lists.
 
+use crate::avi::constants::*;
 use crate::avi::{InfoList, StreamSpec};
 use crate::error::{Error, Result};
 use crate::format::{AudioFormat, FrameRate, PixelAspect, StreamFormat, VideoFormat};
-use crate::riff::FourCc;
+use crate::riff::{padded_len, FourCc, CHUNK_HEADER_LEN, LIST_HEADER_LEN};
 use std::fs::File;
 use std::path::Path;
 
@@ -129,14 +130,14 @@ impl Source {
     pub fn chunk_within(&self, at: u64, end: u64, container: &str) -> Result<(FourCc, u32, u64)> {
         let (id, size) = self
             .chunk_header(at)?
-            .filter(|_| at + 8 <= end)
+            .filter(|_| at + CHUNK_HEADER_LEN <= end)
             .ok_or_else(|| {
                 fault(
                     at,
                     format!("a chunk header is cut by the end of {container}"),
                 )
             })?;
-        let body_end = at + 8 + u64::from(size);
+        let body_end = at + CHUNK_HEADER_LEN + u64::from(size);
         if body_end > end {
             return Err(fault(
                 at,
@@ -148,11 +149,21 @@ impl Source {
 
     /// The chunk header at `at`: id and size, or `None` when fewer than 8 bytes remain.
     pub fn chunk_header(&self, at: u64) -> Result<Option<(FourCc, u32)>> {
-        if at + 8 > self.len {
+        if at + CHUNK_HEADER_LEN > self.len {
             return Ok(None);
         }
-        let h = self.read(at, 8)?;
-        Ok(Some((FourCc::new([h[0], h[1], h[2], h[3]]), le32(&h, 4))))
+        let h = self.read(at, CHUNK_HEADER_LEN as usize)?;
+        Ok(Some(chunk_header_of(&h)))
+    }
+
+    /// The four-character code at `at`.
+    pub fn fourcc(&self, at: u64) -> Result<FourCc> {
+        Ok(fourcc_at(&self.read(at, 4)?, 0))
+    }
+
+    /// The form type of the list whose header is at `at` (`movi` of `LIST movi`).
+    pub fn list_form(&self, at: u64) -> Result<FourCc> {
+        self.fourcc(at + CHUNK_HEADER_LEN)
     }
 }
 
@@ -194,6 +205,15 @@ pub(crate) fn le64(b: &[u8], at: usize) -> u64 {
     u64::from_le_bytes(b[at..at + 8].try_into().expect("8 bytes"))
 }
 
+pub(crate) fn fourcc_at(b: &[u8], at: usize) -> FourCc {
+    FourCc::new(b[at..at + 4].try_into().expect("4 bytes"))
+}
+
+/// The id and size of the chunk header that `b` starts with.
+fn chunk_header_of(b: &[u8]) -> (FourCc, u32) {
+    (fourcc_at(b, 0), le32(b, 4))
+}
+
 /// What `strh` says about a stream.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct StreamHeader {
@@ -232,40 +252,48 @@ pub(crate) struct ParsedHeader {
 
 /// Parses the first RIFF's `hdrl` and finds its `movi` list.
 pub(crate) fn parse_header(src: &Source) -> Result<ParsedHeader> {
-    let head = src
-        .read(0, 12)
-        .map_err(|_| fault(0, "not a RIFF file: shorter than 12 bytes"))?;
-    if &head[0..4] != b"RIFF" || &head[8..12] != b"AVI " {
+    let head = src.read(0, LIST_HEADER_LEN as usize).map_err(|_| {
+        fault(
+            0,
+            format!("not a RIFF file: shorter than {LIST_HEADER_LEN} bytes"),
+        )
+    })?;
+    let (id, size) = chunk_header_of(&head);
+    if id != RIFF || fourcc_at(&head, CHUNK_HEADER_LEN as usize) != FORM_AVI {
         return Err(fault(0, "not an AVI file: expected RIFF 'AVI '"));
     }
     // A crash before the first checkpoint leaves the RIFF size 0: search the whole file.
-    let riff_end = match le32(&head, 4) {
+    let riff_end = match size {
         0 => src.len(),
-        size => (8 + u64::from(size)).min(src.len()),
+        size => (CHUNK_HEADER_LEN + u64::from(size)).min(src.len()),
     };
-    let mut at = 12;
+    let mut at = LIST_HEADER_LEN;
     let mut hdrl = None;
     let mut info = None;
     while let Some((id, size)) = src.chunk_header(at)? {
         if at >= riff_end {
             break;
         }
-        if id.0 == *b"LIST" {
-            let form = src.read(at + 8, 4)?;
-            if form == b"hdrl" {
-                hdrl = Some((at, size));
-            } else if form == b"INFO" {
-                info = Some(parse_info(src, at + 12, at + 8 + u64::from(size))?);
-            } else if form == b"movi" {
-                let (hdrl_at, hdrl_size) =
+        let (body, body_end) = (
+            at + LIST_HEADER_LEN,
+            at + CHUNK_HEADER_LEN + u64::from(size),
+        );
+        if id == LIST {
+            let form = src.list_form(at)?;
+            if form == LIST_HDRL {
+                hdrl = Some((body, body_end));
+            } else if form == LIST_INFO {
+                info = Some(parse_info(src, body, body_end)?);
+            } else if form == LIST_MOVI {
+                let (hdrl_body, hdrl_end) =
                     hdrl.ok_or_else(|| fault(at, "movi list before the hdrl list"))?;
-                let mut header = parse_hdrl(src, hdrl_at + 12, hdrl_at + 8 + u64::from(hdrl_size))?;
+                let mut header = parse_hdrl(src, hdrl_body, hdrl_end)?;
                 header.first_movi = at;
                 header.info = info.unwrap_or_else(InfoList::empty);
                 return Ok(header);
             }
         }
-        at += 8 + u64::from(size) + u64::from(size & 1);
+        at += CHUNK_HEADER_LEN + padded_len(u64::from(size));
     }
     Err(fault(at, "no hdrl and movi lists in the first RIFF"))
 }
@@ -275,15 +303,15 @@ pub(crate) fn parse_header(src: &Source) -> Result<ParsedHeader> {
 fn parse_info(src: &Source, start: u64, end: u64) -> Result<InfoList> {
     let mut info = InfoList::empty();
     let mut at = start;
-    while at + 8 <= end {
+    while at + CHUNK_HEADER_LEN <= end {
         let (id, size, body_end) = src.chunk_within(at, end, "the INFO list")?;
-        let raw = src.read(at + 8, size as usize)?;
+        let raw = src.read(at + CHUNK_HEADER_LEN, size as usize)?;
         let text = raw.split(|&b| b == 0).next().unwrap_or(&[]);
         if let (Ok(id), Ok(text)) = (std::str::from_utf8(&id.0), std::str::from_utf8(text)) {
             // An id or value avikit would refuse is not worth failing a repair over.
             let _ = info.set(id, text);
         }
-        at = body_end + (body_end & 1);
+        at = padded_len(body_end);
     }
     Ok(info)
 }
@@ -308,35 +336,41 @@ fn parse_hdrl(src: &Source, start: u64, end: u64) -> Result<ParsedHeader> {
     let mut saw_avih = false;
     let mut micros_per_frame = 0;
     let mut at = start;
-    while at + 8 <= end {
+    while at + CHUNK_HEADER_LEN <= end {
         let (id, size, body_end) = src.chunk_within(at, end, "the hdrl list")?;
-        match &id.0 {
-            b"avih" => {
-                let b = src.read(at + 8, size.min(56) as usize)?;
-                if b.len() < 40 {
-                    return Err(fault(at, "avih is shorter than 40 bytes"));
+        match id {
+            CK_AVIH => {
+                let b = src.read(at + CHUNK_HEADER_LEN, (size as usize).min(AVIH_LEN))?;
+                if b.len() < AVIH_MIN_LEN {
+                    return Err(fault(
+                        at,
+                        format!("avih is shorter than {AVIH_MIN_LEN} bytes"),
+                    ));
                 }
                 micros_per_frame = le32(&b, 0);
-                header.avih_total_frames = le32(&b, 16);
+                header.avih_total_frames = le32(&b, AVIH_TOTAL_FRAMES_AT);
                 header.avih_at = at;
-                header.avih_streams = le32(&b, 24);
+                header.avih_streams = le32(&b, AVIH_STREAMS_AT);
                 saw_avih = true;
             }
-            b"LIST" => {
-                let form = src.read(at + 8, 4)?;
-                if form == b"strl" {
-                    header.streams.push(parse_strl(src, at + 12, body_end)?);
-                } else if form == b"odml" {
-                    if let Some((dmlh, dsize)) = src.chunk_header(at + 12)? {
-                        if &dmlh.0 == b"dmlh" && dsize >= 4 {
-                            header.dmlh_total_frames = Some(le32(&src.read(at + 20, 4)?, 0));
+            LIST => {
+                let form = src.list_form(at)?;
+                let list_body = at + LIST_HEADER_LEN;
+                if form == LIST_STRL {
+                    header.streams.push(parse_strl(src, list_body, body_end)?);
+                } else if form == LIST_ODML {
+                    if let Some((dmlh, dsize)) = src.chunk_header(list_body)? {
+                        // dwTotalFrames opens the body.
+                        if dmlh == CK_DMLH && dsize as usize >= size_of::<u32>() {
+                            let total = src.read(list_body + CHUNK_HEADER_LEN, size_of::<u32>())?;
+                            header.dmlh_total_frames = Some(le32(&total, 0));
                         }
                     }
                 }
             }
             _ => {}
         }
-        at = body_end + (body_end & 1);
+        at = padded_len(body_end);
     }
     if !saw_avih {
         return Err(fault(start, "the header list has no avih"));
@@ -360,79 +394,87 @@ fn parse_strl(src: &Source, start: u64, end: u64) -> Result<ParsedStream> {
     let mut indx = None;
     let mut vprp = None;
     let mut at = start;
-    while at + 8 <= end {
+    while at + CHUNK_HEADER_LEN <= end {
         let (id, size, _) = src.chunk_within(at, end, "its strl")?;
-        let body = at + 8;
-        match &id.0 {
-            b"strh" => strh = Some((at, src.read(body, size as usize)?)),
-            b"strf" => strf = Some((at, src.read(body, size as usize)?)),
-            b"strn" => {
+        let body = at + CHUNK_HEADER_LEN;
+        match id {
+            CK_STRH => strh = Some((at, src.read(body, size as usize)?)),
+            CK_STRF => strf = Some((at, src.read(body, size as usize)?)),
+            CK_STRN => {
                 let raw = src.read(body, size as usize)?;
                 let text = raw.split(|&b| b == 0).next().unwrap_or(&[]);
                 name = Some(String::from_utf8_lossy(text).into_owned());
             }
-            b"indx" => indx = Some(body),
-            b"vprp" => vprp = Some(src.read(body, size as usize)?),
+            CK_INDX => indx = Some(body),
+            CK_VPRP => vprp = Some(src.read(body, size as usize)?),
             _ => {}
         }
-        at = body + u64::from(size) + u64::from(size & 1);
+        at = body + padded_len(u64::from(size));
     }
     let (strh_at, h) = strh.ok_or_else(|| fault(start, "a strl without strh"))?;
     let (strf_at, f) = strf.ok_or_else(|| fault(start, "a strl without strf"))?;
-    if h.len() < 48 {
-        return Err(fault(strh_at, "strh is shorter than 48 bytes"));
+    if h.len() < STRH_MIN_LEN {
+        return Err(fault(
+            strh_at,
+            format!("strh is shorter than {STRH_MIN_LEN} bytes"),
+        ));
     }
     let header = StreamHeader {
         at: strh_at,
-        scale: le32(&h, 20),
-        rate: le32(&h, 24),
-        length: le32(&h, 32),
-        sample_size: le32(&h, 44),
+        scale: le32(&h, STRH_SCALE_AT),
+        rate: le32(&h, STRH_RATE_AT),
+        length: le32(&h, STRH_LENGTH_AT),
+        sample_size: le32(&h, STRH_SAMPLE_SIZE_AT),
     };
-    let format = match &h[0..4] {
-        b"vids" => {
-            if f.len() < 40 {
-                return Err(fault(strf_at, "BITMAPINFOHEADER is shorter than 40 bytes"));
+    let format = match fourcc_at(&h, 0) {
+        STREAM_TYPE_VIDEO => {
+            if f.len() < BITMAPINFOHEADER_LEN {
+                return Err(fault(
+                    strf_at,
+                    format!("BITMAPINFOHEADER is shorter than {BITMAPINFOHEADER_LEN} bytes"),
+                ));
             }
-            let compression = le32(&f, 16);
+            let compression = le32(&f, BI_COMPRESSION_AT);
             StreamFormat::Video(VideoFormat {
-                width: le32(&f, 4),
-                height: (le32(&f, 8) as i32).unsigned_abs(),
-                fourcc: (compression != 0).then(|| FourCc::from_u32(compression)),
-                bits_per_pixel: le16(&f, 14),
+                width: le32(&f, BI_WIDTH_AT),
+                height: (le32(&f, BI_HEIGHT_AT) as i32).unsigned_abs(),
+                fourcc: (compression != BI_RGB).then(|| FourCc::from_u32(compression)),
+                bits_per_pixel: le16(&f, BI_BIT_COUNT_AT),
                 pixel_aspect: vprp
                     .as_deref()
                     .map_or(PixelAspect::SQUARE, pixel_aspect_of_vprp),
             })
         }
-        b"auds" => {
-            if f.len() < 16 {
-                return Err(fault(strf_at, "WAVEFORMAT is shorter than 16 bytes"));
+        STREAM_TYPE_AUDIO => {
+            if f.len() < PCMWAVEFORMAT_LEN {
+                return Err(fault(
+                    strf_at,
+                    format!("WAVEFORMAT is shorter than {PCMWAVEFORMAT_LEN} bytes"),
+                ));
             }
-            // A 16-byte WAVEFORMAT has no cbSize and no extra bytes.
-            let extra: &[u8] = match f.get(16..18) {
+            // A PCMWAVEFORMAT has no cbSize and no extra bytes.
+            let extra: &[u8] = match f.get(PCMWAVEFORMAT_LEN..WAVEFORMATEX_LEN) {
                 None => &[],
-                Some(cb) => f.get(18..18 + usize::from(le16(cb, 0))).ok_or_else(|| {
-                    fault(strf_at, "WAVEFORMATEX cbSize runs past the end of strf")
-                })?,
+                Some(cb) => f
+                    .get(WAVEFORMATEX_LEN..WAVEFORMATEX_LEN + usize::from(le16(cb, 0)))
+                    .ok_or_else(|| {
+                        fault(strf_at, "WAVEFORMATEX cbSize runs past the end of strf")
+                    })?,
             };
             StreamFormat::Audio(AudioFormat {
                 format_tag: le16(&f, 0),
-                channels: le16(&f, 2),
-                sample_rate: le32(&f, 4),
-                bytes_per_second: le32(&f, 8),
-                block_align: le16(&f, 12),
-                bits_per_sample: le16(&f, 14),
+                channels: le16(&f, WF_CHANNELS_AT),
+                sample_rate: le32(&f, WF_SAMPLES_PER_SEC_AT),
+                bytes_per_second: le32(&f, WF_AVG_BYTES_PER_SEC_AT),
+                block_align: le16(&f, WF_BLOCK_ALIGN_AT),
+                bits_per_sample: le16(&f, WF_BITS_PER_SAMPLE_AT),
                 extra: extra.to_vec(),
             })
         }
         other => {
             return Err(fault(
                 strh_at,
-                format!(
-                    "stream type {:?} is neither vids nor auds",
-                    FourCc::new([other[0], other[1], other[2], other[3]])
-                ),
+                format!("stream type {other:?} is neither vids nor auds"),
             ))
         }
     };
@@ -446,12 +488,18 @@ fn parse_strl(src: &Source, start: u64, end: u64) -> Result<ParsedStream> {
 /// The pixel shape a `vprp` chunk declares: its display aspect ratio over its frame's width and
 /// height. Square when the chunk is short, zero or not representable.
 fn pixel_aspect_of_vprp(vprp: &[u8]) -> PixelAspect {
-    if vprp.len() < 32 {
+    if vprp.len() < VPRP_MIN_LEN {
         return PixelAspect::SQUARE;
     }
-    let aspect = le32(vprp, 20);
-    let (dar_num, dar_den) = (u64::from(aspect >> 16), u64::from(aspect & 0xFFFF));
-    let (width, height) = (u64::from(le32(vprp, 24)), u64::from(le32(vprp, 28)));
+    let aspect = le32(vprp, VPRP_FRAME_ASPECT_RATIO_AT);
+    let (dar_num, dar_den) = (
+        u64::from(aspect >> u16::BITS),
+        u64::from(aspect & u32::from(u16::MAX)),
+    );
+    let (width, height) = (
+        u64::from(le32(vprp, VPRP_FRAME_WIDTH_AT)),
+        u64::from(le32(vprp, VPRP_FRAME_HEIGHT_AT)),
+    );
     let (num, den) = (dar_num * height, dar_den * width);
     let g = gcd64(num, den).max(1);
     match (u32::try_from(num / g), u32::try_from(den / g)) {
@@ -485,7 +533,19 @@ pub(crate) fn data_chunk_stream(id: FourCc) -> Option<usize> {
         .then(|| usize::from(a - b'0') * 10 + usize::from(b - b'0'))
 }
 
+/// The two-letter type of a data chunk id (`dc` of `00dc`).
+pub(crate) fn data_chunk_suffix(id: FourCc) -> [u8; 2] {
+    let [.., c, d] = id.0;
+    [c, d]
+}
+
+/// Whether `id` is an OpenDML standard index (`ix##`).
+pub(crate) fn is_standard_index(id: FourCc) -> bool {
+    let [a, b, ..] = id.0;
+    [a, b] == PREFIX_STANDARD_INDEX
+}
+
 /// Whether `id` is an index or filler chunk that may sit inside a `movi` list.
 pub(crate) fn is_movi_housekeeping(id: FourCc) -> bool {
-    id.0[0..2] == *b"ix" || id.0 == *b"indx" || id.0 == *b"JUNK"
+    is_standard_index(id) || id == CK_INDX || id == CK_JUNK
 }

@@ -4,16 +4,18 @@
 
 use super::inspect::inspect_file;
 use super::reader::{
-    data_chunk_stream, is_movi_housekeeping, le32, parse_header, require_regular, DataChunk, Source,
+    data_chunk_stream, data_chunk_suffix, is_movi_housekeeping, is_standard_index, le32, le64,
+    parse_header, require_regular, DataChunk, Source,
 };
 use super::FileReport;
+use crate::avi::constants::*;
 use crate::avi::{
     ChunkWrite, Muxer, MuxerConfig, StreamSpec, DEFAULT_RIFF_LIMIT, DEFAULT_SUPER_INDEX_CAPACITY,
     MAX_SUPER_INDEX_CAPACITY,
 };
 use crate::error::{Error, Result};
 use crate::format::StreamFormat;
-use crate::riff::FileSink;
+use crate::riff::{padded_len, FileSink, FourCc, CHUNK_HEADER_LEN, LIST_HEADER_LEN};
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -77,7 +79,7 @@ pub fn repair_file_with_progress(
     let total: u64 = chunks.iter().map(|c| u64::from(c.size)).sum();
     let mut bytes = 0u64;
     for chunk in &chunks {
-        let data = src.read(chunk.at + 8, chunk.size as usize)?;
+        let data = src.read(chunk.at + CHUNK_HEADER_LEN, chunk.size as usize)?;
         let keyframe = keyframes.get(&chunk.at).copied().unwrap_or(true);
         muxer
             .write_chunks(&[ChunkWrite {
@@ -162,23 +164,23 @@ fn scan(
     let mut chunks = Vec::new();
     let mut keyframes = HashMap::new();
     let mut riff = 0;
-    let mut at = first_movi + 12;
+    let mut at = first_movi + LIST_HEADER_LEN;
     while let Some((id, size)) = src.chunk_header(at)? {
-        let end = at + 8 + u64::from(size);
-        match &id.0 {
-            b"RIFF" => {
-                if at + 24 > src.len() || src.read(at + 8, 4)? != b"AVIX" {
+        let end = at + CHUNK_HEADER_LEN + u64::from(size);
+        match id {
+            RIFF => {
+                if at + AVIX_HEAD_LEN > src.len() || src.list_form(at)? != FORM_AVIX {
                     break;
                 }
                 riff += 1;
-                at += 24; // RIFF AVIX + LIST movi headers
+                at += AVIX_HEAD_LEN; // RIFF AVIX + LIST movi headers
                 continue;
             }
-            b"LIST" => {
-                if at + 12 > src.len() {
+            LIST => {
+                if at + LIST_HEADER_LEN > src.len() {
                     break;
                 }
-                at += 12; // descend into movi / rec lists
+                at += LIST_HEADER_LEN; // descend into movi / rec lists
                 continue;
             }
             _ => {}
@@ -196,11 +198,13 @@ fn scan(
                     riff,
                 }),
             Some(_) => {}
-            None if id.0[0..2] == *b"ix" => read_keyframes(src, at + 8, size, &mut keyframes)?,
-            None if is_movi_housekeeping(id) || id.0 == *b"idx1" => {}
+            None if is_standard_index(id) => {
+                read_keyframes(src, at + CHUNK_HEADER_LEN, size, &mut keyframes)?;
+            }
+            None if is_movi_housekeeping(id) || id == CK_IDX1 => {}
             None => break, // not a chunk header: a torn write or garbage
         }
-        at = end + (end & 1);
+        at = padded_len(end);
     }
     Ok((chunks, keyframes))
 }
@@ -208,16 +212,22 @@ fn scan(
 /// Super index room for every segment the rebuilt file will have (the source may have been
 /// written with more than the default), counting segments as at least half full.
 fn super_index_capacity(chunks: &[DataChunk]) -> usize {
-    let total: u64 = chunks.iter().map(|c| 8 + u64::from(c.size)).sum();
+    let total: u64 = chunks
+        .iter()
+        .map(|c| CHUNK_HEADER_LEN + u64::from(c.size))
+        .sum();
     let segments = usize::try_from(total / (DEFAULT_RIFF_LIMIT / 2) + 2).unwrap_or(usize::MAX);
     segments.clamp(DEFAULT_SUPER_INDEX_CAPACITY, MAX_SUPER_INDEX_CAPACITY)
 }
 
 /// Whether a chunk `id` of `size` bytes is one the stream can hold.
-fn fits(spec: &StreamSpec, id: crate::riff::FourCc, size: u32) -> bool {
+fn fits(spec: &StreamSpec, id: FourCc, size: u32) -> bool {
+    let suffix = data_chunk_suffix(id);
     let suffix_ok = match spec.format {
-        StreamFormat::Video(_) => matches!(&id.0[2..], b"db" | b"dc"),
-        StreamFormat::Audio(_) => &id.0[2..] == b"wb",
+        StreamFormat::Video(_) => {
+            matches!(suffix, SUFFIX_UNCOMPRESSED_VIDEO | SUFFIX_COMPRESSED_VIDEO)
+        }
+        StreamFormat::Audio(_) => suffix == SUFFIX_AUDIO,
     };
     // An empty video chunk is a frame repeated for a capture gap, whatever the frame size.
     let empty_frame = size == 0 && spec.is_video();
@@ -231,20 +241,26 @@ fn read_keyframes(
     size: u32,
     keyframes: &mut HashMap<u64, bool>,
 ) -> Result<()> {
-    if size < 24 {
+    if (size as usize) < STANDARD_INDEX_HEADER_LEN {
         return Ok(());
     }
-    let h = src.read(at, 24)?;
-    if h[3] != 1 {
+    let h = src.read(at, STANDARD_INDEX_HEADER_LEN)?;
+    if h[INDEX_TYPE_AT] != AVI_INDEX_OF_CHUNKS {
         return Ok(());
     }
-    let base = u64::from_le_bytes(h[12..20].try_into().expect("8 bytes"));
-    let count = (le32(&h, 4) as usize).min((size as usize - 24) / 8);
-    let entries = src.read(at + 24, count * 8)?;
-    for e in entries.chunks_exact(8) {
+    let base = le64(&h, STANDARD_INDEX_BASE_OFFSET_AT);
+    let room = (size as usize - STANDARD_INDEX_HEADER_LEN) / STANDARD_INDEX_ENTRY_LEN;
+    let count = (le32(&h, INDEX_ENTRIES_IN_USE_AT) as usize).min(room);
+    let entries = src.read(
+        at + STANDARD_INDEX_HEADER_LEN as u64,
+        count * STANDARD_INDEX_ENTRY_LEN,
+    )?;
+    for e in entries.chunks_exact(STANDARD_INDEX_ENTRY_LEN) {
+        // Offsets point at the payload, past the chunk header.
         let data_at = base + u64::from(le32(e, 0));
-        if let Some(chunk_at) = data_at.checked_sub(8) {
-            keyframes.insert(chunk_at, le32(e, 4) & 0x8000_0000 == 0);
+        if let Some(chunk_at) = data_at.checked_sub(CHUNK_HEADER_LEN) {
+            let entry_size = le32(e, STANDARD_INDEX_ENTRY_SIZE_AT);
+            keyframes.insert(chunk_at, entry_size & STANDARD_INDEX_DELTA_FRAME == 0);
         }
     }
     Ok(())
