@@ -1,6 +1,7 @@
 //! Status codes and the error type shared by the Rust API and the C ABI.
 
 use std::fmt;
+use std::sync::Arc;
 
 /// The outcome class of an avikit call. The numeric values are the C ABI's `avk_status` values
 /// and never change.
@@ -99,12 +100,24 @@ impl Status {
     }
 }
 
-/// An avikit error: a [`Status`] (never [`Status::Ok`]) and a message naming the problem.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// An avikit error: a [`Status`] (never [`Status::Ok`]), a message naming the problem, and the
+/// operating system's error it came from, if any ([`std::error::Error::source`]). Cheap to
+/// clone; thread-safe. `Display` prints the message; the C API adds the status name.
+#[derive(Debug, Clone)]
 pub struct Error {
     status: Status,
     message: String,
+    source: Option<Arc<std::io::Error>>,
 }
+
+/// Errors are equal when their status and message are: the source is what made the message.
+impl PartialEq for Error {
+    fn eq(&self, other: &Error) -> bool {
+        self.status == other.status && self.message == other.message
+    }
+}
+
+impl Eq for Error {}
 
 impl Error {
     /// Makes an error. `status` should not be [`Status::Ok`].
@@ -112,6 +125,7 @@ impl Error {
         Error {
             status,
             message: message.into(),
+            source: None,
         }
     }
 
@@ -125,9 +139,14 @@ impl Error {
         Error::new(Status::InvalidState, message)
     }
 
-    /// An [`Status::Io`] error that carries the operating system's message for `err`.
-    pub fn io(context: &str, err: &std::io::Error) -> Error {
-        Error::new(Status::Io, format!("{context}: {err}"))
+    /// An [`Status::Io`] error: `context`, then the operating system's message for `err`, which
+    /// it keeps as its source.
+    pub fn io(context: &str, err: std::io::Error) -> Error {
+        Error {
+            status: Status::Io,
+            message: format!("{context}: {err}"),
+            source: Some(Arc::new(err)),
+        }
     }
 
     /// The status class.
@@ -139,15 +158,42 @@ impl Error {
     pub fn message(&self) -> &str {
         &self.message
     }
+
+    /// What kind of I/O error this is: the source's kind for operating system errors, else the
+    /// nearest kind for the status (for `?` into `std::io::Result`).
+    pub fn kind(&self) -> std::io::ErrorKind {
+        use std::io::ErrorKind;
+        match (&self.source, self.status) {
+            (Some(source), _) => source.kind(),
+            (None, Status::InvalidArgument | Status::InvalidHandle) => ErrorKind::InvalidInput,
+            (None, Status::Unsupported) => ErrorKind::Unsupported,
+            (None, Status::Timeout) => ErrorKind::TimedOut,
+            (None, Status::NoMemory) => ErrorKind::OutOfMemory,
+            (None, Status::WouldDeadlock) => ErrorKind::Deadlock,
+            (None, _) => ErrorKind::Other,
+        }
+    }
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.status.name(), self.message)
+        f.write_str(&self.message)
     }
 }
 
-impl std::error::Error for Error {}
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
+
+impl From<Error> for std::io::Error {
+    fn from(e: Error) -> std::io::Error {
+        std::io::Error::new(e.kind(), e)
+    }
+}
 
 /// The message of a caught panic's payload.
 pub(crate) fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
@@ -160,3 +206,34 @@ pub(crate) fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
 
 /// The result type of every fallible avikit call.
 pub type Result<T> = std::result::Result<T, Error>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::error::Error as _;
+
+    #[test]
+    fn io_errors_keep_their_source_and_read_as_rust() {
+        let os = std::io::Error::from(std::io::ErrorKind::PermissionDenied);
+        let e = Error::io("cannot create out.avi", os);
+        assert_eq!(e.status(), Status::Io);
+        assert_eq!(e.kind(), std::io::ErrorKind::PermissionDenied);
+        let source = e.source().expect("the OS error");
+        assert_eq!(
+            source.downcast_ref::<std::io::Error>().map(|s| s.kind()),
+            Some(std::io::ErrorKind::PermissionDenied)
+        );
+        assert!(e.to_string().starts_with("cannot create out.avi: "), "{e}");
+        assert!(
+            !e.to_string().contains("AVK_E_"),
+            "C names stay in the C API"
+        );
+        let plain = Error::invalid_argument("width must be non-zero");
+        assert!(plain.source().is_none());
+        assert_eq!(plain.kind(), std::io::ErrorKind::InvalidInput);
+        assert_eq!(
+            std::io::Error::from(plain).kind(),
+            std::io::ErrorKind::InvalidInput
+        );
+    }
+}

@@ -212,7 +212,7 @@ impl Muxer {
     fn sink_write(&mut self, offset: u64, bufs: &[&[u8]], what: &str) -> Result<()> {
         self.sink
             .write_at(offset, bufs)
-            .map_err(|e| Error::io(what, &e.error))
+            .map_err(|e| Error::io(what, e.error))
     }
 
     fn header_bytes(&self) -> Vec<u8> {
@@ -364,7 +364,7 @@ impl Muxer {
                     })
                     .count();
                 self.torn_end = self.torn_end.max(start + e.written);
-                (whole, Some(Error::io("writing chunks", &e.error)))
+                (whole, Some(Error::io("writing chunks", e.error)))
             }
         };
         for c in &chunks[..landed] {
@@ -471,7 +471,7 @@ impl Muxer {
             cursor += piece.len() as u64;
             Ok(())
         })
-        .map_err(|e| Error::io("writing a standard index", &e))?;
+        .map_err(|e| Error::io("writing a standard index", e))?;
         let slot = IndexSlot {
             used: slot.used + count,
             ..slot
@@ -517,7 +517,7 @@ impl Muxer {
             .filter(|e| e.stream() == stream);
         emit(&head)
             .and_then(|()| index::write_standard_entries(entries, slot.room(), emit))
-            .map_err(|e| Error::io("writing a standard index", &e))?;
+            .map_err(|e| Error::io("writing a standard index", e))?;
         self.pos += IndexSlot::len(capacity);
         match old {
             Some(old) => self.stale_slots.push(old.at),
@@ -568,7 +568,7 @@ impl Muxer {
                 cursor += piece.len() as u64;
                 Ok(())
             })
-            .map_err(|e| Error::io("writing idx1", &e))?;
+            .map_err(|e| Error::io("writing idx1", e))?;
             self.pos = cursor;
         }
         let riff_size = self.patch_riff_size()?;
@@ -620,7 +620,7 @@ impl Muxer {
     pub fn flush(&mut self, durable: bool) -> Result<()> {
         self.sink
             .flush(durable)
-            .map_err(|e| Error::io("flushing", &e))
+            .map_err(|e| Error::io("flushing", e))
     }
 
     /// Ends the last segment, rewrites the header with the final counts and flushes. The sink is

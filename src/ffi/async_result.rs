@@ -1,7 +1,7 @@
 //! `avk_async`: the IAsyncResult of the C ABI, how begin registers it and end releases it, and
 //! its getters.
 
-use super::boundary::{avk_status, boundary, copy_text, require, write_out};
+use super::boundary::{avk_status, boundary, c_message, copy_text, require, write_out};
 use super::registry::{self, AsyncObject, Object, HOLD_CALLBACK, HOLD_CALLER};
 use crate::error::{Error, Result, Status};
 use crate::queue::{AsyncResult, Callback};
@@ -217,7 +217,7 @@ pub unsafe extern "C" fn avk_async_error_message(
             .result
             .outcome()
             .ok_or_else(|| Error::invalid_state("the operation is still pending"))?;
-        let text = outcome.err().map(|e| e.to_string()).unwrap_or_default();
+        let text = outcome.err().as_ref().map(c_message).unwrap_or_default();
         // SAFETY: forwarded caller contract for `buf`; `out_len` checked non-NULL.
         unsafe {
             let full = copy_text(&text, buf, buf_len);

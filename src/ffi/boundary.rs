@@ -48,11 +48,16 @@ thread_local! {
     static LAST_ERROR: RefCell<String> = const { RefCell::new(String::new()) };
 }
 
+/// An error as the C API words it: the status name, then the message.
+pub(crate) fn c_message(error: &Error) -> String {
+    format!("{}: {}", error.status().name(), error.message())
+}
+
 /// Records `error` as the calling thread's last error. During thread teardown (a pthread key
 /// destructor runs after thread-local destructors) the store is gone: the message is dropped
 /// rather than panicking outside the boundary.
 fn set_last_error(error: &Error) {
-    let text = format!("{}: {}", error.status().name(), error.message());
+    let text = c_message(error);
     let _ = LAST_ERROR.try_with(|e| *e.borrow_mut() = text);
 }
 

@@ -132,7 +132,7 @@ impl EncoderPool {
                         }
                     }
                 })
-                .map_err(|e| Error::io("cannot start an encoder thread", &e))?;
+                .map_err(|e| Error::io("cannot start an encoder thread", e))?;
             pool.threads.push(handle);
         }
         Ok(pool)

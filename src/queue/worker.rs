@@ -2,7 +2,7 @@
 //! order, gathers runs of queued writes into vectored writes, completes operations in begin order
 //! and then runs their callbacks.
 
-use super::async_result::{enter_worker, AsyncResult};
+use super::async_result::{enter_worker, AsyncResult, SNOOZES};
 use super::encoder_pool::EncodedSlot;
 use super::payload::Payload;
 use super::pressure::QueuePressure;
@@ -297,7 +297,7 @@ impl Worker {
         // A busy caller sends the next job within microseconds: catching it without sleeping
         // saves both threads a system call per operation.
         let backoff = Backoff::new();
-        while !backoff.is_completed() {
+        for _ in 0..SNOOZES {
             match self.jobs.try_recv() {
                 Ok(job) => return Some(job),
                 Err(crossbeam_channel::TryRecvError::Disconnected) => return None,

@@ -277,7 +277,7 @@ impl Writer {
     pub fn create(path: impl AsRef<Path>, options: WriterOptions) -> Result<Writer> {
         let path = path.as_ref();
         let sink = FileSink::create(path)
-            .map_err(|e| Error::io(&format!("cannot create {}", path.display()), &e))?;
+            .map_err(|e| Error::io(&format!("cannot create {}", path.display()), e))?;
         Writer::with_sink(Box::new(sink), options)
     }
 
@@ -305,7 +305,7 @@ impl Writer {
         let handle = std::thread::Builder::new()
             .name(format!("avikit-writer-{id}"))
             .spawn(move || worker.run())
-            .map_err(|e| Error::io("cannot start the writer thread", &e))?;
+            .map_err(|e| Error::io("cannot start the writer thread", e))?;
         Ok(Writer {
             shared: Arc::new(WriterShared {
                 id,

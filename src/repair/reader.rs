@@ -59,10 +59,10 @@ impl Source {
         }
         let file = options
             .open(path)
-            .map_err(|e| Error::io(&format!("cannot open {}", path.display()), &e))?;
+            .map_err(|e| Error::io(&format!("cannot open {}", path.display()), e))?;
         let metadata = file
             .metadata()
-            .map_err(|e| Error::io("cannot stat the file", &e))?;
+            .map_err(|e| Error::io("cannot stat the file", e))?;
         require_regular(path, &metadata)?;
         Ok(Source {
             file,
@@ -79,7 +79,7 @@ impl Source {
         Ok(self
             .file
             .metadata()
-            .map_err(|e| Error::io("cannot stat the file", &e))?
+            .map_err(|e| Error::io("cannot stat the file", e))?
             .permissions())
     }
 
@@ -98,7 +98,7 @@ impl Source {
             let mine = self
                 .file
                 .metadata()
-                .map_err(|e| Error::io("cannot stat the file", &e))?;
+                .map_err(|e| Error::io("cannot stat the file", e))?;
             Ok(mine.dev() == other.dev() && mine.ino() == other.ino())
         }
         #[cfg(not(unix))]
@@ -106,7 +106,7 @@ impl Source {
             let _ = other;
             let canonical = |p: &Path| {
                 std::fs::canonicalize(p)
-                    .map_err(|e| Error::io(&format!("cannot resolve {}", p.display()), &e))
+                    .map_err(|e| Error::io(&format!("cannot resolve {}", p.display()), e))
             };
             Ok(canonical(path)? == canonical(other_path)?)
         }
@@ -121,7 +121,7 @@ impl Source {
             ));
         }
         let mut buf = vec![0u8; len];
-        read_exact_at(&self.file, &mut buf, at).map_err(|e| Error::io("reading the file", &e))?;
+        read_exact_at(&self.file, &mut buf, at).map_err(|e| Error::io("reading the file", e))?;
         Ok(buf)
     }
 

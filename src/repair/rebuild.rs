@@ -59,7 +59,7 @@ pub fn repair_file_with_progress(
         Some(out) => {
             refuse_input_as_output(&src, path, out)?;
             let sink = FileSink::create(out)
-                .map_err(|e| Error::io(&format!("cannot create {}", out.display()), &e))?;
+                .map_err(|e| Error::io(&format!("cannot create {}", out.display()), e))?;
             (sink, None)
         }
         None => {
@@ -99,9 +99,9 @@ pub fn repair_file_with_progress(
     if let Some(temp) = temp {
         // The repaired file keeps the permissions of the one it replaces.
         std::fs::set_permissions(&temp, permissions)
-            .map_err(|e| Error::io("setting the repaired file's permissions", &e))?;
+            .map_err(|e| Error::io("setting the repaired file's permissions", e))?;
         temp.persist(path)
-            .map_err(|e| Error::io("replacing the damaged file", &e.error))?;
+            .map_err(|e| Error::io("replacing the damaged file", e.error))?;
     }
     let mut report =
         FileReport::summarize(&header, &chunks, riff_count as usize, bytes, was_damaged);
@@ -126,7 +126,7 @@ fn temporary_beside(path: &Path) -> Result<(std::fs::File, tempfile::TempPath)> 
         .map_err(|e| {
             Error::io(
                 &format!("cannot create a temporary file in {}", dir.display()),
-                &e,
+                e,
             )
         })?;
     Ok(named.into_parts())
@@ -139,7 +139,7 @@ fn refuse_input_as_output(src: &Source, path: &Path, out: &Path) -> Result<()> {
     let existing = match std::fs::metadata(out) {
         Ok(existing) => existing,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(Error::io(&format!("cannot stat {}", out.display()), &e)),
+        Err(e) => return Err(Error::io(&format!("cannot stat {}", out.display()), e)),
     };
     require_regular(out, &existing)?;
     if src.is_same_file(path, out, &existing)? {
