@@ -11,6 +11,7 @@
  */
 #include "avk_test.h"
 #include "avk_test_chunks.h"
+#include "avk_test_timing.h"
 
 #define VW 32u
 #define VH 24u
@@ -19,34 +20,6 @@
 
 static size_t frame_len;
 static uint8_t *frames[4];
-
-static avk_stream_stats video_stats(avk_video_stream *v) {
-    avk_stream_stats s;
-    s.struct_size = sizeof s;
-    CHECK_OK(avk_video_stream_get_stats(v, &s));
-    return s;
-}
-
-static avk_stream_stats audio_stats(avk_audio_stream *a) {
-    avk_stream_stats s;
-    s.struct_size = sizeof s;
-    CHECK_OK(avk_audio_stream_get_stats(a, &s));
-    return s;
-}
-
-static int callbacks_run; /* atomic */
-
-static void count_callback(avk_async *result, void *user_state) {
-    (void)result;
-    (void)user_state;
-    __atomic_add_fetch(&callbacks_run, 1, __ATOMIC_SEQ_CST);
-}
-
-static void must_not_run(avk_async *result, void *user_state) {
-    (void)result;
-    (void)user_state;
-    avk_test_fail(__FILE__, __LINE__, "the callback of a refused begin ran");
-}
 
 /* ---- AVK_WRITE_NOWAIT while a callback holds the worker -------------------------------- */
 
