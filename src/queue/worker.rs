@@ -195,6 +195,9 @@ fn silence_chunks(
     samples: u64,
     stateful: Option<&SharedSequentialEncoder>,
 ) -> Result<Vec<(Payload, bool)>> {
+    if samples == 0 {
+        return Ok(Vec::new());
+    }
     let piece = u64::from(layout.sample_rate) * SILENCE_PIECE_SECONDS;
     let full: Arc<[u8]> =
         vec![layout.silence; (piece.min(samples) as usize) * layout.block_align].into();
