@@ -7,6 +7,7 @@ mod encoder_pool;
 mod payload;
 mod pressure;
 mod process;
+mod scope;
 mod stream_codec;
 mod timing;
 mod wait_graph;
@@ -18,6 +19,7 @@ pub(crate) use async_result::OpTarget;
 pub use async_result::{AsyncResult, Callback};
 pub use begin_options::BeginOptions;
 pub use payload::Payload;
+pub use scope::{scope, WriteScope};
 pub use stream_codec::{AudioCodec, VideoCodec};
 pub use timing::{SampleLayout, StreamStats, MAX_GAP_SLOTS};
 #[cfg(feature = "capi")]
