@@ -14,12 +14,10 @@ fn main() -> avikit::Result<()> {
     let (width, height) = (320u32, 240u32);
     let writer = Writer::create(
         &path,
-        WriterOptions {
-            frame_rate: FrameRate::new(30, 1)?,
+        WriterOptions::default()
+            .with_frame_rate(FrameRate::new(30, 1)?)
             // The default 0 is unbounded: with a slow disk the queue would grow without limit.
-            max_queued_bytes: 64 << 20,
-            ..Default::default()
-        },
+            .with_max_queued_bytes(64 << 20),
     )?;
     // Top-down RGB frames in, bottom-up 24-bit DIBs out, converted on encoder threads.
     let layout = InputLayout {

@@ -161,11 +161,9 @@ fn record(
 ) {
     let writer = Writer::create(
         path,
-        WriterOptions {
-            encoder_threads: threads,
-            checkpoint_interval: None,
-            ..Default::default()
-        },
+        WriterOptions::default()
+            .with_encoder_threads(threads)
+            .with_checkpoint_interval(None),
     )
     .unwrap();
     let layout = InputLayout {

@@ -31,11 +31,9 @@ fn crash_child() {
     };
     let writer = Writer::create(
         &path,
-        WriterOptions {
-            checkpoint_interval: Some(CHECKPOINT),
-            riff_limit: RIFF_LIMIT,
-            ..Default::default()
-        },
+        WriterOptions::default()
+            .with_checkpoint_interval(Some(CHECKPOINT))
+            .with_riff_limit(RIFF_LIMIT),
     )
     .unwrap();
     let video = writer

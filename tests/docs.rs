@@ -53,14 +53,14 @@ fn the_examples_and_the_demo_set_a_queue_bound() {
             include_str!("../src/bin/avikit/demo.rs"),
         ),
     ] {
-        // The assignment (C, C++) or field (Rust), not a comment mentioning it.
+        // The assignment (C, C++) or setter (Rust), not a comment mentioning it.
         let line = text
             .lines()
             .map(str::trim)
             .filter(|l| !l.starts_with("//") && !l.starts_with('*') && !l.starts_with("/*"))
-            .find(|l| l.contains("max_queued_bytes =") || l.contains("max_queued_bytes:"))
+            .find(|l| l.contains("max_queued_bytes =") || l.contains("with_max_queued_bytes("))
             .unwrap_or_else(|| panic!("{name} sets no max_queued_bytes"));
-        let value = line.split(['=', ':']).nth(1).unwrap().trim();
+        let value = line.split(['=', '(']).nth(1).unwrap().trim();
         assert!(!value.starts_with('0'), "{name}: {line}");
     }
 }

@@ -84,10 +84,7 @@ fn every_input_format_depth_and_stride_decodes_to_the_input_pixels() {
                 let file = Scratch::new(&format!("conv-{pix_fmt}-{out_bits}-{stride}.avi"));
                 let writer = Writer::create(
                     file.path(),
-                    WriterOptions {
-                        encoder_threads: 2,
-                        ..Default::default()
-                    },
+                    WriterOptions::default().with_encoder_threads(2),
                 )
                 .unwrap();
                 let layout = InputLayout {

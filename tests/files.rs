@@ -155,10 +155,7 @@ fn eight_bit_dib_gets_a_gray_palette() {
 #[test]
 fn header_fields_follow_the_format_rules() {
     let file = Scratch::new("fields.avi");
-    let options = WriterOptions {
-        frame_rate: FrameRate::new(30000, 1001).unwrap(),
-        ..Default::default()
-    };
+    let options = WriterOptions::default().with_frame_rate(FrameRate::new(30000, 1001).unwrap());
     record(file.path(), options, VideoFormat::dib(7, 5, 24), 12, true);
     let bytes = std::fs::read(file.path()).unwrap();
     let chunks = walk(&bytes);
@@ -326,10 +323,7 @@ fn passthrough_mjpeg_opens_in_opencv_pyav_and_ffmpeg() {
     let file = Scratch::new("mjpeg.avi");
     let writer = Writer::create(
         file.path(),
-        WriterOptions {
-            frame_rate: FrameRate::new(25, 1).unwrap(),
-            ..Default::default()
-        },
+        WriterOptions::default().with_frame_rate(FrameRate::new(25, 1).unwrap()),
     )
     .unwrap();
     let video = writer.add_video_stream(mjpg(96, 64), None).unwrap();
@@ -365,10 +359,7 @@ fn delta_frames_are_flagged_in_every_index() {
     let file = Scratch::new("delta.avi");
     let writer = Writer::create(
         file.path(),
-        WriterOptions {
-            riff_limit: 64 * 1024,
-            ..Default::default()
-        },
+        WriterOptions::default().with_riff_limit(64 * 1024),
     )
     .unwrap();
     let video = writer
@@ -389,10 +380,7 @@ fn delta_frames_are_flagged_in_every_index() {
 #[test]
 fn many_small_segments_keep_one_standard_index_per_stream_and_segment() {
     let file = Scratch::new("segments.avi");
-    let options = WriterOptions {
-        riff_limit: 64 * 1024,
-        ..Default::default()
-    };
+    let options = WriterOptions::default().with_riff_limit(64 * 1024);
     let frames = record(
         file.path(),
         options,
@@ -465,11 +453,9 @@ fn many_small_segments_keep_one_standard_index_per_stream_and_segment() {
 #[test]
 fn a_full_super_index_refuses_the_chunk_that_needs_one_more_and_the_file_plays_to_it() {
     let file = Scratch::new("full-index.avi");
-    let options = WriterOptions {
-        riff_limit: 64 * 1024,
-        super_index_capacity: 4,
-        ..Default::default()
-    };
+    let options = WriterOptions::default()
+        .with_riff_limit(64 * 1024)
+        .with_super_index_capacity(4);
     let writer = Writer::create(file.path(), options).unwrap();
     let video = writer
         .add_video_stream(VideoFormat::dib(64, 48, 32), None)
@@ -524,22 +510,18 @@ fn the_same_calls_give_the_same_bytes() {
     let b = Scratch::new("det-b.avi");
     record(
         a.path(),
-        WriterOptions {
-            riff_limit: 64 * 1024,
-            checkpoint_interval: None,
-            ..Default::default()
-        },
+        WriterOptions::default()
+            .with_riff_limit(64 * 1024)
+            .with_checkpoint_interval(None),
         VideoFormat::dib(31, 9, 24),
         50,
         true,
     );
     record(
         b.path(),
-        WriterOptions {
-            riff_limit: 64 * 1024,
-            checkpoint_interval: None,
-            ..Default::default()
-        },
+        WriterOptions::default()
+            .with_riff_limit(64 * 1024)
+            .with_checkpoint_interval(None),
         VideoFormat::dib(31, 9, 24),
         50,
         true,
@@ -552,10 +534,7 @@ fn without_idx1_the_file_still_plays_through_the_opendml_index() {
     let file = Scratch::new("no-idx1.avi");
     record(
         file.path(),
-        WriterOptions {
-            emit_index1: false,
-            ..Default::default()
-        },
+        WriterOptions::default().with_emit_index1(false),
         VideoFormat::dib(8, 8, 24),
         10,
         false,
@@ -661,11 +640,9 @@ fn the_first_movi_ends_before_idx1_while_the_recording_goes_on() {
     // With checkpoints off, nothing rewrites the header after the first RIFF closes: its movi
     // size must already be right then, or a copy taken mid-recording has idx1 inside movi.
     let file = Scratch::new("movi-before-idx1.avi");
-    let options = WriterOptions {
-        riff_limit: 64 * 1024,
-        checkpoint_interval: None,
-        ..Default::default()
-    };
+    let options = WriterOptions::default()
+        .with_riff_limit(64 * 1024)
+        .with_checkpoint_interval(None);
     let writer = Writer::create(file.path(), options).unwrap();
     let video = writer
         .add_video_stream(VideoFormat::dib(64, 48, 32), None)

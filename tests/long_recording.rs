@@ -76,11 +76,9 @@ fn check_every_frame(path: &std::path::Path, frames: usize) {
 fn a_checkpoint_after_every_frame_across_many_segments_keeps_one_index_per_segment() {
     let file = Scratch::new("long-checkpointed.avi");
     let frames = 3000;
-    let options = WriterOptions {
-        riff_limit: 1 << 20,
-        checkpoint_interval: None,
-        ..Default::default()
-    };
+    let options = WriterOptions::default()
+        .with_riff_limit(1 << 20)
+        .with_checkpoint_interval(None);
     // A flush checkpoints: 3000 checkpoints, each appending to the segment's standard indexes.
     record(file.path(), options, frames, |w| w.flush(false).unwrap());
     let bytes = std::fs::read(file.path()).unwrap();
@@ -99,10 +97,7 @@ fn millisecond_checkpoints_in_one_segment_lose_nothing() {
     // The reported case: 1 ms checkpoints and a pause between writes, default segment size.
     let file = Scratch::new("long-1ms.avi");
     let frames = 3000;
-    let options = WriterOptions {
-        checkpoint_interval: Some(Duration::from_millis(1)),
-        ..Default::default()
-    };
+    let options = WriterOptions::default().with_checkpoint_interval(Some(Duration::from_millis(1)));
     record(file.path(), options, frames, |_| {
         std::thread::sleep(Duration::from_micros(1500))
     });

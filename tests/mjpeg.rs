@@ -17,11 +17,9 @@ const FRAMES: usize = 40;
 fn record(path: &std::path::Path, frames: &[Vec<u8>], stride: i32, quality: u32, threads: usize) {
     let writer = Writer::create(
         path,
-        WriterOptions {
-            encoder_threads: threads,
-            checkpoint_interval: None,
-            ..Default::default()
-        },
+        WriterOptions::default()
+            .with_encoder_threads(threads)
+            .with_checkpoint_interval(None),
     )
     .unwrap();
     let layout = InputLayout {

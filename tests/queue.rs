@@ -193,10 +193,7 @@ fn sync_write_equals_begin_plus_end() {
     let a = TestSink::default();
     let b = TestSink::default();
     for (sink, asynchronous) in [(&a, false), (&b, true)] {
-        let options = WriterOptions {
-            checkpoint_interval: None,
-            ..Default::default()
-        };
+        let options = WriterOptions::default().with_checkpoint_interval(None);
         let writer = writer_on(sink, options);
         let video = writer.add_video_stream(raw_video(), None).unwrap();
         for n in 0..50u8 {
@@ -303,10 +300,7 @@ fn back_pressure_blocks_begin_and_refuses_inside_callbacks() {
     let sink = TestSink::default();
     let writer = Arc::new(writer_on(
         &sink,
-        WriterOptions {
-            max_queued_bytes: 100,
-            ..Default::default()
-        },
+        WriterOptions::default().with_max_queued_bytes(100),
     ));
     let video = writer.add_video_stream(raw_video(), None).unwrap();
     writer.flush(false).unwrap();
@@ -446,13 +440,7 @@ fn inside_a_callback_blocking_calls_answer_would_deadlock() {
 /// statuses of the operations in begin order, the close status, and the callbacks fired.
 fn record_with_failure(fail_from: usize, ops: usize) -> (Vec<Status>, Status, usize, TestSink) {
     let sink = TestSink::failing_from(fail_from);
-    let writer = writer_on(
-        &sink,
-        WriterOptions {
-            riff_limit: 64 * 1024,
-            ..Default::default()
-        },
-    );
+    let writer = writer_on(&sink, WriterOptions::default().with_riff_limit(64 * 1024));
     let video = writer.add_video_stream(raw_video(), None).unwrap();
     let fired = Arc::new(AtomicUsize::new(0));
     let mut results = Vec::new();

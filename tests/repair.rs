@@ -14,11 +14,9 @@ use std::process::Command;
 /// A small recording with an odd-sized compressed stream, a DIB stream and PCM, over several
 /// RIFF segments, with checkpoints from flushes inside them.
 fn record(path: &Path) -> Vec<(usize, Vec<u8>)> {
-    let options = WriterOptions {
-        riff_limit: 64 * 1024,
-        checkpoint_interval: None,
-        ..Default::default()
-    };
+    let options = WriterOptions::default()
+        .with_riff_limit(64 * 1024)
+        .with_checkpoint_interval(None);
     let writer = Writer::create(path, options).unwrap();
     let raw = writer
         .add_video_stream(
@@ -303,10 +301,7 @@ fn a_full_disk_stops_with_io_and_repairs_to_what_was_written() {
             calls: 0,
             fail_from,
         };
-        let options = WriterOptions {
-            checkpoint_interval: None,
-            ..Default::default()
-        };
+        let options = WriterOptions::default().with_checkpoint_interval(None);
         let writer = Writer::with_sink(Box::new(sink), options).unwrap();
         let video = writer
             .add_video_stream(VideoFormat::dib(8, 8, 32), None)

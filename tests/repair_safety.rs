@@ -47,10 +47,7 @@ impl Drop for Dir {
 
 /// A recording of 192 frames cut inside its last frame, as a crash leaves it.
 fn crashed_file(path: &Path) -> Vec<u8> {
-    let options = WriterOptions {
-        checkpoint_interval: None,
-        ..Default::default()
-    };
+    let options = WriterOptions::default().with_checkpoint_interval(None);
     let writer = Writer::create(path, options).unwrap();
     let video = writer
         .add_video_stream(VideoFormat::compressed(8, 8, FourCc::new(*b"XVID")), None)

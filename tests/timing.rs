@@ -11,10 +11,7 @@ const H: usize = 48;
 const MS: i64 = 1_000_000;
 
 fn options() -> WriterOptions {
-    WriterOptions {
-        checkpoint_interval: None,
-        ..WriterOptions::default()
-    }
+    WriterOptions::default().with_checkpoint_interval(None)
 }
 
 /// The sizes of the first video stream's data chunks, in file order.

@@ -10,10 +10,7 @@ use common::*;
 const MS: i64 = 1_000_000;
 
 fn options() -> WriterOptions {
-    WriterOptions {
-        checkpoint_interval: None,
-        ..WriterOptions::default()
-    }
+    WriterOptions::default().with_checkpoint_interval(None)
 }
 
 /// The payload of every chunk of stream `stream`, concatenated in file order.

@@ -17,10 +17,7 @@ const FRAME: usize = W * H * 4;
 const PERIOD: i64 = 33_333_333;
 
 fn options() -> WriterOptions {
-    WriterOptions {
-        checkpoint_interval: None,
-        ..WriterOptions::default()
-    }
+    WriterOptions::default().with_checkpoint_interval(None)
 }
 
 fn video_sizes(bytes: &[u8]) -> Vec<usize> {
@@ -49,14 +46,8 @@ fn holding_callback(
 #[test]
 fn nowait_refuses_at_once_where_begin_would_wait_even_inside_a_callback() {
     let file = Scratch::new("timing-nowait.avi");
-    let writer = Writer::create(
-        file.path(),
-        WriterOptions {
-            max_queued_bytes: FRAME as u64,
-            ..options()
-        },
-    )
-    .unwrap();
+    let writer =
+        Writer::create(file.path(), options().with_max_queued_bytes(FRAME as u64)).unwrap();
     let video = writer
         .add_video_stream(VideoFormat::dib(W as u32, H as u32, 32), None)
         .unwrap();
@@ -224,14 +215,7 @@ fn a_crashed_timed_recording_repairs_with_its_empty_frames() {
     let file = Scratch::new("timing-crash.avi");
     let copy = Scratch::new("timing-crash-copy.avi");
     let repaired = Scratch::new("timing-crash-repaired.avi");
-    let writer = Writer::create(
-        file.path(),
-        WriterOptions {
-            riff_limit: 256 << 10,
-            ..options()
-        },
-    )
-    .unwrap();
+    let writer = Writer::create(file.path(), options().with_riff_limit(256 << 10)).unwrap();
     let video = writer
         .add_video_stream(VideoFormat::dib(W as u32, H as u32, 32), None)
         .unwrap();

@@ -103,12 +103,10 @@ fn input(codec: Codec, n: usize) -> Vec<u8> {
 
 /// Records `plan` on `codec`, with the timed PCM stream when `audio`.
 fn record(path: &Path, plan: &Plan, codec: Codec, riff_limit: u64, audio: bool) {
-    let options = WriterOptions {
-        frame_rate: plan::RATE,
-        riff_limit,
-        checkpoint_interval: None,
-        ..WriterOptions::default()
-    };
+    let options = WriterOptions::default()
+        .with_frame_rate(plan::RATE)
+        .with_riff_limit(riff_limit)
+        .with_checkpoint_interval(None);
     let writer = Writer::create(path, options).unwrap();
     let video = add_video(&writer, codec);
     let pcm = audio.then(|| writer.add_pcm_stream(plan::pcm_format(), None).unwrap());

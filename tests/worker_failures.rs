@@ -194,10 +194,7 @@ fn dib_encoder() -> Arc<DibConversion> {
 // The only test of this file with encoding streams, so the thread count is its own.
 #[test]
 fn encoder_threads_are_shared_stop_with_the_last_writer_and_never_start_for_a_refused_stream() {
-    let options = || WriterOptions {
-        encoder_threads: 2,
-        ..Default::default()
-    };
+    let options = || WriterOptions::default().with_encoder_threads(2);
     let w = writer(false, options());
     let video = w.add_encoding_video_stream(dib_encoder(), None).unwrap();
     video.write_frame(true, &[0; 64]).unwrap();

@@ -8,11 +8,9 @@ use common::*;
 use std::io::{self, Seek, SeekFrom, Write};
 
 fn options() -> WriterOptions {
-    WriterOptions {
-        checkpoint_interval: None,
-        riff_limit: 256 << 10,
-        ..WriterOptions::default()
-    }
+    WriterOptions::default()
+        .with_checkpoint_interval(None)
+        .with_riff_limit(256 << 10)
 }
 
 fn record(writer: Writer) {

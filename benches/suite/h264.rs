@@ -32,11 +32,9 @@ const SUPERFAST: &str = "ffmpeg libx264 -preset superfast -qp 15";
 fn avikit((frames, format): (&[Arc<[u8]>], PixelFormat), threads: usize, out: &Path) -> f64 {
     let start = Instant::now();
     let rate = FrameRate::new(30, 1).unwrap();
-    let options = WriterOptions {
-        frame_rate: rate,
-        encoder_threads: threads,
-        ..Default::default()
-    };
+    let options = WriterOptions::default()
+        .with_frame_rate(rate)
+        .with_encoder_threads(threads);
     let writer = Writer::create(out, options).unwrap();
     let layout = InputLayout {
         width: W as u32,

@@ -38,11 +38,9 @@ fn avikit(
     out: &Path,
 ) -> f64 {
     let start = Instant::now();
-    let options = WriterOptions {
-        frame_rate: FrameRate::new(30, 1).unwrap(),
-        encoder_threads: threads,
-        ..Default::default()
-    };
+    let options = WriterOptions::default()
+        .with_frame_rate(FrameRate::new(30, 1).unwrap())
+        .with_encoder_threads(threads);
     let writer = Writer::create(out, options).unwrap();
     let layout = InputLayout {
         width: W as u32,

@@ -70,11 +70,9 @@ fn raw_write(out: &Path, ring: &[Arc<[u8]>], frames: usize, chunk: usize) -> f64
 }
 
 fn dib_writer(out: &Path, max_queued_bytes: u64) -> (Writer, avikit::VideoStream) {
-    let options = WriterOptions {
-        frame_rate: FrameRate::new(30, 1).unwrap(),
-        max_queued_bytes,
-        ..Default::default()
-    };
+    let options = WriterOptions::default()
+        .with_frame_rate(FrameRate::new(30, 1).unwrap())
+        .with_max_queued_bytes(max_queued_bytes);
     let writer = Writer::create(out, options).unwrap();
     let format = VideoFormat::dib(W as u32, H as u32, 32);
     let video = writer.add_video_stream(format, None).unwrap();

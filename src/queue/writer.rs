@@ -25,8 +25,19 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-/// Settings of a writer.
+/// Settings of a writer. Start from `WriterOptions::default()` and change what you need with the
+/// `with_*` methods (new settings may come in later versions, so the struct cannot be built
+/// field by field outside this crate).
+///
+/// ```
+/// use std::time::Duration;
+/// let options = avikit::WriterOptions::default()
+///     .with_max_queued_bytes(64 << 20)
+///     .with_checkpoint_interval(Some(Duration::from_millis(500)));
+/// assert_eq!(options.max_queued_bytes, 64 << 20);
+/// ```
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct WriterOptions {
     /// Video frame rate; default 30/1.
     pub frame_rate: FrameRate,
@@ -67,6 +78,30 @@ impl Default for WriterOptions {
             checkpoint_interval: Some(Duration::from_secs(1)),
         }
     }
+}
+
+/// `with_*` setters of [`WriterOptions`], one per field.
+macro_rules! with_setters {
+    ($($setter:ident: $field:ident: $ty:ty,)+) => {
+        impl WriterOptions {
+            $(
+                #[doc = concat!("The same options with `", stringify!($field), "` set (see the field).")]
+                pub fn $setter(self, $field: $ty) -> WriterOptions {
+                    WriterOptions { $field, ..self }
+                }
+            )+
+        }
+    };
+}
+
+with_setters! {
+    with_frame_rate: frame_rate: FrameRate,
+    with_emit_index1: emit_index1: bool,
+    with_riff_limit: riff_limit: u64,
+    with_super_index_capacity: super_index_capacity: usize,
+    with_max_queued_bytes: max_queued_bytes: u64,
+    with_encoder_threads: encoder_threads: usize,
+    with_checkpoint_interval: checkpoint_interval: Option<Duration>,
 }
 
 /// What begin checks and where it sends jobs; guarded by one lock so that the job order is the

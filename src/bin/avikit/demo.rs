@@ -55,12 +55,10 @@ pub fn record(output: &std::path::Path, seconds: u32) -> avikit::Result<()> {
     let rate = FrameRate::new(30_000, 1001)?;
     let writer = Writer::create(
         output,
-        WriterOptions {
-            frame_rate: rate,
+        WriterOptions::default()
+            .with_frame_rate(rate)
             // The default 0 is unbounded: with a slow disk the queue would grow without limit.
-            max_queued_bytes: 64 << 20,
-            ..Default::default()
-        },
+            .with_max_queued_bytes(64 << 20),
     )?;
     let video =
         writer.add_video_stream(VideoFormat::dib(WIDTH, HEIGHT, 32), Some("test pattern"))?;
