@@ -5,6 +5,12 @@
 //! Async results have two independent holds: the caller's (released by end) and the callback's
 //! (released when the callback returns). The slot lives while either is held, so a callback can
 //! always query its own result, while the caller can no longer use it after end.
+//!
+//! Not `slab` or `slotmap`: slab has no generations, so a stale handle would reach its slot's
+//! next occupant; slotmap has versioned keys but hands out the most recently freed slot first,
+//! while C callers that keep a stale pointer are best served by the opposite, the oldest freed
+//! slot and only once many are free (see `free`), so a stale handle meets its slot in use again
+//! as rarely as possible. What is left to share with those crates is a `Vec` and a `VecDeque`.
 
 use crate::error::{Error, Result, Status};
 use crate::queue::{AsyncResult, AudioStream, VideoStream, Writer};
