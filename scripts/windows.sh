@@ -154,6 +154,12 @@ run_win() { # name exe args...: runs a program under Wine, fails the script if i
     local name=$1 log=$OUT/$1.log rc=0
     shift
     timeout 300 wine "$@" >"$log" 2>&1 || rc=$?
+    # Wine's own server dying under a program is Wine's failure, not the program's: one retry.
+    if [ $rc -ne 0 ] && grep -q "wine client error" "$log"; then
+        echo "note: $name: Wine's server went away ($(grep -m1 'wine client error' "$log")); running it again"
+        rc=0
+        timeout 300 wine "$@" >"$log" 2>&1 || rc=$?
+    fi
     if [ $rc -ne 0 ]; then
         cat "$log" >&2
         echo "error: $name failed under Wine (exit $rc)" >&2
