@@ -6,8 +6,7 @@ use crate::error::{panic_text, Error, Result, Status};
 use crossbeam_utils::Backoff;
 use parking_lot::{Condvar, Mutex};
 use std::cell::Cell;
-use std::mem::ManuallyDrop;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -48,9 +47,6 @@ pub(crate) struct OpShared {
     state: Mutex<OpState>,
     /// Set with `state.phase = Done`, readable without the lock by a waiter that spins.
     done: AtomicBool,
-    /// Live `AsyncResult` handles. Counted apart from the `Arc` so that exactly one of two
-    /// handles dropped at the same instant knows it was the last and recycles the state.
-    handles: AtomicUsize,
     completed: Condvar,
     callback: Mutex<Option<Callback>>,
     target: OpTarget,
@@ -84,47 +80,11 @@ pub(crate) fn on_worker_of(id: u64) -> bool {
     WORKER_OF.with(|w| w.get() == id)
 }
 
-/// Operation states whose last handle is gone, reused by the next begin of any writer so that
-/// steady-state writing allocates nothing per operation. Capped: a burst of results beyond it
-/// is freed normally.
-static SPARE_OPS: Mutex<Vec<Arc<OpShared>>> = Mutex::new(Vec::new());
-const MAX_SPARE_OPS: usize = 1024;
-
 /// The state of one asynchronous operation (.NET's `IAsyncResult`). Cheap to clone; every clone
 /// refers to the same operation. Thread-safe.
+#[derive(Clone)]
 pub struct AsyncResult {
-    /// Taken out only by `drop`, which gives a no longer shared state back to `SPARE_OPS`.
-    op: ManuallyDrop<Arc<OpShared>>,
-}
-
-impl Clone for AsyncResult {
-    fn clone(&self) -> AsyncResult {
-        self.op.handles.fetch_add(1, Ordering::Relaxed);
-        AsyncResult {
-            op: ManuallyDrop::new(Arc::clone(&self.op)),
-        }
-    }
-}
-
-impl Drop for AsyncResult {
-    fn drop(&mut self) {
-        // SAFETY: `op` is taken exactly once, here, and `self` is not used afterwards.
-        let op = unsafe { ManuallyDrop::take(&mut self.op) };
-        if op.handles.fetch_sub(1, Ordering::AcqRel) != 1 {
-            return;
-        }
-        // The last handle: no one can reach the state any more (another handle may still be
-        // letting go of its `Arc`, without touching the state).
-        let callback = op.callback.lock().take();
-        // A callback that never ran (its begin failed) is dropped here, outside any lock.
-        drop(callback);
-        *op.state.lock() = OpState::queued();
-        op.done.store(false, Ordering::Relaxed);
-        let mut spare = SPARE_OPS.lock();
-        if spare.len() < MAX_SPARE_OPS {
-            spare.push(op);
-        }
-    }
+    op: Arc<OpShared>,
 }
 
 impl OpState {
@@ -148,33 +108,15 @@ impl std::fmt::Debug for AsyncResult {
 
 impl AsyncResult {
     pub(crate) fn new(target: OpTarget, callback: Option<Callback>) -> AsyncResult {
-        let mut spare = SPARE_OPS.lock().pop();
-        // A state whose last handle's `Arc` is still being let go of cannot take a new target
-        // yet: it goes back for a later begin.
-        if let Some(op) = spare.take_if(|op| Arc::strong_count(op) > 1) {
-            SPARE_OPS.lock().push(op);
-        }
-        let op = match spare {
-            Some(mut op) => {
-                let shared = Arc::get_mut(&mut op).expect("checked: no other reference");
-                shared.target = target;
-                shared.pid = process::current();
-                *shared.callback.get_mut() = callback;
-                *shared.handles.get_mut() = 1;
-                op
-            }
-            None => Arc::new(OpShared {
+        AsyncResult {
+            op: Arc::new(OpShared {
                 state: Mutex::new(OpState::queued()),
                 done: AtomicBool::new(false),
-                handles: AtomicUsize::new(1),
                 completed: Condvar::new(),
                 callback: Mutex::new(callback),
                 target,
                 pid: process::current(),
             }),
-        };
-        AsyncResult {
-            op: ManuallyDrop::new(op),
         }
     }
 
