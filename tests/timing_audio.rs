@@ -13,15 +13,6 @@ fn options() -> WriterOptions {
     WriterOptions::default().with_checkpoint_interval(None)
 }
 
-/// The payload of every chunk of stream `stream`, concatenated in file order.
-fn stream_bytes(bytes: &[u8], stream: usize) -> Vec<u8> {
-    data_chunks(&walk(bytes))
-        .iter()
-        .filter(|c| c.stream == stream)
-        .flat_map(|c| bytes[c.offset..c.offset + c.size].to_vec())
-        .collect()
-}
-
 /// `samples` sample frames of `align` bytes, every byte `value`.
 fn block(samples: usize, align: usize, value: u8) -> Vec<u8> {
     vec![value; samples * align]
@@ -79,7 +70,7 @@ fn gaps_get_exact_silence_overlaps_are_trimmed_and_jitter_is_ignored() {
     writer.close().unwrap();
 
     let bytes = std::fs::read(file.path()).unwrap();
-    let written = stream_bytes(&bytes, 0);
+    let written = stream_payload(&bytes, 0);
     assert_eq!(written.len(), expected.len());
     assert!(written == expected, "silence and trimming are exact");
     assert_eq!(stats.samples, (expected.len() / 4) as u64);
@@ -115,7 +106,7 @@ fn silence_is_the_zero_of_each_sample_format() {
         let mut expected = block(rate / 100, align, 0x11);
         expected.extend(block(rate * 49 / 100, align, silence));
         expected.extend(block(rate / 100, align, 0x22));
-        assert!(stream_bytes(&bytes, 0) == expected, "{format:?}");
+        assert!(stream_payload(&bytes, 0) == expected, "{format:?}");
         avi_check(file.path(), &["--audio-bytes", &expected.len().to_string()]);
     }
 }

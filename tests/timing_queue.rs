@@ -20,14 +20,6 @@ fn options() -> WriterOptions {
     WriterOptions::default().with_checkpoint_interval(None)
 }
 
-fn video_sizes(bytes: &[u8]) -> Vec<usize> {
-    data_chunks(&walk(bytes))
-        .iter()
-        .filter(|c| c.stream == 0)
-        .map(|c| c.size)
-        .collect()
-}
-
 /// A callback that holds the worker until the returned sender is used (or dropped), running
 /// `then` on the worker afterwards.
 fn holding_callback(
@@ -91,7 +83,7 @@ fn nowait_refuses_at_once_where_begin_would_wait_even_inside_a_callback() {
     assert_eq!(*inner.lock().unwrap(), Some(Err(Status::QueueFull)));
     assert_eq!(video.stats().dropped, 2);
     assert_eq!(
-        video_sizes(&std::fs::read(file.path()).unwrap()),
+        stream_chunk_sizes(&std::fs::read(file.path()).unwrap(), 0),
         [FRAME; 2]
     );
 }
@@ -146,7 +138,7 @@ fn a_canceled_timed_write_leaves_an_empty_frame_or_silence_in_its_place() {
     writer.close().unwrap();
     let bytes = std::fs::read(file.path()).unwrap();
     assert_eq!(
-        video_sizes(&bytes),
+        stream_chunk_sizes(&bytes, 0),
         [FRAME, 0, FRAME],
         "frame 2 keeps slot 2"
     );
@@ -204,7 +196,7 @@ fn refused_timed_writes_queue_nothing_and_the_writer_goes_on() {
     video.skip_frames(0).unwrap();
     writer.close().unwrap();
     assert_eq!(
-        video_sizes(&std::fs::read(file.path()).unwrap()),
+        stream_chunk_sizes(&std::fs::read(file.path()).unwrap(), 0),
         [FRAME; 3]
     );
     assert_eq!(status(video.skip_frames(1)), Status::InvalidHandle);
@@ -232,7 +224,7 @@ fn a_crashed_timed_recording_repairs_with_its_empty_frames() {
     writer.close().unwrap();
     let report = avikit::repair::repair_file(copy.path(), Some(repaired.path())).unwrap();
     assert!(report.was_damaged, "{report:?}");
-    let sizes = video_sizes(&std::fs::read(repaired.path()).unwrap());
+    let sizes = stream_chunk_sizes(&std::fs::read(repaired.path()).unwrap(), 0);
     let expected: Vec<usize> = (0..sizes.len())
         .map(|slot| if slot % 2 == 0 { FRAME } else { 0 })
         .collect();

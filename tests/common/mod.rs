@@ -590,3 +590,21 @@ pub fn ffprobe_duration(path: &Path, select: &str) -> f64 {
         _ => panic!("ffprobe packets of {select}: {last:?}"),
     }
 }
+
+/// The sizes of stream `stream`'s data chunks in every `movi` of `bytes`, in file order.
+pub fn stream_chunk_sizes(bytes: &[u8], stream: usize) -> Vec<usize> {
+    data_chunks(&walk(bytes))
+        .iter()
+        .filter(|c| c.stream == stream)
+        .map(|c| c.size)
+        .collect()
+}
+
+/// The payload of every data chunk of stream `stream`, concatenated in file order.
+pub fn stream_payload(bytes: &[u8], stream: usize) -> Vec<u8> {
+    data_chunks(&walk(bytes))
+        .iter()
+        .filter(|c| c.stream == stream)
+        .flat_map(|c| bytes[c.offset..c.offset + c.size].to_vec())
+        .collect()
+}
