@@ -59,6 +59,6 @@ pub use error::{Error, Result, Status};
 pub use format::{AudioFormat, FrameRate, PcmFormat, PixelAspect, StreamFormat, VideoFormat};
 pub use queue::{
     AsyncResult, AudioCodec, AudioStream, BeginOptions, Callback, Payload, StreamStats, VideoCodec,
-    VideoStream, Writer, WriterOptions,
+    VideoStream, Writer, WriterOptions, WriterState,
 };
 pub use riff::{FileSink, FourCc, Sink, WriteError, WriteSeekSink, WRITE_PIECE_MAX};

@@ -553,15 +553,8 @@ fn without_idx1_the_file_still_plays_through_the_opendml_index() {
 fn raw_audio_keeps_its_format_tag_and_extra_bytes() {
     let file = Scratch::new("float.avi");
     let writer = Writer::create(file.path(), WriterOptions::default()).unwrap();
-    let float = AudioFormat {
-        format_tag: 3, // WAVE_FORMAT_IEEE_FLOAT
-        channels: 2,
-        sample_rate: 48000,
-        bytes_per_second: 48000 * 8,
-        block_align: 8,
-        bits_per_sample: 32,
-        extra: vec![0xAB, 0xCD],
-    };
+    // WAVE_FORMAT_IEEE_FLOAT, stereo, 48 kHz, 32 bits, block_align 8, with two extra bytes.
+    let float = AudioFormat::declared(3, 2, 48000, 32, 8, 48000 * 8, vec![0xAB, 0xCD]).unwrap();
     let audio = writer.add_audio_stream(float, Some("float")).unwrap();
     let mut written = Vec::new();
     for n in 0..20 {

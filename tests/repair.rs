@@ -4,9 +4,7 @@
 mod common;
 
 use avikit::repair::{inspect_file, repair_file};
-use avikit::{
-    AudioFormat, FourCc, PcmFormat, PixelAspect, Status, VideoFormat, Writer, WriterOptions,
-};
+use avikit::{AudioFormat, FourCc, PcmFormat, Status, VideoFormat, Writer, WriterOptions};
 use common::*;
 use std::path::Path;
 use std::process::Command;
@@ -20,13 +18,7 @@ fn record(path: &Path) -> Vec<(usize, Vec<u8>)> {
     let writer = Writer::create(path, options).unwrap();
     let raw = writer
         .add_video_stream(
-            VideoFormat {
-                width: 15,
-                height: 15,
-                fourcc: Some(FourCc::new(*b"Y800")),
-                bits_per_pixel: 8,
-                pixel_aspect: PixelAspect::SQUARE,
-            },
+            VideoFormat::compressed(15, 15, FourCc::new(*b"Y800")).with_bits_per_pixel(8),
             None,
         )
         .unwrap();

@@ -32,8 +32,8 @@ use avikit::codec::{
     encoder::{DibConversion, FrameEncoder},
 };
 use avikit::{
-    AsyncResult, AudioFormat, AudioStream, Callback, FourCc, FrameRate, Payload, PcmFormat,
-    PixelAspect, Status, VideoFormat, VideoStream, Writer, WriterOptions,
+    AsyncResult, AudioFormat, AudioStream, Callback, FourCc, FrameRate, Payload, PcmFormat, Status,
+    VideoFormat, VideoStream, Writer, WriterOptions,
 };
 use common::*;
 use std::cell::Cell;
@@ -578,13 +578,7 @@ fn add_encoding(writer: &Writer, content: Content) -> VideoStream {
 }
 
 fn y800(width: u32, height: u32) -> VideoFormat {
-    VideoFormat {
-        width,
-        height,
-        fourcc: Some(FourCc::new(*b"Y800")),
-        bits_per_pixel: 8,
-        pixel_aspect: PixelAspect::SQUARE,
-    }
+    VideoFormat::compressed(width, height, FourCc::new(*b"Y800")).with_bits_per_pixel(8)
 }
 
 fn pcm(channels: u32, rate: u32) -> AudioFormat {

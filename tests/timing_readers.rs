@@ -60,10 +60,7 @@ fn add_video(writer: &Writer, codec: Codec) -> VideoStream {
     let (w, h) = (W as u32, H as u32);
     match codec {
         Codec::RawY800 => {
-            let y800 = VideoFormat {
-                bits_per_pixel: 8,
-                ..VideoFormat::compressed(w, h, FourCc::new(*b"Y800"))
-            };
+            let y800 = VideoFormat::compressed(w, h, FourCc::new(*b"Y800")).with_bits_per_pixel(8);
             writer.add_video_stream(y800, None)
         }
         Codec::Dib => writer.add_video_stream(VideoFormat::dib(w, h, 32), None),

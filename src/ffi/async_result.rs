@@ -2,12 +2,10 @@
 //! its getters.
 
 use super::boundary::{avk_status, boundary, c_message, copy_text, require, write_out};
-use super::registry::{self, AsyncObject, Object, HOLD_CALLBACK, HOLD_CALLER};
+use super::registry::{self, AsyncObject, HOLD_CALLBACK, HOLD_CALLER};
 use crate::error::{Error, Result, Status};
 use crate::queue::{AsyncResult, Callback};
 use std::ffi::{c_char, c_void};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
 use std::time::Duration;
 
 /// An asynchronous operation (.NET's IAsyncResult). Opaque; valid from a successful begin until
@@ -30,47 +28,41 @@ pub struct avk_async {
 pub type avk_async_callback =
     Option<unsafe extern "C" fn(result: *mut avk_async, user_state: *mut c_void)>;
 
-/// Registers an operation, then queues it with `enqueue`. The handle is registered before the
-/// operation can run, so its callback always sees a live handle. Writes the handle to
-/// `out_result` when it is not NULL (fire-and-forget otherwise).
+/// Begins an operation with `begin` and registers its handle. The slot is reserved first (so a
+/// full registry or a closing writer refuses before anything is queued) and filled by whoever
+/// comes first, begin's return or the callback: the callback always sees a live handle, and
+/// the queue needs no C-specific way in. Writes the handle to `out_result` when it is not NULL
+/// (fire-and-forget otherwise).
 pub(crate) fn begin_registered(
     owner: u64,
     callback: avk_async_callback,
     user_state: *mut c_void,
     out_result: *mut *mut avk_async,
-    new_result: impl FnOnce(Option<Callback>) -> AsyncResult,
-    enqueue: impl FnOnce(AsyncResult) -> Result<()>,
+    begin: impl FnOnce(Option<Callback>) -> Result<AsyncResult>,
 ) -> Result<()> {
     let holds = if out_result.is_null() { 0 } else { HOLD_CALLER }
         | if callback.is_some() { HOLD_CALLBACK } else { 0 };
     if holds == 0 {
-        return enqueue(new_result(None));
+        return begin(None).map(drop);
     }
-    // The callback learns its handle once registered; nothing to share without a callback.
-    let handle_cell = callback.map(|_| Arc::new(AtomicUsize::new(0)));
-    let user_state_addr = user_state as usize;
-    let c_callback = callback.zip(handle_cell.clone()).map(|(f, cell)| {
-        Box::new(move |_: &AsyncResult| {
-            let handle = cell.load(Ordering::Acquire);
+    let handle = registry::reserve_async(owner, holds)?;
+    let user_state = user_state as usize;
+    let c_callback = callback.map(|f| {
+        Box::new(move |result: &AsyncResult| {
+            registry::fill_async(handle, result, user_state);
             registry::run_as_callback(handle, || {
                 // SAFETY: the caller's callback with the handle and state it registered.
-                unsafe { f(handle as *mut avk_async, user_state_addr as *mut c_void) }
+                unsafe { f(handle as *mut avk_async, user_state as *mut c_void) }
             });
         }) as Callback
     });
-    let result = new_result(c_callback);
-    let object = Object::Async(AsyncObject {
-        result: result.clone(),
-        user_state: user_state_addr,
-    });
-    let handle = registry::insert(object, owner, holds)?;
-    if let Some(cell) = &handle_cell {
-        cell.store(handle, Ordering::Release);
-    }
-    if let Err(e) = enqueue(result) {
-        // Nothing was queued, so no callback will release its hold.
-        let _ = registry::release_async(handle, holds);
-        return Err(e);
+    match begin(c_callback) {
+        Ok(result) => registry::fill_async(handle, &result, user_state),
+        Err(e) => {
+            // Nothing was queued, so no callback will release its hold.
+            let _ = registry::release_async(handle, holds);
+            return Err(e);
+        }
     }
     if !out_result.is_null() {
         // SAFETY: checked non-NULL; the caller provides a writable out-pointer.

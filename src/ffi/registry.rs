@@ -13,7 +13,7 @@
 //! as rarely as possible. What is left to share with those crates is a `Vec` and a `VecDeque`.
 
 use crate::error::{Error, Result, Status};
-use crate::queue::{AsyncResult, AudioStream, VideoStream, Writer};
+use crate::queue::{AsyncResult, AudioStream, VideoStream, Writer, WriterState};
 use parking_lot::Mutex;
 use std::cell::Cell;
 use std::collections::{BTreeMap, VecDeque};
@@ -38,6 +38,8 @@ pub(crate) enum Object {
     Video(VideoStream),
     Audio(AudioStream),
     Async(AsyncObject),
+    /// An async handle reserved before its operation was begun, until [`fill_async`].
+    PendingAsync,
 }
 
 const TAG_WRITER: usize = 1;
@@ -51,7 +53,7 @@ impl Object {
             Object::Writer(_) => TAG_WRITER,
             Object::Video(_) => TAG_VIDEO,
             Object::Audio(_) => TAG_AUDIO,
-            Object::Async(_) => TAG_ASYNC,
+            Object::Async(_) | Object::PendingAsync => TAG_ASYNC,
         }
     }
 }
@@ -81,9 +83,9 @@ struct Registry {
     /// Freed slots, oldest first: a slot is reused only after every slot freed before it, and
     /// only once [`MIN_FREE_SLOTS`] are waiting, so a stale handle's slot comes back rarely.
     free: VecDeque<usize>,
-    /// Registered writers by owner id: `true` once their close has begun. Their streams and
-    /// results get handles only while `false`; a writer's entry goes when its close released it.
-    writers: BTreeMap<u64, bool>,
+    /// Registered writers by owner id. Their streams and results get handles only while the
+    /// writer is [`WriterState::Open`]; a writer's entry goes when its close released it.
+    writers: BTreeMap<u64, Arc<WriterObject>>,
 }
 
 /// Freed slots kept waiting before one is reused. With the generation bits, a stale handle
@@ -173,8 +175,8 @@ impl Registry {
 /// of a writer that is being closed or was closed (no close would release the handle).
 pub(crate) fn insert(object: Object, owner: u64, holds: u8) -> Result<usize> {
     let mut reg = REGISTRY.lock();
-    let is_writer = object.tag() == TAG_WRITER;
-    if !is_writer && reg.writers.get(&owner) != Some(&false) {
+    let open = |w: &Arc<WriterObject>| w.writer.state() == WriterState::Open;
+    if !matches!(object, Object::Writer(_)) && !reg.writers.get(&owner).is_some_and(open) {
         // Also when the close is over: a stream added just before it must not outlive it.
         return Err(Error::new(
             Status::InvalidHandle,
@@ -182,8 +184,8 @@ pub(crate) fn insert(object: Object, owner: u64, holds: u8) -> Result<usize> {
         ));
     }
     let index = reg.take_slot()?;
-    if is_writer {
-        reg.writers.insert(owner, false);
+    if let Object::Writer(w) = &object {
+        reg.writers.insert(owner, Arc::clone(w));
     }
     let tag = object.tag();
     let slot = &mut reg.slots[index];
@@ -256,10 +258,25 @@ pub(crate) fn release_async(handle: usize, hold: u8) -> Result<()> {
     Ok(())
 }
 
-/// Marks writer `owner` as closing: [`insert`] refuses its streams and results from now on.
-pub(crate) fn mark_closing(owner: u64) {
-    if let Some(closing) = REGISTRY.lock().writers.get_mut(&owner) {
-        *closing = true;
+/// Reserves an async handle with `holds` for an operation of writer `owner` about to begin.
+///
+/// # Errors
+/// As [`insert`].
+pub(crate) fn reserve_async(owner: u64, holds: u8) -> Result<usize> {
+    insert(Object::PendingAsync, owner, holds)
+}
+
+/// Gives a reserved async handle its result. Idempotent: only the first call fills it, and a
+/// handle released meanwhile (its callback returned, or its writer closed) stays released.
+pub(crate) fn fill_async(handle: usize, result: &AsyncResult, user_state: usize) {
+    let mut reg = REGISTRY.lock();
+    if let Some(entry) = reg.entry_mut(handle, TAG_ASYNC) {
+        if matches!(entry.object, Object::PendingAsync) {
+            entry.object = Object::Async(AsyncObject {
+                result: result.clone(),
+                user_state,
+            });
+        }
     }
 }
 
@@ -324,7 +341,6 @@ pub(crate) fn run_as_callback(handle: usize, f: impl FnOnce()) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::queue::OpTarget;
 
     #[test]
     fn handle_fields_round_trip() {
@@ -335,19 +351,30 @@ mod tests {
 
     #[test]
     fn a_freed_slot_is_reused_only_after_many_others() {
-        let object = || {
-            Object::Async(AsyncObject {
-                result: AsyncResult::new(OpTarget::Flush { writer: u64::MAX }, None),
-                user_state: 0,
-            })
+        let path = std::env::temp_dir().join(format!("avikit-registry-{}.avi", std::process::id()));
+        let writer = Writer::create(&path, crate::WriterOptions::default()).unwrap();
+        writer
+            .add_video_stream(crate::VideoFormat::dib(2, 2, 24), None)
+            .unwrap();
+        let owner = writer.id();
+        let result = writer.begin_flush(false, None).unwrap();
+        let object = Arc::new(WriterObject { writer });
+        let writer_handle =
+            insert(Object::Writer(Arc::clone(&object)), owner, HOLD_CALLER).unwrap();
+        let register = || {
+            let handle = reserve_async(owner, HOLD_CALLER).unwrap();
+            fill_async(handle, &result, 0);
+            handle
         };
-        // Results of a writer that is registered (without a writer handle, for this test).
-        REGISTRY.lock().writers.insert(u64::MAX, false);
-        let stale = insert(object(), u64::MAX, HOLD_CALLER).unwrap();
+        let stale = register();
+        assert!(async_result(stale).is_ok());
         release_async(stale, HOLD_CALLER).unwrap();
+        // A late fill (begin returning after the callback released the handle) changes nothing.
+        fill_async(stale, &result, 0);
+        assert!(async_result(stale).is_err());
         // Begin/end cycles: each takes a slot and frees it again.
         for cycle in 0..1000 {
-            let handle = insert(object(), u64::MAX, HOLD_CALLER).unwrap();
+            let handle = register();
             assert_ne!(
                 decode(handle).0,
                 decode(stale).0,
@@ -356,5 +383,34 @@ mod tests {
             release_async(handle, HOLD_CALLER).unwrap();
         }
         assert!(async_result(stale).is_err());
+        release_writer(writer_handle, owner);
+        object.writer.close().unwrap();
+        std::fs::remove_file(&path).unwrap();
+    }
+
+    #[test]
+    fn a_closing_writer_gets_no_new_handles() {
+        let path = std::env::temp_dir().join(format!(
+            "avikit-registry-closing-{}.avi",
+            std::process::id()
+        ));
+        let writer = Writer::create(&path, crate::WriterOptions::default()).unwrap();
+        let stream = writer
+            .add_video_stream(crate::VideoFormat::dib(2, 2, 24), None)
+            .unwrap();
+        let owner = writer.id();
+        let object = Arc::new(WriterObject { writer });
+        let writer_handle =
+            insert(Object::Writer(Arc::clone(&object)), owner, HOLD_CALLER).unwrap();
+        assert!(insert(Object::Video(stream.clone()), owner, HOLD_CALLER).is_ok());
+        object.writer.close().unwrap();
+        let refused = insert(Object::Video(stream), owner, HOLD_CALLER).unwrap_err();
+        assert_eq!(refused.status(), Status::InvalidHandle);
+        assert_eq!(
+            reserve_async(owner, HOLD_CALLER).unwrap_err().status(),
+            Status::InvalidHandle
+        );
+        release_writer(writer_handle, owner);
+        std::fs::remove_file(&path).unwrap();
     }
 }

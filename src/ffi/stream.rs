@@ -63,18 +63,17 @@ trait StreamHandle: Sized {
     fn write(&self, options: BeginOptions, data: &[u8]) -> Result<()>;
     fn check_len(&self, len: usize) -> Result<()>;
     fn writer_id(&self) -> u64;
-    fn new_result(&self, callback: Option<Callback>) -> AsyncResult;
-    fn begin_prepared(
+    fn begin(
         &self,
         options: BeginOptions,
         payload: Payload,
-        result: AsyncResult,
-    ) -> Result<()>;
+        callback: Option<Callback>,
+    ) -> Result<AsyncResult>;
     fn check_result(&self, result: &AsyncResult) -> Result<()>;
 }
 
 macro_rules! impl_stream_handle {
-    ($stream:ty, $lookup:path, $write:ident) => {
+    ($stream:ty, $lookup:path, $write:ident, $begin:ident) => {
         impl StreamHandle for $stream {
             fn lookup(handle: usize) -> Result<Self> {
                 $lookup(handle)
@@ -88,16 +87,13 @@ macro_rules! impl_stream_handle {
             fn writer_id(&self) -> u64 {
                 <$stream>::writer_id(self)
             }
-            fn new_result(&self, callback: Option<Callback>) -> AsyncResult {
-                <$stream>::new_result(self, callback)
-            }
-            fn begin_prepared(
+            fn begin(
                 &self,
                 options: BeginOptions,
                 payload: Payload,
-                result: AsyncResult,
-            ) -> Result<()> {
-                <$stream>::begin_prepared(self, options, payload, result)
+                callback: Option<Callback>,
+            ) -> Result<AsyncResult> {
+                self.$begin(options, payload, callback)
             }
             fn check_result(&self, result: &AsyncResult) -> Result<()> {
                 <$stream>::check_result(self, result)
@@ -106,8 +102,18 @@ macro_rules! impl_stream_handle {
     };
 }
 
-impl_stream_handle!(VideoStream, registry::video, write_frame_with);
-impl_stream_handle!(AudioStream, registry::audio, write_block_with);
+impl_stream_handle!(
+    VideoStream,
+    registry::video,
+    write_frame_with,
+    begin_write_frame_with
+);
+impl_stream_handle!(
+    AudioStream,
+    registry::audio,
+    write_block_with,
+    begin_write_block_with
+);
 
 /// # Safety
 /// `data` NULL or `len` readable bytes for the duration of the call.
@@ -148,14 +154,9 @@ unsafe fn begin<S: StreamHandle>(
         stream.check_len(len)?;
         // SAFETY: forwarded caller contract.
         let payload = unsafe { payload(flags, data, len) }?;
-        begin_registered(
-            stream.writer_id(),
-            callback,
-            user_state,
-            out_result,
-            |cb| stream.new_result(cb),
-            |result| stream.begin_prepared(options, payload, result),
-        )
+        begin_registered(stream.writer_id(), callback, user_state, out_result, |cb| {
+            stream.begin(options, payload, cb)
+        })
     })
 }
 

@@ -7,9 +7,9 @@ use super::options::*;
 use super::registry::{self, Object, WriterObject, HOLD_CALLER};
 use super::stream::{avk_audio_stream, avk_video_stream};
 use crate::codec::convert::{InputLayout, PixelFormat};
-use crate::error::{Error, Result, Status};
+use crate::error::{Error, Result};
 use crate::format::{AudioFormat, FrameRate, PcmFormat, PixelAspect, VideoFormat};
-use crate::queue::{AudioCodec, CloseOutcome, VideoCodec, Writer, WriterOptions};
+use crate::queue::{AudioCodec, VideoCodec, Writer, WriterOptions, WriterState};
 use crate::riff::FourCc;
 use std::ffi::{c_char, c_void};
 use std::sync::Arc;
@@ -365,14 +365,9 @@ pub unsafe extern "C" fn avk_writer_begin_flush(
         let object = registry::writer(w as usize)?;
         let durable = durable(flags)?;
         let writer = &object.writer;
-        begin_registered(
-            writer.id(),
-            callback,
-            user_state,
-            out_result,
-            |cb| writer.new_flush_result(cb),
-            |result| writer.begin_flush_prepared(durable, result),
-        )
+        begin_registered(writer.id(), callback, user_state, out_result, |cb| {
+            writer.begin_flush(durable, cb)
+        })
     })
 }
 
@@ -413,22 +408,13 @@ pub unsafe extern "C" fn avk_writer_end_flush(
 pub unsafe extern "C" fn avk_writer_close(w: *mut avk_writer) -> avk_status {
     boundary(|| {
         let object = registry::writer(w as usize)?;
-        let owner = object.writer.id();
-        match object
-            .writer
-            .close_outcome(|| registry::mark_closing(owner))
-        {
-            CloseOutcome::Refused(e) => Err(e),
-            // The close still draining the queue releases the handles.
-            CloseOutcome::AlreadyClosed => Err(Error::new(
-                Status::InvalidHandle,
-                "the writer is closed or being closed by another call",
-            )),
-            CloseOutcome::Closed(outcome) => {
-                registry::release_writer(w as usize, owner);
-                outcome
-            }
+        let outcome = object.writer.close();
+        // Only a finished close releases the handles: one that was refused leaves the writer
+        // open, and one that met another close draining the queue leaves them to that one.
+        if object.writer.state() == WriterState::Closed {
+            registry::release_writer(w as usize, object.writer.id());
         }
+        outcome
     })
 }
 

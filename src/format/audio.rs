@@ -50,8 +50,11 @@ pub fn mp3_format(channels: u16, sample_rate: u32, kbps: u32) -> AudioFormat {
     }
 }
 
-/// An audio stream's WAVEFORMATEX.
+/// An audio stream's WAVEFORMATEX. Built with [`AudioFormat::pcm`], [`AudioFormat::declared`]
+/// or [`mp3_format`] (fields may be added: it is `#[non_exhaustive]`); its fields are public to
+/// read and change.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct AudioFormat {
     /// `wFormatTag`.
     pub format_tag: u16,

@@ -48,8 +48,9 @@ pub const fn default_channel_mask(channels: u32) -> u32 {
 }
 
 /// The sample layout of an audio stream's input, which timed writes need to count samples and
-/// make silence.
+/// make silence (`#[non_exhaustive]`: read, not built, outside the crate).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SampleLayout {
     /// Samples per second per channel.
     pub sample_rate: u32,
@@ -62,8 +63,10 @@ pub struct SampleLayout {
 /// Unsigned 8-bit PCM centers on this value.
 const SILENCE_UNSIGNED_8: u8 = 0x80;
 
-/// A fully derived linear PCM format.
+/// A fully derived linear PCM format, made by [`PcmFormat::derive`] or [`PcmFormat::float`]
+/// (`#[non_exhaustive]`: fields may be added).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct PcmFormat {
     /// Interleaved channels, 1..=18.
     pub channels: u16,

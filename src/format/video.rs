@@ -45,8 +45,11 @@ impl PixelAspect {
     }
 }
 
-/// A video stream's picture format.
+/// A video stream's picture format. Built with [`VideoFormat::dib`] or
+/// [`VideoFormat::compressed`] and the `with_*` setters (fields may be added: it is
+/// `#[non_exhaustive]`); its fields are public to read and change.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct VideoFormat {
     /// Pixels per row.
     pub width: u32,
@@ -82,6 +85,15 @@ impl VideoFormat {
             fourcc: Some(fourcc),
             bits_per_pixel: 24,
             pixel_aspect: PixelAspect::SQUARE,
+        }
+    }
+
+    /// The same format with `biBitCount` `bits_per_pixel` (for example 8 for `Y800` gray
+    /// frames, 16 for `YUY2`).
+    pub const fn with_bits_per_pixel(self, bits_per_pixel: u16) -> VideoFormat {
+        VideoFormat {
+            bits_per_pixel,
+            ..self
         }
     }
 

@@ -14,14 +14,10 @@ mod wait_graph;
 mod worker;
 mod writer;
 
-#[cfg(test)]
-pub(crate) use async_result::OpTarget;
 pub use async_result::{AsyncResult, Callback};
 pub use begin_options::BeginOptions;
 pub use payload::Payload;
 pub use scope::{scope, WriteScope};
 pub use stream_codec::{AudioCodec, VideoCodec};
 pub use timing::{SampleLayout, StreamStats, MAX_GAP_SLOTS};
-#[cfg(feature = "capi")]
-pub(crate) use writer::CloseOutcome;
-pub use writer::{AudioStream, VideoStream, Writer, WriterOptions};
+pub use writer::{AudioStream, VideoStream, Writer, WriterOptions, WriterState};

@@ -20,7 +20,7 @@ use crate::riff::{FileSink, Sink};
 use crossbeam_channel::Sender;
 use parking_lot::Mutex;
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -130,10 +130,43 @@ struct WriterShared {
     encoders: Mutex<Option<EncoderLane>>,
     /// The process that created the writer, the only one with its worker thread.
     pid: u32,
+    /// A [`WriterState`], readable without the gate lock (C handle registration asks for it
+    /// under its own lock).
+    state: AtomicU8,
+}
+
+/// Where a writer is in its life, as [`Writer::state`] tells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum WriterState {
+    /// Operations and streams can be begun and added.
+    Open,
+    /// A close shut the queue: nothing more can be begun, and the queue is being drained.
+    Closing,
+    /// A close finalized the file and stopped the worker.
+    Closed,
+}
+
+impl WriterState {
+    fn from_u8(value: u8) -> WriterState {
+        match value {
+            0 => WriterState::Open,
+            1 => WriterState::Closing,
+            _ => WriterState::Closed,
+        }
+    }
+
+    fn as_u8(self) -> u8 {
+        match self {
+            WriterState::Open => 0,
+            WriterState::Closing => 1,
+            WriterState::Closed => 2,
+        }
+    }
 }
 
 /// How a close ended, so that callers need not guess from a status value.
-pub(crate) enum CloseOutcome {
+enum CloseOutcome {
     /// Nothing was done (inside a callback that would deadlock, or in another process).
     Refused(Error),
     /// Another close got there first and owns the outcome.
@@ -145,6 +178,13 @@ pub(crate) enum CloseOutcome {
 
 fn closed_error() -> Error {
     Error::new(Status::InvalidHandle, "the writer was closed")
+}
+
+fn already_closing_error() -> Error {
+    Error::new(
+        Status::InvalidHandle,
+        "the writer is closed or being closed by another call",
+    )
 }
 
 impl WriterShared {
@@ -216,9 +256,9 @@ impl WriterShared {
         Ok(())
     }
 
-    fn close(&self, on_shut: impl FnOnce()) -> CloseOutcome {
+    fn close(&self) -> CloseOutcome {
         // Registered until the worker is joined.
-        let _edge = match self.begin_close(on_shut) {
+        let _edge = match self.begin_close() {
             Ok(edge) => edge,
             Err(refused) => return refused,
         };
@@ -235,6 +275,8 @@ impl WriterShared {
         // threads now, not when the last stream clone goes (the last writer stops them).
         drop(self.encoders.lock().take());
         let stream_count = self.gate.lock().streams.len();
+        self.state
+            .store(WriterState::Closed.as_u8(), Ordering::Release);
         CloseOutcome::Closed(outcome.and_then(|()| {
             if stream_count == 0 {
                 return Err(Error::invalid_state(
@@ -247,7 +289,7 @@ impl WriterShared {
 
     /// The part of close that may refuse: checks, then queues the close job and shuts the
     /// gate. Returns the wait edge, for the caller to hold until it has joined the worker.
-    fn begin_close(&self, on_shut: impl FnOnce()) -> std::result::Result<WaitEdge, CloseOutcome> {
+    fn begin_close(&self) -> std::result::Result<WaitEdge, CloseOutcome> {
         if let Err(e) = process::check(self.pid) {
             // The child of a fork: the worker and encoder threads are the parent's; never join.
             std::mem::forget(self.worker.lock().take());
@@ -267,7 +309,8 @@ impl WriterShared {
             return Err(CloseOutcome::Refused(e));
         }
         gate.jobs = None;
-        on_shut();
+        self.state
+            .store(WriterState::Closing.as_u8(), Ordering::Release);
         Ok(edge)
     }
 }
@@ -357,6 +400,7 @@ impl Writer {
                 worker: Mutex::new(Some(handle)),
                 encoders: Mutex::new(None),
                 pid: process::current(),
+                state: AtomicU8::new(WriterState::Open.as_u8()),
             }),
         })
     }
@@ -533,24 +577,17 @@ impl Writer {
     /// # Errors
     /// [`Status::InvalidHandle`] after close.
     pub fn begin_flush(&self, durable: bool, callback: Option<Callback>) -> Result<AsyncResult> {
-        let result = self.new_flush_result(callback);
-        self.begin_flush_prepared(durable, result.clone())?;
-        Ok(result)
-    }
-
-    /// A result for [`Writer::begin_flush_prepared`] (see `VideoStream::new_result`).
-    pub(crate) fn new_flush_result(&self, callback: Option<Callback>) -> AsyncResult {
-        AsyncResult::new(
+        let result = AsyncResult::new(
             OpTarget::Flush {
                 writer: self.shared.id,
             },
             callback,
-        )
-    }
-
-    /// Begin a flush with a result made by [`Writer::new_flush_result`].
-    pub(crate) fn begin_flush_prepared(&self, durable: bool, result: AsyncResult) -> Result<()> {
-        self.shared.enqueue(Job::Flush { durable, result })
+        );
+        self.shared.enqueue(Job::Flush {
+            durable,
+            result: result.clone(),
+        })?;
+        Ok(result)
     }
 
     /// Waits for a flush begun on this writer and returns its outcome.
@@ -603,11 +640,12 @@ impl Writer {
     /// another writer that this writer's worker is waiting on (nothing is closed then: close it
     /// later from elsewhere); [`Status::InvalidState`] when no stream was ever added, or in
     /// another process than the one that created the writer (after `fork()`);
-    /// [`Status::InvalidHandle`] when already closed.
+    /// [`Status::InvalidHandle`] when already closed, or while another call's close drains the
+    /// queue (that close owns the outcome; see [`Writer::state`]).
     pub fn close(&self) -> Result<()> {
-        match self.shared.close(|| {}) {
+        match self.shared.close() {
             CloseOutcome::Refused(e) => Err(e),
-            CloseOutcome::AlreadyClosed => Err(closed_error()),
+            CloseOutcome::AlreadyClosed => Err(already_closing_error()),
             CloseOutcome::Closed(outcome) => outcome,
         }
     }
@@ -621,12 +659,12 @@ impl Writer {
         self.close()
     }
 
-    /// Close, telling apart a close that did nothing, one that found the writer already closed
-    /// (or closing) and the close that finished it. `on_shut` runs once nothing more can be
-    /// queued, before the queue is drained (under the lock that orders begins).
-    #[cfg(feature = "capi")]
-    pub(crate) fn close_outcome(&self, on_shut: impl FnOnce()) -> CloseOutcome {
-        self.shared.close(on_shut)
+    /// Where the writer is in its life. After [`Writer::close`] returned, [`WriterState::Closed`]
+    /// tells the close that finished the file from one that was refused (still
+    /// [`WriterState::Open`]) or found another close draining the queue
+    /// ([`WriterState::Closing`]). Lock-free; thread-safe.
+    pub fn state(&self) -> WriterState {
+        WriterState::from_u8(self.shared.state.load(Ordering::Acquire))
     }
 
     /// A number that identifies this writer among live ones.
@@ -648,7 +686,7 @@ impl Writer {
 
 impl Drop for Writer {
     fn drop(&mut self) {
-        let refused = match self.shared.close(|| {}) {
+        let refused = match self.shared.close() {
             CloseOutcome::Refused(e) => e,
             CloseOutcome::AlreadyClosed | CloseOutcome::Closed(_) => return,
         };
@@ -685,17 +723,6 @@ impl StreamCore {
         }
     }
 
-    fn begin(
-        &self,
-        options: BeginOptions,
-        payload: Payload,
-        callback: Option<Callback>,
-    ) -> Result<AsyncResult> {
-        let result = AsyncResult::new(self.target(), callback);
-        self.begin_prepared(options, payload, result.clone())?;
-        Ok(result)
-    }
-
     /// Whether a write of `len` bytes is one this stream takes; checked before anything is
     /// copied or read.
     fn check_len(&self, len: usize) -> Result<()> {
@@ -712,12 +739,12 @@ impl StreamCore {
         }
     }
 
-    fn begin_prepared(
+    fn begin(
         &self,
         options: BeginOptions,
         payload: Payload,
-        result: AsyncResult,
-    ) -> Result<()> {
+        callback: Option<Callback>,
+    ) -> Result<AsyncResult> {
         process::check(self.shared.pid)?;
         self.check_len(payload.len())?;
         let len = payload.len();
@@ -755,15 +782,16 @@ impl StreamCore {
             ChunkSource::Encoding { slot, .. } => Some(Arc::clone(slot)),
             ChunkSource::Ready(_) | ChunkSource::Stateful { .. } => None,
         };
-        let queued = self.enqueue(options, source, result);
-        if queued.is_err() {
+        let result = AsyncResult::new(self.target(), callback);
+        if let Err(e) = self.enqueue(options, source, result.clone()) {
             self.shared.pressure.release(len as u64);
             // The encoder may still read the caller's buffer: finish before reporting failure.
             if let Some(slot) = slot {
                 let _ = slot.take();
             }
+            return Err(e);
         }
-        queued
+        Ok(result)
     }
 
     /// Reserves queue room for `len` bytes, waiting for it unless `nowait`.
@@ -780,7 +808,8 @@ impl StreamCore {
     }
 
     /// Places the write in its slot (timed) or the next one and queues it, under the lock that
-    /// orders begins. On failure nothing is queued; the caller gives back the queue room.
+    /// orders begins. On failure nothing is queued and the caller gives back all the queue room
+    /// it reserved; on success, the room of samples cut off the front goes back here.
     fn enqueue(
         &self,
         options: BeginOptions,
@@ -789,13 +818,13 @@ impl StreamCore {
     ) -> Result<()> {
         let mut gate = self.shared.gate.lock();
         let len = source.queued_len();
+        let mut trimmed = 0;
         let fill = match options.time_ns {
             None => gate.timeline.untimed(self.index, len, self.samples),
             Some(time_ns) => {
                 let (fill, trim) = self.place(&mut gate.timeline, time_ns, len, true)?;
-                // The overlapping samples are not written: their queue room goes back now.
                 source.trim_front(trim);
-                self.shared.pressure.release(trim as u64);
+                trimmed = trim;
                 fill
             }
         };
@@ -808,7 +837,11 @@ impl StreamCore {
                 fill,
                 result,
             }),
-        )
+        )?;
+        // The overlapping samples are not written: their queue room goes back once the rest
+        // is queued (after a failure, the caller gives back the whole reservation).
+        self.shared.pressure.release(trimmed as u64);
+        Ok(())
     }
 
     /// Where a timed write of `len` bytes captured at `time_ns` goes: its fill, and the bytes
@@ -1016,32 +1049,14 @@ macro_rules! stream_type {
                 self.0.stats()
             }
 
-            /// A result for [`Self::begin_prepared`], made before begin so the C layer can
-            /// register its handle before the callback could possibly run.
-            #[cfg(feature = "capi")]
-            pub(crate) fn new_result(&self, callback: Option<Callback>) -> AsyncResult {
-                AsyncResult::new(self.0.target(), callback)
-            }
-
-            /// Whether a write of `len` bytes is one this stream takes (what begin checks
-            /// first), so the C layer can refuse a length before it copies the bytes.
+            /// Checks that this stream takes a write of `len` bytes, as begin does first: a way
+            /// to refuse a length before filling or copying a buffer for it.
             ///
             /// # Errors
-            /// [`Status::InvalidArgument`] for a wrong length, [`Status::Limit`] over 2 GiB.
-            #[cfg(feature = "capi")]
-            pub(crate) fn check_len(&self, len: usize) -> Result<()> {
+            /// [`Status::InvalidArgument`] for a length the format cannot take (an uncompressed
+            /// DIB frame must be exactly its image size), [`Status::Limit`] over 2 GiB.
+            pub fn check_len(&self, len: usize) -> Result<()> {
                 self.0.check_len(len)
-            }
-
-            /// Begin with a result made by [`Self::new_result`].
-            #[cfg(feature = "capi")]
-            pub(crate) fn begin_prepared(
-                &self,
-                options: BeginOptions,
-                payload: Payload,
-                result: AsyncResult,
-            ) -> Result<()> {
-                self.0.begin_prepared(options, payload, result)
             }
 
             /// Waits for an operation begun on this stream and returns its outcome.

@@ -12,6 +12,7 @@ use reader::{DataChunk, ParsedHeader};
 
 /// One stream as inspection or repair found it.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct StreamReport {
     /// The format from its `strf`.
     pub format: StreamFormat,
@@ -25,6 +26,7 @@ pub struct StreamReport {
 
 /// What inspection or repair found in a file.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct FileReport {
     /// Streams in the header.
     pub stream_count: u32,
