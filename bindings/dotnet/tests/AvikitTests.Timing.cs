@@ -12,6 +12,19 @@ using Avikit;
 
 internal static partial class AvikitTests
 {
+    private static readonly TimeSpan Clock0 = TimeSpan.FromSeconds(1000); // any clock: time zero is the first timed write
+
+    private static TimeSpan Ms(int ms) { return Clock0 + TimeSpan.FromMilliseconds(ms); }
+
+    /// <summary>A copy of data in unmanaged memory, recorded in owned (freed by the caller).</summary>
+    private static IntPtr Unmanaged(byte[] data, List<IntPtr> owned)
+    {
+        var p = Marshal.AllocHGlobal(Math.Max(data.Length, 1));
+        owned.Add(p);
+        Marshal.Copy(data, 0, p, data.Length);
+        return p;
+    }
+
     private static void TimedFrames()
     {
         var path = OutPath("timed-frames.avi");
