@@ -42,7 +42,10 @@
 mod avi;
 pub mod codec;
 mod error;
+// Public to Rust only so that this crate's own tests can drive the C ABI as C does; not part of
+// the Rust API (its contract is include/avikit.h and docs/c-api.md).
 #[cfg(feature = "capi")]
+#[doc(hidden)]
 pub mod ffi;
 pub mod format;
 pub mod queue;
