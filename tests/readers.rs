@@ -7,9 +7,8 @@ mod common;
 
 use avikit::{AudioFormat, FourCc, PcmFormat, VideoFormat, Writer, WriterOptions};
 use common::*;
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 const W: usize = 64;
 const H: usize = 48;
@@ -36,30 +35,6 @@ fn allowances(report: &str) -> Vec<&'static str> {
         .into_iter()
         .filter(|name| report.contains(&format!("\"{name}\"")))
         .collect()
-}
-
-/// FFmpeg's own AVI of `frames` numbered pictures (fed as BGRA), encoded with `codec`.
-fn ffmpeg_numbered(path: &Path, frames: usize, codec: &[&str]) {
-    let mut child = Command::new("ffmpeg")
-        .args([
-            "-nostdin", "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "bgra",
-        ])
-        .args(["-s", &format!("{W}x{H}"), "-r", "30", "-i", "-"])
-        .args(codec)
-        .arg(path)
-        .stdin(Stdio::piped())
-        .spawn()
-        .expect("run ffmpeg");
-    let mut stdin = child.stdin.take().unwrap();
-    for n in 0..frames {
-        stdin.write_all(&numbered_bgra(W, H, n)).unwrap();
-    }
-    drop(stdin);
-    assert!(
-        child.wait().unwrap().success(),
-        "ffmpeg could not write {}",
-        path.display()
-    );
 }
 
 /// avikit's file of `FRAMES` numbered DIB frames of `bpp` bits.
@@ -115,6 +90,8 @@ fn dib_limits_are_the_readers_own_at_every_depth() {
         let theirs = Scratch::new(&format!("readers-ffmpeg-dib{bpp}.avi"));
         ffmpeg_numbered(
             theirs.path(),
+            W,
+            H,
             FRAMES,
             &["-c:v", "rawvideo", "-pix_fmt", pix_fmt],
         );
@@ -137,6 +114,8 @@ fn vlc_drops_the_last_mjpg_frame_of_ffmpegs_file_too() {
     let theirs = Scratch::new("readers-ffmpeg-mjpg.avi");
     ffmpeg_numbered(
         theirs.path(),
+        W,
+        H,
         FRAMES,
         &["-c:v", "mjpeg", "-pix_fmt", "yuvj420p"],
     );
@@ -185,6 +164,8 @@ fn mplayer_seeks_to_the_next_keyframe_in_ffmpegs_h264_too() {
     ];
     ffmpeg_numbered(
         theirs.path(),
+        W,
+        H,
         frames,
         &[&["-c:v", "libx264", "-pix_fmt", "yuv420p"][..], &gop].concat(),
     );
@@ -277,7 +258,13 @@ fn mplayer_plays_no_audio_only_file_not_even_ffmpegs() {
 #[test]
 fn a_file_without_data_is_beyond_gstreamer_and_mplayer_ffmpegs_too() {
     let theirs = Scratch::new("readers-ffmpeg-empty.avi");
-    ffmpeg_numbered(theirs.path(), 0, &["-c:v", "rawvideo", "-pix_fmt", "bgr24"]);
+    ffmpeg_numbered(
+        theirs.path(),
+        W,
+        H,
+        0,
+        &["-c:v", "rawvideo", "-pix_fmt", "bgr24"],
+    );
     let ours = Scratch::new("readers-empty.avi");
     let writer = Writer::create(ours.path(), WriterOptions::default()).unwrap();
     writer

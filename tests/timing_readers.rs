@@ -20,9 +20,7 @@ use avikit::{FourCc, VideoFormat, VideoStream, Writer, WriterOptions};
 use common::*;
 use judge::{allowances, check_audio, timing_check};
 use plan::Plan;
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 
 const W: usize = 64;
@@ -192,28 +190,13 @@ fn opencvs_own_reader_repeats_the_previous_picture_for_empty_frames() {
 /// without the frames FFMPEG_DROPPED selects: with -fps_mode passthrough its AVI muxer writes
 /// an empty chunk for each slot they leave. Returns the --slots JSON.
 fn ffmpeg_with_gaps(path: &Path, codec: &[&str]) -> String {
-    let mut child = Command::new("ffmpeg")
-        .args([
-            "-nostdin", "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "bgra",
-        ])
-        .args(["-s", &format!("{W}x{H}"), "-r", "30", "-i", "-"])
-        .args(["-vf", &format!("select='not({FFMPEG_DROPPED})'")])
-        .args(["-fps_mode", "passthrough"])
-        .args(codec)
-        .arg(path)
-        .stdin(Stdio::piped())
-        .spawn()
-        .expect("run ffmpeg");
-    let mut stdin = child.stdin.take().unwrap();
-    for n in 0..FFMPEG_FRAMES {
-        stdin.write_all(&numbered_bgra(W, H, n)).unwrap();
-    }
-    drop(stdin);
-    assert!(
-        child.wait().unwrap().success(),
-        "ffmpeg could not write {}",
-        path.display()
-    );
+    let drop_selected = format!("select='not({FFMPEG_DROPPED})'");
+    let output = [
+        &["-vf", &drop_selected, "-fps_mode", "passthrough"][..],
+        codec,
+    ]
+    .concat();
+    ffmpeg_numbered(path, W, H, FFMPEG_FRAMES, &output);
     let kept: Vec<String> = (0..FFMPEG_FRAMES)
         .filter(|n| !ffmpeg_drops(*n))
         .map(|n| format!("\"{n}\": {n}"))

@@ -4,13 +4,12 @@
 //! BGRA input. x264 runs at a constant quantizer that matches avikit's PSNR (ffmpeg converts
 //! BGRA to 4:2:0 itself, reading the frames from the page cache, as a capture tool would).
 
+use crate::encoding::{timed_recording, RATE};
 use crate::machine::{camera_frames, psnr, run, testsrc2};
 use crate::report::{Row, Target};
 use crate::Settings;
-use avikit::codec::convert::{InputLayout, PixelFormat};
+use avikit::codec::convert::PixelFormat;
 use avikit::codec::h264::H264Encoder;
-use avikit::{FrameRate, Payload, Writer, WriterOptions};
-use std::collections::VecDeque;
 use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
@@ -29,36 +28,13 @@ const I420_INPUT: &str = "avikit H.264 q75 from I420, 2 encoder threads";
 const ULTRAFAST: &str = "ffmpeg libx264 -preset ultrafast -qp 15";
 const SUPERFAST: &str = "ffmpeg libx264 -preset superfast -qp 15";
 
-fn avikit((frames, format): (&[Arc<[u8]>], PixelFormat), threads: usize, out: &Path) -> f64 {
-    let start = Instant::now();
-    let rate = FrameRate::new(30, 1).unwrap();
-    let options = WriterOptions::default()
-        .with_frame_rate(rate)
-        .with_encoder_threads(threads);
-    let writer = Writer::create(out, options).unwrap();
-    let layout = InputLayout {
-        width: W as u32,
-        height: H as u32,
-        format,
-        stride: 0,
-    };
-    let encoder = H264Encoder::new(layout, QUALITY, 0, rate, threads).unwrap();
-    let video = writer
-        .add_sequential_video_stream(Box::new(encoder), None)
-        .unwrap();
-    let mut pending = VecDeque::new();
-    for frame in frames {
-        let payload = Payload::shared(Arc::clone(frame));
-        pending.push_back(video.begin_write_frame(true, payload, None).unwrap());
-        if pending.len() > 8 {
-            video.end_write_frame(pending.pop_front().unwrap()).unwrap();
-        }
-    }
-    for result in pending {
-        video.end_write_frame(result).unwrap();
-    }
-    writer.close().unwrap();
-    start.elapsed().as_secs_f64()
+fn avikit(input: (&[Arc<[u8]>], PixelFormat), threads: usize, out: &Path) -> f64 {
+    timed_recording(out, (W, H), input, threads, |writer, layout| {
+        let encoder = H264Encoder::new(layout, QUALITY, 0, RATE, threads).unwrap();
+        writer
+            .add_sequential_video_stream(Box::new(encoder), None)
+            .unwrap()
+    })
 }
 
 fn x264(raw: &Path, preset: &str, out: &Path) -> f64 {

@@ -10,6 +10,7 @@
 //! `--quick` shrinks every workload for a smoke run (its numbers mean little).
 
 mod close_memory;
+mod encoding;
 mod h264;
 mod machine;
 mod mjpeg;

@@ -5,13 +5,12 @@
 //! and from camera input: the same frames as I420 and NV12 (ffmpeg's conversion), against its
 //! own BGRA run.
 
+use crate::encoding::timed_recording;
 use crate::machine::{camera_frames, psnr, python, run, testsrc2};
 use crate::report::{Row, Target};
 use crate::Settings;
-use avikit::codec::convert::{InputLayout, PixelFormat};
+use avikit::codec::convert::PixelFormat;
 use avikit::codec::mjpeg::MjpegEncoder;
-use avikit::{FrameRate, Payload, Writer, WriterOptions};
-use std::collections::VecDeque;
 use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
@@ -31,38 +30,11 @@ const NV12_INPUT: &str = "avikit MJPEG q75 from NV12, 2 encoder threads";
 /// The BGRA run the camera-input runs are compared with.
 const BGRA_TWO_THREADS: &str = "avikit MJPEG q75, 2 encoder threads";
 
-fn avikit(
-    (frames, format): (&[Arc<[u8]>], PixelFormat),
-    threads: usize,
-    quality: u32,
-    out: &Path,
-) -> f64 {
-    let start = Instant::now();
-    let options = WriterOptions::default()
-        .with_frame_rate(FrameRate::new(30, 1).unwrap())
-        .with_encoder_threads(threads);
-    let writer = Writer::create(out, options).unwrap();
-    let layout = InputLayout {
-        width: W as u32,
-        height: H as u32,
-        format,
-        stride: 0,
-    };
-    let encoder = Arc::new(MjpegEncoder::new(layout, quality).unwrap());
-    let video = writer.add_encoding_video_stream(encoder, None).unwrap();
-    let mut pending = VecDeque::new();
-    for frame in frames {
-        let payload = Payload::shared(Arc::clone(frame));
-        pending.push_back(video.begin_write_frame(true, payload, None).unwrap());
-        if pending.len() > 8 {
-            video.end_write_frame(pending.pop_front().unwrap()).unwrap();
-        }
-    }
-    for result in pending {
-        video.end_write_frame(result).unwrap();
-    }
-    writer.close().unwrap();
-    start.elapsed().as_secs_f64()
+fn avikit(input: (&[Arc<[u8]>], PixelFormat), threads: usize, quality: u32, out: &Path) -> f64 {
+    timed_recording(out, (W, H), input, threads, |writer, layout| {
+        let encoder = Arc::new(MjpegEncoder::new(layout, quality).unwrap());
+        writer.add_encoding_video_stream(encoder, None).unwrap()
+    })
 }
 
 /// Times only OpenCV's writer, not Python's start or the loading of the frames.

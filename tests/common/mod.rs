@@ -3,8 +3,9 @@
 //! that judge the files.
 #![allow(dead_code)]
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 
 pub mod odml;
 
@@ -134,7 +135,9 @@ pub fn pcm_block(samples: usize, n: usize) -> Vec<u8> {
     out
 }
 
-fn python() -> String {
+/// The Python that runs the tests' tools: $AVIKIT_PYTHON, else the project's .venv, else
+/// python3 from PATH.
+pub fn python() -> String {
     if let Ok(p) = std::env::var("AVIKIT_PYTHON") {
         return p;
     }
@@ -515,6 +518,32 @@ pub fn testsrc2(width: usize, height: usize, frames: usize) -> Vec<Vec<u8>> {
         .collect();
     assert!(!frames.is_empty());
     frames
+}
+
+/// FFmpeg's own AVI of numbered pictures 0..`frames` (`width` x `height`, fed as BGRA at
+/// 30 fps): the same frames avikit's files carry, for showing that a reader's limit holds on a
+/// file FFmpeg wrote too. `output` (codec, filters) comes before the output path.
+pub fn ffmpeg_numbered(path: &Path, width: usize, height: usize, frames: usize, output: &[&str]) {
+    let mut child = Command::new("ffmpeg")
+        .args([
+            "-nostdin", "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "bgra",
+        ])
+        .args(["-s", &format!("{width}x{height}"), "-r", "30", "-i", "-"])
+        .args(output)
+        .arg(path)
+        .stdin(Stdio::piped())
+        .spawn()
+        .expect("run ffmpeg");
+    let mut stdin = child.stdin.take().unwrap();
+    for n in 0..frames {
+        stdin.write_all(&numbered_bgra(width, height, n)).unwrap();
+    }
+    drop(stdin);
+    assert!(
+        child.wait().unwrap().success(),
+        "ffmpeg could not write {}",
+        path.display()
+    );
 }
 
 /// Average PSNR (dB) of the first video stream of `path` against the BGRA `frames`, from

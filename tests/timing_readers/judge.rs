@@ -4,19 +4,8 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::common::{ffmpeg_decode, Scratch};
+use crate::common::{ffmpeg_decode, python, Scratch};
 use crate::plan::{self, Plan};
-
-fn python() -> String {
-    std::env::var("AVIKIT_PYTHON").unwrap_or_else(|_| {
-        let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python");
-        if venv.exists() {
-            venv.display().to_string()
-        } else {
-            "python3".to_string()
-        }
-    })
-}
 
 /// Runs tests/tools/timing_check.py on `path` with `slots` (its --slots JSON, kept in scratch
 /// file `name`); panics with its report unless every reader passes. Returns the report.

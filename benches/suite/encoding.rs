@@ -1,0 +1,51 @@
+//! avikit's contender in the encoding workloads (W4 MJPEG, W6 H.264): one timed recording of the
+//! workload's frames through the encoder it adds, on a writer at 30 fps.
+
+use avikit::codec::convert::{InputLayout, PixelFormat};
+use avikit::{FrameRate, Payload, VideoStream, Writer, WriterOptions};
+use std::collections::VecDeque;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// The frame rate of the writer (and of an encoder that needs one).
+pub const RATE: FrameRate = FrameRate { num: 30, den: 1 };
+/// Frames in flight (begin, then end the oldest).
+const WINDOW: usize = 8;
+
+/// Seconds to record `frames` (tight `format`, `width` x `height`) into `out`: a writer at RATE
+/// with `threads` encoder threads, the stream `add` puts on it for the frames' layout, every
+/// frame written with WINDOW in flight, and the close.
+pub fn timed_recording(
+    out: &Path,
+    (width, height): (usize, usize),
+    (frames, format): (&[Arc<[u8]>], PixelFormat),
+    threads: usize,
+    add: impl FnOnce(&Writer, InputLayout) -> VideoStream,
+) -> f64 {
+    let start = Instant::now();
+    let options = WriterOptions::default()
+        .with_frame_rate(RATE)
+        .with_encoder_threads(threads);
+    let writer = Writer::create(out, options).unwrap();
+    let layout = InputLayout {
+        width: width as u32,
+        height: height as u32,
+        format,
+        stride: 0,
+    };
+    let video = add(&writer, layout);
+    let mut pending = VecDeque::new();
+    for frame in frames {
+        let payload = Payload::shared(Arc::clone(frame));
+        pending.push_back(video.begin_write_frame(true, payload, None).unwrap());
+        if pending.len() > WINDOW {
+            video.end_write_frame(pending.pop_front().unwrap()).unwrap();
+        }
+    }
+    for result in pending {
+        video.end_write_frame(result).unwrap();
+    }
+    writer.close().unwrap();
+    start.elapsed().as_secs_f64()
+}
