@@ -18,7 +18,7 @@ use avikit::codec::convert::{InputLayout, PixelFormat};
 use avikit::codec::encoder::DibConversion;
 use avikit::{FourCc, VideoFormat, VideoStream, Writer, WriterOptions};
 use common::*;
-use judge::{allowances, check_audio, timing_check};
+use judge::check_audio;
 use plan::Plan;
 use std::path::Path;
 use std::sync::Arc;
@@ -197,14 +197,11 @@ fn ffmpeg_with_gaps(path: &Path, codec: &[&str]) -> String {
     ]
     .concat();
     ffmpeg_numbered(path, W, H, FFMPEG_FRAMES, &output);
-    let kept: Vec<String> = (0..FFMPEG_FRAMES)
+    let kept: Vec<(usize, u64)> = (0..FFMPEG_FRAMES)
         .filter(|n| !ffmpeg_drops(*n))
-        .map(|n| format!("\"{n}\": {n}"))
+        .map(|n| (n, n as u64))
         .collect();
-    let json = format!(
-        "{{\"rate\": [30, 1], \"total\": {FFMPEG_FRAMES}, \"slots\": {{{}}}}}",
-        kept.join(", ")
-    );
+    let json = timing_slots_json((30, 1), FFMPEG_FRAMES as u64, &kept);
     // FFmpeg's file holds the same kind of empty frames as avikit's.
     let data = data_chunks(&walk(&std::fs::read(path).unwrap()));
     let sizes: Vec<bool> = data

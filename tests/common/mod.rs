@@ -171,6 +171,53 @@ pub fn avi_check(path: &Path, args: &[&str]) -> String {
     stdout
 }
 
+/// The --slots JSON of tests/tools/timing_check.py: a video stream of `total` slots at
+/// `rate` (num, den) frames per second, numbered frame `n` in slot `k` for each `(n, k)`.
+pub fn timing_slots_json(rate: (u32, u32), total: u64, slots: &[(usize, u64)]) -> String {
+    let slots: Vec<String> = slots.iter().map(|(n, k)| format!("\"{n}\": {k}")).collect();
+    format!(
+        "{{\"rate\": [{}, {}], \"total\": {total}, \"slots\": {{{}}}}}",
+        rate.0,
+        rate.1,
+        slots.join(", ")
+    )
+}
+
+/// Runs tests/tools/timing_check.py on `path` with `slots` (its --slots JSON, kept in scratch
+/// file `name`); panics with its report unless every reader passes. Returns the report.
+pub fn timing_check(path: &Path, name: &str, slots: &str) -> serde_json::Value {
+    let json = Scratch::new(name);
+    std::fs::write(json.path(), slots).unwrap();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/tools/timing_check.py");
+    let out = Command::new(python())
+        .arg(script)
+        .arg(path)
+        .arg("--slots")
+        .arg(json.path())
+        .output()
+        .expect("run timing_check.py (install test deps: scripts/install-test-deps.sh)");
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "timing_check failed for {}:\n{report}\n{}",
+        path.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_str(&report).unwrap()
+}
+
+/// The names of the allowances a timing_check report applied, sorted.
+pub fn allowances(report: &serde_json::Value) -> Vec<String> {
+    let mut names: Vec<String> = report["allowances"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect();
+    names.sort();
+    names
+}
+
 /// Runs tests/tools/reader_census.py: one line per reader with the frames it delivered from the
 /// first (numbered) video stream of `path` and their first and last frame numbers. Judges
 /// nothing; panics only if the census cannot run.
@@ -598,7 +645,7 @@ pub fn index_keyframes(bytes: &[u8]) -> (Vec<bool>, Vec<bool>) {
 }
 
 /// Where stream `select` ("v:0", "a:0") of `path` ends in ffprobe's reading, in seconds: the
-/// last packet's time plus its duration.
+/// last packet's time plus its duration. ffprobe must read the file without a word of warning.
 pub fn ffprobe_duration(path: &Path, select: &str) -> f64 {
     let out = Command::new("ffprobe")
         .args(["-v", "error", "-select_streams", select])
@@ -611,6 +658,12 @@ pub fn ffprobe_duration(path: &Path, select: &str) -> f64 {
         .arg(path)
         .output()
         .expect("run ffprobe");
+    assert!(
+        out.status.success() && out.stderr.is_empty(),
+        "ffprobe on {}: {}",
+        path.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8_lossy(&out.stdout);
     let last = text.lines().last().unwrap_or_default();
     let mut fields = last.split(',').map(|f| f.trim().parse::<f64>());

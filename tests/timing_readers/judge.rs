@@ -1,64 +1,11 @@
-//! The verdicts of timing_readers.rs beyond the file's bytes: tests/tools/timing_check.py (every
-//! reader's times and durations) and ffprobe's view of the timed audio.
+//! ffprobe's view of the timed audio of timing_readers.rs (every reader's view of the video is
+//! tests/tools/timing_check.py, run by `common::timing_check`).
 
 use std::path::Path;
 use std::process::Command;
 
-use crate::common::{ffmpeg_decode, python, Scratch};
+use crate::common::{ffmpeg_decode, ffprobe_duration};
 use crate::plan::{self, Plan};
-
-/// Runs tests/tools/timing_check.py on `path` with `slots` (its --slots JSON, kept in scratch
-/// file `name`); panics with its report unless every reader passes. Returns the report.
-pub fn timing_check(path: &Path, name: &str, slots: &str) -> serde_json::Value {
-    let json = Scratch::new(name);
-    std::fs::write(json.path(), slots).unwrap();
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/tools/timing_check.py");
-    let out = Command::new(python())
-        .arg(script)
-        .arg(path)
-        .arg("--slots")
-        .arg(json.path())
-        .output()
-        .expect("run timing_check.py (install test deps: scripts/install-test-deps.sh)");
-    let report = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "timing_check failed for {}:\n{report}\n{}",
-        path.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_str(&report).unwrap()
-}
-
-/// The names of the allowances a timing_check report applied, sorted.
-pub fn allowances(report: &serde_json::Value) -> Vec<String> {
-    let mut names: Vec<String> = report["allowances"]
-        .as_object()
-        .unwrap()
-        .keys()
-        .cloned()
-        .collect();
-    names.sort();
-    names
-}
-
-/// ffprobe's end of the last packet of stream `select` ("a:0"), in seconds.
-fn packets_end(path: &Path, select: &str) -> f64 {
-    let out = Command::new("ffprobe")
-        .args(["-v", "error", "-select_streams", select, "-show_entries"])
-        .args(["packet=pts_time,duration_time", "-of", "csv=p=0"])
-        .arg(path)
-        .output()
-        .unwrap();
-    assert!(out.status.success() && out.stderr.is_empty());
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|line| {
-            let (pts, duration) = line.split_once(',').unwrap();
-            pts.parse::<f64>().unwrap() + duration.parse::<f64>().unwrap()
-        })
-        .fold(0.0, f64::max)
-}
 
 /// The audio plays as long as the video (within 20 ms, by ffprobe) and decodes to exactly the
 /// planned samples, silence included.
@@ -75,7 +22,7 @@ pub fn check_audio(path: &Path, plan: &Plan) {
         (probed - video).abs() < 1e-5,
         "video duration {probed}, expected {video}"
     );
-    let audio = packets_end(path, "a:0");
+    let audio = ffprobe_duration(path, "a:0");
     assert!(
         (audio - probed).abs() <= 0.020,
         "audio lasts {audio} s, video {probed} s"

@@ -6,7 +6,7 @@
 
 use avikit::{AudioStream, FrameRate, PcmFormat, Status, VideoStream};
 
-use crate::common::{pcm_block, TestRng};
+use crate::common::{pcm_block, timing_slots_json, TestRng};
 
 pub const RATE: FrameRate = FrameRate {
     num: 30000,
@@ -184,18 +184,7 @@ impl Plan {
 
     /// The slots as timing_check.py --slots reads them.
     pub fn slots_json(&self) -> String {
-        let slots: Vec<String> = self
-            .slots
-            .iter()
-            .map(|(n, s)| format!("\"{n}\": {s}"))
-            .collect();
-        format!(
-            "{{\"rate\": [{}, {}], \"total\": {}, \"slots\": {{{}}}}}",
-            RATE.num,
-            RATE.den,
-            self.total_slots,
-            slots.join(", ")
-        )
+        timing_slots_json((RATE.num, RATE.den), self.total_slots, &self.slots)
     }
 }
 
