@@ -467,9 +467,10 @@ pub fn data_chunks(chunks: &[Chunk]) -> Vec<DataChunk> {
     for (n, movi) in movis.iter().enumerate() {
         let (start, end) = (movi.offset + 4, movi.offset + movi.size);
         for c in chunks {
+            // By the header: an empty chunk that ends the list has its body offset at `end`.
             if c.depth == movi.depth + 1
-                && c.offset >= start
-                && c.offset < end
+                && c.offset - 8 >= start
+                && c.offset - 8 < end
                 && c.id[0].is_ascii_digit()
                 && c.id[1].is_ascii_digit()
             {

@@ -22,10 +22,11 @@ pub fn assert_two_tier_index(bytes: &[u8]) -> Vec<usize> {
         .iter()
         .filter(|c| &c.id == b"LIST" && c.form == Some(*b"movi"))
         .collect();
+    // By the header: an empty chunk that ends a movi has its body offset at the movi's end.
     let in_movi = |c: &Chunk| {
         movis
             .iter()
-            .any(|m| c.offset > m.offset && c.offset < m.offset + m.size)
+            .any(|m| c.offset - 8 > m.offset && c.offset - 8 < m.offset + m.size)
     };
     let mut data: Vec<Vec<(usize, usize)>> = Vec::new();
     let mut standard_indexes = Vec::new();
