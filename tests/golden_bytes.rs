@@ -4,8 +4,8 @@
 //! and a declared audio format, timed writes with gaps, silence and trims) and must hash to the
 //! SHA-256 recorded below: the hashes the same recording gave before the modules were
 //! restructured (commit 871b8b9, with its older option syntax), so the restructuring moved no
-//! byte. A change that moves a byte fails here; if the
-//! change is meant, say why in its commit and record the new hash.
+//! byte. A change that moves a byte fails here; if the change is meant, say why in its commit
+//! and record the new hash.
 
 mod common;
 
