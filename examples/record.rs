@@ -20,12 +20,7 @@ fn main() -> avikit::Result<()> {
             .with_max_queued_bytes(64 << 20),
     )?;
     // Top-down RGB frames in, bottom-up 24-bit DIBs out, converted on encoder threads.
-    let layout = InputLayout {
-        width,
-        height,
-        format: PixelFormat::Rgb24,
-        stride: 0,
-    };
+    let layout = InputLayout::new(width, height, PixelFormat::Rgb24);
     let video = writer
         .add_encoding_video_stream(Arc::new(DibConversion::new(layout, 24)?), Some("gradient"))?;
     let audio = writer.add_audio_stream(

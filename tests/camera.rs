@@ -166,12 +166,7 @@ fn record(
             .with_checkpoint_interval(None),
     )
     .unwrap();
-    let layout = InputLayout {
-        width: W as u32,
-        height: H as u32,
-        format,
-        stride,
-    };
+    let layout = InputLayout::new(W as u32, H as u32, format).with_stride(stride);
     let video = match codec {
         Codec::Mjpeg => {
             writer.add_encoding_video_stream(Arc::new(MjpegEncoder::new(layout, 90).unwrap()), None)

@@ -87,12 +87,7 @@ fn every_input_format_depth_and_stride_decodes_to_the_input_pixels() {
                     WriterOptions::default().with_encoder_threads(2),
                 )
                 .unwrap();
-                let layout = InputLayout {
-                    width: W as u32,
-                    height: H as u32,
-                    format,
-                    stride,
-                };
+                let layout = InputLayout::new(W as u32, H as u32, format).with_stride(stride);
                 let video = writer
                     .add_encoding_video_stream(
                         Arc::new(DibConversion::new(layout, out_bits).unwrap()),
@@ -130,20 +125,12 @@ fn every_input_format_depth_and_stride_decodes_to_the_input_pixels() {
 
 #[test]
 fn wrong_input_lengths_and_depths_are_rejected_at_begin() {
-    let layout = InputLayout {
-        width: W as u32,
-        height: H as u32,
-        format: PixelFormat::Rgb24,
-        stride: 0,
-    };
+    let layout = InputLayout::new(W as u32, H as u32, PixelFormat::Rgb24);
     assert_eq!(
         DibConversion::new(layout, 16).unwrap_err().status(),
         Status::InvalidArgument
     );
-    let narrow = InputLayout {
-        stride: 10,
-        ..layout
-    };
+    let narrow = layout.with_stride(10);
     assert_eq!(
         DibConversion::new(narrow, 24).unwrap_err().status(),
         Status::InvalidArgument

@@ -235,12 +235,7 @@ fn non_square_pixels_get_vprp_with_the_display_aspect() {
     let dib = writer
         .add_video_stream(VideoFormat::dib(64, 48, 32).with_pixel_aspect(wide), None)
         .unwrap();
-    let layout = InputLayout {
-        width: 720,
-        height: 576,
-        format: PixelFormat::Bgra32,
-        stride: 0,
-    };
+    let layout = InputLayout::new(720, 576, PixelFormat::Bgra32);
     let pal = PixelShaped::new(
         MjpegEncoder::new(layout, 75).unwrap(),
         PixelAspect::new(16, 15).unwrap(),

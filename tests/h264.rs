@@ -15,12 +15,7 @@ const W: usize = 320;
 const H: usize = 240;
 
 fn bgra(stride: i32) -> InputLayout {
-    InputLayout {
-        width: W as u32,
-        height: H as u32,
-        format: PixelFormat::Bgra32,
-        stride,
-    }
+    InputLayout::new(W as u32, H as u32, PixelFormat::Bgra32).with_stride(stride)
 }
 
 const FPS30: FrameRate = FrameRate { num: 30, den: 1 };
@@ -156,12 +151,8 @@ fn every_input_layout_encodes_to_the_same_stream() {
         }
         out
     });
-    let layout = InputLayout {
-        width: W as u32,
-        height: H as u32,
-        format: PixelFormat::Rgb24,
-        stride: -(pitch as i32),
-    };
+    let layout =
+        InputLayout::new(W as u32, H as u32, PixelFormat::Rgb24).with_stride(-(pitch as i32));
     let other = Scratch::new("h264-rgb-bottom-up.avi");
     record(other.path(), rgb_bottom_up, layout, 75, 0);
     assert!(std::fs::read(other.path()).unwrap() == expected);
@@ -172,12 +163,7 @@ fn numbered_frames_at_the_minimum_size_reach_every_reader_in_order() {
     // The smallest picture the frame code survives H.264 at the default quality in; the seek
     // lands on a delta picture (keyframes at 0 and 60).
     let (w, h, n) = (NUMBERED_MIN_WIDTH, NUMBERED_MIN_HEIGHT, 90);
-    let layout = InputLayout {
-        width: w as u32,
-        height: h as u32,
-        format: PixelFormat::Bgra32,
-        stride: 0,
-    };
+    let layout = InputLayout::new(w as u32, h as u32, PixelFormat::Bgra32);
     let file = Scratch::new("h264-numbered.avi");
     record(
         file.path(),

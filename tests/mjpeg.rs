@@ -22,12 +22,7 @@ fn record(path: &std::path::Path, frames: &[Vec<u8>], stride: i32, quality: u32,
             .with_checkpoint_interval(None),
     )
     .unwrap();
-    let layout = InputLayout {
-        width: W as u32,
-        height: H as u32,
-        format: PixelFormat::Bgra32,
-        stride,
-    };
+    let layout = InputLayout::new(W as u32, H as u32, PixelFormat::Bgra32).with_stride(stride);
     let video = writer
         .add_encoding_video_stream(Arc::new(MjpegEncoder::new(layout, quality).unwrap()), None)
         .unwrap();
@@ -77,12 +72,7 @@ fn bottom_up_input_and_thread_count_do_not_change_the_bytes() {
 
 #[test]
 fn quality_out_of_range_is_rejected() {
-    let layout = InputLayout {
-        width: 16,
-        height: 16,
-        format: PixelFormat::Rgb24,
-        stride: 0,
-    };
+    let layout = InputLayout::new(16, 16, PixelFormat::Rgb24);
     for q in [0, 101] {
         assert_eq!(
             MjpegEncoder::new(layout, q).unwrap_err().status(),
@@ -97,12 +87,7 @@ fn numbered_frames_at_the_minimum_size_reach_every_reader_in_order() {
     let (w, h, n) = (NUMBERED_MIN_WIDTH, NUMBERED_MIN_HEIGHT, 30);
     let file = Scratch::new("mjpeg-numbered.avi");
     let writer = Writer::create(file.path(), WriterOptions::default()).unwrap();
-    let layout = InputLayout {
-        width: w as u32,
-        height: h as u32,
-        format: PixelFormat::Bgra32,
-        stride: 0,
-    };
+    let layout = InputLayout::new(w as u32, h as u32, PixelFormat::Bgra32);
     let video = writer
         .add_encoding_video_stream(Arc::new(MjpegEncoder::new(layout, 75).unwrap()), None)
         .unwrap();
@@ -127,21 +112,11 @@ fn numbered_frames_at_the_minimum_size_reach_every_reader_in_order() {
 fn a_picture_over_the_jpeg_limit_is_refused_when_the_stream_is_added() {
     // JPEG stores each side in 16 bits and libjpeg-turbo takes at most 65,500 pixels.
     for (width, height) in [(65_501, 16), (16, 65_501), (65_536, 2)] {
-        let layout = InputLayout {
-            width,
-            height,
-            format: PixelFormat::Bgra32,
-            stride: 0,
-        };
+        let layout = InputLayout::new(width, height, PixelFormat::Bgra32);
         let e = MjpegEncoder::new(layout, 75).unwrap_err();
         assert_eq!(e.status(), Status::InvalidArgument, "{width}x{height}: {e}");
         assert!(e.message().contains("65500"), "{e}");
     }
-    let fits = InputLayout {
-        width: 65_500,
-        height: 2,
-        format: PixelFormat::Bgra32,
-        stride: 0,
-    };
+    let fits = InputLayout::new(65_500, 2, PixelFormat::Bgra32);
     MjpegEncoder::new(fits, 75).unwrap();
 }

@@ -171,12 +171,7 @@ fn mplayer_seeks_to_the_next_keyframe_in_ffmpegs_h264_too() {
     );
     let ours = Scratch::new("readers-h264.avi");
     let writer = Writer::create(ours.path(), WriterOptions::default()).unwrap();
-    let layout = InputLayout {
-        width: W as u32,
-        height: H as u32,
-        format: PixelFormat::Bgra32,
-        stride: 0,
-    };
+    let layout = InputLayout::new(W as u32, H as u32, PixelFormat::Bgra32);
     let encoder = H264Encoder::new(layout, 75, 30, avikit::FrameRate::new(30, 1).unwrap(), 1);
     let video = writer
         .add_sequential_video_stream(Box::new(encoder.unwrap()), None)

@@ -597,12 +597,7 @@ fn run_stress(total_ops: usize, seed: u64, pyav_limit: usize) {
     let shared_file = Scratch::new("stress-shared.avi");
     let shared = Writer::create(shared_file.path(), WriterOptions::default()).unwrap();
     let bottom_up_rgb = Content::Converted {
-        layout: InputLayout {
-            width: 5,
-            height: 3,
-            format: PixelFormat::Rgb24,
-            stride: -16,
-        },
+        layout: InputLayout::new(5, 3, PixelFormat::Rgb24).with_stride(-16),
         out_bits: 32,
     };
     let tagged_video = Content::Tagged { video: true };
@@ -653,21 +648,11 @@ fn run_stress(total_ops: usize, seed: u64, pyav_limit: usize) {
     };
     let solo_video = |i: usize| match i {
         0 => Content::Converted {
-            layout: InputLayout {
-                width: 6,
-                height: 4,
-                format: PixelFormat::Bgra32,
-                stride: -28,
-            },
+            layout: InputLayout::new(6, 4, PixelFormat::Bgra32).with_stride(-28),
             out_bits: 24,
         },
         2 if cfg!(feature = "mjpeg") => Content::Jpeg {
-            layout: InputLayout {
-                width: 16,
-                height: 16,
-                format: PixelFormat::Bgra32,
-                stride: 0,
-            },
+            layout: InputLayout::new(16, 16, PixelFormat::Bgra32),
         },
         _ => tagged_video,
     };

@@ -46,12 +46,7 @@ enum Codec {
 }
 
 fn bgra_input() -> InputLayout {
-    InputLayout {
-        width: W as u32,
-        height: H as u32,
-        format: PixelFormat::Bgra32,
-        stride: 0,
-    }
+    InputLayout::new(W as u32, H as u32, PixelFormat::Bgra32)
 }
 
 fn add_video(writer: &Writer, codec: Codec) -> VideoStream {

@@ -182,12 +182,7 @@ fn encoder_threads_settling_at(expected: usize) -> usize {
 }
 
 fn dib_encoder() -> Arc<DibConversion> {
-    let input = InputLayout {
-        width: 4,
-        height: 4,
-        format: PixelFormat::Bgra32,
-        stride: 0,
-    };
+    let input = InputLayout::new(4, 4, PixelFormat::Bgra32);
     Arc::new(DibConversion::new(input, 32).unwrap())
 }
 

@@ -1,5 +1,6 @@
 //! avikit's contender in the encoding workloads (W4 MJPEG, W6 H.264): one timed recording of the
-//! workload's frames through the encoder it adds, on a writer at 30 fps.
+//! workload's frames through the encoder it adds, on a writer at 30 fps; its windowed write loop
+//! also feeds the P9 writers.
 
 use avikit::codec::convert::{InputLayout, PixelFormat};
 use avikit::{FrameRate, Payload, VideoStream, Writer, WriterOptions};
@@ -28,24 +29,25 @@ pub fn timed_recording(
         .with_frame_rate(RATE)
         .with_encoder_threads(threads);
     let writer = Writer::create(out, options).unwrap();
-    let layout = InputLayout {
-        width: width as u32,
-        height: height as u32,
-        format,
-        stride: 0,
-    };
+    let layout = InputLayout::new(width as u32, height as u32, format);
     let video = add(&writer, layout);
-    let mut pending = VecDeque::new();
+    write_windowed(&video, frames, WINDOW);
+    writer.close().unwrap();
+    start.elapsed().as_secs_f64()
+}
+
+/// Writes every frame as a keyframe with `window` in flight (begin, then end the oldest), and
+/// ends the rest.
+pub fn write_windowed(video: &VideoStream, frames: &[Arc<[u8]>], window: usize) {
+    let mut pending = VecDeque::with_capacity(window + 1);
     for frame in frames {
         let payload = Payload::shared(Arc::clone(frame));
         pending.push_back(video.begin_write_frame(true, payload, None).unwrap());
-        if pending.len() > WINDOW {
+        if pending.len() > window {
             video.end_write_frame(pending.pop_front().unwrap()).unwrap();
         }
     }
     for result in pending {
         video.end_write_frame(result).unwrap();
     }
-    writer.close().unwrap();
-    start.elapsed().as_secs_f64()
 }

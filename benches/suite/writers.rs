@@ -2,13 +2,13 @@
 //! one writer alone: the aggregate frame rate, and how many threads the process runs while
 //! the 16 are open (every writer has a worker; encoder threads are what P9 is about).
 
+use crate::encoding::write_windowed;
 use crate::machine::testsrc2;
 use crate::report::{Row, Target};
 use crate::Settings;
 use avikit::codec::convert::{InputLayout, PixelFormat};
 use avikit::codec::mjpeg::MjpegEncoder;
-use avikit::{Payload, VideoStream, Writer, WriterOptions};
-use std::collections::VecDeque;
+use avikit::{VideoStream, Writer, WriterOptions};
 use std::path::Path;
 use std::sync::{Arc, Barrier};
 use std::time::Instant;
@@ -24,29 +24,14 @@ const MANY: &str = "16 writers at once, aggregate";
 
 fn open(out: &Path) -> (Writer, VideoStream) {
     let writer = Writer::create(out, WriterOptions::default()).unwrap();
-    let layout = InputLayout {
-        width: W as u32,
-        height: H as u32,
-        format: PixelFormat::Bgra32,
-        stride: 0,
-    };
+    let layout = InputLayout::new(W as u32, H as u32, PixelFormat::Bgra32);
     let encoder = Arc::new(MjpegEncoder::new(layout, QUALITY).unwrap());
     let video = writer.add_encoding_video_stream(encoder, None).unwrap();
     (writer, video)
 }
 
 fn record(writer: Writer, video: &VideoStream, frames: &[Arc<[u8]>]) {
-    let mut pending = VecDeque::with_capacity(WINDOW + 1);
-    for frame in frames {
-        let payload = Payload::shared(Arc::clone(frame));
-        pending.push_back(video.begin_write_frame(true, payload, None).unwrap());
-        if pending.len() > WINDOW {
-            video.end_write_frame(pending.pop_front().unwrap()).unwrap();
-        }
-    }
-    for result in pending {
-        video.end_write_frame(result).unwrap();
-    }
+    write_windowed(video, frames, WINDOW);
     writer.close().unwrap();
 }
 

@@ -60,8 +60,10 @@ impl PixelFormat {
     }
 }
 
-/// How input frames are laid out in memory.
+/// How input frames are laid out in memory. Built with [`InputLayout::new`] (tight rows) and
+/// [`InputLayout::with_stride`] (`#[non_exhaustive]`: fields may be added).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct InputLayout {
     /// Pixels per row.
     pub width: u32,
@@ -75,6 +77,22 @@ pub struct InputLayout {
 }
 
 impl InputLayout {
+    /// Frames of `width` x `height` pixels in `format`, rows tight (stride 0). Checked when an
+    /// encoder is made from it.
+    pub const fn new(width: u32, height: u32, format: PixelFormat) -> InputLayout {
+        InputLayout {
+            width,
+            height,
+            format,
+            stride: 0,
+        }
+    }
+
+    /// The same layout with rows `stride` bytes apart (negative: stored bottom-up).
+    pub const fn with_stride(self, stride: i32) -> InputLayout {
+        InputLayout { stride, ..self }
+    }
+
     /// Bytes per input row in memory.
     pub fn row_pitch(&self) -> usize {
         match self.stride {
