@@ -5,6 +5,7 @@ use super::versioned::{field_spans, read_versioned};
 use crate::codec::encoder::DEFAULT_QUALITY;
 use crate::codec::mp3::DEFAULT_BITRATE_KBPS;
 use crate::error::Result;
+use crate::format::WAVE_FORMAT_PCM;
 use crate::queue::WriterOptions;
 use std::ffi::c_char;
 use std::mem::size_of;
@@ -262,7 +263,7 @@ impl avk_audio_stream_options {
             channels: 2,
             sample_rate: 44100,
             bits_per_sample: 16,
-            format_tag: 1,
+            format_tag: u32::from(WAVE_FORMAT_PCM),
             block_align: 0,
             bytes_per_second: 0,
             format_extra: std::ptr::null(),
