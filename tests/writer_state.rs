@@ -3,11 +3,11 @@
 
 mod common;
 
-use avikit::{Payload, Status, VideoFormat, Writer, WriterOptions, WriterState};
+use avikit::{Payload, PcmFormat, Status, VideoFormat, Writer, WriterOptions, WriterState};
 use common::*;
 use std::sync::mpsc;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 #[test]
 fn state_goes_open_closing_closed_and_only_the_finishing_close_owns_the_outcome() {
@@ -15,6 +15,9 @@ fn state_goes_open_closing_closed_and_only_the_finishing_close_owns_the_outcome(
     let writer = Arc::new(Writer::create(file.path(), WriterOptions::default()).unwrap());
     let video = writer
         .add_video_stream(VideoFormat::dib(4, 2, 24), None)
+        .unwrap();
+    let audio = writer
+        .add_pcm_stream(PcmFormat::derive(2, 44_100, 16).unwrap(), None)
         .unwrap();
     assert_eq!(writer.state(), WriterState::Open);
 
@@ -47,7 +50,9 @@ fn state_goes_open_closing_closed_and_only_the_finishing_close_owns_the_outcome(
         let writer = Arc::clone(&writer);
         std::thread::spawn(move || writer.close())
     };
+    let deadline = Instant::now() + Duration::from_secs(60);
     while writer.state() == WriterState::Open {
+        assert!(Instant::now() < deadline, "the close never began");
         std::thread::sleep(Duration::from_millis(1));
     }
     assert_eq!(writer.state(), WriterState::Closing);
@@ -60,6 +65,15 @@ fn state_goes_open_closing_closed_and_only_the_finishing_close_owns_the_outcome(
     release_tx.send(()).unwrap();
     closer.join().unwrap().unwrap();
     assert_eq!(writer.state(), WriterState::Closed);
+    // A write refused for the closed writer takes no slot, sample or drop.
+    let before = (video.stats(), audio.stats());
+    let timed = video.write_frame_at(true, 1_000_000_000, &[0; 24]);
+    assert_eq!(timed.unwrap_err().status(), Status::InvalidHandle);
+    let block = audio.write_block_at(true, 1_000_000_000, &[0; 400]);
+    assert_eq!(block.unwrap_err().status(), Status::InvalidHandle);
+    let untimed = audio.write_block(true, &[0; 400]);
+    assert_eq!(untimed.unwrap_err().status(), Status::InvalidHandle);
+    assert_eq!((video.stats(), audio.stats()), before);
     assert_eq!(writer.close().unwrap_err().status(), Status::InvalidHandle);
     assert_eq!(writer.state(), WriterState::Closed);
     let sizes = stream_chunk_sizes(&std::fs::read(file.path()).unwrap(), 0);

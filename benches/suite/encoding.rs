@@ -17,7 +17,7 @@ const WINDOW: usize = 8;
 /// Seconds to record `frames` (tight `format`, `width` x `height`) into `out`: a writer at RATE
 /// with `threads` encoder threads, the stream `add` puts on it for the frames' layout, every
 /// frame written with WINDOW in flight, and the close.
-pub fn timed_recording(
+pub fn measured_recording(
     out: &Path,
     (width, height): (usize, usize),
     (frames, format): (&[Arc<[u8]>], PixelFormat),

@@ -4,7 +4,7 @@
 //! BGRA input. x264 runs at a constant quantizer that matches avikit's PSNR (ffmpeg converts
 //! BGRA to 4:2:0 itself, reading the frames from the page cache, as a capture tool would).
 
-use crate::encoding::{timed_recording, RATE};
+use crate::encoding::{measured_recording, RATE};
 use crate::machine::{camera_frames, psnr, run, testsrc2};
 use crate::report::{Row, Target};
 use crate::Settings;
@@ -29,7 +29,7 @@ const ULTRAFAST: &str = "ffmpeg libx264 -preset ultrafast -qp 15";
 const SUPERFAST: &str = "ffmpeg libx264 -preset superfast -qp 15";
 
 fn avikit(input: (&[Arc<[u8]>], PixelFormat), threads: usize, out: &Path) -> f64 {
-    timed_recording(out, (W, H), input, threads, |writer, layout| {
+    measured_recording(out, (W, H), input, threads, |writer, layout| {
         let encoder = H264Encoder::new(layout, QUALITY, 0, RATE, threads).unwrap();
         writer
             .add_sequential_video_stream(Box::new(encoder), None)

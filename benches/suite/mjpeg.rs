@@ -5,7 +5,7 @@
 //! and from camera input: the same frames as I420 and NV12 (ffmpeg's conversion), against its
 //! own BGRA run.
 
-use crate::encoding::timed_recording;
+use crate::encoding::measured_recording;
 use crate::machine::{camera_frames, psnr, python, run, testsrc2};
 use crate::report::{Row, Target};
 use crate::Settings;
@@ -31,7 +31,7 @@ const NV12_INPUT: &str = "avikit MJPEG q75 from NV12, 2 encoder threads";
 const BGRA_TWO_THREADS: &str = "avikit MJPEG q75, 2 encoder threads";
 
 fn avikit(input: (&[Arc<[u8]>], PixelFormat), threads: usize, quality: u32, out: &Path) -> f64 {
-    timed_recording(out, (W, H), input, threads, |writer, layout| {
+    measured_recording(out, (W, H), input, threads, |writer, layout| {
         let encoder = Arc::new(MjpegEncoder::new(layout, quality).unwrap());
         writer.add_encoding_video_stream(encoder, None).unwrap()
     })

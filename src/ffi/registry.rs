@@ -141,15 +141,18 @@ impl Registry {
         slot.entry.as_mut().filter(|e| e.object.tag() == tag)
     }
 
-    fn free_slot(&mut self, index: usize) {
+    /// Frees slot `index` and returns what it held, for the caller to drop once the registry
+    /// is unlocked where that matters (see [`release_writer`]).
+    fn free_slot(&mut self, index: usize) -> Option<Entry> {
         let slot = &mut self.slots[index];
-        slot.entry = None;
+        let entry = slot.entry.take();
         // Generation 0 is never used, so a zeroed handle never matches.
         slot.generation = (slot.generation + 1) & ((1 << GENERATION_BITS) - 1);
         if slot.generation == 0 {
             slot.generation = 1;
         }
         self.free.push_back(index);
+        entry
     }
 
     /// A slot for a new handle: the oldest freed one once enough wait, else a new one.
@@ -315,7 +318,7 @@ pub(crate) fn finish_end(handle: usize, done: bool) {
 /// writer handle itself.
 pub(crate) fn release_writer(writer_handle: usize, owner: u64) {
     let mut reg = REGISTRY.lock();
-    reg.writers.remove(&owner);
+    let writer = reg.writers.remove(&owner);
     let owned: Vec<usize> = reg
         .slots
         .iter()
@@ -323,10 +326,12 @@ pub(crate) fn release_writer(writer_handle: usize, owner: u64) {
         .filter(|(_, s)| s.entry.as_ref().is_some_and(|e| e.owner == owner))
         .map(|(i, _)| i)
         .collect();
-    for index in owned {
-        reg.free_slot(index);
-    }
+    let released: Vec<Entry> = owned.into_iter().filter_map(|i| reg.free_slot(i)).collect();
     debug_assert!(reg.entry_mut(writer_handle, TAG_WRITER).is_none());
+    drop(reg);
+    // Dropped unlocked: should one of them be the last reference to a writer, its drop closes
+    // it, and the worker's callbacks take the registry lock.
+    drop((writer, released));
 }
 
 /// Runs `f` as the callback of async handle `handle`: lookups of that handle succeed inside it
@@ -410,6 +415,48 @@ mod tests {
             reserve_async(owner, HOLD_CALLER).unwrap_err().status(),
             Status::InvalidHandle
         );
+        release_writer(writer_handle, owner);
+        std::fs::remove_file(&path).unwrap();
+    }
+
+    #[test]
+    fn a_draining_writer_gets_no_new_handles() {
+        let path =
+            std::env::temp_dir().join(format!("avikit-registry-drain-{}.avi", std::process::id()));
+        let writer = Writer::create(&path, crate::WriterOptions::default()).unwrap();
+        let stream = writer
+            .add_video_stream(crate::VideoFormat::dib(2, 2, 24), None)
+            .unwrap();
+        let owner = writer.id();
+        // A callback that holds the drain until the handles were asked for.
+        let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
+        let held = Box::new(move |_: &AsyncResult| release_rx.recv().unwrap());
+        stream
+            .begin_write_frame(true, crate::Payload::owned(vec![0; 16]), Some(held))
+            .unwrap();
+        let object = Arc::new(WriterObject { writer });
+        let writer_handle =
+            insert(Object::Writer(Arc::clone(&object)), owner, HOLD_CALLER).unwrap();
+        let closer = {
+            let object = Arc::clone(&object);
+            std::thread::spawn(move || object.writer.close())
+        };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while object.writer.state() != WriterState::Closing {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the close never began"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        assert_eq!(
+            reserve_async(owner, HOLD_CALLER).unwrap_err().status(),
+            Status::InvalidHandle
+        );
+        let refused = insert(Object::Video(stream), owner, HOLD_CALLER).unwrap_err();
+        assert_eq!(refused.status(), Status::InvalidHandle);
+        release_tx.send(()).unwrap();
+        closer.join().unwrap().unwrap();
         release_writer(writer_handle, owner);
         std::fs::remove_file(&path).unwrap();
     }

@@ -395,7 +395,7 @@ pub unsafe extern "C" fn avk_writer_end_flush(
 /// unless that would deadlock.
 ///
 /// Errors: AVK_E_INVALID_HANDLE (also for a second close; a close that races with one still
-/// draining returns it and leaves the handles to that one); AVK_E_WOULD_DEADLOCK inside a
+/// draining returns it at once, and the handles go when the file is finalized); AVK_E_WOULD_DEADLOCK inside a
 /// callback of this writer, or inside a callback of another writer whose worker this writer's
 /// worker is waiting on (nothing is released then: close it later from elsewhere);
 /// AVK_E_INVALID_STATE when no stream was added (the file is still finalized), or in another
@@ -409,8 +409,9 @@ pub unsafe extern "C" fn avk_writer_close(w: *mut avk_writer) -> avk_status {
     boundary(|| {
         let object = registry::writer(w as usize)?;
         let outcome = object.writer.close();
-        // Only a finished close releases the handles: one that was refused leaves the writer
-        // open, and one that met another close draining the queue leaves them to that one.
+        // Handles go once the file is finalized, never while a close drains the queue (its
+        // callbacks may still use them) or after a refused close. Whichever call sees the writer
+        // closed releases them; a second release finds nothing.
         if object.writer.state() == WriterState::Closed {
             registry::release_writer(w as usize, object.writer.id());
         }

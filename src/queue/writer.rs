@@ -130,8 +130,8 @@ struct WriterShared {
     encoders: Mutex<Option<EncoderLane>>,
     /// The process that created the writer, the only one with its worker thread.
     pid: u32,
-    /// A [`WriterState`], readable without the gate lock (C handle registration asks for it
-    /// under its own lock).
+    /// A [`WriterState`], readable without the gate lock (by begin before it waits for room,
+    /// and by callers that hold locks of their own).
     state: AtomicU8,
 }
 
@@ -244,6 +244,16 @@ impl WriterShared {
             gate.block_encoders.push((index, encoder));
         }
         Ok(index)
+    }
+
+    /// Refuses work once a close has shut the queue. Lock-free, so begin can answer a closed
+    /// writer before it waits for room or places a timed write; `enqueue_locked` decides for
+    /// good under the gate.
+    fn refuse_closed(&self) -> Result<()> {
+        if self.state.load(Ordering::Acquire) != WriterState::Open.as_u8() {
+            return Err(closed_error());
+        }
+        Ok(())
     }
 
     fn refuse_on_worker(&self, what: &str) -> Result<()> {
@@ -659,10 +669,10 @@ impl Writer {
         self.close()
     }
 
-    /// Where the writer is in its life. After [`Writer::close`] returned, [`WriterState::Closed`]
-    /// tells the close that finished the file from one that was refused (still
-    /// [`WriterState::Open`]) or found another close draining the queue
-    /// ([`WriterState::Closing`]). Lock-free; thread-safe.
+    /// Where the writer is in its life: [`WriterState::Closed`] once a close (this call's or
+    /// another's) finalized the file and stopped the worker, [`WriterState::Closing`] while a
+    /// close drains the queue, [`WriterState::Open`] before (also after a close that was
+    /// refused). Lock-free; thread-safe.
     pub fn state(&self) -> WriterState {
         WriterState::from_u8(self.shared.state.load(Ordering::Acquire))
     }
@@ -746,6 +756,7 @@ impl StreamCore {
         callback: Option<Callback>,
     ) -> Result<AsyncResult> {
         process::check(self.shared.pid)?;
+        self.shared.refuse_closed()?;
         self.check_len(payload.len())?;
         let len = payload.len();
         match options.time_ns {
@@ -817,6 +828,10 @@ impl StreamCore {
         result: AsyncResult,
     ) -> Result<()> {
         let mut gate = self.shared.gate.lock();
+        // Before the timeline: a write refused for a closed writer takes no slot or sample.
+        if gate.jobs.is_none() {
+            return Err(closed_error());
+        }
         let len = source.queued_len();
         let mut trimmed = 0;
         let fill = match options.time_ns {
