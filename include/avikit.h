@@ -1053,7 +1053,7 @@ avk_status avk_writer_end_flush(struct avk_writer *w, struct avk_async *result);
  * unless that would deadlock.
  *
  * Errors: AVK_E_INVALID_HANDLE (also for a second close; a close that races with one still
- * draining returns it and leaves the handles to that one); AVK_E_WOULD_DEADLOCK inside a
+ * draining returns it at once, and the handles go when the file is finalized); AVK_E_WOULD_DEADLOCK inside a
  * callback of this writer, or inside a callback of another writer whose worker this writer's
  * worker is waiting on (nothing is released then: close it later from elsewhere);
  * AVK_E_INVALID_STATE when no stream was added (the file is still finalized), or in another
