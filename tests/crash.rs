@@ -11,7 +11,7 @@ mod common;
 use avikit::{AsyncResult, Payload, VideoFormat, Writer, WriterOptions};
 use common::*;
 use std::io::{BufRead, BufReader, Write};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 const W: usize = 64;
@@ -55,20 +55,7 @@ fn crash_child() {
 
 fn run_once(seed: u64) -> (usize, usize, usize, usize) {
     let file = Scratch::new(&format!("crash-{seed}.avi"));
-    let mut child = Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "crash_child",
-            "--ignored",
-            "--nocapture",
-            "--test-threads",
-            "1",
-        ])
-        .env("AVIKIT_CRASH_CHILD", file.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_child_test("crash_child", "AVIKIT_CRASH_CHILD", file.path());
     let kill_after = Duration::from_millis(300 + (seed * 7919) % 900);
     let started = Instant::now();
     let stdout = child.stdout.take().unwrap();

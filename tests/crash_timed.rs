@@ -12,7 +12,7 @@ mod common;
 use avikit::{AsyncResult, FrameRate, Payload, VideoFormat, Writer, WriterOptions};
 use common::*;
 use std::io::{BufRead, BufReader, Write};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 const W: usize = 64;
@@ -97,14 +97,7 @@ fn timed_crash_child() {
 /// Spawns the child, kills it after a seeded moment; returns the frames it reported complete
 /// and how many of them completed SLACK before the kill.
 fn record_and_kill(path: &std::path::Path, seed: u64) -> (usize, usize) {
-    let mut child = Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "timed_crash_child", "--ignored", "--nocapture"])
-        .args(["--test-threads", "1"])
-        .env("AVIKIT_TIMED_CRASH_CHILD", path)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_child_test("timed_crash_child", "AVIKIT_TIMED_CRASH_CHILD", path);
     // Past the child's start and SLACK, so some frames must always have been checkpointed.
     let kill_after = Duration::from_millis(800 + (seed * 7919) % 800);
     let started = Instant::now();

@@ -171,6 +171,25 @@ pub fn avi_check(path: &Path, args: &[&str]) -> String {
     stdout
 }
 
+/// Starts this test binary again to run only the ignored test `name` (the recording child of
+/// a crash test) with `var` set to `path`: stdout piped to the parent, stderr discarded.
+pub fn spawn_child_test(name: &str, var: &str, path: &Path) -> std::process::Child {
+    Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            name,
+            "--ignored",
+            "--nocapture",
+            "--test-threads",
+            "1",
+        ])
+        .env(var, path)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start the child test")
+}
+
 /// The --slots JSON of tests/tools/timing_check.py: a video stream of `total` slots at
 /// `rate` (num, den) frames per second, numbered frame `n` in slot `k` for each `(n, k)`.
 pub fn timing_slots_json(rate: (u32, u32), total: u64, slots: &[(usize, u64)]) -> String {
