@@ -354,20 +354,51 @@ mod tests {
         assert_ne!(encode(0, 1, 1), 0);
     }
 
-    #[test]
-    fn a_freed_slot_is_reused_only_after_many_others() {
-        let path = std::env::temp_dir().join(format!("avikit-registry-{}.avi", std::process::id()));
+    /// A registered writer with one video stream, writing to a scratch file named after `name`.
+    struct Registered {
+        path: std::path::PathBuf,
+        object: Arc<WriterObject>,
+        handle: usize,
+        owner: u64,
+        stream: VideoStream,
+    }
+
+    fn registered(name: &str) -> Registered {
+        let path =
+            std::env::temp_dir().join(format!("avikit-registry-{name}-{}.avi", std::process::id()));
         let writer = Writer::create(&path, crate::WriterOptions::default()).unwrap();
-        writer
+        let stream = writer
             .add_video_stream(crate::VideoFormat::dib(2, 2, 24), None)
             .unwrap();
         let owner = writer.id();
-        let result = writer.begin_flush(false, None).unwrap();
         let object = Arc::new(WriterObject { writer });
-        let writer_handle =
-            insert(Object::Writer(Arc::clone(&object)), owner, HOLD_CALLER).unwrap();
+        let handle = insert(Object::Writer(Arc::clone(&object)), owner, HOLD_CALLER).unwrap();
+        Registered {
+            path,
+            object,
+            handle,
+            owner,
+            stream,
+        }
+    }
+
+    impl Registered {
+        /// Closes the writer (unless closed), releases its handles and removes the file.
+        fn finish(self) {
+            if self.object.writer.state() == WriterState::Open {
+                self.object.writer.close().unwrap();
+            }
+            release_writer(self.handle, self.owner);
+            std::fs::remove_file(&self.path).unwrap();
+        }
+    }
+
+    #[test]
+    fn a_freed_slot_is_reused_only_after_many_others() {
+        let r = registered("reuse");
+        let result = r.object.writer.begin_flush(false, None).unwrap();
         let register = || {
-            let handle = reserve_async(owner, HOLD_CALLER).unwrap();
+            let handle = reserve_async(r.owner, HOLD_CALLER).unwrap();
             fill_async(handle, &result, 0);
             handle
         };
@@ -388,76 +419,50 @@ mod tests {
             release_async(handle, HOLD_CALLER).unwrap();
         }
         assert!(async_result(stale).is_err());
-        release_writer(writer_handle, owner);
-        object.writer.close().unwrap();
-        std::fs::remove_file(&path).unwrap();
+        r.finish();
+    }
+
+    /// Streams and results of the writer are refused.
+    fn assert_refused(r: &Registered) {
+        let stream = insert(Object::Video(r.stream.clone()), r.owner, HOLD_CALLER);
+        assert_eq!(stream.unwrap_err().status(), Status::InvalidHandle);
+        let result = reserve_async(r.owner, HOLD_CALLER);
+        assert_eq!(result.unwrap_err().status(), Status::InvalidHandle);
     }
 
     #[test]
-    fn a_closing_writer_gets_no_new_handles() {
-        let path = std::env::temp_dir().join(format!(
-            "avikit-registry-closing-{}.avi",
-            std::process::id()
-        ));
-        let writer = Writer::create(&path, crate::WriterOptions::default()).unwrap();
-        let stream = writer
-            .add_video_stream(crate::VideoFormat::dib(2, 2, 24), None)
-            .unwrap();
-        let owner = writer.id();
-        let object = Arc::new(WriterObject { writer });
-        let writer_handle =
-            insert(Object::Writer(Arc::clone(&object)), owner, HOLD_CALLER).unwrap();
-        assert!(insert(Object::Video(stream.clone()), owner, HOLD_CALLER).is_ok());
-        object.writer.close().unwrap();
-        let refused = insert(Object::Video(stream), owner, HOLD_CALLER).unwrap_err();
-        assert_eq!(refused.status(), Status::InvalidHandle);
-        assert_eq!(
-            reserve_async(owner, HOLD_CALLER).unwrap_err().status(),
-            Status::InvalidHandle
-        );
-        release_writer(writer_handle, owner);
-        std::fs::remove_file(&path).unwrap();
+    fn a_closed_writer_gets_no_new_handles() {
+        let r = registered("closed");
+        assert!(insert(Object::Video(r.stream.clone()), r.owner, HOLD_CALLER).is_ok());
+        r.object.writer.close().unwrap();
+        assert_refused(&r);
+        r.finish();
     }
 
     #[test]
     fn a_draining_writer_gets_no_new_handles() {
-        let path =
-            std::env::temp_dir().join(format!("avikit-registry-drain-{}.avi", std::process::id()));
-        let writer = Writer::create(&path, crate::WriterOptions::default()).unwrap();
-        let stream = writer
-            .add_video_stream(crate::VideoFormat::dib(2, 2, 24), None)
-            .unwrap();
-        let owner = writer.id();
+        let r = registered("drain");
         // A callback that holds the drain until the handles were asked for.
         let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
         let held = Box::new(move |_: &AsyncResult| release_rx.recv().unwrap());
-        stream
+        r.stream
             .begin_write_frame(true, crate::Payload::owned(vec![0; 16]), Some(held))
             .unwrap();
-        let object = Arc::new(WriterObject { writer });
-        let writer_handle =
-            insert(Object::Writer(Arc::clone(&object)), owner, HOLD_CALLER).unwrap();
         let closer = {
-            let object = Arc::clone(&object);
+            let object = Arc::clone(&r.object);
             std::thread::spawn(move || object.writer.close())
         };
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-        while object.writer.state() != WriterState::Closing {
+        while r.object.writer.state() != WriterState::Closing {
             assert!(
                 std::time::Instant::now() < deadline,
                 "the close never began"
             );
             std::thread::sleep(std::time::Duration::from_millis(1));
         }
-        assert_eq!(
-            reserve_async(owner, HOLD_CALLER).unwrap_err().status(),
-            Status::InvalidHandle
-        );
-        let refused = insert(Object::Video(stream), owner, HOLD_CALLER).unwrap_err();
-        assert_eq!(refused.status(), Status::InvalidHandle);
+        assert_refused(&r);
         release_tx.send(()).unwrap();
         closer.join().unwrap().unwrap();
-        release_writer(writer_handle, owner);
-        std::fs::remove_file(&path).unwrap();
+        r.finish();
     }
 }
