@@ -10,6 +10,19 @@ fn is_data_id(id: &[u8; 4]) -> bool {
     id[0].is_ascii_digit() && id[1].is_ascii_digit() && matches!(&id[2..], b"db" | b"dc" | b"wb")
 }
 
+/// The file's RIFF segments, at least `min_riffs`: each stream's super index lists one
+/// standard index per segment (`assert_two_tier_index`). Returns how many segments.
+pub fn assert_one_index_per_segment(bytes: &[u8], min_riffs: usize) -> usize {
+    let riffs = walk(bytes).iter().filter(|c| &c.id == b"RIFF").count();
+    assert!(riffs >= min_riffs, "{riffs} RIFF segments");
+    let entries = assert_two_tier_index(bytes);
+    assert!(
+        entries.iter().all(|&e| e == riffs),
+        "{entries:?} for {riffs} segments"
+    );
+    riffs
+}
+
 /// Asserts that `bytes` (a finished file) holds only data chunks, `ix##`, `JUNK` and
 /// `LIST 'rec '` inside every `movi`, and that each stream's header `indx` is a super index whose
 /// entries all point at `ix##` standard indexes of that stream (never at nested indexes), which
