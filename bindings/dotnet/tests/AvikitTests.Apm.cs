@@ -42,15 +42,7 @@ internal static partial class AvikitTests
         var taskPath = OutPath("task.avi");
         using (var w = new AviWriter(taskPath, Deterministic()))
         {
-            var v = w.AddVideoStream(W, H, 32);
-            var a = w.AddAudioStream(2, 44100, 16);
-            var tasks = new List<Task>();
-            foreach (var i in ids)
-            {
-                tasks.Add(v.WriteFrameAsync(true, Frame(i, FrameLen), 0, FrameLen));
-                tasks.Add(a.WriteBlockAsync(Frame(1000 + i, AudioBlock), 0, AudioBlock));
-            }
-            Check(Task.WaitAll(tasks.ToArray(), 30000), "tasks completed");
+            Check(Task.WaitAll(BeginReferenceTasks(w, ids), 30000), "tasks completed");
             Equal(0, w.PendingWrites, "PendingWrites after all tasks");
         }
         BytesEqual(reference, File.ReadAllBytes(taskPath), "Task file vs sync file");

@@ -18,15 +18,7 @@ internal static partial class AvikitTests
         var ms = new MemoryStream();
         using (var w = new AviWriter(ms, leaveOpen: true, options: Deterministic()))
         {
-            var v = w.AddVideoStream(W, H, 32);
-            var a = w.AddAudioStream(2, 44100, 16);
-            var tasks = new List<Task>();
-            foreach (var i in ids)
-            {
-                tasks.Add(v.WriteFrameAsync(true, Frame(i, FrameLen), 0, FrameLen));
-                tasks.Add(a.WriteBlockAsync(Frame(1000 + i, AudioBlock), 0, AudioBlock));
-            }
-            Task.WaitAll(tasks.ToArray());
+            Task.WaitAll(BeginReferenceTasks(w, ids));
         }
         Check(ms.CanWrite, "leaveOpen: MemoryStream still open");
         BytesEqual(reference, ms.ToArray(), "MemoryStream vs path");

@@ -9,6 +9,7 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
 using System.Threading;
+using System.Threading.Tasks;
 using Avikit;
 
 internal static partial class AvikitTests
@@ -172,5 +173,20 @@ internal static partial class AvikitTests
             }
         }
         return File.ReadAllBytes(path);
+    }
+
+    /// <summary>The reference recording begun as Tasks on `w` (a video and a matching audio stream), in
+    /// the reference's order; the caller waits for them before the writer is disposed.</summary>
+    private static Task[] BeginReferenceTasks(AviWriter w, IList<int> frameIds)
+    {
+        var v = w.AddVideoStream(W, H, 32);
+        var a = w.AddAudioStream(2, 44100, 16);
+        var tasks = new List<Task>();
+        foreach (var i in frameIds)
+        {
+            tasks.Add(v.WriteFrameAsync(true, Frame(i, FrameLen), 0, FrameLen));
+            tasks.Add(a.WriteBlockAsync(Frame(1000 + i, AudioBlock), 0, AudioBlock));
+        }
+        return tasks.ToArray();
     }
 }
