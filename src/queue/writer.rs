@@ -330,7 +330,7 @@ fn muxer_config(options: &WriterOptions, streams: Vec<StreamSpec>, info: InfoLis
         frame_rate: options.frame_rate,
         streams,
         info,
-        emit_idx1: options.emit_index1,
+        emit_index1: options.emit_index1,
         riff_limit: options.riff_limit,
         super_index_capacity: options.super_index_capacity,
     }
