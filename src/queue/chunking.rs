@@ -51,8 +51,7 @@ impl Chunking {
         }
     }
 
-    /// Whether an input of `len` bytes is one a stream of `spec` on this path takes (the
-    /// 2 GiB limit aside).
+    /// Whether a stream of `spec` on this path takes an input of `len` bytes.
     ///
     /// # Errors
     /// [`crate::Status::InvalidArgument`] naming the expected length; [`crate::Status::Limit`]
