@@ -33,7 +33,7 @@ pub struct MuxerConfig {
     /// The streams, in stream-number order.
     pub streams: Vec<StreamSpec>,
     /// Write the legacy `idx1` after the first `movi`.
-    pub emit_idx1: bool,
+    pub emit_index1: bool,
     /// Bytes after which a RIFF segment ends and a new `RIFF AVIX` begins.
     pub riff_limit: u64,
     /// The header's INFO metadata.
@@ -224,7 +224,7 @@ impl Muxer {
             totals: &self.totals,
             super_indexes: &self.super_indexes,
             info: &self.cfg.info,
-            has_idx1: self.cfg.emit_idx1,
+            has_idx1: self.cfg.emit_index1,
             first_riff_size,
             first_movi_size,
         })
@@ -237,7 +237,7 @@ impl Muxer {
         let slots = (self.cfg.streams.len() as u64) * IndexSlot::len(MIN_SLOT_ENTRIES);
         let mut per_entry = 2 * STANDARD_INDEX_ENTRY_LEN as u64;
         let mut fixed = slots;
-        if self.segment.first && self.cfg.emit_idx1 {
+        if self.segment.first && self.cfg.emit_index1 {
             per_entry += IDX1_ENTRY_LEN as u64;
             fixed += CHUNK_HEADER_LEN;
         }
@@ -560,7 +560,7 @@ impl Muxer {
     fn close_segment(&mut self) -> Result<()> {
         self.write_standard_indexes(true)?;
         let movi_size = self.patch_movi_size()?;
-        if self.segment.first && self.cfg.emit_idx1 {
+        if self.segment.first && self.cfg.emit_index1 {
             let mut cursor = self.pos;
             let Muxer { sink, segment, .. } = self;
             index::write_idx1(&segment.entries, &self.chunk_ids, |piece| {

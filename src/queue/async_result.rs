@@ -1,11 +1,11 @@
 //! `AsyncResult`, the IAsyncResult of the APM: an operation's completion state, the waiters on
 //! it and the callback that runs on the worker once it completes.
 
+use super::worker_thread::on_worker_of;
 use super::{process, wait_graph};
 use crate::error::{panic_text, Error, Result, Status};
 use crossbeam_utils::Backoff;
 use parking_lot::{Condvar, Mutex};
-use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -54,31 +54,11 @@ pub(crate) struct OpShared {
     pid: u32,
 }
 
-thread_local! {
-    /// The id of the writer whose worker is this thread (0 elsewhere).
-    static WORKER_OF: Cell<u64> = const { Cell::new(0) };
-}
-
 /// Snoozes of a crossbeam `Backoff` (spins first, then yields of the CPU) that a thread spends
 /// on an event another thread is about to cause before it sleeps: about 30 microseconds, the
 /// turnaround of a write on the worker. Sleeping sooner costs both threads a futex wake-up per
 /// synchronous write (Backoff's own limit, a few microseconds, cut W2 sync writes tenfold).
 pub(crate) const SNOOZES: u32 = 40;
-
-/// Marks the calling thread as the worker of writer `id`.
-pub(crate) fn enter_worker(id: u64) {
-    WORKER_OF.with(|w| w.set(id));
-}
-
-/// The id of the writer whose worker is the calling thread; 0 on other threads.
-pub(crate) fn current_worker() -> u64 {
-    WORKER_OF.with(Cell::get)
-}
-
-/// Whether the calling thread is writer `id`'s worker (inside one of its callbacks).
-pub(crate) fn on_worker_of(id: u64) -> bool {
-    WORKER_OF.with(|w| w.get() == id)
-}
 
 /// The state of one asynchronous operation (.NET's `IAsyncResult`). Cheap to clone; every clone
 /// refers to the same operation. Thread-safe.

@@ -1,8 +1,8 @@
 //! Back-pressure: a bound on the payload bytes queued in one writer. Begin waits for room; the
 //! worker gives room back as operations complete.
 
-use super::async_result::on_worker_of;
 use super::wait_graph;
+use super::worker_thread::on_worker_of;
 use crate::error::{Error, Result, Status};
 use parking_lot::{Condvar, Mutex};
 

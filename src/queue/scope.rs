@@ -2,10 +2,11 @@
 //! scope that waits for every one of them before it returns (as `std::thread::scope` does for
 //! threads), so zero-copy needs no `unsafe`.
 
-use super::async_result::{current_worker, AsyncResult, Callback};
+use super::async_result::{AsyncResult, Callback};
 use super::begin_options::BeginOptions;
 use super::payload::Payload;
-use super::writer::{AudioStream, VideoStream};
+use super::stream::{AudioStream, VideoStream};
+use super::worker_thread::current_worker;
 use crate::error::{Error, Result, Status};
 use parking_lot::Mutex;
 use std::marker::PhantomData;

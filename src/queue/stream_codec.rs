@@ -3,7 +3,8 @@
 //! (with the writer's frame rate and thread settings), so the C ABI and Rust callers pick codecs
 //! the same way.
 
-use super::writer::{AudioStream, VideoStream, Writer};
+use super::stream::{AudioStream, VideoStream};
+use super::writer::Writer;
 use crate::codec::convert::InputLayout;
 use crate::codec::encoder::{DibConversion, PixelShaped};
 use crate::codec::mp3::Mp3Encoder;

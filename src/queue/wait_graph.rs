@@ -4,7 +4,7 @@
 //! waits on A) would hang forever: it is refused with [`Status::WouldDeadlock`] instead.
 //! Waits of the writer on itself are refused where they happen, with their own messages.
 
-use super::async_result::current_worker;
+use super::worker_thread::current_worker;
 use crate::error::{Error, Result, Status};
 use parking_lot::Mutex;
 

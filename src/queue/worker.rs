@@ -2,13 +2,14 @@
 //! order, gathers runs of queued writes into vectored writes, completes operations in begin order
 //! and then runs their callbacks.
 
-use super::async_result::{enter_worker, AsyncResult, SNOOZES};
-use super::encoder_pool::EncodedSlot;
+use super::async_result::{AsyncResult, SNOOZES};
+use super::chunking::{ChunkInput, SharedSequentialEncoder};
 use super::payload::Payload;
 use super::pressure::QueuePressure;
 use super::timing::{SampleLayout, TimeFill};
+use super::worker_thread::enter_worker;
 use crate::avi::{ChunkWrite, Muxer, MuxerConfig};
-use crate::codec::encoder::{EncodedFrame, SequentialEncoder};
+use crate::codec::encoder::EncodedFrame;
 use crate::error::{panic_text, Error, Result, Status};
 use crate::riff::Sink;
 use crate::scratch::recycle;
@@ -23,91 +24,49 @@ const MAX_BATCH_OPS: usize = 256;
 /// Payload bytes after which a batch stops gathering.
 const MAX_BATCH_BYTES: usize = 4 << 20;
 
-/// Where a write's chunk comes from.
-pub(crate) enum ChunkSource {
-    /// The caller's bytes, written as they are.
-    Ready(Payload),
-    /// A frame being encoded on the encoder pool; `input_len` bytes of queue room.
-    Encoding {
-        slot: Arc<EncodedSlot>,
-        input_len: usize,
-    },
-    /// An input for a sequential encoder, encoded on the worker in begin order.
-    Stateful {
-        encoder: SharedSequentialEncoder,
-        input: Payload,
-    },
-}
-
 /// Samples of silence in one chunk (or one encoder input): a second's worth bounds the memory a
 /// long gap takes.
 const SILENCE_PIECE_SECONDS: u64 = 1;
-
-/// A sequential encoder shared by a stream (which begins) and the worker (which encodes).
-pub(crate) type SharedSequentialEncoder = Arc<parking_lot::Mutex<Box<dyn SequentialEncoder>>>;
-
-impl ChunkSource {
-    /// Queue room the write holds.
-    pub fn queued_len(&self) -> usize {
-        match self {
-            ChunkSource::Ready(payload) => payload.len(),
-            ChunkSource::Encoding { input_len, .. } => *input_len,
-            ChunkSource::Stateful { input, .. } => input.len(),
-        }
-    }
-
-    /// Cuts the first `len` bytes of the input (an audio block's samples that overlap what the
-    /// stream already has).
-    pub fn trim_front(&mut self, len: usize) {
-        match self {
-            ChunkSource::Ready(payload) | ChunkSource::Stateful { input: payload, .. } => {
-                payload.trim_front(len);
-            }
-            // Audio never goes through the encoder pool.
-            ChunkSource::Encoding { .. } => {}
-        }
-    }
-}
 
 /// A queued write of one chunk.
 pub(crate) struct WriteJob {
     pub stream: usize,
     pub keyframe: bool,
-    pub source: ChunkSource,
+    pub input: ChunkInput,
     /// What keeps the stream on time around this write.
     pub fill: TimeFill,
     pub result: AsyncResult,
 }
 
-/// A write taken by the worker: whether it runs (not canceled) and its chunks (a stateful
-/// encoder may turn one block into none or several).
-struct Prepared {
+/// A write taken by the worker: whether it runs (not canceled) and its chunks (a sequential
+/// encoder may turn one input into none or several).
+struct ChunkedWrite {
     stream: usize,
     run: bool,
-    chunks: Result<Chunks>,
+    chunks: Result<ChunkPayloads>,
     queued_len: usize,
     result: AsyncResult,
 }
 
 /// The chunks of one write with their keyframe flags: the usual single chunk inline, so that a
-/// write allocates nothing, or what a stateful encoder returned.
-enum Chunks {
+/// write allocates nothing, or what a sequential encoder returned.
+enum ChunkPayloads {
     One(Payload, bool),
     Many(Vec<(Payload, bool)>),
 }
 
-impl Chunks {
+impl ChunkPayloads {
     fn into_vec(self) -> Vec<(Payload, bool)> {
         match self {
-            Chunks::One(payload, keyframe) => vec![(payload, keyframe)],
-            Chunks::Many(chunks) => chunks,
+            ChunkPayloads::One(payload, keyframe) => vec![(payload, keyframe)],
+            ChunkPayloads::Many(chunks) => chunks,
         }
     }
 
     fn iter(&self) -> impl Iterator<Item = (&Payload, bool)> {
         let (one, many) = match self {
-            Chunks::One(payload, keyframe) => (Some((payload, *keyframe)), &[][..]),
-            Chunks::Many(chunks) => (None, &chunks[..]),
+            ChunkPayloads::One(payload, keyframe) => (Some((payload, *keyframe)), &[][..]),
+            ChunkPayloads::Many(chunks) => (None, &chunks[..]),
         };
         one.into_iter()
             .chain(many.iter().map(|(payload, keyframe)| (payload, *keyframe)))
@@ -118,36 +77,38 @@ impl WriteJob {
     /// Marks the write running (unless canceled) and gets its chunks: the fill that keeps the
     /// stream on time, then the write's own. Encoded frames are awaited even when canceled: the
     /// encoder may still be reading the caller's buffer, which must not be reported free before
-    /// it is done. A canceled block never reaches its stateful encoder; a canceled write of a
+    /// it is done. A canceled input never reaches its sequential encoder; a canceled write of a
     /// timed writer leaves an empty frame or silence in its place, so later ones keep theirs.
-    fn prepare(self) -> Prepared {
+    fn into_chunks(self) -> ChunkedWrite {
         let run = self.result.start_running();
-        let queued_len = self.source.queued_len();
-        let stateful = match &self.source {
-            ChunkSource::Stateful { encoder, .. } => Some(Arc::clone(encoder)),
-            ChunkSource::Ready(_) | ChunkSource::Encoding { .. } => None,
-        };
+        let queued_len = self.input.queued_len();
+        let sequential = self.input.sequential_encoder().cloned();
         let gap = self.fill.gap();
-        // Before the write's own chunks: a stateful encoder gets the silence first.
-        let before = fill_chunks(self.fill, gap, stateful.as_ref());
+        // Before the write's own chunks: a sequential encoder gets the silence first.
+        let before = fill_chunks(self.fill, gap, sequential.as_ref());
         let in_place = || {
-            fill_chunks(self.fill, self.fill.units_of(queued_len), stateful.as_ref())
-                .map(Chunks::Many)
+            fill_chunks(
+                self.fill,
+                self.fill.units_of(queued_len),
+                sequential.as_ref(),
+            )
+            .map(ChunkPayloads::Many)
         };
-        let own = match self.source {
-            ChunkSource::Encoding { slot, .. } => {
+        let own = match self.input {
+            ChunkInput::ParallelEncoder { slot, .. } => {
                 let frame = slot.take();
                 if run {
-                    frame.map(|frame| Chunks::One(Payload::owned(frame.data), frame.keyframe))
+                    frame
+                        .map(|frame| ChunkPayloads::One(Payload::owned(frame.data), frame.keyframe))
                 } else {
                     in_place()
                 }
             }
             _ if !run => in_place(),
-            ChunkSource::Ready(payload) => Ok(Chunks::One(payload, self.keyframe)),
-            ChunkSource::Stateful { encoder, input } => {
+            ChunkInput::AsGiven(payload) => Ok(ChunkPayloads::One(payload, self.keyframe)),
+            ChunkInput::SequentialEncoder { encoder, input } => {
                 guarded(|| encoder.lock().encode(input.as_slice()))
-                    .map(|frames| Chunks::Many(frames.into_iter().map(chunk_of).collect()))
+                    .map(|frames| ChunkPayloads::Many(frames.into_iter().map(chunk_of).collect()))
             }
         };
         let chunks = if gap == 0 {
@@ -155,10 +116,10 @@ impl WriteJob {
         } else {
             before.and_then(|mut before| {
                 before.extend(own?.into_vec());
-                Ok(Chunks::Many(before))
+                Ok(ChunkPayloads::Many(before))
             })
         };
-        Prepared {
+        ChunkedWrite {
             stream: self.stream,
             run,
             chunks,
@@ -177,14 +138,14 @@ fn chunk_of(frame: EncodedFrame) -> (Payload, bool) {
 fn fill_chunks(
     fill: TimeFill,
     units: u64,
-    stateful: Option<&SharedSequentialEncoder>,
+    sequential: Option<&SharedSequentialEncoder>,
 ) -> Result<Vec<(Payload, bool)>> {
     match fill {
         TimeFill::Untimed => Ok(Vec::new()),
         TimeFill::Frames { .. } => Ok((0..units)
             .map(|_| (Payload::owned(Vec::new()), false))
             .collect()),
-        TimeFill::Samples { layout, .. } => silence_chunks(layout, units, stateful),
+        TimeFill::Samples { layout, .. } => silence_chunks(layout, units, sequential),
     }
 }
 
@@ -193,7 +154,7 @@ fn fill_chunks(
 fn silence_chunks(
     layout: SampleLayout,
     samples: u64,
-    stateful: Option<&SharedSequentialEncoder>,
+    sequential: Option<&SharedSequentialEncoder>,
 ) -> Result<Vec<(Payload, bool)>> {
     if samples == 0 {
         return Ok(Vec::new());
@@ -206,7 +167,7 @@ fn silence_chunks(
     while left > 0 {
         let n = left.min(piece);
         let bytes = &full[..n as usize * layout.block_align];
-        match stateful {
+        match sequential {
             Some(encoder) => {
                 let frames = guarded(|| encoder.lock().encode(bytes))?;
                 chunks.extend(frames.into_iter().map(chunk_of));
@@ -251,7 +212,7 @@ pub(crate) struct Worker {
     /// When the chunks written since the last checkpoint are due for one.
     checkpoint_due: Option<Instant>,
     /// Sequential encoders, flushed into their streams at close.
-    block_encoders: Vec<(usize, SharedSequentialEncoder)>,
+    sequential_encoders: Vec<(usize, SharedSequentialEncoder)>,
     /// Buffers of [`Worker::write_batch`], kept from batch to batch.
     scratch: BatchScratch,
     /// The first panic of a callback: caught, so the worker and every other callback go on,
@@ -263,7 +224,7 @@ pub(crate) struct Worker {
 #[derive(Default)]
 struct BatchScratch {
     jobs: Vec<WriteJob>,
-    prepared: Vec<Prepared>,
+    chunked: Vec<ChunkedWrite>,
     outcomes: Vec<Option<Result<()>>>,
     /// For each chunk of the batch, the write it belongs to.
     owners: Vec<usize>,
@@ -289,7 +250,7 @@ impl Worker {
             unreported: None,
             checkpoint_interval,
             checkpoint_due: None,
-            block_encoders: Vec::new(),
+            sequential_encoders: Vec::new(),
             scratch: BatchScratch::default(),
             callback_panic: None,
         }
@@ -381,10 +342,10 @@ impl Worker {
                 Job::Start(..) => {}
                 Job::Write(write) => {
                     // An encoder may still read the caller's buffer: wait for it first.
-                    if let ChunkSource::Encoding { slot, .. } = &write.source {
+                    if let Some(slot) = write.input.encoded_slot() {
                         let _ = slot.take();
                     }
-                    self.pressure.release(write.source.queued_len() as u64);
+                    self.pressure.release(write.input.queued_len() as u64);
                     fail_one(&write.result);
                 }
                 Job::Flush { result, .. } => fail_one(&result),
@@ -404,18 +365,18 @@ impl Worker {
                 },
             };
             match job {
-                Job::Start(cfg, block_encoders) => {
-                    self.block_encoders = block_encoders;
+                Job::Start(cfg, sequential_encoders) => {
+                    self.sequential_encoders = sequential_encoders;
                     self.start(cfg);
                 }
                 Job::Write(first) => {
-                    let mut bytes = first.source.queued_len();
+                    let mut bytes = first.input.queued_len();
                     let mut batch = std::mem::take(&mut self.scratch.jobs);
                     batch.push(first);
                     while batch.len() < MAX_BATCH_OPS && bytes < MAX_BATCH_BYTES {
                         match self.jobs.try_recv() {
                             Ok(Job::Write(next)) => {
-                                bytes += next.source.queued_len();
+                                bytes += next.input.queued_len();
                                 batch.push(next);
                             }
                             Ok(other) => {
@@ -481,19 +442,19 @@ impl Worker {
     /// Writes a batch of queued writes (drained from `batch`) with as few system calls as the
     /// muxer can, completes them in order, then runs their callbacks.
     fn write_batch(&mut self, batch: &mut Vec<WriteJob>) {
-        let mut prepared = std::mem::take(&mut self.scratch.prepared);
-        prepared.extend(batch.drain(..).map(WriteJob::prepare));
+        let mut chunked = std::mem::take(&mut self.scratch.chunked);
+        chunked.extend(batch.drain(..).map(WriteJob::into_chunks));
         let failed_before = self.first_error.is_some();
         // Running writes up to the first one whose encoding failed are written; each op's
         // outcome is its first failed chunk, or success.
         let mut outcomes = std::mem::take(&mut self.scratch.outcomes);
-        outcomes.resize(prepared.len(), None);
+        outcomes.resize(chunked.len(), None);
         let mut owners = std::mem::take(&mut self.scratch.owners);
         let mut chunks: Vec<ChunkWrite<'_>> = recycle(std::mem::take(&mut self.scratch.chunks));
         let mut encode_failure = None;
         // A canceled write's chunks (what keeps a timed stream on time) are written too, but
         // its outcome stays "canceled".
-        for (i, p) in prepared.iter().enumerate() {
+        for (i, p) in chunked.iter().enumerate() {
             match &p.chunks {
                 Ok(written) => {
                     if p.run {
@@ -542,9 +503,9 @@ impl Worker {
         // Queue room goes back before anyone learns of the completion: a caller whose end just
         // returned finds the room of that write free (a non-waiting begin right after it must
         // not be refused for bytes already written).
-        let bytes: usize = prepared.iter().map(|p| p.queued_len).sum();
+        let bytes: usize = chunked.iter().map(|p| p.queued_len).sum();
         self.pressure.release(bytes as u64);
-        for (p, outcome) in prepared.iter().zip(outcomes.drain(..)) {
+        for (p, outcome) in chunked.iter().zip(outcomes.drain(..)) {
             let outcome = match outcome {
                 Some(outcome) => outcome,
                 None if !p.run => AsyncResult::canceled(),
@@ -558,8 +519,8 @@ impl Worker {
         // worker unwinding from one still finds the rest.
         self.scratch
             .results
-            .extend(prepared.drain(..).map(|p| p.result));
-        self.scratch.prepared = prepared;
+            .extend(chunked.drain(..).map(|p| p.result));
+        self.scratch.chunked = chunked;
         for result in &self.scratch.results {
             keep_first_panic(&mut self.callback_panic, result.run_callback());
         }
@@ -601,7 +562,7 @@ impl Worker {
     /// Finishes the file, even after a failure, so that what was written stays readable.
     fn finalize(&mut self) {
         if let Some(mut muxer) = self.muxer.take() {
-            let encoders = std::mem::take(&mut self.block_encoders);
+            let encoders = std::mem::take(&mut self.sequential_encoders);
             let finished = guarded(|| {
                 if self.first_error.is_none() {
                     // Sequential encoders hold their last frames until the stream ends.

@@ -70,7 +70,7 @@ pub fn repair_file_with_progress(
     let cfg = MuxerConfig {
         frame_rate: header.frame_rate,
         streams: specs,
-        emit_idx1: true,
+        emit_index1: true,
         riff_limit: DEFAULT_RIFF_LIMIT,
         super_index_capacity: super_index_capacity(&chunks),
         info: header.info.clone(),
