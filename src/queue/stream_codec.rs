@@ -4,13 +4,13 @@
 //! the same way.
 
 use super::writer::{AudioStream, VideoStream, Writer};
-use crate::codec::convert::InputLayout;
 use crate::codec::encoder::{DibConversion, PixelShaped};
 use crate::codec::mp3::Mp3Encoder;
 use crate::error::Result;
 #[cfg(not(all(feature = "mjpeg", feature = "h264")))]
 use crate::error::{Error, Status};
 use crate::format::{AudioFormat, PcmFormat, PixelAspect, VideoFormat};
+use crate::pixel::InputLayout;
 use std::sync::Arc;
 
 /// What a video stream writes.
