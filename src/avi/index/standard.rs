@@ -1,76 +1,14 @@
-//! The three AVI indexes: the legacy `idx1`, OpenDML standard indexes (`ix##`, one per stream
-//! per `movi` segment) and the per-stream `indx` super index in the header that points at them.
-//!
-//! This is the two-tier index of OpenDML 1.02 that every reader follows (GStreamer, VLC and
-//! MPlayer follow nothing deeper). A standard index lives in an [`IndexSlot`]: an `ix##` chunk
-//! sized for more entries than it holds, so that checkpoints append entries in place instead of
-//! writing an index chunk each time. A slot that fills up is replaced by one twice as large at
-//! the end of the data; the old one becomes `JUNK` once the header points at the new one.
+//! OpenDML standard indexes (`ix##`, the lower tier): one per stream per `movi` segment, each in
+//! an [`IndexSlot`] sized for more entries than it holds, so that checkpoints append entries in
+//! place instead of writing an index chunk each time.
 
-use super::constants::*;
+use super::entry::{IndexEntry, INDEX_WRITE_BUFFER};
+use super::super_index::SuperEntry;
+use crate::avi::constants::*;
 use crate::riff::{chunk_header, FourCc, RiffTree, CHUNK_HEADER_LEN};
-
-/// One data chunk of the current `movi` segment, 12 bytes in memory.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct IndexEntry {
-    /// Position of the chunk header relative to the segment's `movi` fourcc.
-    pub offset: u32,
-    /// Payload bytes.
-    pub size: u32,
-    /// Stream number in the low 7 bits, keyframe flag in bit 7.
-    stream_key: u8,
-}
-
-impl IndexEntry {
-    const KEY_BIT: u8 = 0x80;
-
-    pub fn new(offset: u32, size: u32, stream: usize, keyframe: bool) -> IndexEntry {
-        debug_assert!(stream < 100);
-        IndexEntry {
-            offset,
-            size,
-            stream_key: stream as u8 | if keyframe { Self::KEY_BIT } else { 0 },
-        }
-    }
-
-    pub fn stream(self) -> usize {
-        usize::from(self.stream_key & !Self::KEY_BIT)
-    }
-
-    pub fn keyframe(self) -> bool {
-        self.stream_key & Self::KEY_BIT != 0
-    }
-}
-
-/// Bytes handed to `emit` at a time while streaming an index out.
-const INDEX_WRITE_BUFFER: usize = 64 * 1024;
 
 /// Zeros for the unused room of index slots, handed out in pieces of this size.
 static ZEROS: [u8; INDEX_WRITE_BUFFER] = [0; INDEX_WRITE_BUFFER];
-
-/// Streams the complete `idx1` chunk for `entries` through `emit` in bounded pieces.
-/// `chunk_ids[s]` is the data chunk id of stream `s`.
-pub(super) fn write_idx1<E>(
-    entries: &[IndexEntry],
-    chunk_ids: &[FourCc],
-    mut emit: impl FnMut(&[u8]) -> Result<(), E>,
-) -> Result<(), E> {
-    let body = entries.len() * IDX1_ENTRY_LEN;
-    let mut buf = Vec::with_capacity(INDEX_WRITE_BUFFER.min(body + CHUNK_HEADER_LEN as usize));
-    buf.extend_from_slice(&chunk_header(CK_IDX1, body as u32));
-    for e in entries {
-        if buf.len() + IDX1_ENTRY_LEN > INDEX_WRITE_BUFFER {
-            emit(&buf)?;
-            buf.clear();
-        }
-        let flags = if e.keyframe() { AVIIF_KEYFRAME } else { 0 };
-        buf.extend_from_slice(&chunk_ids[e.stream()].0);
-        buf.extend_from_slice(&flags.to_le_bytes());
-        buf.extend_from_slice(&e.offset.to_le_bytes());
-        buf.extend_from_slice(&e.size.to_le_bytes());
-    }
-    emit(&buf)
-}
 
 /// Entries the first slot of a stream in a segment has room for: small recordings stay small,
 /// and a slot that fills up is replaced by one twice as large.
@@ -92,6 +30,24 @@ pub(super) struct IndexSlot {
 }
 
 impl IndexSlot {
+    /// The slot at `at` that takes over from `old` (`None`: the stream's first in the segment)
+    /// when `count` more entries arrive: sized exactly for a segment that is ending (`last`),
+    /// otherwise with room for as many entries again, and at least [`MIN_SLOT_ENTRIES`].
+    pub fn successor(old: Option<IndexSlot>, count: usize, at: u64, last: bool) -> IndexSlot {
+        let used = old.map_or(0, |s| s.used) + count;
+        let capacity = if last {
+            used
+        } else {
+            (2 * used).max(MIN_SLOT_ENTRIES)
+        };
+        IndexSlot {
+            at,
+            capacity,
+            used,
+            duration: old.map_or(0, |s| s.duration),
+        }
+    }
+
     /// Bytes a slot with room for `capacity` entries occupies, chunk header included.
     pub fn len(capacity: usize) -> u64 {
         CHUNK_HEADER_LEN + (STANDARD_INDEX_HEADER_LEN + capacity * STANDARD_INDEX_ENTRY_LEN) as u64
@@ -175,81 +131,9 @@ pub(super) fn write_standard_entries<E>(
     Ok(())
 }
 
-/// One super index entry: where a standard index is and how much stream time it covers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub(super) struct SuperEntry {
-    /// File position of the index chunk's header.
-    pub offset: u64,
-    /// Bytes of the index chunk, header included.
-    pub size: u32,
-    /// Stream ticks covered (frames for video, blocks or frames for audio).
-    pub duration: u32,
-}
-
-/// A stream's super index: one entry per RIFF segment the stream has chunks in, each pointing
-/// at that segment's standard index. The `indx` chunk in the header has `capacity` slots,
-/// reserved when the file starts, so a full super index is a hard limit of the file.
-#[derive(Debug, Clone)]
-pub(super) struct SuperIndex {
-    capacity: usize,
-    entries: Vec<SuperEntry>,
-}
-
-impl SuperIndex {
-    /// An empty super index with `capacity` slots in the header.
-    pub fn new(capacity: usize) -> SuperIndex {
-        SuperIndex {
-            capacity,
-            entries: Vec::new(),
-        }
-    }
-
-    /// Whether every slot is taken.
-    pub fn is_full(&self) -> bool {
-        self.entries.len() >= self.capacity
-    }
-
-    /// Appends the entry of a new segment's standard index.
-    pub fn push(&mut self, entry: SuperEntry) {
-        debug_assert!(!self.is_full());
-        self.entries.push(entry);
-    }
-
-    /// Replaces the newest entry (the current segment's index moved or grew).
-    pub fn set_last(&mut self, entry: SuperEntry) {
-        if let Some(last) = self.entries.last_mut() {
-            *last = entry;
-        }
-    }
-
-    /// Writes the header's `indx` chunk: every entry, oldest first, in `capacity` slots.
-    pub fn write_header_chunk(&self, t: &mut RiffTree, chunk_id: FourCc) {
-        t.begin_chunk(CK_INDX);
-        t.u16(SUPER_INDEX_LONGS_PER_ENTRY)
-            .bytes(&[0, AVI_INDEX_OF_INDEXES])
-            .u32(self.entries.len() as u32)
-            .fourcc(chunk_id)
-            .zeros(12); // dwReserved[3]
-        for e in &self.entries {
-            t.u64(e.offset).u32(e.size).u32(e.duration);
-        }
-        t.zeros((self.capacity - self.entries.len()) * SUPER_INDEX_ENTRY_LEN);
-        t.end();
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn entry_packs_stream_and_keyframe() {
-        let e = IndexEntry::new(100, 7, 99, true);
-        assert_eq!((e.stream(), e.keyframe()), (99, true));
-        let e = IndexEntry::new(100, 7, 3, false);
-        assert_eq!((e.stream(), e.keyframe()), (3, false));
-        assert_eq!(std::mem::size_of::<IndexEntry>(), 12);
-    }
 
     #[test]
     fn a_slot_is_one_ix_chunk_covering_its_room_with_the_used_count() {
@@ -287,60 +171,5 @@ mod tests {
         assert_eq!(slot.entry_at(2), 5000 + 48);
         assert_eq!(slot.count_at(), 5012);
         assert_eq!(slot.super_entry().size, 64);
-    }
-
-    #[test]
-    fn idx1_and_large_slots_are_streamed_in_bounded_pieces() {
-        let entries: Vec<_> = (0..10_000)
-            .map(|i| IndexEntry::new(i * 16, 8, 0, i % 2 == 0))
-            .collect();
-        let mut pieces = 0;
-        let mut out = Vec::new();
-        write_idx1::<()>(&entries, &[FourCc::new(*b"00db")], |b| {
-            assert!(b.len() <= INDEX_WRITE_BUFFER);
-            pieces += 1;
-            out.extend_from_slice(b);
-            Ok(())
-        })
-        .unwrap();
-        assert!(pieces > 1);
-        assert_eq!(out.len(), 8 + 16 * 10_000);
-        assert_eq!(
-            &out[8 + 16..8 + 32],
-            &[b'0', b'0', b'd', b'b', 0, 0, 0, 0, 16, 0, 0, 0, 8, 0, 0, 0]
-        );
-        let mut total = 0;
-        write_standard_entries::<()>(entries.iter().copied(), 20_000, |b| {
-            assert!(b.len() <= INDEX_WRITE_BUFFER);
-            total += b.len();
-            Ok(())
-        })
-        .unwrap();
-        assert_eq!(total, 8 * 30_000);
-    }
-
-    #[test]
-    fn the_super_index_lists_every_entry_in_its_reserved_slots() {
-        let mut s = SuperIndex::new(3);
-        let entry = |offset| SuperEntry {
-            offset,
-            size: 64,
-            duration: 1,
-        };
-        s.push(entry(100));
-        s.push(entry(200));
-        s.set_last(entry(300));
-        assert!(!s.is_full());
-        s.push(entry(400));
-        assert!(s.is_full());
-        let mut t = RiffTree::new();
-        s.write_header_chunk(&mut t, FourCc::new(*b"01wb"));
-        let b = t.into_bytes();
-        assert_eq!(b.len(), 8 + 24 + 3 * 16);
-        assert_eq!(&b[12..16], &3u32.to_le_bytes());
-        let offsets: Vec<u64> = (0..3)
-            .map(|i| u64::from_le_bytes(b[32 + 16 * i..40 + 16 * i].try_into().unwrap()))
-            .collect();
-        assert_eq!(offsets, [100, 300, 400]);
     }
 }
