@@ -1,8 +1,8 @@
 //! Records three seconds of a moving gradient with a tone through the asynchronous API, keeping
 //! a window of writes in flight, then checks the file. `cargo run --example record -- out.avi`
 
-use avikit::codec::convert::{InputLayout, PixelFormat};
 use avikit::codec::encoder::DibConversion;
+use avikit::pixel::{InputLayout, PixelFormat};
 use avikit::{AudioFormat, FrameRate, Payload, PcmFormat, Writer, WriterOptions};
 use std::collections::VecDeque;
 use std::sync::Arc;

@@ -33,7 +33,8 @@
 //!
 //! Public surface: [`Writer`] and its streams, [`format`](mod@format) (frame rates, picture and sample
 //! formats), [`WriterOptions`] and [`BeginOptions`], [`Error`] and [`Status`], [`Sink`] for
-//! custom destinations, [`codec`] (the encoders) and [`repair`] (inspection and repair).
+//! custom destinations, [`pixel`] (input layouts and pixel conversion), [`codec`] (the
+//! encoders) and [`repair`] (inspection and repair).
 //! Inside, `riff` builds chunks and writes through a [`Sink`], `avi` holds the AVI/OpenDML
 //! structures and the muxer, [`queue`] the worker, results and back-pressure. The C ABI
 //! (`ffi`) is the cargo feature `capi`, on by default: with `default-features = false` no
@@ -48,6 +49,7 @@ mod error;
 #[doc(hidden)]
 pub mod ffi;
 pub mod format;
+pub mod pixel;
 pub mod queue;
 pub mod repair;
 mod riff;

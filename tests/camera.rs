@@ -5,10 +5,10 @@
 
 mod common;
 
-use avikit::codec::convert::{InputLayout, PixelFormat};
 use avikit::codec::encoder::DibConversion;
 use avikit::codec::h264::H264Encoder;
 use avikit::codec::mjpeg::MjpegEncoder;
+use avikit::pixel::{InputLayout, PixelFormat};
 use avikit::{FrameRate, Writer, WriterOptions};
 use common::*;
 use std::path::Path;

@@ -2,8 +2,8 @@
 
 mod common;
 
-use avikit::codec::convert::{InputLayout, PixelFormat};
 use avikit::codec::encoder::DibConversion;
+use avikit::pixel::{InputLayout, PixelFormat};
 use avikit::{Status, Writer, WriterOptions};
 use common::*;
 use std::process::{Command, Stdio};

@@ -4,9 +4,9 @@
 
 mod common;
 
-use avikit::codec::convert::{InputLayout, PixelFormat};
 use avikit::codec::encoder::PixelShaped;
 use avikit::codec::mjpeg::MjpegEncoder;
+use avikit::pixel::{InputLayout, PixelFormat};
 use avikit::{AudioFormat, PcmFormat, PixelAspect, Status, VideoFormat, Writer, WriterOptions};
 use common::*;
 use std::path::Path;

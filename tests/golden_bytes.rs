@@ -9,8 +9,8 @@
 
 mod common;
 
-use avikit::codec::convert::{InputLayout, PixelFormat};
 use avikit::codec::encoder::DibConversion;
+use avikit::pixel::{InputLayout, PixelFormat};
 use avikit::{
     AudioFormat, FourCc, FrameRate, PcmFormat, PixelAspect, VideoFormat, Writer, WriterOptions,
 };

@@ -4,8 +4,8 @@
 
 mod common;
 
-use avikit::codec::convert::{InputLayout, PixelFormat};
 use avikit::codec::h264::H264Encoder;
+use avikit::pixel::{InputLayout, PixelFormat};
 use avikit::{FrameRate, Writer, WriterOptions};
 use common::*;
 use std::path::Path;

@@ -4,8 +4,8 @@
 
 mod common;
 
-use avikit::codec::convert::{InputLayout, PixelFormat};
 use avikit::codec::mjpeg::MjpegEncoder;
+use avikit::pixel::{InputLayout, PixelFormat};
 use avikit::{Status, Writer, WriterOptions};
 use common::*;
 use std::sync::Arc;

@@ -146,8 +146,8 @@ fn vlc_drops_the_last_mjpg_frame_of_ffmpegs_file_too() {
 #[cfg(feature = "h264")]
 #[test]
 fn mplayer_seeks_to_the_next_keyframe_in_ffmpegs_h264_too() {
-    use avikit::codec::convert::{InputLayout, PixelFormat};
     use avikit::codec::h264::H264Encoder;
+    use avikit::pixel::{InputLayout, PixelFormat};
     // Keyframes at 0, 30 and 60 in both files: a seek to 17 starts at 30 in MPlayer, a seek to
     // 75 finds no keyframe after it.
     let frames = 90;

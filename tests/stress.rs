@@ -25,12 +25,10 @@
 
 mod common;
 
+use avikit::codec::encoder::{DibConversion, FrameEncoder};
 #[cfg(feature = "mjpeg")]
 use avikit::codec::mjpeg::MjpegEncoder;
-use avikit::codec::{
-    convert::{InputLayout, PixelFormat},
-    encoder::{DibConversion, FrameEncoder},
-};
+use avikit::pixel::{InputLayout, PixelFormat};
 use avikit::{
     AsyncResult, AudioFormat, AudioStream, Callback, FourCc, FrameRate, Payload, PcmFormat, Status,
     VideoFormat, VideoStream, Writer, WriterOptions,

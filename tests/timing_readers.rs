@@ -14,8 +14,8 @@ mod layout;
 #[path = "timing_readers/plan.rs"]
 mod plan;
 
-use avikit::codec::convert::{InputLayout, PixelFormat};
 use avikit::codec::encoder::DibConversion;
+use avikit::pixel::{InputLayout, PixelFormat};
 use avikit::{FourCc, VideoFormat, VideoStream, Writer, WriterOptions};
 use common::*;
 use judge::check_audio;

@@ -4,8 +4,8 @@
 //! returns the first; the process's encoder threads are shared by every writer, stop when the
 //! last one closes and do not start for a stream that cannot be added.
 
-use avikit::codec::convert::{InputLayout, PixelFormat};
 use avikit::codec::encoder::DibConversion;
+use avikit::pixel::{InputLayout, PixelFormat};
 use avikit::{AsyncResult, FourCc, Payload, Sink, Status, VideoFormat, Writer, WriterOptions};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;

@@ -2,7 +2,7 @@
 //! workload's frames through the encoder it adds, on a writer at 30 fps; its windowed write loop
 //! also feeds the P9 writers.
 
-use avikit::codec::convert::{InputLayout, PixelFormat};
+use avikit::pixel::{InputLayout, PixelFormat};
 use avikit::{FrameRate, Payload, VideoStream, Writer, WriterOptions};
 use std::collections::VecDeque;
 use std::path::Path;

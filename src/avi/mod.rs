@@ -1,4 +1,5 @@
-//! AVI 1.0 and OpenDML 2.0 structures and the muxer that lays chunks, headers and indexes out.
+//! AVI 1.0 and OpenDML 2.0 structures: the muxer lays chunks and headers out, [`index`] owns
+//! every index (`idx1`, standard and super indexes) and writes it when the muxer says.
 
 pub(crate) mod constants;
 mod headers;
@@ -7,9 +8,7 @@ mod info;
 mod muxer;
 mod stream;
 
+pub use index::{DEFAULT_SUPER_INDEX_CAPACITY, MAX_SUPER_INDEX_CAPACITY};
 pub use info::{InfoList, MAX_INFO_VALUE_LEN};
-pub use muxer::{
-    ChunkWrite, Muxer, MuxerConfig, DEFAULT_RIFF_LIMIT, DEFAULT_SUPER_INDEX_CAPACITY,
-    MAX_SUPER_INDEX_CAPACITY,
-};
+pub use muxer::{ChunkWrite, Muxer, MuxerConfig, DEFAULT_RIFF_LIMIT};
 pub use stream::{StreamSpec, MAX_STREAMS};

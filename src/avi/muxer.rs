@@ -1,10 +1,11 @@
-//! The muxer: lays data chunks into `movi` lists, splits the file into RIFF segments, writes the
-//! indexes of each segment when it ends and the final header at the end. It owns the sink and is
-//! driven by exactly one thread (the writer's worker).
+//! The muxer: lays data chunks into `movi` lists, splits the file into RIFF segments and writes
+//! the header, at the start, at checkpoints and at the end. Everything index (entries, slots,
+//! super indexes, `idx1`) it hands to [`super::index`]. It owns the sink and is driven by
+//! exactly one thread (the writer's worker).
 
 use super::constants::*;
 use super::headers::{self, HeaderInputs, StreamTotals};
-use super::index::{self, IndexEntry, IndexSlot, SuperIndex, MIN_SLOT_ENTRIES};
+use super::index::{IndexEntry, Indexes, MAX_SUPER_INDEX_CAPACITY};
 use super::info::InfoList;
 use super::stream::{StreamSpec, MAX_STREAMS};
 use crate::error::{Error, Result, Status};
@@ -16,12 +17,6 @@ use crate::scratch::recycle;
 pub const DEFAULT_RIFF_LIMIT: u64 = 1 << 30;
 /// Largest accepted segment limit: with one maximal chunk on top it still fits a 32-bit size.
 const MAX_RIFF_LIMIT: u64 = 1 << 31;
-/// Default slots of each stream's `indx` in the header: one per RIFF segment the stream spans,
-/// so 4608 segments of 1 GiB, more than 4 TiB (100 hours of anything up to 100 Mbit/s), for 72
-/// KiB of header per stream. FFmpeg reserves 256 (256 GiB).
-pub const DEFAULT_SUPER_INDEX_CAPACITY: usize = 4608;
-/// Largest accepted super index capacity (1 MiB of header per stream).
-pub const MAX_SUPER_INDEX_CAPACITY: usize = 65_536;
 /// Size field of an empty `LIST`: its form type only.
 const EMPTY_LIST_SIZE: u32 = (LIST_HEADER_LEN - CHUNK_HEADER_LEN) as u32;
 
@@ -96,43 +91,7 @@ struct Segment {
     riff_start: u64,
     /// File position of the `movi` fourcc: base of idx1 and ix## offsets.
     movi_at: u64,
-    entries: Vec<IndexEntry>,
-    /// Entries already in the streams' standard indexes (written at checkpoints).
-    indexed: usize,
     first: bool,
-    /// Each stream's chunks in this segment.
-    stream_chunks: Vec<usize>,
-    /// Each stream's standard index in this segment, once a checkpoint has written one.
-    slots: Vec<Option<IndexSlot>>,
-}
-
-/// Entries an index vector grows by at least: small recordings stay small.
-const INDEX_GROWTH_MIN: usize = 4096;
-
-impl Segment {
-    fn new(riff_start: u64, movi_at: u64, first: bool, streams: usize) -> Segment {
-        Segment {
-            riff_start,
-            movi_at,
-            entries: Vec::new(),
-            indexed: 0,
-            first,
-            stream_chunks: vec![0; streams],
-            slots: vec![None; streams],
-        }
-    }
-
-    /// Adds an entry, growing the vector by an eighth rather than doubling it: the index is
-    /// the one thing that grows with the recording, and doubling could leave it twice the size
-    /// it needs (24 bytes a chunk instead of 12, just past a power of two).
-    fn record(&mut self, entry: IndexEntry) {
-        if self.entries.len() == self.entries.capacity() {
-            self.entries
-                .reserve_exact((self.entries.len() / 8).max(INDEX_GROWTH_MIN));
-        }
-        self.stream_chunks[entry.stream()] += 1;
-        self.entries.push(entry);
-    }
 }
 
 /// Writes one AVI file. See the module docs.
@@ -142,7 +101,7 @@ pub struct Muxer {
     chunk_ids: Vec<FourCc>,
     header_len: u64,
     totals: Vec<StreamTotals>,
-    super_indexes: Vec<SuperIndex>,
+    indexes: Indexes,
     /// End of the data written so far: where the next chunk goes.
     pos: u64,
     segment: Segment,
@@ -151,9 +110,6 @@ pub struct Muxer {
     riff_count: u32,
     /// Whether a checkpoint has written the header since it was last changed.
     checkpointed: bool,
-    /// Standard index slots that were replaced by larger ones: they become `JUNK` once the
-    /// header on disk points at their successors.
-    stale_slots: Vec<u64>,
     /// End of the bytes a failed write left past `pos` (a chunk cut part-way), 0 when none:
     /// [`Muxer::finish`] covers them with `JUNK` so the file ends where its last RIFF does.
     torn_end: u64,
@@ -183,16 +139,19 @@ impl Muxer {
             chunk_ids,
             header_len: 0,
             totals: vec![StreamTotals::default(); n],
-            super_indexes: vec![SuperIndex::new(cfg.super_index_capacity); n],
+            indexes: Indexes::new(&cfg.streams, cfg.super_index_capacity),
             cfg,
             chunk_headers: Vec::new(),
             gather: Vec::new(),
             pos: 0,
-            segment: Segment::new(0, 0, true, n),
+            segment: Segment {
+                riff_start: 0,
+                movi_at: 0,
+                first: true,
+            },
             first_riff_sizes: None,
             riff_count: 1,
             checkpointed: false,
-            stale_slots: Vec::new(),
             torn_end: 0,
         };
         let header = muxer.header_bytes();
@@ -222,7 +181,7 @@ impl Muxer {
             frame_rate: self.cfg.frame_rate,
             streams: &self.cfg.streams,
             totals: &self.totals,
-            super_indexes: &self.super_indexes,
+            super_indexes: self.indexes.super_indexes(),
             info: &self.cfg.info,
             has_idx1: self.cfg.emit_index1,
             first_riff_size,
@@ -230,34 +189,9 @@ impl Muxer {
         })
     }
 
-    /// Index bytes that `entries` chunks may still add to the current segment: a standard index
-    /// slot per stream that may yet move to twice its entries (or [`MIN_SLOT_ENTRIES`]), and for
-    /// the first segment `idx1`. Bytes of slots already written are in `pos`.
-    fn index_cost(&self, entries: usize) -> u64 {
-        let slots = (self.cfg.streams.len() as u64) * IndexSlot::len(MIN_SLOT_ENTRIES);
-        let mut per_entry = 2 * STANDARD_INDEX_ENTRY_LEN as u64;
-        let mut fixed = slots;
-        if self.segment.first && self.cfg.emit_index1 {
-            per_entry += IDX1_ENTRY_LEN as u64;
-            fixed += CHUNK_HEADER_LEN;
-        }
-        fixed + per_entry * entries as u64
-    }
-
-    /// A chunk that the file cannot index: the first of its stream in this segment when the
-    /// stream's super index has no slot left.
-    fn unindexable(&self, stream: usize) -> Option<Error> {
-        let index = &self.super_indexes[stream];
-        (self.segment.stream_chunks[stream] == 0 && index.is_full()).then(|| {
-            Error::new(
-                Status::Limit,
-                format!(
-                    "stream {stream} spans {} RIFF segments, all its OpenDML super index holds \
-                     (super_index_capacity)",
-                    self.cfg.super_index_capacity
-                ),
-            )
-        })
+    /// Whether the current segment ends with an `idx1`: the first one, when the file has one.
+    fn segment_has_idx1(&self) -> bool {
+        self.segment.first && self.cfg.emit_index1
     }
 
     /// Writes chunks back to back with as few vectored writes as the segment layout allows,
@@ -286,14 +220,15 @@ impl Muxer {
                     break;
                 }
                 let total = CHUNK_HEADER_LEN + padded_len(c.data.len() as u64);
-                let entries = self.segment.entries.len() + (end - start) + 1;
-                let grown = planned + total + self.index_cost(entries) - self.segment.riff_start;
-                let segment_empty = self.segment.entries.is_empty() && end == start;
+                let entries = self.indexes.segment_chunks() + (end - start) + 1;
+                let index_cost = self.indexes.cost(entries, self.segment_has_idx1());
+                let grown = planned + total + index_cost - self.segment.riff_start;
+                let segment_empty = self.indexes.segment_chunks() == 0 && end == start;
                 if grown > self.cfg.riff_limit && !segment_empty {
                     break;
                 }
                 if opened & (1 << c.stream) == 0 {
-                    refused = self.unindexable(c.stream);
+                    refused = self.indexes.unindexable(c.stream);
                     if refused.is_some() {
                         break;
                     }
@@ -372,7 +307,7 @@ impl Muxer {
             let size = c.data.len() as u32;
             // An empty frame (a capture gap) repeats the picture before it: never a keyframe.
             let keyframe = size > 0 && (c.keyframe || !self.needs_keyframe_flags(c.stream));
-            self.segment
+            self.indexes
                 .record(IndexEntry::new(offset, size, c.stream, keyframe));
             let t = &mut self.totals[c.stream];
             t.chunks += 1;
@@ -389,15 +324,6 @@ impl Muxer {
     /// Whether a stream has delta frames at all: uncompressed video and audio are all keyframes.
     fn needs_keyframe_flags(&self, stream: usize) -> bool {
         matches!(&self.cfg.streams[stream].format, StreamFormat::Video(v) if v.fourcc.is_some())
-    }
-
-    /// Ticks one chunk of `stream` covers: a frame, or audio blocks.
-    fn chunk_duration(&self, e: IndexEntry) -> u64 {
-        match &self.cfg.streams[e.stream()].format {
-            StreamFormat::Video(_) => 1,
-            StreamFormat::Audio(a) if a.frame_samples().is_some() => 1,
-            StreamFormat::Audio(a) => u64::from(e.size) / u64::from(a.block_align),
-        }
     }
 
     /// Ends the current segment and opens a `RIFF AVIX` + `LIST movi`.
@@ -418,112 +344,14 @@ impl Muxer {
         self.sink_write(riff_start, &[&head], "starting an AVIX segment")?;
         self.pos += AVIX_HEAD_LEN;
         let movi_at = riff_start + LIST_HEADER_LEN + CHUNK_HEADER_LEN;
-        self.segment = Segment::new(riff_start, movi_at, false, self.cfg.streams.len());
+        self.segment = Segment {
+            riff_start,
+            movi_at,
+            first: false,
+        };
+        self.indexes.start_segment();
         self.riff_count += 1;
         Ok(())
-    }
-
-    /// Brings every stream's standard index up to date with the segment's chunks: new entries
-    /// go into the stream's slot when they fit, otherwise the whole index moves to a new slot
-    /// at the end of the data (`last`: sized exactly, for a segment that is ending).
-    fn write_standard_indexes(&mut self, last: bool) -> Result<()> {
-        let n = self.cfg.streams.len();
-        let mut counts = vec![0usize; n];
-        let mut durations = vec![0u64; n];
-        for &e in &self.segment.entries[self.segment.indexed..] {
-            counts[e.stream()] += 1;
-            durations[e.stream()] += self.chunk_duration(e);
-        }
-        for stream in (0..n).filter(|&s| counts[s] > 0) {
-            let slot = match self.segment.slots[stream] {
-                Some(slot) if slot.room() >= counts[stream] => {
-                    self.append_to_slot(stream, slot, counts[stream])?
-                }
-                old => self.move_to_new_slot(stream, old, counts[stream], last)?,
-            };
-            let slot = IndexSlot {
-                duration: slot.duration + durations[stream],
-                ..slot
-            };
-            self.segment.slots[stream] = Some(slot);
-            self.super_indexes[stream].set_last(slot.super_entry());
-        }
-        self.segment.indexed = self.segment.entries.len();
-        Ok(())
-    }
-
-    /// Writes the `count` unindexed entries of `stream` into the free room of its slot, then
-    /// the new count: a reader sees the old entries or all of them, never a partial index.
-    fn append_to_slot(
-        &mut self,
-        stream: usize,
-        slot: IndexSlot,
-        count: usize,
-    ) -> Result<IndexSlot> {
-        let Muxer { sink, segment, .. } = self;
-        let mut cursor = slot.entry_at(slot.used);
-        let new = segment.entries[segment.indexed..]
-            .iter()
-            .copied()
-            .filter(|e| e.stream() == stream);
-        index::write_standard_entries(new, 0, |piece| {
-            sink.write_at(cursor, &[piece]).map_err(|e| e.error)?;
-            cursor += piece.len() as u64;
-            Ok(())
-        })
-        .map_err(|e| Error::io("writing a standard index", e))?;
-        let slot = IndexSlot {
-            used: slot.used + count,
-            ..slot
-        };
-        let used = (slot.used as u32).to_le_bytes();
-        self.sink_write(slot.count_at(), &[&used], "updating a standard index")?;
-        Ok(slot)
-    }
-
-    /// Writes all of the segment's entries of `stream` into a new slot at the end of the data.
-    /// The slot it replaces stays an `ix##` until the header no longer points at it.
-    fn move_to_new_slot(
-        &mut self,
-        stream: usize,
-        old: Option<IndexSlot>,
-        count: usize,
-        last: bool,
-    ) -> Result<IndexSlot> {
-        let used = old.map_or(0, |s| s.used) + count;
-        let capacity = if last {
-            used
-        } else {
-            (2 * used).max(MIN_SLOT_ENTRIES)
-        };
-        let slot = IndexSlot {
-            at: self.pos,
-            capacity,
-            used,
-            duration: old.map_or(0, |s| s.duration),
-        };
-        let head = slot.head(stream, self.chunk_ids[stream], self.segment.movi_at);
-        let Muxer { sink, segment, .. } = self;
-        let mut cursor = slot.at;
-        let mut emit = |piece: &[u8]| -> std::io::Result<()> {
-            sink.write_at(cursor, &[piece]).map_err(|e| e.error)?;
-            cursor += piece.len() as u64;
-            Ok(())
-        };
-        let entries = segment
-            .entries
-            .iter()
-            .copied()
-            .filter(|e| e.stream() == stream);
-        emit(&head)
-            .and_then(|()| index::write_standard_entries(entries, slot.room(), emit))
-            .map_err(|e| Error::io("writing a standard index", e))?;
-        self.pos += IndexSlot::len(capacity);
-        match old {
-            Some(old) => self.stale_slots.push(old.at),
-            None => self.super_indexes[stream].push(slot.super_entry()),
-        }
-        Ok(slot)
     }
 
     /// Patches the current segment's `movi` and RIFF sizes to end at the current position;
@@ -558,25 +386,17 @@ impl Muxer {
     /// Completes the segment's standard indexes (and, for the first segment, writes `idx1`
     /// after its `movi`) and patches its sizes: `movi` ends before `idx1`, the RIFF after it.
     fn close_segment(&mut self) -> Result<()> {
-        self.write_standard_indexes(true)?;
+        self.indexes
+            .write_standard(&mut *self.sink, &mut self.pos, self.segment.movi_at, true)?;
         let movi_size = self.patch_movi_size()?;
-        if self.segment.first && self.cfg.emit_index1 {
-            let mut cursor = self.pos;
-            let Muxer { sink, segment, .. } = self;
-            index::write_idx1(&segment.entries, &self.chunk_ids, |piece| {
-                sink.write_at(cursor, &[piece]).map_err(|e| e.error)?;
-                cursor += piece.len() as u64;
-                Ok(())
-            })
-            .map_err(|e| Error::io("writing idx1", e))?;
-            self.pos = cursor;
+        if self.segment_has_idx1() {
+            self.indexes.write_idx1(&mut *self.sink, &mut self.pos)?;
         }
         let riff_size = self.patch_riff_size()?;
         if self.segment.first {
             self.first_riff_sizes = Some((riff_size, movi_size));
         }
-        self.segment.entries = Vec::new();
-        self.segment.indexed = 0;
+        self.indexes.end_segment();
         Ok(())
     }
 
@@ -586,10 +406,7 @@ impl Muxer {
         let header = self.header_bytes();
         debug_assert_eq!(header.len() as u64, self.header_len);
         self.sink_write(0, &[&header], "rewriting the AVI header")?;
-        for at in std::mem::take(&mut self.stale_slots) {
-            self.sink_write(at, &[&CK_JUNK.0], "retiring a replaced standard index")?;
-        }
-        Ok(())
+        self.indexes.retire_stale_slots(&mut *self.sink)
     }
 
     /// Makes everything written so far readable without finishing the file: indexes the new
@@ -600,10 +417,11 @@ impl Muxer {
     /// # Errors
     /// [`Status::Io`] when the sink fails.
     pub fn checkpoint(&mut self) -> Result<()> {
-        if self.segment.indexed == self.segment.entries.len() && self.checkpointed {
+        if self.indexes.all_indexed() && self.checkpointed {
             return Ok(());
         }
-        self.write_standard_indexes(false)?;
+        self.indexes
+            .write_standard(&mut *self.sink, &mut self.pos, self.segment.movi_at, false)?;
         let sizes = self.patch_segment_sizes()?;
         if self.segment.first {
             self.first_riff_sizes = Some(sizes);
@@ -638,23 +456,5 @@ impl Muxer {
         self.close_segment()?;
         self.rewrite_header()?;
         self.flush(false)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_index_grows_by_an_eighth_not_by_doubling() {
-        let mut segment = Segment::new(0, 0, true, 1);
-        for n in 0..1_100_000u32 {
-            segment.record(IndexEntry::new(n, 1, 0, true));
-            let len = segment.entries.len();
-            assert!(segment.entries.capacity() <= len + (len / 8).max(INDEX_GROWTH_MIN));
-        }
-        // Just past 2^20 entries, where doubling would have reserved 2^21.
-        let bytes = segment.entries.capacity() * std::mem::size_of::<IndexEntry>();
-        assert!(bytes as f64 / 1_100_000.0 <= 13.5, "{bytes} bytes");
     }
 }

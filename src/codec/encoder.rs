@@ -1,9 +1,9 @@
 //! What an encoding stream does to each frame before it is written: the [`FrameEncoder`]
 //! trait, and the encodings the library offers.
 
-use super::convert::{to_dib, InputLayout};
 use crate::error::{Error, Result};
 use crate::format::{PixelAspect, SampleLayout, StreamFormat, VideoFormat};
+use crate::pixel::{append_dib, InputLayout};
 
 /// The quality (1..=100) of an MJPEG or H.264 stream that names none: libjpeg's own default,
 /// and for H.264 a quantizer near x264's default.
@@ -77,7 +77,7 @@ impl FrameEncoder for DibConversion {
 
     fn encode(&self, input: &[u8]) -> Result<EncodedFrame> {
         let mut data = Vec::new();
-        to_dib(&self.input, input, self.bits_per_pixel, &mut data);
+        append_dib(&self.input, input, self.bits_per_pixel, &mut data);
         Ok(EncodedFrame {
             data,
             keyframe: true,

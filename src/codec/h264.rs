@@ -8,13 +8,11 @@
 //! AVI timing stays exact. With several threads OpenH264 cuts each picture into that many
 //! slices and encodes them in parallel on threads of its own.
 
-use super::camera::{Chroma, PlanarPicture, Range};
-use super::convert::{InputLayout, PixelFormat};
 use super::encoder::{EncodedFrame, InputRule, SequentialEncoder};
 use super::openh264_session::{Session, SessionConfig, MAX_THREADS};
-use super::yuv::I420Picture;
 use crate::error::{Error, Result};
 use crate::format::{FrameRate, StreamFormat, VideoFormat};
+use crate::pixel::{Chroma, I420Picture, InputLayout, PixelFormat, PlanarPicture, Range};
 use crate::riff::FourCc;
 
 /// The largest picture OpenH264 encodes (level 5.2), either way round, and the smallest side

@@ -2,11 +2,10 @@
 //! from RGB, I420 and NV12, 4:2:2 from YUY2. Camera YUV goes in as planes (libjpeg-turbo skips
 //! its colour conversion), stretched to the full range JPEG decoders assume.
 
-use super::camera::{Chroma, PlanarPicture, Range};
-use super::convert::{InputLayout, PixelFormat};
 use super::encoder::{EncodedFrame, FrameEncoder};
 use crate::error::{Error, Result, Status};
 use crate::format::VideoFormat;
+use crate::pixel::{Chroma, InputLayout, PixelFormat, PlanarPicture, Range};
 use crate::riff::FourCc;
 use std::cell::RefCell;
 

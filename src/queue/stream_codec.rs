@@ -5,13 +5,13 @@
 
 use super::stream::{AudioStream, VideoStream};
 use super::writer::Writer;
-use crate::codec::convert::InputLayout;
 use crate::codec::encoder::{DibConversion, PixelShaped};
 use crate::codec::mp3::Mp3Encoder;
 use crate::error::Result;
 #[cfg(not(all(feature = "mjpeg", feature = "h264")))]
 use crate::error::{Error, Status};
 use crate::format::{AudioFormat, PcmFormat, PixelAspect, VideoFormat};
+use crate::pixel::InputLayout;
 use std::sync::Arc;
 
 /// What a video stream writes.

@@ -1,4 +1,4 @@
-//! Caller pixels into planar 4:2:0 YCbCr (I420), the picture format H.264 encoders take.
+//! RGB caller pixels into planar 4:2:0 YCbCr (I420), the picture format H.264 encoders take.
 //!
 //! BT.601 studio range (Y 16..235, Cb/Cr 16..240), the matrix decoders assume for SD-era
 //! streams without colour metadata and the one the H.264 stream signals in its VUI. Chroma is
@@ -6,7 +6,7 @@
 //! against the exact matrix stays within half a code value (plus 1/100 where the exact value
 //! sits on a tie).
 
-use super::convert::InputLayout;
+use super::layout::InputLayout;
 
 /// Fractional bits of the fixed-point coefficients.
 const SHIFT: u32 = 15;
@@ -139,7 +139,7 @@ fn chroma_of(sum: [i32; 3], coeffs: [i32; 3]) -> u8 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::codec::convert::PixelFormat;
+    use crate::pixel::PixelFormat;
 
     fn picture(format: PixelFormat, stride: i32, frame: &[u8], w: u32, h: u32) -> I420Picture {
         let input = InputLayout {

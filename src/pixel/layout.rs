@@ -1,9 +1,7 @@
-//! Input pixel layouts, and pixel conversion into bottom-up BI_RGB DIBs: whole rows at a time,
-//! one loop per format pair, so the compiler can vectorize and no pixel takes a branch.
+//! The layout of the frames a caller hands to an encoding stream: the pixel format, the size
+//! and the row pitch, with the checks and row addressing every conversion builds on.
 
-use super::camera_rgb;
 use crate::error::{Error, Result};
-use crate::format::dib;
 
 /// Layout of the pixels a caller hands to an encoding stream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,7 +44,7 @@ impl PixelFormat {
     }
 
     /// Whether red comes first (needs swapping into a DIB's blue-first order).
-    fn red_first(self) -> bool {
+    pub(super) fn red_first(self) -> bool {
         matches!(self, PixelFormat::Rgba32 | PixelFormat::Rgb24)
     }
 
@@ -184,66 +182,6 @@ impl InputLayout {
     }
 }
 
-/// Converts one input frame (exactly [`InputLayout::frame_len`] bytes) into a bottom-up DIB of
-/// `out_bits` (24 or 32) bits per pixel with rows padded to 4 bytes, appended to `out`.
-pub fn to_dib(input: &InputLayout, frame: &[u8], out_bits: u16, out: &mut Vec<u8>) {
-    debug_assert_eq!(frame.len(), input.frame_len());
-    let (w, h) = (input.width as usize, input.height as usize);
-    let out_stride = dib::stride(input.width, out_bits).unwrap_or(0) as usize;
-    let start = out.len();
-    out.resize(start + out_stride * h, 0);
-    if input.format.is_yuv() {
-        camera_rgb::to_dib(input, frame, out_bits, &mut out[start..], out_stride);
-        return;
-    }
-    let in_bpp = input.format.bytes_per_pixel();
-    let out_bpp = usize::from(out_bits / 8);
-    let swap = input.format.red_first();
-    for r in 0..h {
-        // DIB row r counts from the bottom of the image.
-        let src = input.row(frame, h - 1 - r);
-        let dst = &mut out[start + r * out_stride..start + r * out_stride + w * out_bpp];
-        convert_row(src, in_bpp, swap, dst, out_bpp);
-    }
-}
-
-fn convert_row(src: &[u8], in_bpp: usize, swap: bool, dst: &mut [u8], out_bpp: usize) {
-    match (in_bpp, out_bpp, swap) {
-        (4, 4, false) | (3, 3, false) => dst.copy_from_slice(src),
-        (4, 4, true) => {
-            for (d, s) in dst.chunks_exact_mut(4).zip(src.chunks_exact(4)) {
-                d.copy_from_slice(&[s[2], s[1], s[0], s[3]]);
-            }
-        }
-        (3, 3, true) => {
-            for (d, s) in dst.chunks_exact_mut(3).zip(src.chunks_exact(3)) {
-                d.copy_from_slice(&[s[2], s[1], s[0]]);
-            }
-        }
-        (3, 4, false) => {
-            for (d, s) in dst.chunks_exact_mut(4).zip(src.chunks_exact(3)) {
-                d.copy_from_slice(&[s[0], s[1], s[2], 0xFF]);
-            }
-        }
-        (3, 4, true) => {
-            for (d, s) in dst.chunks_exact_mut(4).zip(src.chunks_exact(3)) {
-                d.copy_from_slice(&[s[2], s[1], s[0], 0xFF]);
-            }
-        }
-        (4, 3, false) => {
-            for (d, s) in dst.chunks_exact_mut(3).zip(src.chunks_exact(4)) {
-                d.copy_from_slice(&s[..3]);
-            }
-        }
-        (4, 3, true) => {
-            for (d, s) in dst.chunks_exact_mut(3).zip(src.chunks_exact(4)) {
-                d.copy_from_slice(&[s[2], s[1], s[0]]);
-            }
-        }
-        _ => unreachable!("pixel sizes are 3 or 4 bytes"),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -254,59 +192,6 @@ mod tests {
             height: 2,
             format,
             stride,
-        }
-    }
-
-    #[test]
-    fn rgb_top_down_becomes_padded_bottom_up_bgr() {
-        // Two rows of three RGB pixels: top row 1..9, bottom row 11..19.
-        let frame: Vec<u8> = (1..=9).chain(11..=19).collect();
-        let mut out = Vec::new();
-        to_dib(&layout(PixelFormat::Rgb24, 0), &frame, 24, &mut out);
-        assert_eq!(
-            out,
-            vec![13, 12, 11, 16, 15, 14, 19, 18, 17, 0, 0, 0, 3, 2, 1, 6, 5, 4, 9, 8, 7, 0, 0, 0]
-        );
-    }
-
-    #[test]
-    fn negative_stride_means_rows_are_already_bottom_up() {
-        let frame: Vec<u8> = (0..2 * 16).map(|v| v as u8).collect();
-        let mut out = Vec::new();
-        to_dib(&layout(PixelFormat::Bgra32, -16), &frame, 32, &mut out);
-        assert_eq!(&out[..12], &frame[..12]);
-        assert_eq!(&out[12..24], &frame[16..28]);
-    }
-
-    #[test]
-    fn every_format_pair_keeps_blue_green_red() {
-        let px = |f: PixelFormat| -> Vec<u8> {
-            match f {
-                PixelFormat::Bgra32 => vec![1, 2, 3, 4],
-                PixelFormat::Rgba32 => vec![3, 2, 1, 4],
-                PixelFormat::Bgr24 => vec![1, 2, 3],
-                PixelFormat::Rgb24 => vec![3, 2, 1],
-                camera => unreachable!("{camera:?} is not tested here"),
-            }
-        };
-        for f in [
-            PixelFormat::Bgra32,
-            PixelFormat::Rgba32,
-            PixelFormat::Bgr24,
-            PixelFormat::Rgb24,
-        ] {
-            let one = InputLayout {
-                width: 1,
-                height: 1,
-                format: f,
-                stride: 0,
-            };
-            let mut out = Vec::new();
-            to_dib(&one, &px(f), 32, &mut out);
-            assert_eq!(&out[..3], &[1, 2, 3], "{f:?} to 32 bits");
-            out.clear();
-            to_dib(&one, &px(f), 24, &mut out);
-            assert_eq!(&out[..3], &[1, 2, 3], "{f:?} to 24 bits");
         }
     }
 
