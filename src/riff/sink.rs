@@ -19,7 +19,12 @@ pub trait Sink: Send {
     /// before the failure.
     fn write_at(&mut self, offset: u64, bufs: &[&[u8]]) -> Result<(), WriteError>;
 
-    /// Pushes buffered data out; with `durable`, also asks for it to reach stable storage (fsync).
+    /// Pushes buffered data out; with `durable` (the sync), also returns only once every byte
+    /// written so far is on stable storage, the promise that [`crate::Durability`] orders
+    /// writes around: the writer calls it with `durable` between the data and the header that
+    /// points at it, and last at close. A sink that cannot reach stable storage does what it
+    /// can and says so in its docs. One method for both, because a sync is a flush that goes
+    /// all the way down (as `AVK_FLUSH_DURABLE` and [`crate::Writer::flush`] say).
     ///
     /// # Errors
     /// The destination's error.
@@ -57,7 +62,10 @@ impl std::error::Error for WriteError {
 
 /// A [`Sink`] over a file opened (created or truncated) by path. While it lives, the file is held
 /// against a second writer: an advisory lock on Unix, a share mode that lets readers in but not
-/// writers on Windows. Other programs can open it for reading while it is recorded.
+/// writers on Windows. Other programs can open it for reading while it is recorded. Writes go
+/// straight to the operating system (nothing is buffered); the sync (`flush(true)`) is
+/// `File::sync_data`: fdatasync on Linux, `F_FULLFSYNC` on Apple systems (plain fsync does not
+/// reach the platters there), fsync on other Unix, FlushFileBuffers on Windows.
 #[derive(Debug)]
 pub struct FileSink {
     file: File,
