@@ -507,3 +507,57 @@ fn check_crash_images(ops: &[Op], name: &str, seed: u64) {
     }
     assert!(tried >= 10, "{tried} crash images");
 }
+
+/// A sink whose sync takes `SLOW_SYNC`, logging like [`RecordingSink`].
+struct SlowSyncSink(RecordingSink);
+
+const SLOW_SYNC: Duration = Duration::from_millis(100);
+
+impl Sink for SlowSyncSink {
+    fn write_at(&mut self, offset: u64, bufs: &[&[u8]]) -> Result<(), WriteError> {
+        self.0.write_at(offset, bufs)
+    }
+
+    fn flush(&mut self, durable: bool) -> std::io::Result<()> {
+        if durable {
+            std::thread::sleep(SLOW_SYNC);
+        }
+        self.0.flush(durable)
+    }
+}
+
+#[test]
+fn a_slow_sync_never_blocks_a_begin_and_checkpoints_that_fall_due_merge() {
+    let log = RecordingSink::default();
+    let options = options(Durability::Checkpoints, Some(Duration::from_millis(1)));
+    let writer = Writer::with_sink(Box::new(SlowSyncSink(log.clone())), options).unwrap();
+    let video = add_video(&writer, Video::Dib);
+    let started = std::time::Instant::now();
+    let mut slowest = Duration::ZERO;
+    let mut pending = Vec::new();
+    for n in 0..300 {
+        let payload = avikit::Payload::owned(frame(Video::Dib, n));
+        let before = std::time::Instant::now();
+        pending.push(video.begin_write_frame(true, payload, None).unwrap());
+        slowest = slowest.max(before.elapsed());
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let elapsed = started.elapsed();
+    for result in pending {
+        video.end_write_frame(result).unwrap();
+    }
+    writer.close().unwrap();
+    // Each sync holds the worker, never the caller: begins stay far below one sync.
+    assert!(slowest < SLOW_SYNC / 2, "a begin took {slowest:?}");
+    // A checkpoint falls due every millisecond of writing, but one that falls due during a
+    // sync waits for it and then covers everything: at most one checkpoint per two syncs.
+    let ops = log.ops();
+    let tally = check_durable_order(&ops);
+    let most = (elapsed.as_millis() / (2 * SLOW_SYNC.as_millis())) as usize + 2;
+    assert!(
+        (1..=most).contains(&tally.header_rewrites),
+        "{} checkpoints in {elapsed:?}: {tally:?}",
+        tally.header_rewrites
+    );
+    assert_eq!(header_frames(&image(&ops)), 300);
+}
