@@ -4,7 +4,7 @@
 
 use crate::avi_index::{self, Indexed, IndexedChunk};
 use crate::write_log::WriteLog;
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::panic::catch_unwind;
 use std::path::Path;
 use std::time::Duration;
 
@@ -116,6 +116,11 @@ pub struct Verdict {
     pub durable_restored: bool,
     /// Per stream: chunks due (written longer ago than the bound) that did not come back.
     pub lost_due: Vec<usize>,
+    /// Whether the durable header survived ([`Durable::header_survived`]).
+    pub header_survived: bool,
+    /// Where it did: whether the unrepaired image's own indexes list every durable chunk,
+    /// byte for byte (what a player reads).
+    pub unrepaired_indexes_durable: bool,
 }
 
 fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
@@ -126,15 +131,38 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
         .unwrap_or_else(|| "a panic".into())
 }
 
-/// Judges the image already written at `image_path`; repairs it into `repaired_path`.
+/// Per stream, the payloads `index` lists in `file`.
+fn payloads<'a>(file: &'a [u8], index: &Indexed) -> Vec<Vec<&'a [u8]>> {
+    index
+        .streams
+        .iter()
+        .map(|chunks| chunks.iter().map(|c| c.payload(file)).collect())
+        .collect()
+}
+
+/// Whether `got` (payloads per stream) begins, in every stream, with the durable chunks.
+fn holds_durable(durable: &Durable, got: &[Vec<&[u8]>]) -> bool {
+    let streams = durable.index.as_ref().map_or(0, |i| i.streams.len());
+    (0..streams).all(|stream| {
+        let want = durable.chunks(stream);
+        let got = got.get(stream).map_or(&[][..], Vec::as_slice);
+        want.len() <= got.len()
+            && want
+                .iter()
+                .zip(got)
+                .all(|(w, g)| w.payload(&durable.file) == *g)
+    })
+}
+
+/// Judges `image`, already written at `image_path`; repairs it into `repaired_path`.
 /// `cut_ns` is the moment of the cut, `bound_ns` how much recording before it may be lost.
 pub fn judge(
+    image: &[u8],
     image_path: &Path,
     repaired_path: &Path,
     durable: &Durable,
     recording: &Recording,
-    cut_ns: u64,
-    bound_ns: u64,
+    (cut_ns, bound_ns): (u64, u64),
 ) -> Verdict {
     let mut verdict = Verdict::default();
     match catch_unwind(|| avikit::repair::inspect_file(image_path)) {
@@ -142,55 +170,38 @@ pub fn judge(
         Err(p) => verdict.panicked = Some(format!("inspect_file: {}", panic_message(&*p))),
     }
     let _ = std::fs::remove_file(repaired_path);
-    let repaired = match catch_unwind(AssertUnwindSafe(|| {
-        avikit::repair::repair_file(image_path, Some(repaired_path))
-    })) {
-        Ok(Ok(_)) => {
-            let bytes = std::fs::read(repaired_path).unwrap();
-            let index = avi_index::read(&bytes)
-                .unwrap_or_else(|e| panic!("a repaired file's indexes do not read: {e}"));
-            Some((bytes, index))
-        }
-        Ok(Err(_)) => {
-            verdict.repair_failed = true;
-            None
-        }
-        Err(p) => {
-            verdict.panicked = Some(format!("repair_file: {}", panic_message(&*p)));
-            None
-        }
+    let repaired =
+        match catch_unwind(|| avikit::repair::repair_file(image_path, Some(repaired_path))) {
+            Ok(Ok(_)) => std::fs::read(repaired_path).unwrap(),
+            Ok(Err(_)) => {
+                verdict.repair_failed = true;
+                Vec::new()
+            }
+            Err(p) => {
+                verdict.panicked = Some(format!("repair_file: {}", panic_message(&*p)));
+                Vec::new()
+            }
+        };
+    let got = if repaired.is_empty() {
+        Vec::new()
+    } else {
+        let index = avi_index::read(&repaired)
+            .unwrap_or_else(|e| panic!("a repaired file's indexes do not read: {e}"));
+        payloads(&repaired, &index)
     };
-    let streams = recording.index.streams.len();
-    let got = |stream: usize| -> Vec<&[u8]> {
-        repaired.as_ref().map_or_else(Vec::new, |(bytes, index)| {
-            index
-                .chunks(stream)
-                .iter()
-                .map(|c| c.payload(bytes))
-                .collect()
-        })
-    };
-    verdict.durable_restored = true;
-    for stream in 0..streams {
-        let got = got(stream);
-        let want = durable.chunks(stream);
-        let restored = want.len() <= got.len()
-            && want
-                .iter()
-                .zip(&got)
-                .all(|(w, g)| w.payload(&durable.file) == *g);
-        verdict.durable_restored &= restored;
+    verdict.durable_restored = holds_durable(durable, &got);
+    verdict.header_survived = durable.header_survived(image);
+    verdict.unrepaired_indexes_durable = verdict.header_survived
+        && avi_index::read(image)
+            .is_ok_and(|index| holds_durable(durable, &payloads(image, &index)));
+    let written = payloads(&recording.file, &recording.index);
+    for (stream, written) in written.iter().enumerate() {
         // The recording's chunks that came back, from the first on.
-        let back = recording
-            .index
-            .chunks(stream)
-            .iter()
-            .zip(&got)
-            .take_while(|(r, g)| r.payload(&recording.file) == **g)
-            .count();
+        let got = got.get(stream).map_or(&[][..], Vec::as_slice);
+        let back = written.iter().zip(got).take_while(|(w, g)| w == g).count();
         let due = recording.written_ns[stream]
             .iter()
-            .take_while(|&&written| written + bound_ns < cut_ns)
+            .take_while(|&&at| at + bound_ns < cut_ns)
             .count();
         verdict.lost_due.push(due.saturating_sub(back));
     }
@@ -213,10 +224,12 @@ pub struct Tally {
     pub lost_due: Vec<usize>,
     pub images_losing_due: usize,
     pub header_survived: usize,
+    /// Of those, images whose own indexes listed every durable chunk.
+    pub unrepaired_indexes_durable: usize,
 }
 
 impl Tally {
-    pub fn add(&mut self, verdict: &Verdict, had_durable_chunks: bool, header_survived: bool) {
+    pub fn add(&mut self, verdict: &Verdict, had_durable_chunks: bool) {
         self.images += 1;
         self.with_durable_chunks += usize::from(had_durable_chunks);
         self.durable_restored += usize::from(verdict.durable_restored);
@@ -233,11 +246,18 @@ impl Tally {
         let lost_due = verdict.lost_due.iter().any(|&l| l > 0);
         self.images_losing_due += usize::from(lost_due);
         self.recovered_in_full += usize::from(verdict.durable_restored && !lost_due);
-        self.header_survived += usize::from(header_survived);
+        self.header_survived += usize::from(verdict.header_survived);
+        self.unrepaired_indexes_durable += usize::from(verdict.unrepaired_indexes_durable);
     }
 
-    /// Whether every image kept the promise.
+    /// Whether every image kept the promise: repaired, it holds everything durable and
+    /// everything due.
     pub fn promise_kept(&self) -> bool {
         self.recovered_in_full == self.images
+    }
+
+    /// Whether every image whose header survived listed everything durable in its own indexes.
+    pub fn unrepaired_indexes_kept(&self) -> bool {
+        self.unrepaired_indexes_durable == self.header_survived
     }
 }

@@ -67,78 +67,118 @@ pub fn players(path: &Path) -> Option<[(&'static str, Played); 2]> {
 pub struct Sample {
     pub image: PathBuf,
     pub durable: PathBuf,
+    /// Whether GStreamer and VLC play it too (ffprobe plays every sample).
+    pub players: bool,
+    /// Whether its own indexes list every durable chunk (see `judge::Verdict`).
+    pub indexes_intact: bool,
 }
 
-/// How many sampled images each reader played as far as their durable state.
+/// One reader's run on one sample.
+#[derive(Debug)]
+struct Run {
+    reader: &'static str,
+    indexes_intact: bool,
+    /// How it fell short of the durable state, if it did.
+    short: Option<String>,
+}
+
+/// What the readers made of the samples.
 #[derive(Debug, Default)]
 pub struct PlayedTally {
-    ffprobe: (usize, usize),
-    gstreamer: (usize, usize),
-    vlc: (usize, usize),
-    failures: Vec<String>,
+    runs: Vec<Run>,
 }
 
+const READERS: [&str; 3] = ["ffprobe", "gstreamer", "vlc"];
+
 impl PlayedTally {
-    /// One line of counts, then one line per failure.
+    fn counts(&self, indexes_intact: bool) -> String {
+        let counts: Vec<String> = READERS
+            .iter()
+            .map(|&reader| {
+                let runs = self
+                    .runs
+                    .iter()
+                    .filter(|r| r.reader == reader && r.indexes_intact == indexes_intact);
+                let (mut played, mut all) = (0, 0);
+                for run in runs {
+                    all += 1;
+                    played += usize::from(run.short.is_none());
+                }
+                format!("{reader} {played} of {all}")
+            })
+            .collect();
+        counts.join(", ")
+    }
+
+    /// The counts (images with intact indexes, then broken ones), then one line per reader
+    /// that fell short.
     pub fn describe(&self) -> String {
         let mut out = format!(
-            "ffprobe {} of {}, GStreamer {} of {}, VLC {} of {}",
-            self.ffprobe.0,
-            self.ffprobe.1,
-            self.gstreamer.0,
-            self.gstreamer.1,
-            self.vlc.0,
-            self.vlc.1
+            "{}; with broken indexes: {}",
+            self.counts(true),
+            self.counts(false)
         );
-        for failure in &self.failures {
-            out += &format!("\n    {failure}");
+        for run in &self.runs {
+            if let Some(short) = &run.short {
+                out += &format!("\n    {short}");
+            }
         }
         out
     }
 
-    /// Whether every reader played every sample as far as its durable state.
-    pub fn all_as_far(&self) -> bool {
-        self.failures.is_empty()
+    /// Whether every reader played every sample with `indexes_intact` (or not) as far as its
+    /// durable state.
+    pub fn as_far(&self, indexes_intact: bool) -> bool {
+        self.runs
+            .iter()
+            .filter(|r| r.indexes_intact == indexes_intact)
+            .all(|r| r.short.is_none())
     }
 }
 
-/// Runs ffprobe on every sample and GStreamer and VLC on the first `player_samples`, each on
-/// the image and on its durable state.
-pub fn play_samples(samples: &[Sample], player_samples: usize) -> PlayedTally {
+/// `read` of the sample's image and of its durable state, run at once.
+fn both<T: Send>(sample: &Sample, read: fn(&Path) -> T) -> (T, T) {
+    std::thread::scope(|s| {
+        let durable = s.spawn(|| read(&sample.durable));
+        (read(&sample.image), durable.join().unwrap())
+    })
+}
+
+/// Runs ffprobe on every sample, and GStreamer and VLC on those marked for them, each on the
+/// image and on its durable state.
+pub fn play_samples(samples: &[Sample]) -> PlayedTally {
     let mut tally = PlayedTally::default();
     for (k, sample) in samples.iter().enumerate() {
-        let (got, want) = (
-            ffprobe_packets(&sample.image),
-            ffprobe_packets(&sample.durable),
-        );
-        tally.ffprobe.1 += 1;
-        if got >= want {
-            tally.ffprobe.0 += 1;
+        let what = if sample.indexes_intact {
+            "intact indexes"
         } else {
-            tally.failures.push(format!(
-                "sample {k}: ffprobe read {got} video packets, {want} in the durable state"
-            ));
-        }
-        if k >= player_samples {
+            "broken indexes"
+        };
+        let (got, want) = both(sample, ffprobe_packets);
+        tally.runs.push(Run {
+            reader: "ffprobe",
+            indexes_intact: sample.indexes_intact,
+            short: (got < want).then(|| {
+                format!("sample {k} ({what}): ffprobe read {got} video packets, {want} in the durable state")
+            }),
+        });
+        if !sample.players {
             continue;
         }
-        let want = players(&sample.durable).expect("the durable state plays");
-        let got = players(&sample.image);
-        for (i, (name, want)) in want.iter().enumerate() {
-            let counts = if *name == "vlc" {
-                &mut tally.vlc
-            } else {
-                &mut tally.gstreamer
-            };
-            counts.1 += 1;
+        let (got, want) = both(sample, players);
+        let want = want.expect("the durable state plays");
+        for (i, (reader, want)) in want.into_iter().enumerate() {
             let got = got.map(|g| g[i].1);
-            if got.is_some_and(|g| g.frames >= want.frames && g.last >= want.last) {
-                counts.0 += 1;
-            } else {
-                tally.failures.push(format!(
-                    "sample {k}: {name} played {got:?}, the durable state {want:?}"
-                ));
-            }
+            let as_far = got.is_some_and(|g| g.frames >= want.frames && g.last >= want.last);
+            tally.runs.push(Run {
+                reader,
+                indexes_intact: sample.indexes_intact,
+                short: (!as_far).then(|| {
+                    format!(
+                        "sample {k} ({what}): {reader} played {got:?}, the durable state {want:?}"
+                    )
+                }),
+            });
         }
     }
     tally

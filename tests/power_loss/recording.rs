@@ -1,7 +1,9 @@
-//! The recording under test: numbered MJPEG frames and PCM audio, both timed, with capture gaps
-//! (slots skipped by the capture clock), in RIFF segments of 64 KiB (a new one every few
-//! frames) and checkpoints every 50 ms, paced over a few seconds of wall time so that cuts fall
-//! between, during and after many checkpoints and syncs.
+//! The recording under test: numbered MJPEG frames and PCM audio in small blocks (as a
+//! low-latency capture delivers it), both timed, with capture gaps (slots skipped by the capture
+//! clock), in RIFF segments of 128 KiB (a new one every dozen frames, each with more audio
+//! chunks than a first standard index slot holds, so slots move and retire) and checkpoints
+//! every 50 ms, paced over a few seconds of wall time so that cuts fall between, during and
+//! after many checkpoints and syncs.
 
 use avikit::codec::convert::{InputLayout, PixelFormat};
 use avikit::{FrameRate, Payload, PcmFormat, PixelAspect, VideoCodec, Writer, WriterOptions};
@@ -16,17 +18,19 @@ pub const SAMPLE_RATE: u32 = 48_000;
 const CHANNELS: u32 = 2;
 /// Bytes of one 16-bit stereo sample frame.
 const SAMPLE_BYTES: usize = 4;
-/// Audio samples per frame slot.
+/// Audio samples per frame slot, written in `BLOCKS_PER_SLOT` blocks.
 const SLOT_SAMPLES: usize = (SAMPLE_RATE / FRAMES_PER_SECOND) as usize;
+const BLOCKS_PER_SLOT: usize = 8;
+const BLOCK_SAMPLES: usize = SLOT_SAMPLES / BLOCKS_PER_SLOT;
 /// The writer's checkpoint interval.
 pub const CHECKPOINT: Duration = Duration::from_millis(50);
-/// The smallest RIFF segment the writer allows: a new segment every few frames.
-const RIFF_LIMIT: u64 = 64 * 1024;
+/// A RIFF segment every dozen frames.
+const RIFF_LIMIT: u64 = 128 * 1024;
 /// Super index slots per stream: room for every segment of the recording, and a header of a
 /// few pages (so that torn header sectors are part of the test).
 const SUPER_INDEX_CAPACITY: usize = 256;
 /// Frames recorded, one every `PACING` of wall time.
-pub const FRAMES: usize = 300;
+pub const FRAMES: usize = 400;
 const PACING: Duration = Duration::from_millis(10);
 const JPEG_QUALITY: u32 = 90;
 
@@ -50,10 +54,16 @@ fn gap_before(n: usize) -> u64 {
     }
 }
 
-/// The capture time of frame `n` and of the audio block recorded with it.
+/// The capture time of frame `n`, and of the first audio block recorded with it.
 fn capture_ns(n: usize) -> i64 {
     let slot = (0..=n).map(gap_before).sum::<u64>() + n as u64;
     (slot * 1_000_000_000 / u64::from(FRAMES_PER_SECOND)) as i64
+}
+
+/// The capture time of audio block `block` of the slot of frame `n`.
+fn block_ns(n: usize, block: usize) -> i64 {
+    let offset = (block * BLOCK_SAMPLES) as u64 * 1_000_000_000 / u64::from(SAMPLE_RATE);
+    capture_ns(n) + offset as i64
 }
 
 /// The frame code of tests/tools/frame_code.py: `n` in the top 20 bits of a 32-bit word, a
@@ -82,12 +92,12 @@ pub fn numbered_picture(n: usize) -> Vec<u8> {
     out
 }
 
-/// The audio block recorded with frame `n`: one slot of 16-bit stereo, a ramp that differs
-/// from block to block (so that a block out of place never compares equal).
-fn audio_block(n: usize) -> Vec<u8> {
-    let mut out = Vec::with_capacity(SLOT_SAMPLES * SAMPLE_BYTES);
-    for i in 0..SLOT_SAMPLES {
-        let v = ((n * SLOT_SAMPLES + i) as u32).wrapping_mul(97) as i16;
+/// Audio block `block` of the slot of frame `n`: 16-bit stereo, a ramp that differs from
+/// block to block (so that a block out of place never compares equal).
+fn audio_block(n: usize, block: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(BLOCK_SAMPLES * SAMPLE_BYTES);
+    for i in 0..BLOCK_SAMPLES {
+        let v = ((n * SLOT_SAMPLES + block * BLOCK_SAMPLES + i) as u32).wrapping_mul(97) as i16;
         out.extend_from_slice(&v.to_le_bytes());
         out.extend_from_slice(&(v ^ 0x5555).to_le_bytes());
     }
@@ -120,9 +130,12 @@ pub fn record(path: &Path, options: WriterOptions, durable_flush_every: Option<D
         let _ = video
             .begin_write_frame_at(true, at, Payload::owned(numbered_picture(n)), None)
             .unwrap();
-        let _ = audio
-            .begin_write_block_at(true, at, Payload::owned(audio_block(n)), None)
-            .unwrap();
+        for block in 0..BLOCKS_PER_SLOT {
+            let payload = Payload::owned(audio_block(n, block));
+            let _ = audio
+                .begin_write_block_at(true, block_ns(n, block), payload, None)
+                .unwrap();
+        }
         if durable_flush_every.is_some_and(|every| last_flush.elapsed() >= every) {
             writer.flush(true).unwrap();
             last_flush = Instant::now();

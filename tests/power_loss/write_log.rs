@@ -160,6 +160,16 @@ impl WriteLog {
             .unwrap_or(0)
     }
 
+    /// Writes of exactly `bytes` (such as the `JUNK` that retires a moved standard index).
+    pub fn writes_of(&self, bytes: &[u8]) -> usize {
+        self.ops
+            .iter()
+            .filter(|op| {
+                matches!(op.change, Change::Write { data, len, .. } if self.data(data, len) == bytes)
+            })
+            .count()
+    }
+
     /// Successful syncs.
     pub fn syncs(&self) -> usize {
         self.ops
