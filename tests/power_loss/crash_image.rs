@@ -7,19 +7,21 @@
 use crate::write_log::{write_at, Change, WriteLog};
 
 /// The page the operating system writes back as a unit.
-pub const PAGE: u64 = 4096;
+const PAGE: u64 = 4096;
 /// The unit a disk writes atomically.
-pub const SECTOR: u64 = 512;
+const SECTOR: u64 = 512;
 
 /// A small seeded generator (SplitMix64): crash images are reproducible from the seed.
 #[derive(Debug, Clone)]
 pub struct SplitMix64(u64);
 
 impl SplitMix64 {
+    /// The generator whose sequence `seed` starts.
     pub fn new(seed: u64) -> SplitMix64 {
         SplitMix64(seed)
     }
 
+    /// The next 64 random bits.
     pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
@@ -66,7 +68,7 @@ pub struct Cut {
     /// Truncations in that span (each reached the disk or not).
     truncations: Vec<u64>,
     /// The file's length at the cut as the running program saw it.
-    pub logical_len: u64,
+    logical_len: u64,
 }
 
 impl Cut {
@@ -121,7 +123,7 @@ impl Cut {
     /// data) the length at the cut, the unwritten parts reading as zeros.
     pub fn image(&self, log: &WriteLog, durable: &[u8], rng: &mut SplitMix64) -> Vec<u8> {
         let mut file = durable.to_vec();
-        // Whole recordings lost or kept come up as often as mixed ones.
+        // A quarter of the images lose every later page, a quarter keep them all.
         let keep = match rng.below(4) {
             0 => 0.0,
             1 => 1.0,

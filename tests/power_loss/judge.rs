@@ -229,6 +229,7 @@ pub struct Tally {
 }
 
 impl Tally {
+    /// Counts one image: its verdict, and whether its durable state indexed any chunk.
     pub fn add(&mut self, verdict: &Verdict, had_durable_chunks: bool) {
         self.images += 1;
         self.with_durable_chunks += usize::from(had_durable_chunks);

@@ -1,19 +1,23 @@
 //! Power-loss simulator (issue 21), in the spirit of ALICE and CrashMonkey. A child process
-//! records a long multi-segment file (numbered MJPEG frames, PCM audio, capture gaps,
-//! checkpoints every 50 ms) under an LD_PRELOAD shim that logs every write, sync and truncation
-//! on the file. From the log, crash images are built for power cuts at random moments (all
-//! that preceded the last completed sync, and any subset of the later writes at 4 KiB pages,
-//! in any order, some torn at 512-byte sectors), and each image is judged:
+//! records a long multi-segment file (numbered MJPEG frames, PCM audio in small blocks, capture
+//! gaps, checkpoints every 50 ms) under an LD_PRELOAD shim (shim.c) that logs every write, sync
+//! and truncation on the file. From the log, crash images are built for power cuts at random
+//! moments (all that preceded the last completed sync, and any subset of the later writes at
+//! 4 KiB pages, in any order, some torn at 512-byte sectors), and each image is judged:
 //! - inspection and repair never panic (an error is fine);
 //! - repair restores every chunk the durable state (the file after everything before that
 //!   sync) indexes, byte for byte;
-//! - no chunk whose write finished more than the loss bound (checkpoint interval + the
-//!   longest sync + scheduling slack) before the cut is lost;
-//! - on a sample of images whose header survived, ffprobe, GStreamer and VLC play the
-//!   unrepaired image at least as far as the durable state.
+//! - no chunk is lost whose write finished more than the loss bound before the cut (the
+//!   mode's durable interval, plus two of the longest sync, plus scheduling slack);
+//! - where the durable header survived, the unrepaired image's own indexes list every durable
+//!   chunk, and on a sample ffprobe, GStreamer and VLC play it at least as far as the durable
+//!   state.
 //!
-//! Each mode of recording is a [`Mode`]; its counts are printed (`-- --nocapture`), and the
+//! Each way of recording is a [`Mode`]; its counts are printed (`-- --nocapture`), and the
 //! promise is asserted for the modes whose `promise_asserted` is set. Panics fail every mode.
+//! When durable checkpoints become the writer's default, set `promise_asserted` of
+//! [`DEFAULT_OPTIONS`]; once replaced index slots are retired only after a durable header,
+//! set [`UNREPAIRED_INDEXES_ASSERTED`].
 
 #![cfg(target_os = "linux")]
 

@@ -10,11 +10,12 @@ use avikit::{FrameRate, Payload, PcmFormat, PixelAspect, VideoCodec, Writer, Wri
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-/// Picture size: large enough for the frame code's cells to survive JPEG.
-pub const W: usize = 160;
-pub const H: usize = 120;
-pub const FRAMES_PER_SECOND: u32 = 30;
-pub const SAMPLE_RATE: u32 = 48_000;
+/// Picture size: large enough for the frame code's cells to survive JPEG (8 x 12 pixels
+/// a cell at least).
+const W: usize = 160;
+const H: usize = 120;
+const FRAMES_PER_SECOND: u32 = 30;
+const SAMPLE_RATE: u32 = 48_000;
 const CHANNELS: u32 = 2;
 /// Bytes of one 16-bit stereo sample frame.
 const SAMPLE_BYTES: usize = 4;
@@ -30,7 +31,7 @@ const RIFF_LIMIT: u64 = 128 * 1024;
 /// few pages (so that torn header sectors are part of the test).
 const SUPER_INDEX_CAPACITY: usize = 256;
 /// Frames recorded, one every `PACING` of wall time.
-pub const FRAMES: usize = 400;
+const FRAMES: usize = 400;
 const PACING: Duration = Duration::from_millis(10);
 const JPEG_QUALITY: u32 = 90;
 
@@ -77,7 +78,7 @@ fn code_word(n: usize) -> u32 {
 }
 
 /// Frame `n` as tight top-down BGRA: its number as black and white cells.
-pub fn numbered_picture(n: usize) -> Vec<u8> {
+fn numbered_picture(n: usize) -> Vec<u8> {
     const COLUMNS: usize = 8;
     const ROWS: usize = 4;
     let word = code_word(n);
