@@ -93,6 +93,8 @@ const SCHEDULING_SLACK: Duration = Duration::from_millis(50);
 const FFPROBE_SAMPLES: usize = 20;
 const PLAYER_SAMPLES: usize = 3;
 const BROKEN_INDEX_SAMPLES: usize = 2;
+/// Threads judging the images of a cut (one a CPU of the 2-CPU machines the suite runs on).
+const JUDGES: usize = 2;
 
 /// Whether the asserted promise also covers unrepaired images whose header survived but whose
 /// own indexes do not list every durable chunk (a strict reader's view), and what the players
@@ -301,6 +303,37 @@ fn simulate(mode: &Mode) {
     }
 }
 
+/// Runs `run(seed, image path, repaired path)` for every seed on `JUDGES` threads, each with
+/// files of its own in `dir`; returns the verdicts in seed order.
+fn judge_images(
+    seeds: &[u64],
+    dir: &ScratchDir,
+    run: impl Fn(u64, &Path, &Path) -> judge::Verdict + Sync,
+) -> Vec<judge::Verdict> {
+    let mut verdicts: Vec<Option<judge::Verdict>> = (0..seeds.len()).map(|_| None).collect();
+    std::thread::scope(|s| {
+        let run = &run;
+        let threads: Vec<_> = (0..JUDGES)
+            .map(|t| {
+                s.spawn(move || {
+                    let image = dir.join(&format!("image-{t}.avi"));
+                    let repaired = dir.join(&format!("repaired-{t}.avi"));
+                    (t..seeds.len())
+                        .step_by(JUDGES)
+                        .map(|i| (i, run(seeds[i], &image, &repaired)))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        for thread in threads {
+            for (i, verdict) in thread.join().unwrap() {
+                verdicts[i] = Some(verdict);
+            }
+        }
+    });
+    verdicts.into_iter().map(Option::unwrap).collect()
+}
+
 /// Cuts the recording at `CUTS` random moments (from its first call to `AFTER_CLOSE` past its
 /// last), judges `IMAGES_PER_CUT` images of each, and keeps samples for the external readers
 /// (from cuts spread over the recording, at most one a cut, and the first images with broken
@@ -320,8 +353,6 @@ fn judge_cuts(
         .collect();
     moments.sort_unstable();
 
-    let image_path = dir.join("image.avi");
-    let repaired_path = dir.join("repaired.avi");
     let mut tally = Tally::default();
     let mut samples = Vec::new();
     let (mut spread_samples, mut broken_samples) = (0, 0);
@@ -333,18 +364,22 @@ fn judge_cuts(
         let streams = recording.index.streams.len();
         let had_durable = (0..streams).any(|s| !durable.chunks(s).is_empty());
         let mut wants_sample = n % sample_every == 0 && !durable.chunks(0).is_empty();
-        for _ in 0..IMAGES_PER_CUT {
-            let image = cut.image(log, &durable.file, &mut rng);
-            std::fs::write(&image_path, &image).unwrap();
-            let verdict = judge::judge(
+        let seeds: Vec<u64> = (0..IMAGES_PER_CUT).map(|_| rng.next_u64()).collect();
+        let image_of = |seed| cut.image(log, &durable.file, &mut SplitMix64::new(seed));
+        let verdicts = judge_images(&seeds, dir, |seed, image_path, repaired_path| {
+            let image = image_of(seed);
+            std::fs::write(image_path, &image).unwrap();
+            judge::judge(
                 &image,
-                &image_path,
-                &repaired_path,
+                image_path,
+                repaired_path,
                 &durable,
                 recording,
                 (at_ns, bound.as_nanos() as u64),
-            );
-            tally.add(&verdict, had_durable);
+            )
+        });
+        for (&seed, verdict) in seeds.iter().zip(&verdicts) {
+            tally.add(verdict, had_durable);
             let spread = wants_sample && spread_samples < FFPROBE_SAMPLES;
             let broken =
                 !verdict.unrepaired_indexes_durable && broken_samples < BROKEN_INDEX_SAMPLES;
@@ -362,7 +397,7 @@ fn judge_cuts(
                     players: broken || spread_samples <= PLAYER_SAMPLES,
                     indexes_intact: verdict.unrepaired_indexes_durable,
                 };
-                std::fs::write(&sample.image, &image).unwrap();
+                std::fs::write(&sample.image, image_of(seed)).unwrap();
                 std::fs::write(&sample.durable, &durable.file).unwrap();
                 samples.push(sample);
             }
