@@ -5,7 +5,7 @@
 //! every 50 ms, paced over a few seconds of wall time so that cuts fall between, during and
 //! after many checkpoints and syncs.
 
-use avikit::codec::convert::{InputLayout, PixelFormat};
+use avikit::pixel::{InputLayout, PixelFormat};
 use avikit::{FrameRate, Payload, PcmFormat, PixelAspect, VideoCodec, Writer, WriterOptions};
 use std::path::Path;
 use std::time::{Duration, Instant};
