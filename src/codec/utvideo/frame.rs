@@ -2,15 +2,30 @@
 //! slice, and the frame's bytes.
 
 use super::bits;
-use super::huffman::{self, Histogram, PlaneCode, SYMBOLS};
+use super::huffman::{Counter, Histogram, PlaneCode, SYMBOLS};
 use super::predict::predict_slice;
 use super::{PlaneRef, UtVideoEncoder};
+use crate::error::Result;
 
-/// The residuals of one slice of every plane, and how often each value occurs.
-#[derive(Debug, Clone)]
+/// The residuals of one slice of every plane, and how often each value occurs. Reusable:
+/// [`UtVideoEncoder::analyze_slice_into`] keeps its buffers.
+#[derive(Debug, Clone, Default)]
 pub struct SliceResiduals {
     slice: usize,
-    planes: Vec<(Vec<u8>, Histogram)>,
+    planes: Vec<PlaneResiduals>,
+}
+
+#[derive(Debug, Clone)]
+struct PlaneResiduals {
+    samples: Vec<u8>,
+    hist: Histogram,
+}
+
+/// Buffers [`UtVideoEncoder::encode_with`] reuses from frame to frame.
+#[derive(Debug, Clone, Default)]
+pub struct EncodeScratch {
+    residuals: Vec<SliceResiduals>,
+    packed: Vec<PackedSlice>,
 }
 
 /// The code of every plane of one frame.
@@ -19,8 +34,9 @@ pub struct FrameCodes {
     planes: Vec<PlaneCode>,
 }
 
-/// The bit data of one slice of every plane (empty for single-symbol planes).
-#[derive(Debug, Clone)]
+/// The bit data of one slice of every plane (empty for single-symbol planes). Reusable:
+/// [`UtVideoEncoder::pack_slice_into`] keeps its buffers.
+#[derive(Debug, Clone, Default)]
 pub struct PackedSlice {
     slice: usize,
     planes: Vec<Vec<u8>>,
@@ -33,33 +49,46 @@ impl UtVideoEncoder {
     /// If `planes` fails [`UtVideoEncoder::check_planes`] or `slice` is not below
     /// [`UtVideoEncoder::slices`].
     pub fn analyze_slice(&self, planes: &[PlaneRef<'_>], slice: usize) -> SliceResiduals {
+        let mut residuals = SliceResiduals::default();
+        self.analyze_slice_into(planes, slice, &mut residuals);
+        residuals
+    }
+
+    /// As [`UtVideoEncoder::analyze_slice`], into `into`'s buffers.
+    pub fn analyze_slice_into(
+        &self,
+        planes: &[PlaneRef<'_>],
+        slice: usize,
+        into: &mut SliceResiduals,
+    ) {
         assert!(slice < self.slices, "slice {slice} of {}", self.slices);
-        let planes = planes
-            .iter()
-            .enumerate()
-            .map(|(i, p)| {
-                let (width, _) = self.plane_size(i);
-                let rows = self.slice_rows(i, slice);
-                let count = rows.len();
-                let mut residuals = vec![0u8; width * count];
-                let mut hist = [0u32; SYMBOLS];
-                if count > 0 {
-                    let src = &p.samples[rows.start * p.stride..];
-                    predict_slice(
-                        self.isa,
-                        self.prediction,
-                        src,
-                        p.stride,
-                        width,
-                        count,
-                        &mut residuals,
-                    );
-                    huffman::count(&residuals, &mut hist);
-                }
-                (residuals, hist)
-            })
-            .collect();
-        SliceResiduals { slice, planes }
+        into.slice = slice;
+        into.planes.resize_with(planes.len(), || PlaneResiduals {
+            samples: Vec::new(),
+            hist: [0; SYMBOLS],
+        });
+        for (i, (p, out)) in planes.iter().zip(&mut into.planes).enumerate() {
+            let (width, _) = self.plane_size(i);
+            let rows = self.slice_rows(i, slice);
+            out.samples.resize(width * rows.len(), 0);
+            out.hist = [0; SYMBOLS];
+            let mut counter = Counter::new();
+            if !rows.is_empty() {
+                predict_slice(
+                    self.isa,
+                    self.prediction,
+                    PlaneRef {
+                        samples: &p.samples[rows.start * p.stride..],
+                        stride: p.stride,
+                    },
+                    width,
+                    rows.len(),
+                    &mut out.samples,
+                    &mut counter,
+                );
+                out.hist = counter.histogram();
+            }
+        }
     }
 
     /// The code of each plane, from the counts of every slice of the frame.
@@ -72,7 +101,7 @@ impl UtVideoEncoder {
             .map(|p| {
                 let mut hist = [0u32; SYMBOLS];
                 for s in slices {
-                    for (total, n) in hist.iter_mut().zip(&s.planes[p].1) {
+                    for (total, n) in hist.iter_mut().zip(&s.planes[p].hist) {
                         *total += n;
                     }
                 }
@@ -84,22 +113,57 @@ impl UtVideoEncoder {
 
     /// Codes the residuals of one slice. Independent of the other slices.
     pub fn pack_slice(&self, codes: &FrameCodes, residuals: &SliceResiduals) -> PackedSlice {
-        let planes = codes
+        let mut packed = PackedSlice::default();
+        self.pack_slice_into(codes, residuals, &mut packed);
+        packed
+    }
+
+    /// As [`UtVideoEncoder::pack_slice`], into `into`'s buffers.
+    pub fn pack_slice_into(
+        &self,
+        codes: &FrameCodes,
+        residuals: &SliceResiduals,
+        into: &mut PackedSlice,
+    ) {
+        into.slice = residuals.slice;
+        into.planes.resize_with(codes.planes.len(), Vec::new);
+        for ((code, plane), out) in codes
             .planes
             .iter()
             .zip(&residuals.planes)
-            .map(|(code, (samples, _))| {
-                let mut out = Vec::new();
-                if let PlaneCode::Huffman(table) = code {
-                    bits::pack(samples, table, &mut out);
-                }
-                out
-            })
-            .collect();
-        PackedSlice {
-            slice: residuals.slice,
-            planes,
+            .zip(&mut into.planes)
+        {
+            out.clear();
+            if let PlaneCode::Huffman(table) = code {
+                bits::pack(&plane.samples, table, out);
+            }
         }
+    }
+
+    /// Encodes one frame on the calling thread, reusing `scratch`'s buffers.
+    ///
+    /// # Errors
+    /// As [`UtVideoEncoder::check_planes`].
+    pub fn encode_with(
+        &self,
+        planes: &[PlaneRef<'_>],
+        scratch: &mut EncodeScratch,
+    ) -> Result<Vec<u8>> {
+        self.check_planes(planes)?;
+        scratch
+            .residuals
+            .resize_with(self.slices, SliceResiduals::default);
+        scratch
+            .packed
+            .resize_with(self.slices, PackedSlice::default);
+        for (s, residuals) in scratch.residuals.iter_mut().enumerate() {
+            self.analyze_slice_into(planes, s, residuals);
+        }
+        let codes = self.frame_codes(&scratch.residuals);
+        for (residuals, packed) in scratch.residuals.iter().zip(&mut scratch.packed) {
+            self.pack_slice_into(&codes, residuals, packed);
+        }
+        Ok(self.assemble(&codes, &scratch.packed))
     }
 
     /// The frame's bytes from its codes and every slice's bit data (in any order).

@@ -7,6 +7,10 @@ use super::{PlaneRef, UtVideoFormat};
 /// The neutral chroma sample, and the offset of the RGB colour differences.
 const MID: u8 = 0x80;
 
+/// Byte of G in every packed RGB layout, and of A in the 4-byte ones.
+const GREEN_AT: usize = 1;
+const ALPHA_AT: usize = 3;
+
 /// Byte orders of packed RGB pixels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PackedRgb {
@@ -26,14 +30,6 @@ impl PackedRgb {
         match self {
             PackedRgb::Bgra | PackedRgb::Rgba => 4,
             PackedRgb::Bgr | PackedRgb::Rgb => 3,
-        }
-    }
-
-    /// Offsets of R, G, B and (for 4-byte pixels) A within a pixel.
-    fn offsets(self) -> (usize, usize, usize, usize) {
-        match self {
-            PackedRgb::Bgra | PackedRgb::Bgr => (2, 1, 0, 3),
-            PackedRgb::Rgba | PackedRgb::Rgb => (0, 1, 2, 3),
         }
     }
 }
@@ -79,33 +75,32 @@ impl PlaneBuffer {
         width: usize,
         height: usize,
     ) {
-        let bpp = layout.bytes_per_pixel();
-        let (r_at, g_at, b_at, a_at) = layout.offsets();
         let with_alpha = format == UtVideoFormat::Ulra;
-        assert!(!with_alpha || bpp == 4, "ULRA needs an alpha channel");
+        assert!(
+            !with_alpha || layout.bytes_per_pixel() == 4,
+            "ULRA needs an alpha channel"
+        );
         let planes = self.shape(format, width, height);
         let (g_plane, rest) = planes.split_at_mut(1);
         let (b_plane, rest) = rest.split_at_mut(1);
         let (r_plane, a_plane) = rest.split_at_mut(1);
-        for y in 0..height {
-            let row = &src[y * stride..y * stride + width * bpp];
-            let out = y * width..(y + 1) * width;
-            let (g, b, r) = (
-                &mut g_plane[0][out.clone()],
-                &mut b_plane[0][out.clone()],
-                &mut r_plane[0][out.clone()],
-            );
-            for (x, px) in row.chunks_exact(bpp).enumerate() {
-                let green = px[g_at];
-                g[x] = green;
-                b[x] = px[b_at].wrapping_sub(green).wrapping_add(MID);
-                r[x] = px[r_at].wrapping_sub(green).wrapping_add(MID);
-            }
-            if with_alpha {
-                let a = &mut a_plane[0][out];
-                for (x, px) in row.chunks_exact(bpp).enumerate() {
-                    a[x] = px[a_at];
-                }
+        let rows = g_plane[0]
+            .chunks_exact_mut(width)
+            .zip(b_plane[0].chunks_exact_mut(width))
+            .zip(r_plane[0].chunks_exact_mut(width))
+            .enumerate();
+        for (y, ((g, b), r)) in rows {
+            let row = &src[y * stride..];
+            let a = if with_alpha {
+                Some(&mut a_plane[0][y * width..(y + 1) * width])
+            } else {
+                None
+            };
+            match layout {
+                PackedRgb::Bgra => decorrelate_row4::<2, 0>(row, g, b, r, a),
+                PackedRgb::Rgba => decorrelate_row4::<0, 2>(row, g, b, r, a),
+                PackedRgb::Bgr => decorrelate_row::<3, 2, 0>(row, g, b, r, 0),
+                PackedRgb::Rgb => decorrelate_row::<3, 0, 2>(row, g, b, r, 0),
             }
         }
     }
@@ -178,6 +173,150 @@ impl PlaneBuffer {
         }
         for chroma in &mut planes[1..] {
             chroma.fill(MID);
+        }
+    }
+}
+
+/// Splits one row of `BPP`-byte pixels (R at byte `R`, G at 1, B at byte `B`) into G,
+/// B-G+0x80 and R-G+0x80, from pixel `from` on. The layout is constant, so the indexing needs
+/// no checks.
+fn decorrelate_row<const BPP: usize, const R: usize, const B: usize>(
+    row: &[u8],
+    g: &mut [u8],
+    b: &mut [u8],
+    r: &mut [u8],
+    from: usize,
+) {
+    let pixels = row.chunks_exact(BPP).take(g.len()).skip(from);
+    let outputs = g[from..].iter_mut().zip(&mut b[from..]).zip(&mut r[from..]);
+    for (px, ((g, b), r)) in pixels.zip(outputs) {
+        let green = px[GREEN_AT];
+        *g = green;
+        *b = px[B].wrapping_sub(green).wrapping_add(MID);
+        *r = px[R].wrapping_sub(green).wrapping_add(MID);
+    }
+}
+
+/// [`decorrelate_row`] for 4-byte pixels, with the alpha plane when `a` is given: SSSE3 where
+/// the CPU has it, then the scalar loop for the rest.
+fn decorrelate_row4<const R: usize, const B: usize>(
+    row: &[u8],
+    g: &mut [u8],
+    b: &mut [u8],
+    r: &mut [u8],
+    mut a: Option<&mut [u8]>,
+) {
+    let mut done = 0;
+    #[cfg(target_arch = "x86_64")]
+    if is_x86_feature_detected!("ssse3") {
+        // SAFETY: the CPU has SSSE3, checked just above.
+        done = unsafe { x86::decorrelate_row4_ssse3::<R>(row, g, b, r, a.as_deref_mut()) };
+    }
+    decorrelate_row_scalar4::<R, B>(row, g, b, r, a, done);
+}
+
+/// The scalar [`decorrelate_row4`] from pixel `from` on: the reference of the SSSE3 kernel.
+fn decorrelate_row_scalar4<const R: usize, const B: usize>(
+    row: &[u8],
+    g: &mut [u8],
+    b: &mut [u8],
+    r: &mut [u8],
+    a: Option<&mut [u8]>,
+    from: usize,
+) {
+    decorrelate_row::<4, R, B>(row, g, b, r, from);
+    if let Some(a) = a {
+        for (out, px) in a[from..].iter_mut().zip(row.chunks_exact(4).skip(from)) {
+            *out = px[ALPHA_AT];
+        }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+mod x86 {
+    use super::MID;
+    use std::arch::x86_64::*;
+
+    /// Splits 16 pixels at a time of a 4-byte layout with R at byte `R` (0 or 2; B at the
+    /// other); returns the pixels done (a multiple of 16).
+    ///
+    /// # Safety
+    /// The CPU must have SSSE3.
+    #[target_feature(enable = "ssse3")]
+    pub unsafe fn decorrelate_row4_ssse3<const R: usize>(
+        row: &[u8],
+        g: &mut [u8],
+        b: &mut [u8],
+        r: &mut [u8],
+        mut a: Option<&mut [u8]>,
+    ) -> usize {
+        let n = g.len().min(b.len()).min(r.len()).min(row.len() / 4);
+        let n = a.as_deref().map_or(n, |a| n.min(a.len()));
+        // Gathers each byte position of four pixels: [c0 x4, c1 x4, c2 x4, c3 x4].
+        let gather = _mm_setr_epi8(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+        let mid = _mm_set1_epi8(MID as i8);
+        let mut i = 0;
+        while i + 16 <= n {
+            // SAFETY: pixels i .. i+16 are inside `row` (64 bytes from 4 i) and the outputs
+            // (16 bytes from i), as n bounds them all; loads and stores are unaligned.
+            unsafe {
+                let src = row.as_ptr().add(4 * i);
+                let x0 = _mm_shuffle_epi8(_mm_loadu_si128(src.cast()), gather);
+                let x1 = _mm_shuffle_epi8(_mm_loadu_si128(src.add(16).cast()), gather);
+                let x2 = _mm_shuffle_epi8(_mm_loadu_si128(src.add(32).cast()), gather);
+                let x3 = _mm_shuffle_epi8(_mm_loadu_si128(src.add(48).cast()), gather);
+                let t0 = _mm_unpacklo_epi32(x0, x1);
+                let t1 = _mm_unpacklo_epi32(x2, x3);
+                let t2 = _mm_unpackhi_epi32(x0, x1);
+                let t3 = _mm_unpackhi_epi32(x2, x3);
+                let c0 = _mm_unpacklo_epi64(t0, t1);
+                let green = _mm_unpackhi_epi64(t0, t1);
+                let c2 = _mm_unpacklo_epi64(t2, t3);
+                let alpha = _mm_unpackhi_epi64(t2, t3);
+                let (red, blue) = if R == 0 { (c0, c2) } else { (c2, c0) };
+                let diff = |c| _mm_add_epi8(_mm_sub_epi8(c, green), mid);
+                _mm_storeu_si128(g.as_mut_ptr().add(i).cast(), green);
+                _mm_storeu_si128(b.as_mut_ptr().add(i).cast(), diff(blue));
+                _mm_storeu_si128(r.as_mut_ptr().add(i).cast(), diff(red));
+                if let Some(a) = a.as_deref_mut() {
+                    _mm_storeu_si128(a.as_mut_ptr().add(i).cast(), alpha);
+                }
+            }
+            i += 16;
+        }
+        i
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vector_and_scalar_splits_agree() {
+        let row: Vec<u8> = (0..4 * 300u32).map(|i| (i * 37 % 251) as u8).collect();
+        for offset in 0..5 {
+            for len in (0..70).chain([255, 256, 299]) {
+                let src = &row[offset * 4..];
+                let run = |vector: bool, alpha: bool| {
+                    let (mut g, mut b, mut r, mut a) =
+                        (vec![1; len], vec![2; len], vec![3; len], vec![4; len]);
+                    let a_out = alpha.then_some(&mut a[..]);
+                    if vector {
+                        decorrelate_row4::<2, 0>(src, &mut g, &mut b, &mut r, a_out);
+                    } else {
+                        decorrelate_row_scalar4::<2, 0>(src, &mut g, &mut b, &mut r, a_out, 0);
+                    }
+                    (g, b, r, a)
+                };
+                for alpha in [false, true] {
+                    assert_eq!(
+                        run(true, alpha),
+                        run(false, alpha),
+                        "{offset} {len} {alpha}"
+                    );
+                }
+            }
         }
     }
 }

@@ -13,7 +13,7 @@ mod huffman;
 mod input;
 mod predict;
 
-pub use frame::{FrameCodes, PackedSlice, SliceResiduals};
+pub use frame::{EncodeScratch, FrameCodes, PackedSlice, SliceResiduals};
 pub use input::{PackedRgb, PlaneBuffer};
 pub use predict::Isa;
 
@@ -301,15 +301,6 @@ impl UtVideoEncoder {
     /// # Errors
     /// As [`UtVideoEncoder::check_planes`].
     pub fn encode(&self, planes: &[PlaneRef<'_>]) -> Result<Vec<u8>> {
-        self.check_planes(planes)?;
-        let residuals: Vec<SliceResiduals> = (0..self.slices)
-            .map(|s| self.analyze_slice(planes, s))
-            .collect();
-        let codes = self.frame_codes(&residuals);
-        let packed: Vec<PackedSlice> = residuals
-            .iter()
-            .map(|r| self.pack_slice(&codes, r))
-            .collect();
-        Ok(self.assemble(&codes, &packed))
+        self.encode_with(planes, &mut EncodeScratch::default())
     }
 }

@@ -7,7 +7,8 @@
 //! row's first sample from above and later rows' first samples in raster order, with the
 //! previous row's last sample as left and the one above that as top-left.
 
-use super::Prediction;
+use super::huffman::Counter;
+use super::{PlaneRef, Prediction};
 
 /// The prediction of a slice's first sample.
 const FIRST_PREDICTION: u8 = 0x80;
@@ -118,46 +119,65 @@ fn interior_scalar(kind: RowKind, cur: &[u8], prev: &[u8], out: &mut [u8], from:
 }
 
 /// Writes the residuals of a slice of `rows` rows of `width` samples (row `r` at
-/// `src[r * stride..]`) to `out` (`width * rows` bytes, rows packed).
+/// `src.samples[r * src.stride..]`) to `out` (`width * rows` bytes, rows packed), and counts them in
+/// `counter` row by row, while they are in the first-level cache.
 pub fn predict_slice(
+    isa: Isa,
+    prediction: Prediction,
+    src: PlaneRef<'_>,
+    width: usize,
+    rows: usize,
+    out: &mut [u8],
+    counter: &mut Counter,
+) {
+    let PlaneRef {
+        samples: src,
+        stride,
+    } = src;
+    assert!(rows > 0 && width > 0 && stride >= width);
+    assert!(src.len() >= (rows - 1) * stride + width);
+    assert_eq!(out.len(), width * rows);
+    for (r, dst) in out.chunks_exact_mut(width).enumerate() {
+        predict_row(isa, prediction, src, stride, r, dst);
+        counter.add(dst);
+    }
+}
+
+/// Writes the residuals of row `r` of a slice (see [`predict_slice`]) to `dst`.
+fn predict_row(
     isa: Isa,
     prediction: Prediction,
     src: &[u8],
     stride: usize,
-    width: usize,
-    rows: usize,
-    out: &mut [u8],
+    r: usize,
+    dst: &mut [u8],
 ) {
-    assert!(rows > 0 && width > 0 && stride >= width);
-    assert!(src.len() >= (rows - 1) * stride + width);
-    assert_eq!(out.len(), width * rows);
+    let width = dst.len();
     let row = |r: usize| &src[r * stride..r * stride + width];
-    for (r, dst) in out.chunks_exact_mut(width).enumerate() {
-        let cur = row(r);
-        if prediction == Prediction::None {
-            dst.copy_from_slice(cur);
-            continue;
-        }
-        if r == 0 {
-            dst[0] = cur[0].wrapping_sub(FIRST_PREDICTION);
-            row_interior(isa, RowKind::Left, cur, cur, dst);
-            continue;
-        }
-        let prev = row(r - 1);
-        let (first, kind) = match prediction {
-            Prediction::Left => (prev[width - 1], RowKind::Left),
-            Prediction::Gradient => (prev[0], RowKind::Gradient),
-            Prediction::Median if r == 1 => (prev[0], RowKind::Median),
-            Prediction::Median => {
-                let (left, top, top_left) = (prev[width - 1], prev[0], row(r - 2)[width - 1]);
-                let gradient = left.wrapping_add(top).wrapping_sub(top_left);
-                (median(left, top, gradient), RowKind::Median)
-            }
-            Prediction::None => unreachable!("handled above"),
-        };
-        dst[0] = cur[0].wrapping_sub(first);
-        row_interior(isa, kind, cur, prev, dst);
+    let cur = row(r);
+    if prediction == Prediction::None {
+        dst.copy_from_slice(cur);
+        return;
     }
+    if r == 0 {
+        dst[0] = cur[0].wrapping_sub(FIRST_PREDICTION);
+        row_interior(isa, RowKind::Left, cur, cur, dst);
+        return;
+    }
+    let prev = row(r - 1);
+    let (first, kind) = match prediction {
+        Prediction::Left => (prev[width - 1], RowKind::Left),
+        Prediction::Gradient => (prev[0], RowKind::Gradient),
+        Prediction::Median if r == 1 => (prev[0], RowKind::Median),
+        Prediction::Median => {
+            let (left, top, top_left) = (prev[width - 1], prev[0], row(r - 2)[width - 1]);
+            let gradient = left.wrapping_add(top).wrapping_sub(top_left);
+            (median(left, top, gradient), RowKind::Median)
+        }
+        Prediction::None => unreachable!("handled above"),
+    };
+    dst[0] = cur[0].wrapping_sub(first);
+    row_interior(isa, kind, cur, prev, dst);
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -338,20 +358,35 @@ mod tests {
             Prediction::Gradient,
             Prediction::Median,
         ] {
+            let plane = PlaneRef {
+                samples: &src,
+                stride,
+            };
             let mut want = vec![0; width * rows];
+            let mut want_counts = Counter::new();
             predict_slice(
                 Isa::Scalar,
                 prediction,
-                &src,
-                stride,
+                plane,
                 width,
                 rows,
                 &mut want,
+                &mut want_counts,
             );
             for isa in Isa::available() {
                 let mut got = vec![0; width * rows];
-                predict_slice(isa, prediction, &src, stride, width, rows, &mut got);
+                let mut got_counts = Counter::new();
+                predict_slice(
+                    isa,
+                    prediction,
+                    plane,
+                    width,
+                    rows,
+                    &mut got,
+                    &mut got_counts,
+                );
                 assert_eq!(got, want, "{isa:?} {prediction:?}");
+                assert_eq!(got_counts.histogram(), want_counts.histogram());
             }
         }
     }
