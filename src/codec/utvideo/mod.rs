@@ -223,9 +223,15 @@ impl UtVideoEncoder {
         })
     }
 
-    /// The same encoder with the row kernels of `isa` (which this CPU must run, see
-    /// [`Isa::available`]); for comparing kernels.
+    /// The same encoder with the row kernels of `isa`; for comparing kernels.
+    ///
+    /// # Panics
+    /// If this CPU does not run `isa` (see [`Isa::available`]).
     pub fn with_isa(self, isa: Isa) -> UtVideoEncoder {
+        assert!(
+            Isa::available().contains(&isa),
+            "this CPU does not run {isa:?}"
+        );
         UtVideoEncoder { isa, ..self }
     }
 
