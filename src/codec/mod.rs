@@ -12,5 +12,6 @@ pub mod mjpeg;
 pub mod mp3;
 #[cfg(feature = "h264")]
 mod openh264_session;
+pub mod utvideo;
 
 pub use lame::{probe_lame, set_lame_path};

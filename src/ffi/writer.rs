@@ -145,6 +145,7 @@ fn video_codec(o: &avk_video_stream_options) -> Result<VideoCodec> {
             fourcc: (o.fourcc != 0).then(|| FourCc::from_u32(o.fourcc)),
             bits_per_pixel,
             pixel_aspect: PixelAspect::SQUARE,
+            extra_data: Vec::new(),
         })),
         AVK_VIDEO_UNCOMPRESSED => Ok(VideoCodec::Uncompressed {
             input,

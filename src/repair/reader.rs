@@ -435,6 +435,7 @@ fn parse_strl(src: &Source, start: u64, end: u64) -> Result<ParsedStream> {
                 ));
             }
             let compression = le32(&f, BI_COMPRESSION_AT);
+            let header_end = (le32(&f, BI_SIZE_AT) as usize).clamp(BITMAPINFOHEADER_LEN, f.len());
             StreamFormat::Video(VideoFormat {
                 width: le32(&f, BI_WIDTH_AT),
                 height: (le32(&f, BI_HEIGHT_AT) as i32).unsigned_abs(),
@@ -443,6 +444,7 @@ fn parse_strl(src: &Source, start: u64, end: u64) -> Result<ParsedStream> {
                 pixel_aspect: vprp
                     .as_deref()
                     .map_or(PixelAspect::SQUARE, pixel_aspect_of_vprp),
+                extra_data: f[BITMAPINFOHEADER_LEN..header_end].to_vec(),
             })
         }
         STREAM_TYPE_AUDIO => {
