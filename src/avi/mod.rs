@@ -12,4 +12,5 @@ pub use muxer::{
     ChunkWrite, Muxer, MuxerConfig, DEFAULT_RIFF_LIMIT, DEFAULT_SUPER_INDEX_CAPACITY,
     MAX_SUPER_INDEX_CAPACITY,
 };
+pub(crate) use stream::MAX_STREAM_NAME_LEN;
 pub use stream::{StreamSpec, MAX_STREAMS};

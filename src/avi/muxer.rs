@@ -368,22 +368,86 @@ impl Muxer {
             }
         };
         for c in &chunks[..landed] {
-            let offset = (self.pos - self.segment.movi_at) as u32;
-            let size = c.data.len() as u32;
-            // An empty frame (a capture gap) repeats the picture before it: never a keyframe.
-            let keyframe = size > 0 && (c.keyframe || !self.needs_keyframe_flags(c.stream));
-            self.segment
-                .record(IndexEntry::new(offset, size, c.stream, keyframe));
-            let t = &mut self.totals[c.stream];
-            t.chunks += 1;
-            if self.segment.first {
-                t.chunks_in_first_riff += 1;
-            }
-            t.bytes += u64::from(size);
-            t.max_chunk = t.max_chunk.max(size);
-            self.pos += CHUNK_HEADER_LEN + padded_len(u64::from(size));
+            self.record_landed(c.stream, c.data.len() as u32, c.keyframe);
         }
         failure.map_or(Ok(()), |error| Err((landed, error)))
+    }
+
+    /// Indexes and counts a chunk of `size` bytes just written at `pos`, and moves past it.
+    fn record_landed(&mut self, stream: usize, size: u32, keyframe: bool) {
+        let offset = (self.pos - self.segment.movi_at) as u32;
+        // An empty frame (a capture gap) repeats the picture before it: never a keyframe.
+        let keyframe = size > 0 && (keyframe || !self.needs_keyframe_flags(stream));
+        self.segment
+            .record(IndexEntry::new(offset, size, stream, keyframe));
+        let t = &mut self.totals[stream];
+        t.chunks += 1;
+        if self.segment.first {
+            t.chunks_in_first_riff += 1;
+        }
+        t.bytes += u64::from(size);
+        t.max_chunk = t.max_chunk.max(size);
+        self.pos += CHUNK_HEADER_LEN + padded_len(u64::from(size));
+    }
+
+    /// Writes `bytes` of a chunk at `at`; on failure the bytes that landed count as torn.
+    fn write_piece(&mut self, at: u64, bytes: &[u8]) -> Result<()> {
+        self.sink.write_at(at, &[bytes]).map_err(|e| {
+            self.torn_end = self.torn_end.max(at + e.written);
+            Error::io("writing chunks", e.error)
+        })
+    }
+
+    /// Writes one chunk of `len` bytes whose payload is too large to hold at once (repair
+    /// copies chunks of up to 2 GiB): `fill(offset, piece)` fills `piece` with the payload
+    /// bytes from `offset`, and each piece is written before the next is asked for. The file
+    /// gets the bytes [`Muxer::write_chunks`] would write for the whole payload.
+    ///
+    /// # Errors
+    /// [`Status::InvalidArgument`] for an unknown stream or a chunk over 2 GiB,
+    /// [`Status::Limit`] when the stream's super index is full, errors of `fill`, and
+    /// [`Status::Io`] when the sink fails (the chunk then does not count as written).
+    pub fn write_chunk_in_pieces(
+        &mut self,
+        stream: usize,
+        keyframe: bool,
+        len: usize,
+        piece: &mut [u8],
+        fill: &mut dyn FnMut(u64, &mut [u8]) -> Result<()>,
+    ) -> Result<()> {
+        if stream >= self.cfg.streams.len() || len > MAX_CHUNK_SIZE || piece.is_empty() {
+            return Err(Error::invalid_argument(
+                "chunk for an unknown stream or over 2 GiB",
+            ));
+        }
+        let total = CHUNK_HEADER_LEN + padded_len(len as u64);
+        let grown = self.pos + total + self.index_cost(self.segment.entries.len() + 1)
+            - self.segment.riff_start;
+        if grown > self.cfg.riff_limit && !self.segment.entries.is_empty() {
+            self.next_segment()?;
+        }
+        if let Some(refused) = self.unindexable(stream) {
+            return Err(refused);
+        }
+        let start = self.pos;
+        let header = chunk_header(self.chunk_ids[stream], len as u32);
+        self.write_piece(start, &header)?;
+        let mut done = 0;
+        while done < len {
+            let n = piece.len().min(len - done);
+            if let Err(e) = fill(done as u64, &mut piece[..n]) {
+                // The header and pieces already written are covered at finish.
+                self.torn_end = self.torn_end.max(start + CHUNK_HEADER_LEN + done as u64);
+                return Err(e);
+            }
+            self.write_piece(start + CHUNK_HEADER_LEN + done as u64, &piece[..n])?;
+            done += n;
+        }
+        if len % 2 == 1 {
+            self.write_piece(start + CHUNK_HEADER_LEN + len as u64, &PAD)?;
+        }
+        self.record_landed(stream, len as u32, keyframe);
+        Ok(())
     }
 
     /// Whether a stream has delta frames at all: uncompressed video and audio are all keyframes.
