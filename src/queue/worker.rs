@@ -8,6 +8,7 @@ use super::payload::Payload;
 use super::pressure::QueuePressure;
 use super::timing::{SampleLayout, TimeFill};
 use crate::avi::{ChunkWrite, Muxer, MuxerConfig};
+use crate::caught_panic::catch_quietly;
 use crate::codec::encoder::{EncodedFrame, SequentialEncoder};
 use crate::error::{panic_text, Error, Result, Status};
 use crate::riff::Sink;
@@ -349,7 +350,7 @@ impl Worker {
     /// the interrupted batch and every later one still completes, with [`Status::Panic`].
     pub fn run(mut self) -> Result<()> {
         enter_worker(self.writer_id);
-        if let Err(panic) = catch_unwind(AssertUnwindSafe(|| self.serve())) {
+        if let Err(panic) = catch_quietly(|| self.serve()) {
             let what = panic_text(panic.as_ref());
             discard(panic);
             self.serve_after_unwind(Error::new(
