@@ -19,5 +19,5 @@ pub use begin_options::BeginOptions;
 pub use payload::Payload;
 pub use scope::{scope, WriteScope};
 pub use stream_codec::{AudioCodec, VideoCodec};
-pub use timing::{SampleLayout, StreamStats, MAX_GAP_SLOTS};
+pub use timing::{SampleLayout, StreamStats, MAX_GAP_SLOTS, MAX_SILENCE_BYTES_PER_WRITE};
 pub use writer::{AudioStream, VideoStream, Writer, WriterOptions, WriterState};
