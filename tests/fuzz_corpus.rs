@@ -15,9 +15,10 @@
 //! 0xFFFFFFF0, the `strf` size to 0xFFFFFFF0, the first `00dc` size to 0x7FFFFFF0, the PCM
 //! nBlockAlign to 0.
 
+#[path = "common/counting_alloc.rs"]
+mod counting_alloc;
+
 use avikit::repair::{inspect_and_repair_virtual, READ_PIECE_LEN};
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::path::Path;
 
 /// A length far past anything the bytes hold, as a sparse file makes free.
@@ -33,49 +34,6 @@ const FIXED_BOUND: usize = 4 * READ_PIECE_LEN + 16 * (1 << 20) + 16 * (1 << 20);
 
 /// Bookkeeping bytes allowed per input byte.
 const PER_INPUT_BYTE: usize = 64;
-
-/// Counts this thread's live heap bytes and their peak.
-struct Counting;
-
-thread_local! {
-    static LIVE: Cell<isize> = const { Cell::new(0) };
-    static PEAK: Cell<isize> = const { Cell::new(0) };
-}
-
-fn count(delta: isize) {
-    let _ = LIVE.try_with(|live| {
-        live.set(live.get() + delta);
-        let _ = PEAK.try_with(|peak| peak.set(peak.get().max(live.get())));
-    });
-}
-
-// SAFETY: every call is forwarded to the system allocator unchanged; the counting touches only
-// const-initialized thread-locals without destructors, which never allocate.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        count(layout.size() as isize);
-        // SAFETY: forwarded caller contract.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        count(layout.size() as isize);
-        // SAFETY: forwarded caller contract.
-        unsafe { System.alloc_zeroed(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        count(-(layout.size() as isize));
-        // SAFETY: forwarded caller contract.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        count(new_size as isize - layout.size() as isize);
-        // SAFETY: forwarded caller contract.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
-#[global_allocator]
-static ALLOCATOR: Counting = Counting;
 
 /// A seeded xorshift64* generator: the same mutations on every run.
 struct Mutator(u64);
@@ -140,9 +98,9 @@ impl Mutator {
 /// Runs the harness on `bytes` at both lengths; panics (naming `what`) on a broken promise.
 fn check(what: &str, bytes: &[u8]) {
     for claimed in [bytes.len() as u64, CLAIMED_LEN] {
-        let start = LIVE.with(Cell::get);
-        PEAK.with(|p| p.set(start));
-        let outcome = std::panic::catch_unwind(|| inspect_and_repair_virtual(bytes, claimed))
+        let input = bytes.to_vec();
+        let start = counting_alloc::start_peak();
+        let outcome = std::panic::catch_unwind(|| inspect_and_repair_virtual(input, claimed))
             .unwrap_or_else(|_| {
                 let kept = Path::new(env!("CARGO_TARGET_TMPDIR")).join("fuzz-panic.avi");
                 std::fs::write(&kept, bytes).unwrap();
@@ -151,7 +109,7 @@ fn check(what: &str, bytes: &[u8]) {
                     kept.display()
                 )
             });
-        let used = (PEAK.with(Cell::get) - start) as usize;
+        let used = counting_alloc::peak_since(start);
         let bound = FIXED_BOUND + PER_INPUT_BYTE * bytes.len();
         assert!(
             used <= bound,

@@ -11,7 +11,7 @@ const CLAIMED_LEN: u64 = 36_000_000_000;
 
 fuzz_target!(|data: &[u8]| {
     for claimed in [data.len() as u64, CLAIMED_LEN] {
-        let outcome = avikit::repair::inspect_and_repair_virtual(data, claimed);
+        let outcome = avikit::repair::inspect_and_repair_virtual(data.to_vec(), claimed);
         if let Some(repaired) = outcome.repaired_inspection {
             repaired.expect("a repaired file passes inspection");
         }

@@ -63,7 +63,8 @@ pub(crate) fn inspect_source(src: &Source) -> Result<FileReport> {
     }
     for (stream, parsed) in header.streams.iter().enumerate() {
         if let Some((indx, indx_size)) = parsed.indx {
-            let expected: Vec<&DataChunk> = chunks.iter().filter(|c| c.stream == stream).collect();
+            let expected: Vec<&DataChunk> =
+                chunks.iter().filter(|c| c.stream() == stream).collect();
             let mut walk = IndexWalk {
                 next: 0,
                 visited: HashSet::new(),
@@ -194,12 +195,7 @@ fn walk_movi(
             )?;
         } else if let Some(stream) = data_chunk_stream(id) {
             check_data_chunk(header, at, id, size, stream)?;
-            chunks.push(DataChunk {
-                at,
-                size,
-                stream,
-                riff,
-            });
+            chunks.push(DataChunk::new(at, size, stream, riff));
         } else if id == CK_INDX {
             return Err(fault(
                 at,
@@ -285,7 +281,7 @@ fn check_data_chunk(
 fn check_counts(header: &ParsedHeader, chunks: &[DataChunk]) -> Result<()> {
     let mut longest_video = 0u64;
     for (stream, parsed) in header.streams.iter().enumerate() {
-        let own = chunks.iter().filter(|c| c.stream == stream);
+        let own = chunks.iter().filter(|c| c.stream() == stream);
         let count = own.clone().count() as u64;
         let bytes: u64 = own.map(|c| u64::from(c.size)).sum();
         let expected = match &parsed.spec.format {
@@ -324,7 +320,7 @@ fn check_idx1(src: &Source, seg: &Segment, at: u64, size: u32, chunks: &[DataChu
             format!("idx1 of {size} bytes is not a whole number of {IDX1_ENTRY_LEN}-byte entries"),
         ));
     }
-    let first_riff: Vec<&DataChunk> = chunks.iter().filter(|c| c.riff == 0).collect();
+    let first_riff: Vec<&DataChunk> = chunks.iter().filter(|c| c.in_first_riff).collect();
     let entries = size as usize / IDX1_ENTRY_LEN;
     if entries != first_riff.len() {
         return Err(fault(

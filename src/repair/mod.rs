@@ -67,7 +67,7 @@ impl FileReport {
             })
             .collect();
         for c in chunks {
-            let stream = &mut streams[c.stream];
+            let stream = &mut streams[c.stream()];
             stream.chunks += 1;
             stream.bytes += u64::from(c.size);
         }

@@ -632,15 +632,35 @@ fn gcd64(mut a: u64, mut b: u64) -> u64 {
     a
 }
 
-/// A data chunk found in a `movi` list.
+/// A data chunk found in a `movi` list: 16 bytes, since a file may hold millions of them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct DataChunk {
     /// File position of the chunk header.
     pub at: u64,
     pub size: u32,
-    pub stream: usize,
-    /// Index of the RIFF segment it lives in.
-    pub riff: usize,
+    /// Stream number: two decimal digits of its id.
+    stream: u8,
+    /// Whether it lives in the first RIFF segment (the one `idx1` indexes).
+    pub in_first_riff: bool,
+}
+
+impl DataChunk {
+    /// The chunk at `at` of `size` bytes, of `stream` (below [`MAX_STREAMS`], as
+    /// [`data_chunk_stream`] gives), in RIFF segment number `riff`.
+    pub fn new(at: u64, size: u32, stream: usize, riff: usize) -> DataChunk {
+        debug_assert!(stream < MAX_STREAMS);
+        DataChunk {
+            at,
+            size,
+            stream: stream as u8,
+            in_first_riff: riff == 0,
+        }
+    }
+
+    /// Its stream number.
+    pub fn stream(&self) -> usize {
+        usize::from(self.stream)
+    }
 }
 
 /// The stream number of a data chunk id (`00dc` -> 0), if it is one.

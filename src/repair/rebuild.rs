@@ -16,7 +16,6 @@ use crate::avi::{
 use crate::error::{Error, Result};
 use crate::format::StreamFormat;
 use crate::riff::{padded_len, FileSink, FourCc, Sink, CHUNK_HEADER_LEN, LIST_HEADER_LEN};
-use std::collections::HashMap;
 use std::ops::ControlFlow;
 use std::path::Path;
 
@@ -107,7 +106,7 @@ pub(crate) fn rebuild<T>(
             )
         })?;
     }
-    let (chunks, keyframes) = scan(src, header.first_movi, &specs)?;
+    let (chunks, delta_frames) = scan(src, header.first_movi, &specs)?;
     let (sink, kept) = open_sink()?;
     let cfg = MuxerConfig {
         frame_rate: header.frame_rate,
@@ -124,7 +123,7 @@ pub(crate) fn rebuild<T>(
     // copied piece by piece.
     let mut piece = Vec::new();
     for chunk in &chunks {
-        let keyframe = keyframes.get(&chunk.at).copied().unwrap_or(true);
+        let keyframe = delta_frames.is_keyframe(chunk.at);
         let data_at = chunk.at + CHUNK_HEADER_LEN;
         let len = chunk.size as usize;
         piece.resize(len.clamp(piece.len(), READ_PIECE_LEN), 0);
@@ -132,14 +131,14 @@ pub(crate) fn rebuild<T>(
             src.read_into(data_at, &mut piece[..len])?;
             muxer
                 .write_chunks(&[ChunkWrite {
-                    stream: chunk.stream,
+                    stream: chunk.stream(),
                     keyframe,
                     data: &piece[..len],
                 }])
                 .map_err(|e| e.error)?;
         } else {
             muxer.write_chunk_in_pieces(
-                chunk.stream,
+                chunk.stream(),
                 keyframe,
                 len,
                 &mut piece,
@@ -201,16 +200,26 @@ fn refuse_input_as_output(src: &Source, path: &Path, out: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Positions of the chunks that surviving indexes mark as delta frames, sorted: 8 bytes a delta
+/// frame and nothing for keyframes (any chunk no index marks is one).
+struct DeltaFrames(Vec<u64>);
+
+impl DeltaFrames {
+    fn is_keyframe(&self, chunk_at: u64) -> bool {
+        self.0.binary_search(&chunk_at).is_err()
+    }
+}
+
 /// Walks from the first `movi` to the end of the data, ignoring list sizes (a crash leaves them
-/// stale), and returns the complete data chunks in file order with the keyframe flags that
-/// surviving indexes give them.
+/// stale), and returns the complete data chunks in file order with the delta frames that
+/// surviving indexes mark.
 fn scan(
     src: &Source,
     first_movi: u64,
     streams: &[StreamSpec],
-) -> Result<(Vec<DataChunk>, HashMap<u64, bool>)> {
+) -> Result<(Vec<DataChunk>, DeltaFrames)> {
     let mut chunks = Vec::new();
-    let mut keyframes = HashMap::new();
+    let mut delta_frames = Vec::new();
     let mut riff = 0;
     let mut at = first_movi + LIST_HEADER_LEN;
     while let Some((id, size)) = src.chunk_header(at)? {
@@ -238,23 +247,21 @@ fn scan(
         }
         match data_chunk_stream(id) {
             // A chunk its stream cannot hold (damaged id or size) is left out.
-            Some(stream) if streams.get(stream).is_some_and(|spec| fits(spec, id, size)) => chunks
-                .push(DataChunk {
-                    at,
-                    size,
-                    stream,
-                    riff,
-                }),
+            Some(stream) if streams.get(stream).is_some_and(|spec| fits(spec, id, size)) => {
+                chunks.push(DataChunk::new(at, size, stream, riff))
+            }
             Some(_) => {}
             None if is_standard_index(id) => {
-                read_keyframes(src, at + CHUNK_HEADER_LEN, size, &mut keyframes)?;
+                read_delta_frames(src, at + CHUNK_HEADER_LEN, size, &mut delta_frames)?;
             }
             None if is_movi_housekeeping(id) || id == CK_IDX1 => {}
             None => break, // not a chunk header: a torn write or garbage
         }
         at = padded_len(end);
     }
-    Ok((chunks, keyframes))
+    delta_frames.sort_unstable();
+    delta_frames.dedup();
+    Ok((chunks, DeltaFrames(delta_frames)))
 }
 
 /// Super index room for every segment the rebuilt file will have (the source may have been
@@ -282,13 +289,8 @@ fn fits(spec: &StreamSpec, id: FourCc, size: u32) -> bool {
     suffix_ok && (empty_frame || spec.check_chunk_len(size as usize).is_ok())
 }
 
-/// Records the keyframe flags of a standard index's entries by chunk position.
-fn read_keyframes(
-    src: &Source,
-    at: u64,
-    size: u32,
-    keyframes: &mut HashMap<u64, bool>,
-) -> Result<()> {
+/// Records the positions of the chunks a standard index's entries mark as delta frames.
+fn read_delta_frames(src: &Source, at: u64, size: u32, delta_frames: &mut Vec<u64>) -> Result<()> {
     if (size as usize) < STANDARD_INDEX_HEADER_LEN {
         return Ok(());
     }
@@ -311,8 +313,9 @@ fn read_keyframes(
             return Ok(ControlFlow::Break(()));
         };
         last = Some(chunk_at);
-        let entry_size = le32(e, STANDARD_INDEX_ENTRY_SIZE_AT);
-        keyframes.insert(chunk_at, entry_size & STANDARD_INDEX_DELTA_FRAME == 0);
+        if le32(e, STANDARD_INDEX_ENTRY_SIZE_AT) & STANDARD_INDEX_DELTA_FRAME != 0 {
+            delta_frames.push(chunk_at);
+        }
         Ok(ControlFlow::Continue(()))
     })
 }

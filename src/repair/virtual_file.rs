@@ -31,8 +31,8 @@ pub struct VirtualOutcome {
 
 /// Inspects and repairs a file of `claimed_len` bytes (at least `bytes.len()`) that starts with
 /// `bytes` and is zero after them. Thread-safe; touches no file.
-pub fn inspect_and_repair_virtual(bytes: &[u8], claimed_len: u64) -> VirtualOutcome {
-    let src = Source::virtual_file(bytes.to_vec(), claimed_len);
+pub fn inspect_and_repair_virtual(bytes: Vec<u8>, claimed_len: u64) -> VirtualOutcome {
+    let src = Source::virtual_file(bytes, claimed_len);
     let inspection = inspect_source(&src);
     let output = Arc::new(Mutex::new(SparseOutput::default()));
     let sink = SparseSink(Arc::clone(&output));
