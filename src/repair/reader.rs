@@ -39,8 +39,8 @@ pub(crate) fn require_regular(path: &Path, metadata: &std::fs::Metadata) -> Resu
 /// The most bytes inspection and repair read into memory at once: index entries are checked,
 /// and payloads copied, in pieces of at most this size, so that no size a file claims decides
 /// an allocation. Their memory is this, a header of at most [`MAX_STREAMS`] streams of at most
-/// [`MAX_STRF_READ`] + [`MAX_STREAM_NAME_LEN`] bytes each, and per-chunk bookkeeping in
-/// proportion to the chunks the file really holds (its index size).
+/// 128 KiB each (the longest format and name read), and per-chunk bookkeeping in proportion to
+/// the chunks the file really holds (its index size).
 pub const READ_PIECE_LEN: usize = 1 << 20;
 
 /// The most of a `strf` chunk that is read: a `WAVEFORMATEX` and the most its 16-bit `cbSize`
