@@ -25,7 +25,8 @@ use std::path::Path;
 /// itself is damaged.
 ///
 /// # Errors
-/// [`crate::Status::InvalidArgument`] when the header cannot be read (nothing to rebuild from),
+/// [`crate::Status::InvalidArgument`] when the header cannot be read or holds a format that
+/// cannot be written again (an audio block size of 0): nothing to rebuild from;
 /// when `out_path` is the input file itself (also through a link), or when either is not a
 /// regular file; [`crate::Status::Io`] for file errors (a directory is one).
 pub fn repair_file(path: &Path, out_path: Option<&Path>) -> Result<FileReport> {
@@ -97,13 +98,10 @@ pub(crate) fn rebuild<T>(
     // of 0, which chunk sizes are divided by) leaves nothing to rebuild with.
     for (stream, spec) in specs.iter().enumerate() {
         spec.validate().map_err(|e| {
-            Error::new(
-                e.status(),
-                format!(
-                    "cannot repair: the format of stream {stream} is unusable ({})",
-                    e.message()
-                ),
-            )
+            Error::invalid_argument(format!(
+                "cannot repair: the format of stream {stream} is unusable ({})",
+                e.message()
+            ))
         })?;
     }
     let (chunks, delta_frames) = scan(src, header.first_movi, &specs)?;
