@@ -708,6 +708,89 @@ impl Muxer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::format::VideoFormat;
+    use crate::riff::WriteError;
+    use std::sync::{Arc, Mutex};
+
+    /// A sink into memory that the test reads once the muxer has finished.
+    struct Memory(Arc<Mutex<Vec<u8>>>);
+
+    impl Sink for Memory {
+        fn write_at(&mut self, offset: u64, bufs: &[&[u8]]) -> std::result::Result<(), WriteError> {
+            let mut file = self.0.lock().unwrap();
+            let mut at = offset as usize;
+            for buf in bufs {
+                if file.len() < at + buf.len() {
+                    file.resize(at + buf.len(), 0);
+                }
+                file[at..at + buf.len()].copy_from_slice(buf);
+                at += buf.len();
+            }
+            Ok(())
+        }
+
+        fn flush(&mut self, _durable: bool) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// The file of `chunks` (length and fill byte, keyframe every third), each written whole
+    /// or, with `piece`, in pieces of that many bytes.
+    fn file_of(chunks: &[(usize, u8)], piece: Option<usize>) -> Vec<u8> {
+        let bytes = Arc::new(Mutex::new(Vec::new()));
+        let cfg = MuxerConfig {
+            frame_rate: FrameRate { num: 25, den: 1 },
+            streams: vec![StreamSpec {
+                format: StreamFormat::Video(VideoFormat::compressed(16, 16, FourCc::new(*b"XVID"))),
+                name: None,
+            }],
+            emit_idx1: true,
+            riff_limit: 64 << 10,
+            info: InfoList::empty(),
+            super_index_capacity: 16,
+        };
+        let mut muxer = Muxer::start(Box::new(Memory(Arc::clone(&bytes))), cfg).unwrap();
+        for (n, &(len, fill)) in chunks.iter().enumerate() {
+            let data = vec![fill; len];
+            let keyframe = n % 3 == 0;
+            match piece {
+                None => muxer
+                    .write_chunks(&[ChunkWrite {
+                        stream: 0,
+                        keyframe,
+                        data: &data,
+                    }])
+                    .unwrap(),
+                Some(piece) => muxer
+                    .write_chunk_in_pieces(0, keyframe, len, &mut vec![0; piece], &mut |at, buf| {
+                        buf.copy_from_slice(&data[at as usize..at as usize + buf.len()]);
+                        Ok(())
+                    })
+                    .unwrap(),
+            }
+        }
+        muxer.finish().unwrap();
+        let file = bytes.lock().unwrap().clone();
+        file
+    }
+
+    #[test]
+    fn a_chunk_written_in_pieces_gives_the_bytes_of_a_whole_one() {
+        // Odd sizes (a pad byte), chunks larger than a segment, and segment changes.
+        let chunks = [
+            (10, 1),
+            (70_001, 2),
+            (3, 3),
+            (40_000, 4),
+            (0, 5),
+            (150_000, 6),
+            (7, 7),
+        ];
+        let whole = file_of(&chunks, None);
+        for piece in [1, 4096, 65_536, 200_000] {
+            assert!(file_of(&chunks, Some(piece)) == whole, "pieces of {piece}");
+        }
+    }
 
     #[test]
     fn the_index_grows_by_an_eighth_not_by_doubling() {
