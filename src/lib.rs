@@ -41,6 +41,7 @@
 //! `avk_*` symbol is linked into a Rust program, so two avikit versions can coexist.
 
 mod avi;
+mod caught_panic;
 pub mod codec;
 mod error;
 // Public to Rust only so that this crate's own tests can drive the C ABI as C does; not part of

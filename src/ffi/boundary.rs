@@ -1,10 +1,11 @@
 //! Status codes, the per-thread last error, and the boundary every export runs inside: it turns
-//! `Result`s into status codes and panics into `AVK_E_PANIC`, so nothing unwinds into C.
+//! `Result`s into status codes and panics into `AVK_E_PANIC`, so nothing unwinds into C, and
+//! nothing of a caught panic is printed on the host's stderr.
 
+use crate::caught_panic::catch_quietly;
 use crate::error::{panic_text, Error, Result, Status};
 use std::cell::RefCell;
 use std::ffi::{c_char, CStr};
-use std::panic::{catch_unwind, AssertUnwindSafe};
 
 /// The result of every fallible avikit call: `AVK_OK` (0) or one of the `AVK_E_*` codes.
 pub type avk_status = i32;
@@ -62,9 +63,9 @@ fn set_last_error(error: &Error) {
 }
 
 /// Runs an export's body: `Ok` becomes `AVK_OK`; an error or a panic becomes its status and
-/// the calling thread's last error message.
+/// the calling thread's last error message (the panic hook stays silent).
 pub(crate) fn boundary(body: impl FnOnce() -> Result<()>) -> avk_status {
-    let error = match catch_unwind(AssertUnwindSafe(body)) {
+    let error = match catch_quietly(body) {
         Ok(Ok(())) => return AVK_OK,
         Ok(Err(e)) => e,
         Err(panic) => Error::new(
@@ -81,7 +82,7 @@ pub(crate) fn boundary(body: impl FnOnce() -> Result<()>) -> avk_status {
 
 /// Runs an infallible export's body, answering `fallback` should it panic.
 pub(crate) fn boundary_value<T>(fallback: T, body: impl FnOnce() -> T) -> T {
-    catch_unwind(AssertUnwindSafe(body)).unwrap_or(fallback)
+    catch_quietly(body).unwrap_or(fallback)
 }
 
 /// `Err(AVK_E_INVALID_ARGUMENT)` naming `what` when `ptr` is NULL.

@@ -363,7 +363,8 @@ pub unsafe extern "C" fn avk_video_stream_write_frame_at(
 /// `avk_video_stream_begin_write_frame_at`). PCM, FLOAT and MP3 streams only. The block's
 /// first sample is `s = round((time_ns - t0) * sample_rate)`; with `e` samples already on the
 /// stream (blocks and inserted silence): within 20 ms of samples of `e` the block is written as
-/// it is (clock jitter is ignored); later, `s - e` samples of silence go first; earlier, its
+/// it is (clock jitter is ignored); later, `s - e` samples of silence go first (at most 64 MiB
+/// of it per write: later writes fill the rest of a longer gap); earlier, its
 /// first `e - s` samples are cut, and a block cut whole returns AVK_E_DROPPED. Silence and
 /// cuts are exact to the sample. Should the operation be canceled, silence of its length keeps
 /// the stream on time. End it with `avk_audio_stream_end_write_block`. Thread-safe.

@@ -268,11 +268,13 @@ impl AsyncResult {
     }
 
     /// Runs the callback, if any, on the calling (worker) thread. A panicking Rust callback is
-    /// contained so the worker keeps serving the queue.
+    /// contained so the worker keeps serving the queue; the host's panic hook reports it.
     pub(crate) fn run_callback(&self) -> Option<String> {
         let callback = self.op.callback.lock().take()?;
-        let panic =
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| callback(self))).err()?;
+        let panic = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            crate::caught_panic::as_host_code(|| callback(self))
+        }))
+        .err()?;
         Some(panic_text(panic.as_ref()))
     }
 }

@@ -6,12 +6,12 @@
 
 use super::payload::Payload;
 use super::process;
+use crate::caught_panic::catch_quietly;
 use crate::codec::encoder::{EncodedFrame, FrameEncoder};
 use crate::error::{Error, Result, Status};
 use crossbeam_channel::{Receiver, Sender};
 use parking_lot::Mutex;
 use std::collections::VecDeque;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, Weak};
 use std::thread::JoinHandle;
 
@@ -53,10 +53,8 @@ struct EncodeTask {
 impl EncodeTask {
     /// Encodes, fills the slot, and returns the lane's next waiting task, if any.
     fn run(self) -> Option<EncodeTask> {
-        let encoded = catch_unwind(AssertUnwindSafe(|| {
-            self.encoder.encode(self.input.as_slice())
-        }))
-        .unwrap_or_else(|_| Err(Error::new(Status::Panic, "the encoder panicked")));
+        let encoded = catch_quietly(|| self.encoder.encode(self.input.as_slice()))
+            .unwrap_or_else(|_| Err(Error::new(Status::Panic, "the encoder panicked")));
         drop(self.input);
         self.slot.fill(encoded);
         self.lane.finished()

@@ -3,9 +3,13 @@
 mod inspect;
 mod reader;
 mod rebuild;
+mod virtual_file;
 
 pub use inspect::inspect_file;
+pub use reader::READ_PIECE_LEN;
 pub use rebuild::{repair_file, repair_file_with_progress};
+#[doc(hidden)]
+pub use virtual_file::{inspect_and_repair_virtual, VirtualOutcome};
 
 use crate::format::StreamFormat;
 use reader::{DataChunk, ParsedHeader};
@@ -63,7 +67,7 @@ impl FileReport {
             })
             .collect();
         for c in chunks {
-            let stream = &mut streams[c.stream];
+            let stream = &mut streams[c.stream()];
             stream.chunks += 1;
             stream.bytes += u64::from(c.size);
         }
