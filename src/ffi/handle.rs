@@ -42,7 +42,7 @@ pub(crate) enum Held {
 /// What an async handle stands for. Reserved before its operation is begun, so its result is
 /// set later, once, by whichever comes first: begin's return or the operation's callback.
 /// Setting it takes no lock, and setting it again (or after the handle was released) changes
-/// nothing.
+/// nothing. The registry reuses a cell for a later handle only once nothing else refers to it.
 pub(crate) struct AsyncCell {
     result: OnceLock<AsyncResult>,
     /// The caller's `void *user_state`, kept as its bits.
@@ -56,6 +56,12 @@ impl AsyncCell {
             result: OnceLock::new(),
             user_state,
         }
+    }
+
+    /// Makes a cell nothing else refers to new again, for the caller's `user_state`.
+    pub(crate) fn reset(&mut self, user_state: usize) {
+        self.result.take();
+        self.user_state = user_state;
     }
 
     /// Sets the result unless it is set.

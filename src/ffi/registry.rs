@@ -57,6 +57,10 @@ struct Entry {
 struct Slot {
     generation: usize,
     entry: Option<Entry>,
+    /// The cell of the slot's last async handle, kept for its next one, so that a begin in
+    /// steady state allocates nothing here. Reused only when nothing else refers to it, so a
+    /// late fill never reaches a later handle.
+    cell: Option<Arc<AsyncCell>>,
 }
 
 struct Registry {
@@ -136,7 +140,20 @@ impl Registry {
     /// is unlocked where that matters (see [`release_writer`]).
     fn free_slot(&mut self, index: usize) -> Option<Entry> {
         let slot = &mut self.slots[index];
-        let entry = slot.entry.take();
+        let entry = match slot.entry.take() {
+            Some(Entry {
+                held: Held::Async(mut cell),
+                ..
+            }) => {
+                // The result goes now if it can: the cell waits for the slot's reuse.
+                if let Some(unshared) = Arc::get_mut(&mut cell) {
+                    unshared.reset(0);
+                }
+                slot.cell = Some(cell);
+                None
+            }
+            entry => entry,
+        };
         // Generation 0 is never used, so a zeroed handle never matches.
         slot.generation = (slot.generation + 1) & ((1 << GENERATION_BITS) - 1);
         if slot.generation == 0 {
@@ -157,14 +174,15 @@ impl Registry {
         self.slots.push(Slot {
             generation: 1,
             entry: None,
+            cell: None,
         });
         Ok(self.slots.len() - 1)
     }
 
-    /// A slot for a new handle to `held` of writer `owner`.
-    fn admit(&mut self, held: &Held, owner: u64) -> Result<usize> {
+    /// A slot for a new handle of writer `owner` (or for the writer itself).
+    fn admit(&mut self, writer: bool, owner: u64) -> Result<usize> {
         let open = |w: &Arc<Writer>| w.state() == WriterState::Open;
-        if !matches!(held, Held::Writer(_)) && !self.writers.get(&owner).is_some_and(open) {
+        if !writer && !self.writers.get(&owner).is_some_and(open) {
             // Also when the close is over: a stream added just before it must not outlive it.
             return Err(Error::new(
                 Status::InvalidHandle,
@@ -184,6 +202,19 @@ impl Registry {
         let slot = &mut self.slots[index];
         slot.entry = Some(Entry { held, owner, holds });
         encode(index, slot.generation, tag)
+    }
+
+    /// Reserves an async handle of writer `owner` with `holds`, its cell new or the slot's
+    /// own made new.
+    fn reserve(&mut self, owner: u64, holds: u8, user_state: usize) -> Result<Reservation> {
+        let index = self.admit(false, owner)?;
+        let kept = self.slots[index].cell.take().and_then(|mut cell| {
+            Arc::get_mut(&mut cell)?.reset(user_state);
+            Some(cell)
+        });
+        let cell = kept.unwrap_or_else(|| Arc::new(AsyncCell::new(user_state)));
+        let bits = self.place(index, avk_async::hold(Arc::clone(&cell)), owner, holds);
+        Ok(Reservation { bits, holds, cell })
     }
 
     /// Drops `hold` of the async handle with value `bits`; frees its slot once no hold remains.
@@ -210,7 +241,7 @@ pub(crate) fn insert<C: Handle>(object: C::Object, owner: u64) -> Result<*mut C>
     // last reference to a writer, its drop closes it.
     let held = C::hold(object);
     let mut reg = REGISTRY.lock();
-    let index = reg.admit(&held, owner)?;
+    let index = reg.admit(matches!(held, Held::Writer(_)), owner)?;
     Ok(handle::handle(reg.place(index, held, owner, HOLD_CALLER)))
 }
 
@@ -265,11 +296,15 @@ impl CallbackHold {
     /// caller's user state as the handle's callback: lookups of the handle succeed inside it
     /// even after the caller ended the result. Afterwards the callback's hold is released.
     pub(crate) fn run(self, result: &AsyncResult, f: impl FnOnce(*mut avk_async, usize)) {
-        self.cell.fill(result);
-        let previous = CURRENT_CALLBACK.with(|c| c.replace(self.bits));
-        f(handle::handle(self.bits), self.cell.user_state());
+        let CallbackHold { bits, cell } = self;
+        cell.fill(result);
+        let user_state = cell.user_state();
+        // Let go before the release, which may free the slot: its cell is then unshared.
+        drop(cell);
+        let previous = CURRENT_CALLBACK.with(|c| c.replace(bits));
+        f(handle::handle(bits), user_state);
         CURRENT_CALLBACK.with(|c| c.set(previous));
-        let _ = REGISTRY.lock().release_async(self.bits, HOLD_CALLBACK);
+        let _ = REGISTRY.lock().release_async(bits, HOLD_CALLBACK);
     }
 }
 
@@ -285,15 +320,9 @@ pub(crate) fn get_reserving<C: Handle>(
     holds: u8,
     user_state: usize,
 ) -> Result<(C::Object, Result<Reservation>)> {
-    let cell = Arc::new(AsyncCell::new(user_state));
-    let held = avk_async::hold(Arc::clone(&cell));
     let mut reg = REGISTRY.lock();
     let (object, owner) = reg.get::<C>(handle::bits(handle))?;
-    let reservation = reg.admit(&held, owner).map(|index| Reservation {
-        bits: reg.place(index, held, owner, holds),
-        holds,
-        cell,
-    });
+    let reservation = reg.reserve(owner, holds, user_state);
     Ok((object, reservation))
 }
 
@@ -465,6 +494,58 @@ mod tests {
             get(begun_handle).is_err(),
             "close releases un-ended results"
         );
+    }
+
+    #[test]
+    fn a_slot_reuses_its_cell_only_when_nothing_else_holds_it() {
+        let r = registered("cells");
+        let result = r.writer.begin_flush(false, None).unwrap();
+        let index = |h: *mut avk_async| decode(handle::bits(h)).0;
+        // One result whose callback part outlives it (a late fill), one that ends cleanly.
+        let late_reservation = r.reserve().unwrap();
+        let late = late_reservation.callback_hold();
+        let late_handle = late_reservation.begun(&result);
+        let clean_handle = r.reserve().unwrap().begun(&result);
+        end(late_handle);
+        end(clean_handle);
+        {
+            // Freed last, a slot waits behind every other free one: nothing reuses it yet.
+            let reg = REGISTRY.lock();
+            let kept = |h| reg.slots[index(h)].cell.as_ref().unwrap();
+            let clean_cell = kept(clean_handle);
+            assert_eq!(Arc::strong_count(clean_cell), 1);
+            assert!(
+                clean_cell.result().is_none(),
+                "the result went with the handle"
+            );
+            assert!(Arc::ptr_eq(kept(late_handle), &late.cell));
+            assert!(late.cell.result().is_some(), "still shared: kept as it is");
+        }
+        let (mut late_reused, mut clean_reused) = (false, false);
+        for _ in 0..3000 {
+            let reservation = r.reserve().unwrap();
+            let at = index(handle::handle(reservation.bits));
+            if at == index(late_handle) {
+                assert!(!Arc::ptr_eq(&reservation.cell, &late.cell));
+                assert!(reservation.cell.result().is_none());
+                late_reused = true;
+            }
+            if at == index(clean_handle) {
+                assert!(
+                    reservation.cell.result().is_none(),
+                    "a reused cell starts empty"
+                );
+                clean_reused = true;
+            }
+            end(reservation.begun(&result));
+            if late_reused && clean_reused {
+                break;
+            }
+        }
+        assert!(late_reused && clean_reused, "the slots were never reused");
+        // The late fill reaches the old cell only.
+        late.run(&result, |_, _| {});
+        r.finish();
     }
 
     #[test]
