@@ -67,7 +67,9 @@ macro_rules! statuses {
         #[repr(i32)]
         pub enum Status {
             $(
-                #[doc = concat!("`", stringify!($code), "` of the C ABI (its meaning: docs/c-api.md).")]
+                #[doc = concat!(
+                    "`", stringify!($code), "` of the C ABI (its meaning: docs/c-api.md)."
+                )]
                 $variant = code::$code,
             )+
         }
