@@ -151,11 +151,6 @@
 #define AVK_VERSION_PATCH 0
 
 /**
- * The shape of one pixel (the sample aspect ratio): width over height, 1/1 for square pixels.
- */
-typedef struct PixelAspect PixelAspect;
-
-/**
  * An asynchronous operation (.NET's IAsyncResult). Opaque; valid from a successful begin until
  * end returns (or, without an out-pointer, until its callback returns), or until its writer is
  * closed. Inside its own callback it stays usable even if another thread already ended it.
@@ -499,8 +494,6 @@ typedef struct avk_io {
   void (*close)(void *user);
 } avk_io;
 
-
-
 /**
  * Success.
  */
@@ -582,8 +575,6 @@ typedef struct avk_io {
  * callback runs.
  */
 #define AVK_E_QUEUE_FULL 15
-
-
 
 #ifdef __cplusplus
 extern "C" {

@@ -40,8 +40,15 @@
 //! (`ffi`) is the cargo feature `capi`, on by default: with `default-features = false` no
 //! `avk_*` symbol is linked into a Rust program, so two avikit versions can coexist.
 
+// include/avikit.h is generated from `ffi` and the status codes in `error` alone: cbindgen skips
+// every module marked `cbindgen:ignore` (on public ones inside an HTML comment, which rustdoc
+// does not show).
+/// cbindgen:ignore
 mod avi;
 mod caught_panic;
+/// <!--
+/// cbindgen:ignore
+/// -->
 pub mod codec;
 mod error;
 // Public to Rust only so that this crate's own tests can drive the C ABI as C does; not part of
@@ -49,11 +56,22 @@ mod error;
 #[cfg(feature = "capi")]
 #[doc(hidden)]
 pub mod ffi;
+/// <!--
+/// cbindgen:ignore
+/// -->
 pub mod format;
 pub mod pixel;
+/// <!--
+/// cbindgen:ignore
+/// -->
 pub mod queue;
+/// <!--
+/// cbindgen:ignore
+/// -->
 pub mod repair;
+/// cbindgen:ignore
 mod riff;
+/// cbindgen:ignore
 mod scratch;
 
 pub use avi::{
