@@ -9,12 +9,14 @@
 
 mod common;
 
+use crate::common::content::pcm_block;
+use crate::common::numbered::{numbered_bgra, numbered_dib};
+use crate::common::scratch::Scratch;
 use avikit::codec::convert::{InputLayout, PixelFormat};
 use avikit::codec::encoder::DibConversion;
 use avikit::{
     AudioFormat, FourCc, FrameRate, PcmFormat, PixelAspect, VideoFormat, Writer, WriterOptions,
 };
-use common::*;
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
 

@@ -3,9 +3,9 @@
 //! (issue 15, item 10) that the C API contract the header cites is in the repository and covers
 //! what the header declares.
 
-const HEADER: &str = include_str!("../include/avikit.h");
-const README: &str = include_str!("../README.md");
-const CONTRACT: &str = include_str!("../docs/c-api.md");
+const HEADER: &str = include_str!("../../include/avikit.h");
+const README: &str = include_str!("../../README.md");
+const CONTRACT: &str = include_str!("../../docs/c-api.md");
 
 /// The doc comment right above `marker` in the header.
 fn doc_before(marker: &str) -> String {
@@ -42,15 +42,18 @@ fn the_unbounded_default_queue_is_spelled_out() {
 #[test]
 fn the_examples_and_the_demo_set_a_queue_bound() {
     for (name, text) in [
-        ("examples/c/demo.c", include_str!("../examples/c/demo.c")),
+        ("examples/c/demo.c", include_str!("../../examples/c/demo.c")),
         (
             "examples/cpp/record.cpp",
-            include_str!("../examples/cpp/record.cpp"),
+            include_str!("../../examples/cpp/record.cpp"),
         ),
-        ("examples/record.rs", include_str!("../examples/record.rs")),
+        (
+            "examples/record.rs",
+            include_str!("../../examples/record.rs"),
+        ),
         (
             "src/bin/avikit/demo.rs",
-            include_str!("../src/bin/avikit/demo.rs"),
+            include_str!("../../src/bin/avikit/demo.rs"),
         ),
     ] {
         // The assignment (C, C++) or setter (Rust), not a comment mentioning it.

@@ -23,12 +23,13 @@
 //! commit run the same seeds. `AVIKIT_RANDOM_SEEDS=1` adds seeds from a generator seeded by the
 //! clock after them, for `AVIKIT_FFI_SECONDS` (default 20); which of the two runs is printed
 //! first. Reproduce with
-//! `AVIKIT_SEED=<seed> cargo test --release --test ffi_sequences -- --nocapture` (the seed is
-//! printed before each run and named by every failure). `AVIKIT_FFI_STEPS` sets the calls per
-//! thread and seed (default 4000); `AVIKIT_FFI_SERIAL_CLOSE=1` stops two threads from closing
-//! the same writer at once; `AVIKIT_FFI_READ_ALL=1` gives every cleanly closed file to all the
-//! external readers, not just a sample (slow: for hunting reader quirks). Thread interleavings
-//! differ between runs, so a seed reproduces the call sequence of each thread, not the timing.
+//! `AVIKIT_SEED=<seed> cargo test --release --test c_abi -- ffi_sequences:: --nocapture`
+//! (the seed is printed before each run and named by every failure). `AVIKIT_FFI_STEPS` sets
+//! the calls per thread and seed (default 4000); `AVIKIT_FFI_SERIAL_CLOSE=1` stops two threads
+//! from closing the same writer at once; `AVIKIT_FFI_READ_ALL=1` gives every cleanly closed
+//! file to all the external readers, not just a sample (slow: for hunting reader quirks). Thread
+//! interleavings differ between runs, so a seed reproduces the call sequence of each thread, not
+//! the timing.
 //!
 //! The model is in ffi_sequences/: model.rs (what the test knows of writers, streams and
 //! operations), driver.rs (picking arguments and the next call) and the calls it makes
@@ -36,32 +37,21 @@
 //! (the documented statuses and the check of every call), faults.rs, run.rs (one seed) and
 //! verify.rs (the outcomes and files after a seed).
 
-#[path = "ffi_sequences/callbacks.rs"]
 mod callbacks;
-mod common;
-#[path = "ffi_sequences/driver.rs"]
 mod driver;
-#[path = "ffi_sequences/faults.rs"]
 mod faults;
-#[path = "ffi_sequences/model.rs"]
 mod model;
-#[path = "ffi_sequences/results.rs"]
 mod results;
-#[path = "ffi_sequences/run.rs"]
 mod run;
-#[path = "ffi_sequences/status.rs"]
 mod status;
-#[path = "ffi_sequences/streams.rs"]
 mod streams;
-#[path = "ffi_sequences/verify.rs"]
 mod verify;
-#[path = "ffi_sequences/writers.rs"]
 mod writers;
-#[path = "ffi_sequences/writes.rs"]
 mod writes;
 
+use crate::common::rng::{random_seed, TestRng};
+use crate::common::scratch::Scratch;
 use avikit::ffi::*;
-use common::{random_seed, Scratch, TestRng};
 use model::NO_STATUS;
 use run::{fail_if_faults, print_summary, run_seed, start_watchdog, THREADS};
 use status::status_name;

@@ -2,16 +2,12 @@
 //! and a copy that cannot be allocated is AVK_E_NO_MEMORY, not an aborted process. The
 //! allocation test runs in a child process under an address-space limit (`ulimit -v`).
 
-mod common;
-
+use crate::common::child::run_alone;
+use crate::common::scratch::Scratch;
 use avikit::ffi::*;
-use common::Scratch;
 use std::ffi::CString;
-use std::process::Command;
 use std::ptr::{null, null_mut};
 
-/// Set in the child process that runs under the address-space limit.
-const CHILD_ENV: &str = "AVIKIT_MEMORY_LIMIT_CHILD";
 /// The buffer the child asks to have copied: more than its limit leaves room for.
 const BIG: usize = 1536 << 20;
 /// Address space the child may map beyond what it has mapped when it sets the limit.
@@ -133,26 +129,9 @@ fn copy_under_limit() {
 
 #[test]
 fn a_copy_that_cannot_be_allocated_is_no_memory() {
-    if std::env::var_os(CHILD_ENV).is_some() {
-        copy_under_limit();
-        return;
-    }
-    let out = Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "a_copy_that_cannot_be_allocated_is_no_memory",
-            "--nocapture",
-        ])
-        .env(CHILD_ENV, "1")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "child: {:?}\n{}{}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
+    run_alone(
+        module_path!(),
+        "a_copy_that_cannot_be_allocated_is_no_memory",
+        copy_under_limit,
     );
-    // The child really ran the test (a filter that matched nothing would also succeed).
-    assert!(String::from_utf8_lossy(&out.stdout).contains("1 passed"));
 }

@@ -2,8 +2,6 @@
 //! input, and never write anywhere but a fresh temporary file of their own (issue 14, items 3,
 //! 6 and 7).
 
-mod common;
-
 use avikit::repair::{inspect_file, repair_file};
 use avikit::{FourCc, Status, VideoFormat, Writer, WriterOptions};
 use std::os::unix::ffi::OsStrExt;

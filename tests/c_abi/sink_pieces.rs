@@ -2,10 +2,9 @@
 //! `WRITE_PIECE_MAX` bytes, chunk headers and pad bytes always together with payload (never a
 //! call of their own), and the same bytes as the file written by path.
 
-mod common;
-
+use crate::common::content::pcm_block;
+use crate::common::scratch::Scratch;
 use avikit::ffi::*;
-use common::*;
 use std::ffi::{c_void, CString};
 use std::ptr::null_mut;
 

@@ -1,9 +1,8 @@
 //! The `avikit` command-line tool: demo, inspect (text and JSON), repair, exit codes and help.
 #![cfg(feature = "cli")]
 
-mod common;
-
-use common::*;
+use crate::common::scratch::Scratch;
+use crate::common::tools::{avi_check, python_run};
 use std::process::{Command, Output};
 
 fn avikit(args: &[&str]) -> Output {

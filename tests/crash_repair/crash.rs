@@ -6,10 +6,13 @@
 //! before the kill (a checkpoint interval plus scheduling slack), byte for byte; after repair it
 //! passes strict inspection and holds every frame reported complete.
 
-mod common;
-
+use crate::common::child::spawn_child_test;
+use crate::common::content::dib_to_top_down;
+use crate::common::ffmpeg::ffmpeg_decode;
+use crate::common::numbered::numbered_dib;
+use crate::common::scratch::Scratch;
+use crate::common::tools::{python_run, reader_frames};
 use avikit::{AsyncResult, Payload, VideoFormat, Writer, WriterOptions};
-use common::*;
 use std::io::{BufRead, BufReader, Write};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -55,7 +58,12 @@ fn crash_child() {
 
 fn run_once(seed: u64) -> (usize, usize, usize, usize) {
     let file = Scratch::new(&format!("crash-{seed}.avi"));
-    let mut child = spawn_child_test("crash_child", "AVIKIT_CRASH_CHILD", file.path());
+    let mut child = spawn_child_test(
+        module_path!(),
+        "crash_child",
+        "AVIKIT_CRASH_CHILD",
+        file.path(),
+    );
     let kill_after = Duration::from_millis(300 + (seed * 7919) % 900);
     let started = Instant::now();
     let stdout = child.stdout.take().unwrap();
@@ -169,7 +177,7 @@ fn crash_kills_leave_playable_files() {
 }
 
 #[test]
-#[ignore = "long: 100 crashes; cargo test --release --test crash -- --ignored"]
+#[ignore = "long: 100 crashes; cargo test --release --test crash_repair -- crash:: --ignored"]
 fn a_hundred_crash_kills_leave_playable_files() {
     crash_runs(100);
 }

@@ -7,10 +7,12 @@
 //! holds every frame reported complete, and every reader of tests/tools/timing_check.py shows
 //! each of its frames at its slot and the stream's full length, empty frames included.
 
-mod common;
-
+use crate::common::child::spawn_child_test;
+use crate::common::numbered::numbered_dib;
+use crate::common::riff::{find, stream_chunk_sizes};
+use crate::common::scratch::Scratch;
+use crate::common::tools::{allowances, timing_check, timing_slots_json};
 use avikit::{AsyncResult, FrameRate, Payload, VideoFormat, Writer, WriterOptions};
-use common::*;
 use std::io::{BufRead, BufReader, Write};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -97,7 +99,12 @@ fn timed_crash_child() {
 /// Spawns the child, kills it after a seeded moment; returns the frames it reported complete
 /// and how many of them completed SLACK before the kill.
 fn record_and_kill(path: &std::path::Path, seed: u64) -> (usize, usize) {
-    let mut child = spawn_child_test("timed_crash_child", "AVIKIT_TIMED_CRASH_CHILD", path);
+    let mut child = spawn_child_test(
+        module_path!(),
+        "timed_crash_child",
+        "AVIKIT_TIMED_CRASH_CHILD",
+        path,
+    );
     // Past the child's start and SLACK, so some frames must always have been checkpointed.
     let kill_after = Duration::from_millis(800 + (seed * 7919) % 800);
     let started = Instant::now();

@@ -2,11 +2,9 @@
 //! index entry whose size is not its index chunk's, an avih stream count that is not the
 //! number of stream lists, and a strh rate or scale of 0.
 
-mod common;
-
+use crate::common::scratch::Scratch;
 use avikit::repair::inspect_file;
 use avikit::{FourCc, Status, VideoFormat, Writer, WriterOptions};
-use common::Scratch;
 use std::path::Path;
 
 fn record(path: &Path) -> Vec<u8> {

@@ -1,11 +1,14 @@
 //! Strict inspection and repair: our files and FFmpeg's pass, injected faults are named, and
 //! files cut at any byte are rebuilt to every complete chunk.
 
-mod common;
-
+use crate::common::content::{dib_frame, dib_to_top_down, pcm_block};
+use crate::common::ffmpeg::ffmpeg_decode;
+use crate::common::riff::{first, walk};
+use crate::common::rng::{random_seed, TestRng};
+use crate::common::scratch::Scratch;
+use crate::common::tools::avi_check;
 use avikit::repair::{inspect_file, repair_file};
 use avikit::{AudioFormat, FourCc, PcmFormat, Status, VideoFormat, Writer, WriterOptions};
-use common::*;
 use std::path::Path;
 use std::process::Command;
 

@@ -4,14 +4,17 @@
 //! default (a 1.4 GB file, minutes of reading) and prints what each reader delivers:
 //!
 //! ```text
-//! cargo test --release --test long_recording -- --ignored --nocapture
+//! cargo test --release --test readers -- long_recording:: --ignored --nocapture
 //! ```
 
-mod common;
-
+use crate::common::content::{dib_to_top_down, pcm_block};
+use crate::common::ffmpeg::ffmpeg_decode;
+use crate::common::numbered::numbered_dib;
+use crate::common::odml::{assert_one_index_per_segment, assert_two_tier_index};
+use crate::common::riff::walk;
+use crate::common::scratch::Scratch;
+use crate::common::tools::{avi_check, reader_census};
 use avikit::{AudioFormat, PcmFormat, VideoFormat, Writer, WriterOptions};
-use common::odml::{assert_one_index_per_segment, assert_two_tier_index};
-use common::*;
 use std::time::Duration;
 
 const W: usize = 80;
@@ -121,7 +124,7 @@ fn census_then_check(path: &std::path::Path, frames: usize, audio_bytes: Option<
 }
 
 #[test]
-#[ignore = "long: 1.4 GB; cargo test --release --test long_recording -- --ignored"]
+#[ignore = "long: 1.4 GB; cargo test --release --test readers -- long_recording:: --ignored"]
 fn a_ten_minute_recording_at_default_settings_plays_in_full() {
     let file = Scratch::new("ten-minutes.avi");
     let (w, h) = (160, 120);

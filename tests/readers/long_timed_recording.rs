@@ -6,11 +6,15 @@
 //! MPlayer) must show each frame at its slot and the stream's full length, and the audio must
 //! decode to exactly the blocks and the silence planned.
 
-mod common;
-
+use crate::common::content::pcm_block;
+use crate::common::ffmpeg::ffmpeg_decode;
+use crate::common::numbered::numbered_bgra;
+use crate::common::odml::assert_one_index_per_segment;
+use crate::common::riff::stream_chunk_sizes;
+use crate::common::rng::TestRng;
+use crate::common::scratch::Scratch;
+use crate::common::tools::{allowances, timing_check, timing_slots_json};
 use avikit::{FourCc, FrameRate, PcmFormat, VideoFormat, Writer, WriterOptions};
-use common::odml::assert_one_index_per_segment;
-use common::*;
 
 const W: usize = 64;
 const H: usize = 48;

@@ -1,10 +1,11 @@
 //! A real OpenDML file past 4 GiB: several AVIX segments, read back by ffmpeg, ffprobe,
 //! mediainfo and PyAV, and seeked to a frame near the end. Deleted afterwards.
 
-mod common;
-
+use crate::common::content::{dib_frame, dib_to_top_down, pcm_block};
+use crate::common::riff::{find, le32};
+use crate::common::scratch::Scratch;
+use crate::common::tools::avi_check;
 use avikit::{AudioFormat, Payload, PcmFormat, VideoFormat, Writer, WriterOptions};
-use common::*;
 use std::collections::VecDeque;
 use std::io::{Read, Seek, SeekFrom};
 use std::sync::Arc;

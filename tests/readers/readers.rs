@@ -3,10 +3,12 @@
 //! seek. What a reader cannot do at all is allowed by name only; each allowance is shown here
 //! on a file of the same format that FFmpeg wrote itself, so it is the reader's limit, not ours.
 
-mod common;
-
+use crate::common::content::pcm_block;
+use crate::common::ffmpeg::{ffmpeg_decode, ffmpeg_numbered};
+use crate::common::numbered::{numbered_bgra, numbered_dib};
+use crate::common::scratch::Scratch;
+use crate::common::tools::avi_check;
 use avikit::{AudioFormat, FourCc, PcmFormat, VideoFormat, Writer, WriterOptions};
-use common::*;
 use std::path::Path;
 use std::process::Command;
 
@@ -278,7 +280,7 @@ fn a_file_without_data_is_beyond_gstreamer_and_mplayer_ffmpegs_too() {
 
 #[test]
 fn a_hundred_tiny_pcm_streams_are_beyond_gstreamer_and_vlc_ffmpegs_too() {
-    // 100 mono streams of one 20 ms chunk each, as files.rs writes them.
+    // 100 mono streams of one 20 ms chunk each, as writer/files.rs writes them.
     let theirs = Scratch::new("readers-ffmpeg-hundred.avi");
     let maps: Vec<&str> = (0..100).flat_map(|_| ["-map", "0:a"]).collect();
     let out = Command::new("ffmpeg")

@@ -6,18 +6,18 @@
 //! stream's full length. What a reader mistimes is allowed by name only, and shown here on a
 //! file with gaps that FFmpeg wrote itself.
 
-mod common;
-#[path = "timing_readers/judge.rs"]
 mod judge;
-#[path = "timing_readers/layout.rs"]
 mod layout;
-#[path = "timing_readers/plan.rs"]
 mod plan;
 
+use crate::common::ffmpeg::ffmpeg_numbered;
+use crate::common::numbered::{numbered_bgra, numbered_dib};
+use crate::common::riff::{data_chunks, walk};
+use crate::common::scratch::Scratch;
+use crate::common::tools::{allowances, timing_check, timing_slots_json};
 use avikit::codec::convert::{InputLayout, PixelFormat};
 use avikit::codec::encoder::DibConversion;
 use avikit::{FourCc, VideoFormat, VideoStream, Writer, WriterOptions};
-use common::*;
 use judge::check_audio;
 use plan::Plan;
 use std::path::Path;

@@ -1,10 +1,12 @@
 //! Timed video writes: frames in the slots of their capture time, empty frames for gaps and
 //! skip_frames, checked in the file's chunks, its index and ffprobe's timestamps.
 
-mod common;
-
+use crate::common::ffmpeg::ffprobe_duration;
+use crate::common::index::check_idx1;
+use crate::common::numbered::numbered_dib;
+use crate::common::riff::{data_chunks, stream_chunk_sizes, walk};
+use crate::common::scratch::Scratch;
 use avikit::{Status, VideoFormat, Writer, WriterOptions};
-use common::*;
 
 const W: usize = 64;
 const H: usize = 48;

@@ -1,11 +1,14 @@
 //! Timed audio: blocks placed by capture time, exact silence for gaps, exact trimming of
 //! overlaps, jitter within 20 ms ignored; for PCM of every sample size, float and MP3.
 
-mod common;
-
+use crate::common::content::pcm_block;
+use crate::common::ffmpeg::{ffmpeg_decode, ffprobe_duration};
+use crate::common::numbered::numbered_dib;
+use crate::common::riff::stream_payload;
+use crate::common::scratch::Scratch;
+use crate::common::tools::avi_check;
 use avikit::codec::mp3::Mp3Encoder;
 use avikit::{AudioFormat, PcmFormat, Status, VideoFormat, Writer, WriterOptions};
-use common::*;
 
 const MS: i64 = 1_000_000;
 

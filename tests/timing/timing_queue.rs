@@ -1,12 +1,13 @@
 //! Timed writes in the queue: a begin that never waits (nowait), canceled timed writes that keep
 //! their slot, refusals that leave nothing behind, and crash repair of a file with empty frames.
 
-mod common;
-
+use crate::common::ffmpeg::ffprobe_duration;
+use crate::common::numbered::numbered_dib;
+use crate::common::riff::{data_chunks, stream_chunk_sizes, walk};
+use crate::common::scratch::Scratch;
 use avikit::{
     AsyncResult, BeginOptions, Payload, PcmFormat, Status, VideoFormat, Writer, WriterOptions,
 };
-use common::*;
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};

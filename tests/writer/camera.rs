@@ -3,14 +3,15 @@
 //! (PSNR), with padded strides, and the bytes do not depend on how many threads encode.
 #![cfg(all(feature = "mjpeg", feature = "h264"))]
 
-mod common;
-
+use crate::common::callback_order::write_recording_order;
+use crate::common::ffmpeg::psnr;
+use crate::common::scratch::Scratch;
+use crate::common::tools::avi_check;
 use avikit::codec::convert::{InputLayout, PixelFormat};
 use avikit::codec::encoder::DibConversion;
 use avikit::codec::h264::H264Encoder;
 use avikit::codec::mjpeg::MjpegEncoder;
 use avikit::{FrameRate, Writer, WriterOptions};
-use common::*;
 use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;

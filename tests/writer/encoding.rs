@@ -1,11 +1,12 @@
 //! Encoding streams: caller pixels converted on the encoder threads, written in begin order.
 
-mod common;
-
+use crate::common::callback_order::write_recording_order;
+use crate::common::ffmpeg::ffmpeg_decode;
+use crate::common::scratch::Scratch;
+use crate::common::tools::avi_check;
 use avikit::codec::convert::{InputLayout, PixelFormat};
 use avikit::codec::encoder::DibConversion;
 use avikit::{Status, Writer, WriterOptions};
-use common::*;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 

@@ -1,13 +1,17 @@
 //! Files written through the Rust API, judged by readers nobody here wrote (ffmpeg, ffprobe,
 //! mediainfo, PyAV, OpenCV) and by their exact bytes.
 
-mod common;
-
+use crate::common::content::{dib_frame, dib_to_top_down, pcm_block};
+use crate::common::ffmpeg::ffmpeg_decode;
+use crate::common::index::index_keyframes;
+use crate::common::numbered::numbered_dib;
+use crate::common::odml::assert_two_tier_index;
+use crate::common::riff::{data_chunks, find, first, le32, walk};
+use crate::common::scratch::Scratch;
+use crate::common::tools::{avi_check, opencv_mjpeg_frames};
 use avikit::{
     AudioFormat, FourCc, FrameRate, PcmFormat, Status, VideoFormat, Writer, WriterOptions,
 };
-use common::odml::assert_two_tier_index;
-use common::*;
 
 /// Pass-through Motion JPEG: the caller's JPEG frames go into the file as they are.
 fn mjpg(width: u32, height: u32) -> VideoFormat {

@@ -2,13 +2,15 @@
 //! float PCM in up to 18 channels (WAVE_FORMAT_EXTENSIBLE with speaker masks), INFO metadata and
 //! non-square pixels (`vprp`), as ffprobe and the other readers see them.
 
-mod common;
-
+use crate::common::content::dib_frame;
+use crate::common::ffmpeg::ffmpeg_decode;
+use crate::common::riff::{find, first, walk};
+use crate::common::scratch::Scratch;
+use crate::common::tools::avi_check;
 use avikit::codec::convert::{InputLayout, PixelFormat};
 use avikit::codec::encoder::PixelShaped;
 use avikit::codec::mjpeg::MjpegEncoder;
 use avikit::{AudioFormat, PcmFormat, PixelAspect, Status, VideoFormat, Writer, WriterOptions};
-use common::*;
 use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;

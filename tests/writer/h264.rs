@@ -2,12 +2,16 @@
 //! which pictures are keyframes, mediainfo and PyAV.
 #![cfg(feature = "h264")]
 
-mod common;
-
+use crate::common::callback_order::write_recording_order;
+use crate::common::ffmpeg::{psnr, testsrc2};
+use crate::common::index::index_keyframes;
+use crate::common::numbered::{numbered_bgra, NUMBERED_MIN_HEIGHT, NUMBERED_MIN_WIDTH};
+use crate::common::riff::{data_chunks, find, first, le32, walk};
+use crate::common::scratch::Scratch;
+use crate::common::tools::avi_check;
 use avikit::codec::convert::{InputLayout, PixelFormat};
 use avikit::codec::h264::H264Encoder;
 use avikit::{FrameRate, Writer, WriterOptions};
-use common::*;
 use std::path::Path;
 use std::process::Command;
 

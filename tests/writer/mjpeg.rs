@@ -2,12 +2,15 @@
 //! own AVI reader and PyAV.
 #![cfg(feature = "mjpeg")]
 
-mod common;
-
+use crate::common::callback_order::write_recording_order;
+use crate::common::ffmpeg::{psnr, testsrc2};
+use crate::common::numbered::{numbered_bgra, NUMBERED_MIN_HEIGHT, NUMBERED_MIN_WIDTH};
+use crate::common::riff::{find, first, le32, walk};
+use crate::common::scratch::Scratch;
+use crate::common::tools::{avi_check, opencv_mjpeg_frames};
 use avikit::codec::convert::{InputLayout, PixelFormat};
 use avikit::codec::mjpeg::MjpegEncoder;
 use avikit::{Status, Writer, WriterOptions};
-use common::*;
 use std::sync::Arc;
 
 const W: usize = 320;

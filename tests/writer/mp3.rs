@@ -1,12 +1,14 @@
 //! AVK_AUDIO_MP3: LAME loaded at run time, one MP3 frame per chunk, duration within one frame,
 //! and audio in step with video (LAME's delay taken off the input).
 
-mod common;
-
+use crate::common::content::dib_frame;
+use crate::common::ffmpeg::ffmpeg_decode;
+use crate::common::riff::{le32, walk};
+use crate::common::scratch::Scratch;
+use crate::common::tools::avi_check;
 use avikit::codec::mp3::Mp3Encoder;
 use avikit::codec::probe_lame;
 use avikit::{Status, VideoFormat, Writer, WriterOptions};
-use common::*;
 
 const RATE: usize = 44100;
 

@@ -1,11 +1,10 @@
 //! The APM semantics of the write queue (docs/c-api.md §8, semantics 1-11), through the Rust API.
 
-mod common;
-
+use crate::common::riff::{first, le32, walk};
+use crate::common::scratch::Scratch;
 use avikit::{
     AsyncResult, AudioFormat, Payload, PcmFormat, Sink, Status, VideoFormat, Writer, WriterOptions,
 };
-use common::*;
 use parking_lot::{Condvar, Mutex};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;

@@ -1,11 +1,11 @@
 //! Scoped zero-copy writes (`avikit::queue::scope`): borrowed buffers, read in place, every write
 //! complete when the scope returns, even when its closure panics; refused inside callbacks.
 
-mod common;
-
+use crate::common::numbered::numbered_dib;
+use crate::common::scratch::Scratch;
+use crate::common::tools::avi_check;
 use avikit::queue::scope;
 use avikit::{BeginOptions, Status, VideoFormat, Writer, WriterOptions};
-use common::*;
 use std::sync::{Arc, Mutex};
 
 const W: usize = 64;

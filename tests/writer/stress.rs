@@ -17,14 +17,18 @@
 //! ignored by default:
 //!
 //! ```text
-//! cargo test --release --test stress -- --ignored --nocapture
-//! AVIKIT_STRESS_OPS=30000000 AVIKIT_STRESS_SEED=7 cargo test --release --test stress -- --ignored
+//! cargo test --release --test writer -- stress:: --ignored --nocapture
+//! AVIKIT_STRESS_OPS=30000000 AVIKIT_STRESS_SEED=7 cargo test --release --test writer -- stress:: --ignored
 //! ```
 //! (`AVIKIT_STRESS_OPS` defaults to 10^7 write operations; `AVIKIT_STRESS_SEED` changes the
 //! random mix, which is printed.)
 
-mod common;
-
+use crate::common::ffmpeg::ffmpeg_decode;
+use crate::common::index::check_idx1;
+use crate::common::riff::{data_chunks, le32, walk};
+use crate::common::rng::TestRng;
+use crate::common::scratch::Scratch;
+use crate::common::tools::avi_check;
 #[cfg(feature = "mjpeg")]
 use avikit::codec::mjpeg::MjpegEncoder;
 use avikit::codec::{
@@ -35,7 +39,6 @@ use avikit::{
     AsyncResult, AudioFormat, AudioStream, Callback, FourCc, FrameRate, Payload, PcmFormat, Status,
     VideoFormat, VideoStream, Writer, WriterOptions,
 };
-use common::*;
 use std::cell::Cell;
 use std::collections::VecDeque;
 use std::path::Path;
@@ -821,7 +824,7 @@ fn stress_100k_operations() {
 /// The long run: 10^7 writes by default (`AVIKIT_STRESS_OPS`), random mix from
 /// `AVIKIT_STRESS_SEED`. External readers run without PyAV on files this large.
 #[test]
-#[ignore = "long: cargo test --release --test stress -- --ignored"]
+#[ignore = "long: cargo test --release --test writer -- stress:: --ignored"]
 fn stress_10m_operations() {
     let ops = std::env::var("AVIKIT_STRESS_OPS")
         .ok()

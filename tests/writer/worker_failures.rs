@@ -4,6 +4,7 @@
 //! returns the first; the process's encoder threads are shared by every writer, stop when the
 //! last one closes and do not start for a stream that cannot be added.
 
+use crate::common::child::run_alone;
 use avikit::codec::convert::{InputLayout, PixelFormat};
 use avikit::codec::encoder::DibConversion;
 use avikit::{AsyncResult, FourCc, Payload, Sink, Status, VideoFormat, Writer, WriterOptions};
@@ -186,9 +187,18 @@ fn dib_encoder() -> Arc<DibConversion> {
     Arc::new(DibConversion::new(input, 32).unwrap())
 }
 
-// The only test of this file with encoding streams, so the thread count is its own.
+// Alone in a process of its own: the other tests of this crate run encoding streams in
+// parallel threads, and the thread count is the process's.
 #[test]
 fn encoder_threads_are_shared_stop_with_the_last_writer_and_never_start_for_a_refused_stream() {
+    run_alone(
+        module_path!(),
+        "encoder_threads_are_shared_stop_with_the_last_writer_and_never_start_for_a_refused_stream",
+        encoder_threads_are_shared,
+    );
+}
+
+fn encoder_threads_are_shared() {
     let options = || WriterOptions::default().with_encoder_threads(2);
     let w = writer(false, options());
     let video = w.add_encoding_video_stream(dib_encoder(), None).unwrap();

@@ -1,10 +1,10 @@
 //! Any `Write + Seek` as the destination (`WriteSeekSink`): the same bytes as a file the writer
 //! creates itself, and a failing destination reported as the failing write's I/O error.
 
-mod common;
-
+use crate::common::content::pcm_block;
+use crate::common::numbered::numbered_dib;
+use crate::common::scratch::Scratch;
 use avikit::{PcmFormat, Status, VideoFormat, WriteSeekSink, Writer, WriterOptions};
-use common::*;
 use std::io::{self, Seek, SeekFrom, Write};
 
 fn options() -> WriterOptions {

@@ -1,10 +1,9 @@
 //! A writer's life as `Writer::state` tells it (open, closing while the queue drains, closed),
 //! which close finished the file when several race, and `check_len` before a write.
 
-mod common;
-
+use crate::common::riff::stream_chunk_sizes;
+use crate::common::scratch::Scratch;
 use avikit::{Payload, PcmFormat, Status, VideoFormat, Writer, WriterOptions, WriterState};
-use common::*;
 use std::sync::mpsc;
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -2,9 +2,9 @@
 //! which checks its own result and calls back into the library as its slot's plan says; and the
 //! bookkeeping of cancels and ends shared with the driver.
 
-use crate::faults::{ensure, fault, lock, TEST_THREAD, WHERE};
-use crate::model::*;
-use crate::status::*;
+use super::faults::{ensure, fault, lock, TEST_THREAD, WHERE};
+use super::model::*;
+use super::status::*;
 use avikit::ffi::*;
 use std::cell::Cell;
 use std::ffi::c_void;

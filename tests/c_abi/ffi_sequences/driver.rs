@@ -2,10 +2,10 @@
 //! (live, stale, NULL, made-up or of the wrong type) and, step by step, the next call; the calls
 //! themselves are in writers.rs, streams.rs, writes.rs and results.rs.
 
-use crate::common::TestRng;
-use crate::faults::{ensure, lock, set_where};
-use crate::model::*;
-use crate::status::status_name;
+use super::faults::{ensure, lock, set_where};
+use super::model::*;
+use super::status::status_name;
+use crate::common::rng::TestRng;
 use avikit::ffi::*;
 use std::ptr::null_mut;
 use std::sync::atomic::Ordering::{Relaxed, SeqCst};

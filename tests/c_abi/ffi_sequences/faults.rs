@@ -46,7 +46,7 @@ pub(crate) fn fault(msg: String) {
 macro_rules! ensure {
     ($cond:expr, $($arg:tt)*) => {
         if !$cond {
-            $crate::faults::fault(format!($($arg)*));
+            $crate::ffi_sequences::faults::fault(format!($($arg)*));
         }
     };
 }

@@ -2,9 +2,10 @@
 //! counters of every operation live in a slot whose address is its user_state), the payloads
 //! that name their operation, and the pool of handles the threads share.
 
-use crate::common::{Scratch, TestRng};
-use crate::faults::lock;
-use crate::status::{CANCELED, OK, OP_STATUSES};
+use super::faults::lock;
+use super::status::{CANCELED, OK, OP_STATUSES};
+use crate::common::rng::TestRng;
+use crate::common::scratch::Scratch;
 use avikit::ffi::*;
 use std::ptr::null_mut;
 use std::sync::atomic::Ordering::Relaxed;

@@ -1,11 +1,11 @@
 //! Calls on results: end (with the right owner, another stream or writer, or the wrong end
 //! function), the getters (NULL out-pointers too), wait and cancel, on live and dead handles.
 
-use crate::callbacks::{cancel_and_record, record_end};
-use crate::driver::Driver;
-use crate::faults::ensure;
-use crate::model::*;
-use crate::status::*;
+use super::callbacks::{cancel_and_record, record_end};
+use super::driver::Driver;
+use super::faults::ensure;
+use super::model::*;
+use super::status::*;
 use avikit::ffi::*;
 use std::ffi::{c_char, c_void};
 use std::ptr::null_mut;

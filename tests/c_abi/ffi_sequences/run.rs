@@ -1,13 +1,14 @@
 //! One seed: the threads' drivers run their steps on a shared pool, whatever is left open is
 //! closed, and every writer is checked; the watchdog, the summary and the failure report.
 
-use crate::common::{Scratch, TestRng};
-use crate::driver::Driver;
-use crate::faults::*;
-use crate::model::*;
-use crate::read_all;
-use crate::status::{status_name, Func};
-use crate::verify::{verify_content, verify_operations, Sample};
+use super::driver::Driver;
+use super::faults::*;
+use super::model::*;
+use super::read_all;
+use super::status::{status_name, Func};
+use super::verify::{verify_content, verify_operations, Sample};
+use crate::common::rng::TestRng;
+use crate::common::scratch::Scratch;
 use avikit::ffi::AVK_OK;
 use std::sync::atomic::AtomicBool;
 use std::sync::atomic::Ordering::{Relaxed, SeqCst};

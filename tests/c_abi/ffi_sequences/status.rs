@@ -1,8 +1,8 @@
 //! The status tables, from the header's "Errors" paragraphs, and the check every call's status
 //! goes through (documented, expected, and the thread's last error message).
 
-use crate::faults::{ensure, fault, HISTOGRAM, LAST_MESSAGE, PROGRESS};
-use crate::model::WriterRec;
+use super::faults::{ensure, fault, HISTOGRAM, LAST_MESSAGE, PROGRESS};
+use super::model::WriterRec;
 use avikit::ffi::*;
 use std::ffi::CStr;
 use std::ptr::null_mut;

@@ -2,10 +2,10 @@
 //! stride) and audio (PCM, RAW) streams, and options that must be refused, on live and dead
 //! writer handles; a stream that was added joins the model in stream order.
 
-use crate::driver::Driver;
-use crate::faults::{ensure, lock};
-use crate::model::*;
-use crate::status::*;
+use super::driver::Driver;
+use super::faults::{ensure, lock};
+use super::model::*;
+use super::status::*;
 use avikit::ffi::*;
 use std::ffi::CString;
 use std::ptr::{null, null_mut};

@@ -2,11 +2,14 @@
 //! begin, callback, end and cancel said, files closed with AVK_OK are read back chunk by chunk,
 //! and a sample of them goes through the external readers (avi_check).
 
-use crate::common::{avi_check, check_idx1, data_chunks, le32, walk, Scratch};
-use crate::faults::*;
-use crate::model::*;
-use crate::read_all;
-use crate::status::{bit, status_name};
+use super::faults::*;
+use super::model::*;
+use super::read_all;
+use super::status::{bit, status_name};
+use crate::common::index::check_idx1;
+use crate::common::riff::{data_chunks, le32, walk};
+use crate::common::scratch::Scratch;
+use crate::common::tools::avi_check;
 use avikit::ffi::*;
 use std::sync::atomic::Ordering::{Relaxed, SeqCst};
 use std::time::Instant;

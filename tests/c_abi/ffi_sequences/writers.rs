@@ -2,13 +2,13 @@
 //! a writer filled to the stream limit, and closes (of dead handles too, and concurrent ones);
 //! the thread whose close succeeds checks the writer's callbacks and sink right away.
 
-use crate::callbacks::{io_close, io_flush, io_write};
-use crate::common::Scratch;
-use crate::driver::Driver;
-use crate::faults::{ensure, fault, lock};
-use crate::model::*;
-use crate::serial_close;
-use crate::status::*;
+use super::callbacks::{io_close, io_flush, io_write};
+use super::driver::Driver;
+use super::faults::{ensure, fault, lock};
+use super::model::*;
+use super::serial_close;
+use super::status::*;
+use crate::common::scratch::Scratch;
 use avikit::ffi::*;
 use std::ffi::{c_void, CString};
 use std::ptr::{null, null_mut};

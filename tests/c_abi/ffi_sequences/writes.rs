@@ -2,11 +2,11 @@
 //! callback), synchronous, and the writer's flush and begin_flush; random flags (unknown bits
 //! too), lengths a stream must refuse, NULL data.
 
-use crate::callbacks::{on_complete, record_end};
-use crate::driver::Driver;
-use crate::faults::{ensure, lock};
-use crate::model::*;
-use crate::status::*;
+use super::callbacks::{on_complete, record_end};
+use super::driver::Driver;
+use super::faults::{ensure, lock};
+use super::model::*;
+use super::status::*;
 use avikit::ffi::*;
 use std::ffi::c_void;
 use std::ptr::{null, null_mut};

@@ -4,8 +4,8 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::common::{ffmpeg_decode, ffprobe_duration};
-use crate::plan::{self, Plan};
+use super::plan::{self, Plan};
+use crate::common::ffmpeg::{ffmpeg_decode, ffprobe_duration};
 
 /// The audio plays as long as the video (within 20 ms, by ffprobe) and decodes to exactly the
 /// planned samples, silence included.

@@ -2,8 +2,10 @@
 //! stream's own chunk id, never keyframes), in `idx1`, in every `ix##` and in the counts of
 //! `strh`, `avih` and `dmlh`; the audio's `strh` counts its samples, silence included.
 
-use crate::common::{check_idx1, data_chunks, first, index_keyframes, le32, odml, walk, Chunk};
-use crate::plan::Plan;
+use super::plan::Plan;
+use crate::common::index::{check_idx1, index_keyframes};
+use crate::common::odml;
+use crate::common::riff::{data_chunks, first, le32, walk, Chunk};
 
 const AVIIF_KEYFRAME: u32 = 0x10;
 

@@ -6,7 +6,9 @@
 
 use avikit::{AudioStream, FrameRate, PcmFormat, Status, VideoStream};
 
-use crate::common::{pcm_block, timing_slots_json, TestRng};
+use crate::common::content::pcm_block;
+use crate::common::rng::TestRng;
+use crate::common::tools::timing_slots_json;
 
 pub const RATE: FrameRate = FrameRate {
     num: 30000,
