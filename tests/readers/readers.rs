@@ -5,7 +5,9 @@
 
 use crate::common::content::pcm_block;
 use crate::common::ffmpeg::{ffmpeg_decode, ffmpeg_numbered};
-use crate::common::numbered::{numbered_bgra, numbered_dib};
+#[cfg(feature = "h264")]
+use crate::common::numbered::numbered_bgra;
+use crate::common::numbered::numbered_dib;
 use crate::common::scratch::Scratch;
 use crate::common::tools::avi_check;
 use avikit::{AudioFormat, FourCc, PcmFormat, VideoFormat, Writer, WriterOptions};
