@@ -56,7 +56,7 @@ cargo test --release ${AVIKIT_CARGO_TEST_ARGS:-}
 
 CURRENT_STEP="fuzz inspection and repair for a fixed budget"; step "$CURRENT_STEP"
 # cargo test above replayed fuzz/corpus/inspect_repair with seeded mutations on stable Rust
-# (tests/fuzz_corpus.rs). With nightly and cargo-fuzz, libFuzzer also explores from the corpus
+# (tests/crash_repair/fuzz_corpus.rs). With nightly and cargo-fuzz, libFuzzer also explores from the corpus
 # for AVIKIT_FUZZ_SECONDS (default 60), with allocations over 256 MB a failure; new inputs go
 # to a scratch directory, never into the checked-in corpus.
 if cargo +nightly fuzz --version >/dev/null 2>&1; then
@@ -65,7 +65,7 @@ if cargo +nightly fuzz --version >/dev/null 2>&1; then
         -max_total_time="${AVIKIT_FUZZ_SECONDS:-60}" -malloc_limit_mb=256 -rss_limit_mb=1024)
     rm -rf "$fuzz_scratch"
 else
-    echo "nightly or cargo-fuzz missing: the corpus ran on stable only (tests/fuzz_corpus.rs)"
+    echo "nightly or cargo-fuzz missing: the corpus ran on stable only (tests/crash_repair/fuzz_corpus.rs)"
 fi
 
 CURRENT_STEP="C tests (cmake + ctest)"; step "$CURRENT_STEP"

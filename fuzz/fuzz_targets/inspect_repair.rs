@@ -1,7 +1,7 @@
 //! Any bytes given to inspection and repair, as a file of their own length and as the start of
 //! a sparse file claiming 36 GB: no panic, no allocation past libFuzzer's `-malloc_limit_mb`
 //! (whatever a size, count or offset claims), no hang, and a repaired file always passes
-//! inspection. `tests/fuzz_corpus.rs` runs the same harness on stable Rust.
+//! inspection. `tests/crash_repair/fuzz_corpus.rs` runs the same harness on stable Rust.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;

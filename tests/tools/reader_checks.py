@@ -11,7 +11,7 @@ and VLC some data of every audio stream that has packets.
 
 A few formats are beyond a reader. ALLOWANCES names each, with the test that recognises it
 (format and, where the reader says something, its own message); only that is then excused, and
-the report's "allowances" lists it. tests/readers.rs shows each one on a file FFmpeg wrote.
+the report's "allowances" lists it. tests/readers/readers.rs shows each one on a file FFmpeg wrote.
 """
 import subprocess
 from fractions import Fraction
