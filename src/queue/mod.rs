@@ -37,5 +37,5 @@ pub use scope::{scope, WriteScope};
 pub use shared::WriterState;
 pub use stream::{Audio, AudioStream, Stream, StreamKind, Video, VideoStream};
 pub use stream_codec::{AudioCodec, VideoCodec};
-pub use timing::{SampleLayout, StreamStats, MAX_GAP_SLOTS, MAX_SILENCE_BYTES_PER_WRITE};
+pub use timing::{StreamStats, MAX_GAP_SLOTS, MAX_SILENCE_BYTES_PER_WRITE};
 pub use writer::Writer;

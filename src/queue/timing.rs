@@ -5,7 +5,7 @@
 
 use crate::error::{Error, Result, Status};
 use crate::format::FrameRate;
-pub use crate::format::SampleLayout;
+pub(crate) use crate::format::SampleLayout;
 
 /// Most slots one timed write may leave empty before it: about nine hours at 30 fps.
 pub const MAX_GAP_SLOTS: u64 = 1_000_000;

@@ -165,7 +165,7 @@ fn a_custom_sink_gets_bounded_pieces_with_headers_and_pads_inside() {
     let payload: usize = FRAME_SIZES.iter().sum();
     for (i, c) in recorder.calls.iter().enumerate() {
         assert!(
-            c.data.len() <= avikit::WRITE_PIECE_MAX,
+            c.data.len() <= avikit::limits::WRITE_PIECE_MAX,
             "call {i}: {} bytes at {}",
             c.data.len(),
             c.offset
@@ -183,9 +183,10 @@ fn a_custom_sink_gets_bounded_pieces_with_headers_and_pads_inside() {
         .iter()
         .filter(|c| c.data.len() > 64 * 1024)
         .count();
-    assert!(big_calls >= payload / avikit::WRITE_PIECE_MAX);
+    assert!(big_calls >= payload / avikit::limits::WRITE_PIECE_MAX);
     assert!(
-        recorder.calls.len() < payload / avikit::WRITE_PIECE_MAX + 4 * FRAME_SIZES.len() + 16,
+        recorder.calls.len()
+            < payload / avikit::limits::WRITE_PIECE_MAX + 4 * FRAME_SIZES.len() + 16,
         "{} calls for {payload} bytes",
         recorder.calls.len()
     );

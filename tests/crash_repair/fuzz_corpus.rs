@@ -17,7 +17,8 @@
 
 use crate::counting_alloc;
 
-use avikit::repair::{inspect_and_repair_virtual, READ_PIECE_LEN};
+use avikit::limits::READ_PIECE_LEN;
+use avikit::repair::inspect_and_repair_virtual;
 use std::path::Path;
 
 /// A length far past anything the bytes hold, as a sparse file makes free.

@@ -266,16 +266,16 @@ fn files_cut_anywhere_repair_to_every_complete_chunk() {
     avi_check(sample.path(), &[]);
 }
 
-/// A [`avikit::Sink`] over a real file that fails every write from its `fail_from`th call on,
+/// A [`avikit::sink::Sink`] over a real file that fails every write from its `fail_from`th call on,
 /// as a full disk would.
 struct FullDisk {
-    file: avikit::FileSink,
+    file: avikit::sink::FileSink,
     calls: usize,
     fail_from: usize,
 }
 
-impl avikit::Sink for FullDisk {
-    fn write_at(&mut self, offset: u64, bufs: &[&[u8]]) -> Result<(), avikit::WriteError> {
+impl avikit::sink::Sink for FullDisk {
+    fn write_at(&mut self, offset: u64, bufs: &[&[u8]]) -> Result<(), avikit::sink::WriteError> {
         self.calls += 1;
         if self.calls >= self.fail_from {
             return Err(std::io::Error::from_raw_os_error(libc::ENOSPC).into());
@@ -292,7 +292,7 @@ fn a_full_disk_stops_with_io_and_repairs_to_what_was_written() {
     for fail_from in [4, 9, 17, 30] {
         let file = Scratch::new(&format!("full-disk-{fail_from}.avi"));
         let sink = FullDisk {
-            file: avikit::FileSink::create(file.path()).unwrap(),
+            file: avikit::sink::FileSink::create(file.path()).unwrap(),
             calls: 0,
             fail_from,
         };

@@ -6,7 +6,8 @@
 use crate::counting_alloc;
 
 use crate::common::scratch::Scratch;
-use avikit::repair::{inspect_and_repair_virtual, READ_PIECE_LEN};
+use avikit::limits::READ_PIECE_LEN;
+use avikit::repair::inspect_and_repair_virtual;
 use avikit::{FourCc, VideoFormat, Writer, WriterOptions};
 
 /// A recording of `frames` frames of `len` bytes each, as bytes.

@@ -3,7 +3,8 @@
 use crate::common::riff::{first, le32, walk};
 use crate::common::scratch::Scratch;
 use avikit::{
-    AsyncResult, AudioFormat, Payload, PcmFormat, Sink, Status, VideoFormat, Writer, WriterOptions,
+    sink::Sink, AsyncResult, AudioFormat, Payload, PcmFormat, Status, VideoFormat, Writer,
+    WriterOptions,
 };
 use parking_lot::{Condvar, Mutex};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -68,7 +69,7 @@ impl TestSink {
 struct SinkHandle(TestSink);
 
 impl Sink for SinkHandle {
-    fn write_at(&mut self, offset: u64, bufs: &[&[u8]]) -> Result<(), avikit::WriteError> {
+    fn write_at(&mut self, offset: u64, bufs: &[&[u8]]) -> Result<(), avikit::sink::WriteError> {
         let (lock, cond) = &*self.0.state;
         let mut s = lock.lock();
         s.waiting += 1;
@@ -107,7 +108,7 @@ impl Sink for SinkHandle {
         let written = at - offset as usize;
         s.handed += written;
         if failing {
-            return Err(avikit::WriteError {
+            return Err(avikit::sink::WriteError {
                 written: written as u64,
                 error: std::io::Error::other("injected failure part-way"),
             });

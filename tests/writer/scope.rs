@@ -1,10 +1,10 @@
-//! Scoped zero-copy writes (`avikit::queue::scope`): borrowed buffers, read in place, every write
+//! Scoped zero-copy writes (`avikit::scope`): borrowed buffers, read in place, every write
 //! complete when the scope returns, even when its closure panics; refused inside callbacks.
 
 use crate::common::numbered::numbered_dib;
 use crate::common::scratch::Scratch;
 use crate::common::tools::avi_check;
-use avikit::queue::scope;
+use avikit::scope;
 use avikit::{BeginOptions, Status, VideoFormat, Writer, WriterOptions};
 use std::sync::{Arc, Mutex};
 

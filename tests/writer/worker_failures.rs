@@ -7,7 +7,8 @@
 use crate::common::child::run_alone;
 use avikit::codec::encoder::DibConversion;
 use avikit::pixel::{InputLayout, PixelFormat};
-use avikit::{AsyncResult, FourCc, Payload, Sink, Status, VideoFormat, Writer, WriterOptions};
+use avikit::sink::Sink;
+use avikit::{AsyncResult, FourCc, Payload, Status, VideoFormat, Writer, WriterOptions};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,7 +19,7 @@ struct NullSink {
 }
 
 impl Sink for NullSink {
-    fn write_at(&mut self, _offset: u64, _bufs: &[&[u8]]) -> Result<(), avikit::WriteError> {
+    fn write_at(&mut self, _offset: u64, _bufs: &[&[u8]]) -> Result<(), avikit::sink::WriteError> {
         if self.fail {
             return Err(std::io::Error::other("the test sink refuses every write").into());
         }

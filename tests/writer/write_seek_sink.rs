@@ -4,7 +4,8 @@
 use crate::common::content::pcm_block;
 use crate::common::numbered::numbered_dib;
 use crate::common::scratch::Scratch;
-use avikit::{PcmFormat, Status, VideoFormat, WriteSeekSink, Writer, WriterOptions};
+use avikit::sink::WriteSeekSink;
+use avikit::{PcmFormat, Status, VideoFormat, Writer, WriterOptions};
 use std::io::{self, Seek, SeekFrom, Write};
 
 fn options() -> WriterOptions {
