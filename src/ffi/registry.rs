@@ -18,11 +18,12 @@
 
 use super::handle::{self, avk_async, avk_writer, invalid, AsyncCell, Handle, Held};
 use crate::error::{Error, Result, Status};
+use crate::queue::process;
 use crate::queue::{AsyncResult, Writer, WriterState};
-use parking_lot::Mutex;
 use std::cell::Cell;
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 const TAG_WRITER: usize = 1;
 const TAG_VIDEO: usize = 2;
@@ -52,6 +53,8 @@ struct Entry {
     /// Id of the writer whose close releases this handle.
     owner: u64,
     holds: u8,
+    /// The process that made the handle; in a forked child the parent's handles are refused.
+    pid: u32,
 }
 
 struct Slot {
@@ -93,6 +96,17 @@ static REGISTRY: Mutex<Registry> = Mutex::new(Registry {
     writers: BTreeMap::new(),
 });
 
+/// The registry, locked. The first call makes `fork()` wait until no thread holds the lock,
+/// so that a forked child finds it free (and its parent's handles refused, see [`Entry::pid`]).
+fn registry() -> MutexGuard<'static, Registry> {
+    #[cfg(unix)]
+    {
+        static GUARDED: std::sync::Once = std::sync::Once::new();
+        GUARDED.call_once(|| process::guard_across_fork(&REGISTRY));
+    }
+    REGISTRY.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
 thread_local! {
     /// The async handle whose callback runs on this thread right now (0 when none).
     static CURRENT_CALLBACK: Cell<usize> = const { Cell::new(0) };
@@ -132,6 +146,8 @@ impl Registry {
                     || (e.holds & HOLD_CALLBACK != 0 && CURRENT_CALLBACK.with(Cell::get) == bits)
             })
             .ok_or_else(invalid::<C>)?;
+        // The parent's objects have no worker in a forked child: refused at once.
+        process::check(entry.pid)?;
         let object = C::object(&entry.held).ok_or_else(invalid::<C>)?;
         Ok((object.clone(), entry.owner))
     }
@@ -200,7 +216,12 @@ impl Registry {
         }
         let tag = tag(&held);
         let slot = &mut self.slots[index];
-        slot.entry = Some(Entry { held, owner, holds });
+        slot.entry = Some(Entry {
+            held,
+            owner,
+            holds,
+            pid: process::current(),
+        });
         encode(index, slot.generation, tag)
     }
 
@@ -240,7 +261,7 @@ pub(crate) fn insert<C: Handle>(object: C::Object, owner: u64) -> Result<*mut C>
     // Declared before the lock, so that on failure it is dropped unlocked: should it be the
     // last reference to a writer, its drop closes it.
     let held = C::hold(object);
-    let mut reg = REGISTRY.lock();
+    let mut reg = registry();
     let index = reg.admit(matches!(held, Held::Writer(_)), owner)?;
     Ok(handle::handle(reg.place(index, held, owner, HOLD_CALLER)))
 }
@@ -251,7 +272,7 @@ pub(crate) fn insert<C: Handle>(object: C::Object, owner: u64) -> Result<*mut C>
 /// # Errors
 /// [`Status::InvalidHandle`] when `handle` is not a live handle of type `C` for this caller.
 pub(crate) fn get<C: Handle>(handle: *const C) -> Result<C::Object> {
-    let found = REGISTRY.lock().get::<C>(handle::bits(handle));
+    let found = registry().get::<C>(handle::bits(handle));
     found.map(|(object, _)| object)
 }
 
@@ -287,7 +308,7 @@ impl Reservation {
 
     /// The operation was not begun, so no callback will release its hold: frees the handle.
     pub(crate) fn cancel(self) {
-        let _ = REGISTRY.lock().release_async(self.bits, self.holds);
+        let _ = registry().release_async(self.bits, self.holds);
     }
 }
 
@@ -304,7 +325,7 @@ impl CallbackHold {
         let previous = CURRENT_CALLBACK.with(|c| c.replace(bits));
         f(handle::handle(bits), user_state);
         CURRENT_CALLBACK.with(|c| c.set(previous));
-        let _ = REGISTRY.lock().release_async(bits, HOLD_CALLBACK);
+        let _ = registry().release_async(bits, HOLD_CALLBACK);
     }
 }
 
@@ -320,7 +341,7 @@ pub(crate) fn get_reserving<C: Handle>(
     holds: u8,
     user_state: usize,
 ) -> Result<(C::Object, Result<Reservation>)> {
-    let mut reg = REGISTRY.lock();
+    let mut reg = registry();
     let (object, owner) = reg.get::<C>(handle::bits(handle))?;
     let reservation = reg.reserve(owner, holds, user_state);
     Ok((object, reservation))
@@ -332,7 +353,7 @@ pub(crate) fn get_reserving<C: Handle>(
 /// [`Status::InvalidHandle`] when the handle is not live, its caller hold is gone, or another
 /// end holds it.
 pub(crate) fn claim_end(handle: *const avk_async) -> Result<()> {
-    let mut reg = REGISTRY.lock();
+    let mut reg = registry();
     let entry = reg
         .entry_mut::<avk_async>(handle::bits(handle))
         .filter(|e| e.holds & (HOLD_CALLER | ENDING) == HOLD_CALLER)
@@ -345,7 +366,7 @@ pub(crate) fn claim_end(handle: *const avk_async) -> Result<()> {
 /// result stays alive for a later end. Nothing to do when a close released it meanwhile.
 pub(crate) fn finish_end(handle: *const avk_async, done: bool) {
     let bits = handle::bits(handle);
-    let mut reg = REGISTRY.lock();
+    let mut reg = registry();
     let Some(entry) = reg.entry_mut::<avk_async>(bits) else {
         return;
     };
@@ -361,7 +382,7 @@ pub(crate) fn finish_end(handle: *const avk_async, done: bool) {
 /// Frees every handle owned by writer `owner` (its streams and un-ended results) and the
 /// writer handle itself.
 pub(crate) fn release_writer(writer_handle: *const avk_writer, owner: u64) {
-    let mut reg = REGISTRY.lock();
+    let mut reg = registry();
     let writer = reg.writers.remove(&owner);
     let owned: Vec<usize> = reg
         .slots
@@ -510,7 +531,7 @@ mod tests {
         end(clean_handle);
         {
             // Freed last, a slot waits behind every other free one: nothing reuses it yet.
-            let reg = REGISTRY.lock();
+            let reg = registry();
             let kept = |h| reg.slots[index(h)].cell.as_ref().unwrap();
             let clean_cell = kept(clean_handle);
             assert_eq!(Arc::strong_count(clean_cell), 1);

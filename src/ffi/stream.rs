@@ -6,7 +6,7 @@ use super::handle::{avk_async, avk_audio_stream, avk_video_stream, Handle};
 use super::options::{AVK_FRAME_KEYFRAME, AVK_WRITE_COPY, AVK_WRITE_NOWAIT};
 use super::registry;
 use crate::error::{Error, Result, Status};
-use crate::queue::{AsyncResult, AudioStream, BeginOptions, Callback, Payload, VideoStream};
+use crate::queue::{BeginOptions, Payload, Stream, StreamKind};
 use std::ffi::c_void;
 
 /// The begin options of write `flags` and an optional capture time.
@@ -48,63 +48,9 @@ unsafe fn payload(flags: u32, data: *const u8, len: usize) -> Result<Payload> {
     }
 }
 
-/// The calls the exports make on a stream, whatever its kind: the one place that tells video
-/// from audio (the write and begin calls have the unit in their names).
-trait StreamCalls {
-    fn check_len(&self, len: usize) -> Result<()>;
-    fn check_result(&self, result: &AsyncResult) -> Result<()>;
-    fn write(&self, options: BeginOptions, data: &[u8]) -> Result<()>;
-    fn begin(
-        &self,
-        options: BeginOptions,
-        payload: Payload,
-        callback: Option<Callback>,
-    ) -> Result<AsyncResult>;
-}
-
-impl StreamCalls for VideoStream {
-    fn check_len(&self, len: usize) -> Result<()> {
-        VideoStream::check_len(self, len)
-    }
-    fn check_result(&self, result: &AsyncResult) -> Result<()> {
-        VideoStream::check_result(self, result)
-    }
-    fn write(&self, options: BeginOptions, data: &[u8]) -> Result<()> {
-        self.write_frame_with(options, data)
-    }
-    fn begin(
-        &self,
-        options: BeginOptions,
-        payload: Payload,
-        callback: Option<Callback>,
-    ) -> Result<AsyncResult> {
-        self.begin_write_frame_with(options, payload, callback)
-    }
-}
-
-impl StreamCalls for AudioStream {
-    fn check_len(&self, len: usize) -> Result<()> {
-        AudioStream::check_len(self, len)
-    }
-    fn check_result(&self, result: &AsyncResult) -> Result<()> {
-        AudioStream::check_result(self, result)
-    }
-    fn write(&self, options: BeginOptions, data: &[u8]) -> Result<()> {
-        self.write_block_with(options, data)
-    }
-    fn begin(
-        &self,
-        options: BeginOptions,
-        payload: Payload,
-        callback: Option<Callback>,
-    ) -> Result<AsyncResult> {
-        self.begin_write_block_with(options, payload, callback)
-    }
-}
-
 /// # Safety
 /// `data` NULL or `len` readable bytes for the duration of the call.
-unsafe fn write_sync<C: Handle<Object: StreamCalls>>(
+unsafe fn write_sync<C: Handle<Object = Stream<K>>, K: StreamKind>(
     s: *const C,
     flags: u32,
     time_ns: Option<i64>,
@@ -117,14 +63,14 @@ unsafe fn write_sync<C: Handle<Object: StreamCalls>>(
         stream.check_len(len)?;
         // SAFETY: forwarded caller contract.
         let bytes = unsafe { buffer(data, len) }?;
-        stream.write(options, bytes)
+        stream.write_with(options, bytes)
     })
 }
 
 /// # Safety
 /// As the begin exports.
 #[allow(clippy::too_many_arguments)]
-unsafe fn begin<C: Handle<Object: StreamCalls>>(
+unsafe fn begin<C: Handle<Object = Stream<K>>, K: StreamKind>(
     s: *const C,
     flags: u32,
     time_ns: Option<i64>,
@@ -149,12 +95,15 @@ unsafe fn begin<C: Handle<Object: StreamCalls>>(
             user_state,
             out_result,
             prepare,
-            |stream, (options, payload), cb| stream.begin(options, payload, cb),
+            |stream, (options, payload), cb| stream.begin_write_with(options, payload, cb),
         )
     })
 }
 
-fn end<C: Handle<Object: StreamCalls>>(s: *const C, result: *mut avk_async) -> avk_status {
+fn end<C: Handle<Object = Stream<K>>, K: StreamKind>(
+    s: *const C,
+    result: *mut avk_async,
+) -> avk_status {
     boundary(|| {
         let stream = registry::get(s)?;
         end_registered(result, |r| stream.check_result(r))

@@ -92,33 +92,21 @@ struct EncoderPool {
 }
 
 /// The pool of this process, while any writer holds it (a forked child starts its own).
-static SHARED_POOL: Mutex<Option<(u32, Weak<EncoderPool>)>> = Mutex::new(None);
-
-/// Makes `fork()` wait until no thread holds [`SHARED_POOL`], so a child that starts writers
-/// of its own never finds it locked by a parent thread it does not have.
-#[cfg(unix)]
-fn hold_shared_pool_across_fork() {
-    extern "C" fn prepare() {
-        std::mem::forget(SHARED_POOL.lock());
-    }
-    extern "C" fn release() {
-        // SAFETY: `prepare` locked the mutex on the forking thread and forgot the guard; this
-        // runs on that thread in the parent, and on the child's only thread, its copy.
-        unsafe { SHARED_POOL.force_unlock() }
-    }
-    static HANDLERS: std::sync::Once = std::sync::Once::new();
-    HANDLERS.call_once(|| {
-        // SAFETY: registers handlers that only lock and unlock a static mutex.
-        unsafe { libc::pthread_atfork(Some(prepare), Some(release), Some(release)) };
-    });
-}
+static SHARED_POOL: std::sync::Mutex<Option<(u32, Weak<EncoderPool>)>> =
+    std::sync::Mutex::new(None);
 
 impl EncoderPool {
     /// The process's pool, started (one thread per CPU) if no writer holds it now.
     fn shared() -> Result<Arc<EncoderPool>> {
         #[cfg(unix)]
-        hold_shared_pool_across_fork();
-        let mut shared = SHARED_POOL.lock();
+        {
+            // A child that starts writers of its own must not find it held by a parent thread.
+            static GUARDED: std::sync::Once = std::sync::Once::new();
+            GUARDED.call_once(|| process::guard_across_fork(&SHARED_POOL));
+        }
+        let mut shared = SHARED_POOL
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let pid = process::current();
         if let Some(pool) = shared
             .as_ref()

@@ -17,7 +17,7 @@ mod encoder_pool;
 mod options;
 mod payload;
 mod pressure;
-mod process;
+pub(crate) mod process;
 mod scope;
 mod shared;
 mod stream;
