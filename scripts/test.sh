@@ -17,6 +17,15 @@ bash scripts/install-test-deps.sh
 export AVIKIT_PYTHON="${AVIKIT_VENV:-$ROOT/.venv}/bin/python"
 echo "AVIKIT_PYTHON=$AVIKIT_PYTHON"
 
+# The .NET and Windows steps' tools (Mono, Wine, MinGW, Debian's rustc, CoreCLR) install in the
+# background: their downloads and dpkg runs overlap the Rust build instead of following it.
+mkdir -p build
+TOOLS_LOG=build/tools-install.log
+(bash scripts/dotnet-test.sh --tools-only && bash scripts/windows.sh --tools-only) \
+    >"$TOOLS_LOG" 2>&1 &
+TOOLS_PID=$!
+echo "installing the .NET and Windows tools in the background (log: $TOOLS_LOG)"
+
 CURRENT_STEP="cargo fmt --check"; step "$CURRENT_STEP"
 cargo fmt --all -- --check
 
@@ -71,7 +80,14 @@ fi
 CURRENT_STEP="C tests (cmake + ctest)"; step "$CURRENT_STEP"
 cmake -S . -B build/ctest -DCMAKE_BUILD_TYPE=Release
 cmake --build build/ctest -j2
-ctest --test-dir build/ctest --output-on-failure
+ctest --test-dir build/ctest -j2 --output-on-failure
+
+CURRENT_STEP="the .NET and Windows tools (installed in the background)"; step "$CURRENT_STEP"
+if ! wait "$TOOLS_PID"; then
+    cat "$TOOLS_LOG" >&2
+    exit 1
+fi
+tail -n 3 "$TOOLS_LOG"
 
 CURRENT_STEP=".NET binding (Mono + CoreCLR)"; step "$CURRENT_STEP"
 bash scripts/dotnet-test.sh
