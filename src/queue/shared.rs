@@ -178,17 +178,26 @@ impl WriterShared {
 
     /// Sets an INFO metadata entry, as [`crate::Writer::set_info`].
     pub fn set_info(&self, id: &str, value: &str) -> Result<()> {
+        self.gate_before_start("INFO metadata can only be set")?
+            .info
+            .set(id, value)
+    }
+
+    /// The gate, locked, while the writer is open and nothing was written or flushed yet: when
+    /// the header can still change. `refusal` says what is refused after that.
+    fn gate_before_start(&self, refusal: &str) -> Result<parking_lot::MutexGuard<'_, Gate>> {
+        // Before the lock: in a forked child a parent thread may have held it at fork.
         process::check(self.pid)?;
-        let mut gate = self.gate.lock();
+        let gate = self.gate.lock();
         if gate.jobs.is_none() {
             return Err(closed_error());
         }
         if gate.started {
-            return Err(Error::invalid_state(
-                "INFO metadata can only be set before the first write or flush",
-            ));
+            return Err(Error::invalid_state(format!(
+                "{refusal} before the first write or flush"
+            )));
         }
-        gate.info.set(id, value)
+        Ok(gate)
     }
 
     /// Adds a stream whose input becomes chunks as `chunking` says, and returns its number. A
@@ -196,16 +205,7 @@ impl WriterShared {
     /// the stream can be added; a sequential encoder goes to the worker with the header job.
     pub fn add_stream(&self, spec: StreamSpec, chunking: &Chunking) -> Result<usize> {
         spec.validate()?;
-        process::check(self.pid)?;
-        let mut gate = self.gate.lock();
-        if gate.jobs.is_none() {
-            return Err(closed_error());
-        }
-        if gate.started {
-            return Err(Error::invalid_state(
-                "streams can only be added before the first write or flush",
-            ));
-        }
+        let mut gate = self.gate_before_start("streams can only be added")?;
         if gate.streams.len() >= MAX_STREAMS {
             return Err(Error::new(
                 Status::Limit,

@@ -3,6 +3,7 @@
 //! runs through the Rust API, the C ABI and the `avikit` command, and must end in a status or
 //! an exit code, never a signal, a panic or an allocation of the claimed size.
 
+use super::inspect_hostile::ten_frames;
 use crate::common::scratch::Scratch;
 use avikit::repair::{inspect_file, repair_file};
 use avikit::{AudioFormat, FourCc, PcmFormat, Status, VideoFormat, Writer, WriterOptions};
@@ -26,15 +27,7 @@ fn position(bytes: &[u8], id: &[u8; 4]) -> usize {
 /// A ten-frame recording whose `ix00` says it holds `u32::MAX` entries, made ~36 GB long by
 /// sparse `AVIX` segments (a few KB of disk): every size and offset stays inside the file.
 fn sparse_huge_index(path: &Path) {
-    let writer = Writer::create(path, WriterOptions::default()).unwrap();
-    let video = writer
-        .add_video_stream(VideoFormat::compressed(8, 8, FourCc::new(*b"XVID")), None)
-        .unwrap();
-    for n in 0..10u8 {
-        video.write_frame(true, &[n; 100]).unwrap();
-    }
-    writer.close().unwrap();
-    let bytes = std::fs::read(path).unwrap();
+    let bytes = ten_frames(path);
     // nEntriesInUse: after the chunk header, wLongsPerEntry, bIndexSubType and bIndexType.
     let ix = position(&bytes, b"ix00") + 8 + 4;
     let file = std::fs::OpenOptions::new().write(true).open(path).unwrap();

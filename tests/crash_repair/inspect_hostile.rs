@@ -7,7 +7,8 @@ use avikit::repair::inspect_file;
 use avikit::{FourCc, Status, VideoFormat, Writer, WriterOptions};
 use std::path::Path;
 
-fn record(path: &Path) -> Vec<u8> {
+/// Records ten small XVID-tagged frames at `path` and returns the file's bytes.
+pub(crate) fn ten_frames(path: &Path) -> Vec<u8> {
     let writer = Writer::create(path, WriterOptions::default()).unwrap();
     let video = writer
         .add_video_stream(VideoFormat::compressed(8, 8, FourCc::new(*b"XVID")), None)
@@ -26,7 +27,7 @@ fn position(bytes: &[u8], id: &[u8; 4]) -> usize {
 /// Inspects the file with the u32 at `at` set to `value`; returns the fault's message.
 fn fault_with(name: &str, at: impl Fn(&[u8]) -> usize, value: u32) -> String {
     let file = Scratch::new(name);
-    let mut bytes = record(file.path());
+    let mut bytes = ten_frames(file.path());
     inspect_file(file.path()).expect("the unpatched file passes");
     let at = at(&bytes);
     bytes[at..at + 4].copy_from_slice(&value.to_le_bytes());

@@ -5,48 +5,12 @@
 //! torn: only some of its 512-byte sectors made it.
 
 use super::write_log::{write_at, Change, WriteLog};
+use crate::common::rng::TestRng;
 
 /// The page the operating system writes back as a unit.
 const PAGE: u64 = 4096;
 /// The unit a disk writes atomically.
 const SECTOR: u64 = 512;
-
-/// A small seeded generator (SplitMix64): crash images are reproducible from the seed.
-#[derive(Debug, Clone)]
-pub struct SplitMix64(u64);
-
-impl SplitMix64 {
-    /// The generator whose sequence `seed` starts.
-    pub fn new(seed: u64) -> SplitMix64 {
-        SplitMix64(seed)
-    }
-
-    /// The next 64 random bits.
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// A value in `0..n` (`n` > 0).
-    pub fn below(&mut self, n: u64) -> u64 {
-        self.next_u64() % n
-    }
-
-    /// A value in `[0, 1)`.
-    pub fn unit(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    /// `items` in a random order (Fisher-Yates).
-    pub fn shuffle<T>(&mut self, items: &mut [T]) {
-        for i in (1..items.len()).rev() {
-            items.swap(i, self.below(i as u64 + 1) as usize);
-        }
-    }
-}
 
 /// The part of one write that falls in one page.
 #[derive(Debug, Clone, Copy)]
@@ -121,7 +85,7 @@ impl Cut {
     /// subset of the later pages laid over it in a random order, some torn. The file's length
     /// is where the bytes that landed end, or (when the length reached the disk before the
     /// data) the length at the cut, the unwritten parts reading as zeros.
-    pub fn image(&self, log: &WriteLog, durable: &[u8], rng: &mut SplitMix64) -> Vec<u8> {
+    pub fn image(&self, log: &WriteLog, durable: &[u8], rng: &mut TestRng) -> Vec<u8> {
         let mut file = durable.to_vec();
         // A quarter of the images lose every later page, a quarter keep them all.
         let keep = match rng.below(4) {
@@ -220,7 +184,7 @@ fn crash_images_hold_durable_or_pending_bytes_only() {
         log.apply(op, &mut at_cut);
     }
     let (mut none_landed, mut all_landed) = (false, false);
-    let mut rng = SplitMix64::new(21);
+    let mut rng = TestRng::new(21);
     for _ in 0..500 {
         let image = cut.image(&log, &durable, &mut rng);
         assert!(image.len() >= durable.len() && image.len() <= at_cut.len());

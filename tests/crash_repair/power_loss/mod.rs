@@ -26,8 +26,9 @@ mod readers;
 mod recording;
 mod write_log;
 
+use crate::common::rng::TestRng;
 use avikit::WriterOptions;
-use crash_image::{Cut, SplitMix64};
+use crash_image::Cut;
 use judge::{Durable, Recording, Tally};
 use readers::Sample;
 use std::path::{Path, PathBuf};
@@ -347,7 +348,7 @@ fn judge_cuts(
     bound: Duration,
     seed: u64,
 ) -> (Tally, Vec<Sample>) {
-    let mut rng = SplitMix64::new(seed);
+    let mut rng = TestRng::new(seed);
     let first_ns = log.ops.first().unwrap().start_ns;
     let last_ns = log.ops.last().unwrap().end_ns + AFTER_CLOSE.as_nanos() as u64;
     let mut moments: Vec<u64> = (0..CUTS)
@@ -367,7 +368,7 @@ fn judge_cuts(
         let had_durable = (0..streams).any(|s| !durable.chunks(s).is_empty());
         let mut wants_sample = n % sample_every == 0 && !durable.chunks(0).is_empty();
         let seeds: Vec<u64> = (0..IMAGES_PER_CUT).map(|_| rng.next_u64()).collect();
-        let image_of = |seed| cut.image(log, &durable.file, &mut SplitMix64::new(seed));
+        let image_of = |seed| cut.image(log, &durable.file, &mut TestRng::new(seed));
         let verdicts = judge_images(&seeds, dir, |seed, image_path, repaired_path| {
             let image = image_of(seed);
             std::fs::write(image_path, &image).unwrap();
