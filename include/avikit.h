@@ -165,11 +165,6 @@
 #define AVK_VERSION_PATCH 0
 
 /**
- * The shape of one pixel (the sample aspect ratio): width over height, 1/1 for square pixels.
- */
-typedef struct PixelAspect PixelAspect;
-
-/**
  * An asynchronous operation (.NET's IAsyncResult). Opaque; valid from a successful begin until
  * end returns (or, without an out-pointer, until its callback returns), or until its writer is
  * closed. Inside its own callback it stays usable even if another thread already ended it.
@@ -533,8 +528,6 @@ typedef struct avk_io {
   int32_t (*sync)(void *user);
 } avk_io;
 
-
-
 /**
  * Success.
  */
@@ -616,8 +609,6 @@ typedef struct avk_io {
  * callback runs.
  */
 #define AVK_E_QUEUE_FULL 15
-
-
 
 #ifdef __cplusplus
 extern "C" {
@@ -772,7 +763,8 @@ avk_status avk_inspect_file(const char *path, struct avk_file_report *out);
  * removed if the repair fails; the file keeps its permissions). Payloads are copied one chunk
  * at a time. On AVK_OK fills `*out`. Thread-safe.
  *
- * Errors: AVK_E_INVALID_ARGUMENT when the header itself is damaged (the message says so), when
+ * Errors: AVK_E_INVALID_ARGUMENT when the header itself is damaged or holds a format that
+ * cannot be written again, such as an audio nBlockAlign of 0 (the message says so), when
  * `out_path` is the input file itself (the same path spelled otherwise, a hard or symbolic
  * link: nothing is written), when either is not a regular file, or for a NULL argument;
  * AVK_E_IO for file errors.
@@ -920,7 +912,8 @@ avk_status avk_video_stream_write_frame_at(struct avk_video_stream *s, uint32_t 
  * `avk_video_stream_begin_write_frame_at`). PCM, FLOAT and MP3 streams only. The block's
  * first sample is `s = round((time_ns - t0) * sample_rate)`; with `e` samples already on the
  * stream (blocks and inserted silence): within 20 ms of samples of `e` the block is written as
- * it is (clock jitter is ignored); later, `s - e` samples of silence go first; earlier, its
+ * it is (clock jitter is ignored); later, `s - e` samples of silence go first (at most 64 MiB
+ * of it per write: later writes fill the rest of a longer gap); earlier, its
  * first `e - s` samples are cut, and a block cut whole returns AVK_E_DROPPED. Silence and
  * cuts are exact to the sample. Should the operation be canceled, silence of its length keeps
  * the stream on time. End it with `avk_audio_stream_end_write_block`. Thread-safe.

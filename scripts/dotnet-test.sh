@@ -2,8 +2,14 @@
 # Builds the .NET binding (bindings/dotnet) with Mono's mcs and runs its self-checking tests on
 # Mono and on CoreCLR (the runtime of the dotnetcore2 PyPI package, installed into the repo
 # venv). Installs what it needs, idempotently. Exits non-zero if either runtime fails.
-# Works from any cwd. Output: build/dotnet/.
+# Works from any cwd. Output: build/dotnet/. `--tools-only` installs the tools and stops.
 set -euo pipefail
+TOOLS_ONLY=0
+case "${1:-}" in
+    --tools-only) TOOLS_ONLY=1 ;;
+    "") ;;
+    *) echo "usage: $0 [--tools-only]" >&2; exit 2 ;;
+esac
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT=$PWD
@@ -46,6 +52,7 @@ fi
 FX_VERSION=$(ls "$(dirname "$DOTNET")/shared/Microsoft.NETCore.App" | sort -V | tail -n 1)
 echo "mcs: $(command -v mcs), mono: $(mono --version | head -n 1)"
 echo "dotnet: $DOTNET (Microsoft.NETCore.App $FX_VERSION)"
+[ "$TOOLS_ONLY" = 0 ] || exit 0
 
 if [ ! -f target/release/libavikit.so ]; then
     echo "== cargo build --release --lib"

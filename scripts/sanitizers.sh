@@ -135,9 +135,11 @@ run_tsan() {
         return 0
     fi
     # c_tests/tsan.supp: false positives from Rust's uninstrumented std, one commented entry each.
-    local options="halt_on_error=1:second_deadlock_stack=1:history_size=4"
+    # die_after_fork=0: test_fork_busy's children start a writer (threads) of their own after
+    # forking a process with threads, which the test is about.
+    local options="halt_on_error=1:second_deadlock_stack=1:history_size=4:die_after_fork=0"
     options="$options:suppressions=$ROOT/c_tests/tsan.supp"
-    TSAN_OPTIONS="$options" \
+    TSAN_OPTIONS="$options" AVK_TEST_FORK_ROUNDS=50 \
         configure_and_test build/tsan "$libdir" \
             -DCMAKE_C_FLAGS="$flags" -DCMAKE_CXX_FLAGS="$flags" \
             -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=thread" \
@@ -155,8 +157,9 @@ run_valgrind() {
     launcher="valgrind;--error-exitcode=1;--leak-check=full;--errors-for-leak-kinds=definite"
     launcher="$launcher;--show-leak-kinds=definite;--num-callers=30"
     # test_close_race starts a writer with encoder threads in each of its rounds, which valgrind
-    # runs one thread at a time: 100 rounds check for leaks (ASan and TSan run all 1000).
-    configure_and_test build/valgrind "$libdir" \
+    # runs one thread at a time: 100 rounds check for leaks (ASan and TSan run all 1000); so do
+    # test_fork_busy's forks: 20 of them.
+    AVK_TEST_FORK_ROUNDS=20 configure_and_test build/valgrind "$libdir" \
         -DCMAKE_C_FLAGS="-DROUNDS=100" -DCMAKE_CXX_FLAGS="" -DCMAKE_EXE_LINKER_FLAGS="" \
         -DAVIKIT_TEST_EXTRA_SOURCES="" -DAVIKIT_TEST_LAUNCHER="$launcher" \
         -DAVIKIT_TEST_TIMEOUT=600

@@ -17,6 +17,15 @@ bash scripts/install-test-deps.sh
 export AVIKIT_PYTHON="${AVIKIT_VENV:-$ROOT/.venv}/bin/python"
 echo "AVIKIT_PYTHON=$AVIKIT_PYTHON"
 
+# The .NET and Windows steps' tools (Mono, Wine, MinGW, Debian's rustc, CoreCLR) install in the
+# background: their downloads and dpkg runs overlap the Rust build instead of following it.
+mkdir -p build
+TOOLS_LOG=build/tools-install.log
+(bash scripts/dotnet-test.sh --tools-only && bash scripts/windows.sh --tools-only) \
+    >"$TOOLS_LOG" 2>&1 &
+TOOLS_PID=$!
+echo "installing the .NET and Windows tools in the background (log: $TOOLS_LOG)"
+
 CURRENT_STEP="cargo fmt --check"; step "$CURRENT_STEP"
 cargo fmt --all -- --check
 
@@ -54,10 +63,31 @@ CURRENT_STEP="cargo test --release"; step "$CURRENT_STEP"
 # shellcheck disable=SC2086  # word splitting of extra args is intended
 cargo test --release ${AVIKIT_CARGO_TEST_ARGS:-}
 
+CURRENT_STEP="fuzz inspection and repair for a fixed budget"; step "$CURRENT_STEP"
+# cargo test above replayed fuzz/corpus/inspect_repair with seeded mutations on stable Rust
+# (tests/crash_repair/fuzz_corpus.rs). With nightly and cargo-fuzz, libFuzzer also explores from the corpus
+# for AVIKIT_FUZZ_SECONDS (default 60), with allocations over 256 MB a failure; new inputs go
+# to a scratch directory, never into the checked-in corpus.
+if cargo +nightly fuzz --version >/dev/null 2>&1; then
+    fuzz_scratch=$(mktemp -d)
+    (cd fuzz && cargo +nightly fuzz run inspect_repair "$fuzz_scratch" corpus/inspect_repair -- \
+        -max_total_time="${AVIKIT_FUZZ_SECONDS:-60}" -malloc_limit_mb=256 -rss_limit_mb=1024)
+    rm -rf "$fuzz_scratch"
+else
+    echo "nightly or cargo-fuzz missing: the corpus ran on stable only (tests/crash_repair/fuzz_corpus.rs)"
+fi
+
 CURRENT_STEP="C tests (cmake + ctest)"; step "$CURRENT_STEP"
 cmake -S . -B build/ctest -DCMAKE_BUILD_TYPE=Release
 cmake --build build/ctest -j2
-ctest --test-dir build/ctest --output-on-failure
+ctest --test-dir build/ctest -j2 --output-on-failure
+
+CURRENT_STEP="the .NET and Windows tools (installed in the background)"; step "$CURRENT_STEP"
+if ! wait "$TOOLS_PID"; then
+    cat "$TOOLS_LOG" >&2
+    exit 1
+fi
+tail -n 3 "$TOOLS_LOG"
 
 CURRENT_STEP=".NET binding (Mono + CoreCLR)"; step "$CURRENT_STEP"
 bash scripts/dotnet-test.sh

@@ -9,6 +9,7 @@
 #   scripts/windows.sh               build and test
 #   scripts/windows.sh --build-only  build target/x86_64-pc-windows-gnu/release/avikit.dll and
 #                                    libavikit.dll.a, check them, stop
+#   scripts/windows.sh --tools-only  install what building and testing need, stop
 #
 # Output: build/windows/ (test programs, Wine prefix, logs); build/windows-cache/ (downloads).
 set -euo pipefail
@@ -27,10 +28,12 @@ PYTHON=${AVIKIT_PYTHON:-$VENV/bin/python}
 MINGW=x86_64-w64-mingw32
 
 BUILD_ONLY=0
+TOOLS_ONLY=0
 case "${1:-}" in
     --build-only) BUILD_ONLY=1 ;;
+    --tools-only) TOOLS_ONLY=1 ;;
     "") ;;
-    *) echo "usage: $0 [--build-only]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--build-only | --tools-only]" >&2; exit 2 ;;
 esac
 
 SUDO=
@@ -50,6 +53,7 @@ step "tools"
 # standard library's source, which -Zbuild-std compiles for the Windows target.
 apt_install rustc-web cargo-web rust-web-src gcc-mingw-w64-x86-64 g++-mingw-w64-x86-64 nasm cmake
 [ "$BUILD_ONLY" = 1 ] || apt_install wine wine64 mono-mcs mono-devel ffmpeg zip unzip
+[ "$TOOLS_ONLY" = 0 ] || exit 0
 
 step "build avikit.dll ($(/usr/bin/rustc --version))"
 # Static libgcc, libstdc++ and winpthread (-static): the DLL then needs nothing but Windows' own

@@ -1,97 +1,130 @@
 //! Status codes and the error type shared by the Rust API and the C ABI.
 
+use std::ffi::CStr;
 use std::fmt;
 use std::sync::Arc;
 
-/// The outcome class of an avikit call. The numeric values are the C ABI's `avk_status` values
-/// and never change.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[repr(i32)]
-pub enum Status {
+/// The status codes of the C ABI: the one definition of each status, its number (the value),
+/// its C name (the constant's name) and its meaning (the doc). [`Status`] takes its values and
+/// names from here, and cbindgen copies these items into include/avikit.h.
+pub mod code {
+    #![allow(non_camel_case_types)]
+
+    /// The result of every fallible avikit call: `AVK_OK` (0) or one of the `AVK_E_*` codes.
+    pub type avk_status = i32;
+
     /// Success.
-    Ok = 0,
+    pub const AVK_OK: avk_status = 0;
     /// NULL where not allowed, value out of range, wrong data length, unknown enum value.
-    InvalidArgument = 1,
+    pub const AVK_E_INVALID_ARGUMENT: avk_status = 1;
     /// NULL, released, stale or foreign handle; an async result that was already ended.
-    InvalidHandle = 2,
-    /// The call is not allowed now (for example adding a stream after the first write).
-    InvalidState = 3,
-    /// The operating system or the custom sink failed.
-    Io = 4,
+    pub const AVK_E_INVALID_HANDLE: avk_status = 2;
+    /// The call is not allowed now (a stream added after the first write, a pending result queried).
+    pub const AVK_E_INVALID_STATE: avk_status = 3;
+    /// The operating system or the custom sink failed; the message carries the OS error.
+    pub const AVK_E_IO: avk_status = 4;
     /// The operation was canceled before it ran.
-    Canceled = 5,
-    /// A wait timed out; the operation is still pending.
-    Timeout = 6,
+    pub const AVK_E_CANCELED: avk_status = 5;
+    /// `avk_async_wait` timed out; the operation is still pending.
+    pub const AVK_E_TIMEOUT: avk_status = 6;
     /// Codec or feature not built in, or not available at run time.
-    Unsupported = 7,
+    pub const AVK_E_UNSUPPORTED: avk_status = 7;
     /// The encoder rejected the input or failed.
-    Encoder = 8,
-    /// A format limit: too many streams, a chunk too large, index capacity.
-    Limit = 9,
-    /// An earlier error broke this writer; nothing more is written.
-    WriterFailed = 10,
-    /// Waiting on the writer's own worker thread for something not complete.
-    WouldDeadlock = 11,
+    pub const AVK_E_ENCODER: avk_status = 8;
+    /// A format limit: more than 100 streams, a chunk over 2 GiB, index capacity.
+    pub const AVK_E_LIMIT: avk_status = 9;
+    /// An earlier error broke this writer; nothing more is written; the file is repairable.
+    pub const AVK_E_WRITER_FAILED: avk_status = 10;
+    /// Waiting on the writer's own worker thread (inside a callback) for something not complete.
+    pub const AVK_E_WOULD_DEADLOCK: avk_status = 11;
     /// Allocation failed.
-    NoMemory = 12,
-    /// An internal bug, caught before it could unwind into the caller.
-    Panic = 13,
-    /// A timed write whose time slot is already filled, or lies before time zero: nothing was
+    pub const AVK_E_NO_MEMORY: avk_status = 12;
+    /// Internal bug caught at the boundary.
+    pub const AVK_E_PANIC: avk_status = 13;
+    /// A timed write whose time slot is already filled (or lies before time zero): nothing was
     /// queued, no callback runs, the writer is fine.
-    Dropped = 14,
-    /// A begin that must not wait (`AVK_WRITE_NOWAIT`) found the queue over `max_queued_bytes`:
-    /// nothing was queued, no callback runs.
-    QueueFull = 15,
+    pub const AVK_E_DROPPED: avk_status = 14;
+    /// A begin with AVK_WRITE_NOWAIT found the queue over `max_queued_bytes`: nothing was queued, no
+    /// callback runs.
+    pub const AVK_E_QUEUE_FULL: avk_status = 15;
 }
 
-impl Status {
-    /// Every status, in numeric order.
-    pub const ALL: [Status; 16] = [
-        Status::Ok,
-        Status::InvalidArgument,
-        Status::InvalidHandle,
-        Status::InvalidState,
-        Status::Io,
-        Status::Canceled,
-        Status::Timeout,
-        Status::Unsupported,
-        Status::Encoder,
-        Status::Limit,
-        Status::WriterFailed,
-        Status::WouldDeadlock,
-        Status::NoMemory,
-        Status::Panic,
-        Status::Dropped,
-        Status::QueueFull,
-    ];
+/// The C name of a status code as a NUL-terminated string, checked when compiled.
+const fn c_str(name_with_nul: &'static str) -> &'static CStr {
+    match CStr::from_bytes_with_nul(name_with_nul.as_bytes()) {
+        Ok(name) => name,
+        Err(_) => panic!("a status name must end in its only NUL"),
+    }
+}
 
+/// Declares [`Status`] with one variant per code of [`code`], valued and named by it.
+macro_rules! statuses {
+    ($($variant:ident = $code:ident,)+) => {
+        /// The outcome class of an avikit call. Each variant is a status code of the C ABI,
+        /// which defines its value, C name and meaning (docs/c-api.md lists them); the values
+        /// never change.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[repr(i32)]
+        pub enum Status {
+            $(
+                #[doc = concat!(
+                    "`", stringify!($code), "` of the C ABI (its meaning: docs/c-api.md)."
+                )]
+                $variant = code::$code,
+            )+
+        }
+
+        const COUNT: usize = [$(stringify!($variant)),+].len();
+
+        /// The C names, in numeric order.
+        const C_NAMES: [&CStr; COUNT] = [$(c_str(concat!(stringify!($code), "\0"))),+];
+
+        impl Status {
+            /// Every status, in numeric order.
+            pub const ALL: [Status; COUNT] = [$(Status::$variant),+];
+        }
+    };
+}
+
+statuses! {
+    Ok = AVK_OK,
+    InvalidArgument = AVK_E_INVALID_ARGUMENT,
+    InvalidHandle = AVK_E_INVALID_HANDLE,
+    InvalidState = AVK_E_INVALID_STATE,
+    Io = AVK_E_IO,
+    Canceled = AVK_E_CANCELED,
+    Timeout = AVK_E_TIMEOUT,
+    Unsupported = AVK_E_UNSUPPORTED,
+    Encoder = AVK_E_ENCODER,
+    Limit = AVK_E_LIMIT,
+    WriterFailed = AVK_E_WRITER_FAILED,
+    WouldDeadlock = AVK_E_WOULD_DEADLOCK,
+    NoMemory = AVK_E_NO_MEMORY,
+    Panic = AVK_E_PANIC,
+    Dropped = AVK_E_DROPPED,
+    QueueFull = AVK_E_QUEUE_FULL,
+}
+
+// The codes run 0, 1, 2, ... in the order of `Status::ALL`, so a code is its index there.
+const _: () = {
+    let mut i = 0;
+    while i < COUNT {
+        assert!(Status::ALL[i] as usize == i);
+        i += 1;
+    }
+};
+
+impl Status {
     /// The C name of this status, for example `"AVK_E_IO"`.
     pub fn name(self) -> &'static str {
         // The names are ASCII, so the conversion never fails.
         self.c_name().to_str().unwrap_or_default()
     }
 
-    /// The C name as a NUL-terminated string: the one table of names, which the C ABI's
-    /// `avk_status_name` hands out as is.
-    pub const fn c_name(self) -> &'static std::ffi::CStr {
-        match self {
-            Status::Ok => c"AVK_OK",
-            Status::InvalidArgument => c"AVK_E_INVALID_ARGUMENT",
-            Status::InvalidHandle => c"AVK_E_INVALID_HANDLE",
-            Status::InvalidState => c"AVK_E_INVALID_STATE",
-            Status::Io => c"AVK_E_IO",
-            Status::Canceled => c"AVK_E_CANCELED",
-            Status::Timeout => c"AVK_E_TIMEOUT",
-            Status::Unsupported => c"AVK_E_UNSUPPORTED",
-            Status::Encoder => c"AVK_E_ENCODER",
-            Status::Limit => c"AVK_E_LIMIT",
-            Status::WriterFailed => c"AVK_E_WRITER_FAILED",
-            Status::WouldDeadlock => c"AVK_E_WOULD_DEADLOCK",
-            Status::NoMemory => c"AVK_E_NO_MEMORY",
-            Status::Panic => c"AVK_E_PANIC",
-            Status::Dropped => c"AVK_E_DROPPED",
-            Status::QueueFull => c"AVK_E_QUEUE_FULL",
-        }
+    /// The C name as a NUL-terminated string, which the C ABI's `avk_status_name` hands out as
+    /// is.
+    pub const fn c_name(self) -> &'static CStr {
+        C_NAMES[self as usize]
     }
 
     /// The status with this numeric value, if there is one.

@@ -129,6 +129,8 @@ pub(crate) const STRH_SAMPLE_SIZE_AT: usize = 44;
 
 /// Bytes of a BITMAPINFOHEADER (its `biSize`): a video `strf` without its palette.
 pub(crate) const BITMAPINFOHEADER_LEN: usize = 40;
+/// Offset of `biSize`: the header plus any codec extra bytes (never the palette).
+pub(crate) const BI_SIZE_AT: usize = 0;
 /// Offset of `biWidth` in a BITMAPINFOHEADER.
 pub(crate) const BI_WIDTH_AT: usize = 4;
 /// Offset of `biHeight` in a BITMAPINFOHEADER.

@@ -206,7 +206,8 @@ fn write_bitmap_info(t: &mut RiffTree, v: &VideoFormat) {
     } else {
         0
     };
-    t.u32(BITMAPINFOHEADER_LEN as u32) // biSize
+    // biSize counts the codec's extra bytes, but not a palette.
+    t.u32((BITMAPINFOHEADER_LEN + v.extra_data.len()) as u32) // biSize
         .i32(v.width as i32)
         .i32(v.height as i32) // positive: bottom-up DIB, and always for compressed formats
         .u16(1) // biPlanes
@@ -216,7 +217,8 @@ fn write_bitmap_info(t: &mut RiffTree, v: &VideoFormat) {
         .u32(0) // biXPelsPerMeter
         .u32(0) // biYPelsPerMeter
         .u32(palette_entries) // biClrUsed
-        .u32(0); // biClrImportant
+        .u32(0) // biClrImportant
+        .bytes(&v.extra_data);
     for level in 0..palette_entries {
         // 8-bit DIBs need a palette; a gray ramp makes them plain luminance images.
         let g = level as u8;

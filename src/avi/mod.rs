@@ -13,4 +13,5 @@ pub use durability::Durability;
 pub use index::{DEFAULT_SUPER_INDEX_CAPACITY, MAX_SUPER_INDEX_CAPACITY};
 pub use info::{InfoList, MAX_INFO_VALUE_LEN};
 pub use muxer::{ChunkWrite, Muxer, MuxerConfig, DEFAULT_RIFF_LIMIT};
+pub(crate) use stream::MAX_STREAM_NAME_LEN;
 pub use stream::{StreamSpec, MAX_STREAMS};

@@ -14,7 +14,9 @@ use super::info::InfoList;
 use super::stream::{StreamSpec, MAX_STREAMS};
 use crate::error::{Error, Result, Status};
 use crate::format::{FrameRate, StreamFormat, MAX_CHUNK_SIZE};
-use crate::riff::{chunk_header, padded_len, FourCc, Sink, CHUNK_HEADER_LEN, LIST_HEADER_LEN};
+use crate::riff::{
+    chunk_header, padded_len, FourCc, Sink, WriteError, CHUNK_HEADER_LEN, LIST_HEADER_LEN,
+};
 use crate::scratch::recycle;
 
 /// Default size at which a RIFF segment ends (1 GiB, where FFmpeg and GStreamer split too).
@@ -102,7 +104,7 @@ struct Segment {
 
 /// Writes one AVI file. See the module docs.
 pub struct Muxer {
-    sink: Box<dyn Sink>,
+    sink: TrackedSink,
     cfg: MuxerConfig,
     chunk_ids: Vec<FourCc>,
     header_len: u64,
@@ -116,14 +118,34 @@ pub struct Muxer {
     riff_count: u32,
     /// Whether a checkpoint has written the header since it was last changed.
     checkpointed: bool,
-    /// Whether the sink was written since its last sync.
-    unsynced: bool,
     /// End of the bytes a failed write left past `pos` (a chunk cut part-way), 0 when none:
     /// [`Muxer::finish`] covers them with `JUNK` so the file ends where its last RIFF does.
     torn_end: u64,
     /// Chunk headers and the gather list of the last vectored write, kept allocated.
     chunk_headers: Vec<[u8; 8]>,
     gather: Vec<&'static [u8]>,
+}
+
+/// The muxer's sink, knowing whether it was written since its last sync (so that a sync with
+/// nothing to make durable is skipped).
+struct TrackedSink {
+    inner: Box<dyn Sink>,
+    unsynced: bool,
+}
+
+impl Sink for TrackedSink {
+    fn write_at(&mut self, offset: u64, bufs: &[&[u8]]) -> std::result::Result<(), WriteError> {
+        self.unsynced = true;
+        self.inner.write_at(offset, bufs)
+    }
+
+    fn flush(&mut self, durable: bool) -> std::io::Result<()> {
+        self.inner.flush(durable)?;
+        if durable {
+            self.unsynced = false;
+        }
+        Ok(())
+    }
 }
 
 static PAD: [u8; 1] = [0];
@@ -143,7 +165,10 @@ impl Muxer {
             .collect();
         let n = cfg.streams.len();
         let mut muxer = Muxer {
-            sink,
+            sink: TrackedSink {
+                inner: sink,
+                unsynced: false,
+            },
             chunk_ids,
             header_len: 0,
             totals: vec![StreamTotals::default(); n],
@@ -160,7 +185,6 @@ impl Muxer {
             first_riff_sizes: None,
             riff_count: 1,
             checkpointed: false,
-            unsynced: false,
             torn_end: 0,
         };
         let header = muxer.header_bytes();
@@ -178,7 +202,6 @@ impl Muxer {
     }
 
     fn sink_write(&mut self, offset: u64, bufs: &[&[u8]], what: &str) -> Result<()> {
-        self.unsynced = true;
         self.sink
             .write_at(offset, bufs)
             .map_err(|e| Error::io(what, e.error))
@@ -293,7 +316,6 @@ impl Muxer {
             }
         }
         let start = self.pos;
-        self.unsynced = true;
         let outcome = self.sink.write_at(start, &bufs);
         self.gather = recycle(bufs);
         let (landed, failure) = match outcome {
@@ -314,22 +336,87 @@ impl Muxer {
             }
         };
         for c in &chunks[..landed] {
-            let offset = (self.pos - self.segment.movi_at) as u32;
-            let size = c.data.len() as u32;
-            // An empty frame (a capture gap) repeats the picture before it: never a keyframe.
-            let keyframe = size > 0 && (c.keyframe || !self.needs_keyframe_flags(c.stream));
-            self.indexes
-                .record(IndexEntry::new(offset, size, c.stream, keyframe));
-            let t = &mut self.totals[c.stream];
-            t.chunks += 1;
-            if self.segment.first {
-                t.chunks_in_first_riff += 1;
-            }
-            t.bytes += u64::from(size);
-            t.max_chunk = t.max_chunk.max(size);
-            self.pos += CHUNK_HEADER_LEN + padded_len(u64::from(size));
+            self.record_landed(c.stream, c.data.len() as u32, c.keyframe);
         }
         failure.map_or(Ok(()), |error| Err((landed, error)))
+    }
+
+    /// Indexes and counts a chunk of `size` bytes just written at `pos`, and moves past it.
+    fn record_landed(&mut self, stream: usize, size: u32, keyframe: bool) {
+        let offset = (self.pos - self.segment.movi_at) as u32;
+        // An empty frame (a capture gap) repeats the picture before it: never a keyframe.
+        let keyframe = size > 0 && (keyframe || !self.needs_keyframe_flags(stream));
+        self.indexes
+            .record(IndexEntry::new(offset, size, stream, keyframe));
+        let t = &mut self.totals[stream];
+        t.chunks += 1;
+        if self.segment.first {
+            t.chunks_in_first_riff += 1;
+        }
+        t.bytes += u64::from(size);
+        t.max_chunk = t.max_chunk.max(size);
+        self.pos += CHUNK_HEADER_LEN + padded_len(u64::from(size));
+    }
+
+    /// Writes `bytes` of a chunk at `at`; on failure the bytes that landed count as torn.
+    fn write_piece(&mut self, at: u64, bytes: &[u8]) -> Result<()> {
+        self.sink.write_at(at, &[bytes]).map_err(|e| {
+            self.torn_end = self.torn_end.max(at + e.written);
+            Error::io("writing chunks", e.error)
+        })
+    }
+
+    /// Writes one chunk of `len` bytes whose payload is too large to hold at once (repair
+    /// copies chunks of up to 2 GiB): `fill(offset, piece)` fills `piece` with the payload
+    /// bytes from `offset`, and each piece is written before the next is asked for. The file
+    /// gets the bytes [`Muxer::write_chunks`] would write for the whole payload.
+    ///
+    /// # Errors
+    /// [`Status::InvalidArgument`] for an unknown stream or a chunk over 2 GiB,
+    /// [`Status::Limit`] when the stream's super index is full, errors of `fill`, and
+    /// [`Status::Io`] when the sink fails (the chunk then does not count as written).
+    pub fn write_chunk_in_pieces(
+        &mut self,
+        stream: usize,
+        keyframe: bool,
+        len: usize,
+        piece: &mut [u8],
+        fill: &mut dyn FnMut(u64, &mut [u8]) -> Result<()>,
+    ) -> Result<()> {
+        if stream >= self.cfg.streams.len() || len > MAX_CHUNK_SIZE || piece.is_empty() {
+            return Err(Error::invalid_argument(
+                "chunk for an unknown stream or over 2 GiB",
+            ));
+        }
+        let total = CHUNK_HEADER_LEN + padded_len(len as u64);
+        let entries = self.indexes.segment_chunks() + 1;
+        let grown = self.pos + total + self.indexes.cost(entries, self.segment_has_idx1())
+            - self.segment.riff_start;
+        if grown > self.cfg.riff_limit && self.indexes.segment_chunks() > 0 {
+            self.next_segment()?;
+        }
+        if let Some(refused) = self.indexes.unindexable(stream) {
+            return Err(refused);
+        }
+        let start = self.pos;
+        let header = chunk_header(self.chunk_ids[stream], len as u32);
+        self.write_piece(start, &header)?;
+        let mut done = 0;
+        while done < len {
+            let n = piece.len().min(len - done);
+            if let Err(e) = fill(done as u64, &mut piece[..n]) {
+                // The header and pieces already written are covered at finish.
+                self.torn_end = self.torn_end.max(start + CHUNK_HEADER_LEN + done as u64);
+                return Err(e);
+            }
+            self.write_piece(start + CHUNK_HEADER_LEN + done as u64, &piece[..n])?;
+            done += n;
+        }
+        if len % 2 == 1 {
+            self.write_piece(start + CHUNK_HEADER_LEN + len as u64, &PAD)?;
+        }
+        self.record_landed(stream, len as u32, keyframe);
+        Ok(())
     }
 
     /// Whether a stream has delta frames at all: uncompressed video and audio are all keyframes.
@@ -399,12 +486,11 @@ impl Muxer {
     /// after its `movi`), syncs when durable, then writes the entry counts and patches its
     /// sizes: `movi` ends before `idx1`, the RIFF after it.
     fn close_segment(&mut self) -> Result<()> {
-        self.unsynced = true;
         self.indexes
-            .write_standard(&mut *self.sink, &mut self.pos, self.segment.movi_at, true)?;
+            .write_standard(&mut self.sink, &mut self.pos, self.segment.movi_at, true)?;
         let movi_end = self.pos;
         if self.segment_has_idx1() {
-            self.indexes.write_idx1(&mut *self.sink, &mut self.pos)?;
+            self.indexes.write_idx1(&mut self.sink, &mut self.pos)?;
         }
         self.sync_if(self.durable())?;
         self.write_entry_counts()?;
@@ -424,19 +510,17 @@ impl Muxer {
 
     /// Syncs the sink when `durable` and something was written since the last sync.
     fn sync_if(&mut self, durable: bool) -> Result<()> {
-        if durable && self.unsynced {
+        if durable && self.sink.unsynced {
             self.sink
                 .flush(true)
                 .map_err(|e| Error::io("syncing to stable storage", e))?;
-            self.unsynced = false;
         }
         Ok(())
     }
 
     /// Writes the entry counts of standard indexes that got entries in place.
     fn write_entry_counts(&mut self) -> Result<()> {
-        self.unsynced = true;
-        self.indexes.write_entry_counts(&mut *self.sink)
+        self.indexes.write_entry_counts(&mut self.sink)
     }
 
     /// Rewrites the header in place, syncs when `durable`, then turns the standard index slots
@@ -447,10 +531,7 @@ impl Muxer {
         debug_assert_eq!(header.len() as u64, self.header_len);
         self.sink_write(0, &[&header], "rewriting the AVI header")?;
         self.sync_if(durable)?;
-        if self.indexes.retire_stale_slots(&mut *self.sink)? {
-            self.unsynced = true;
-        }
-        Ok(())
+        self.indexes.retire_stale_slots(&mut self.sink)
     }
 
     /// Makes everything written so far readable without finishing the file: indexes the new
@@ -470,9 +551,8 @@ impl Muxer {
     /// index slots become `JUNK`; everything is synced on return.
     fn checkpoint_synced_if(&mut self, durable: bool) -> Result<()> {
         if !(self.indexes.all_indexed() && self.checkpointed) {
-            self.unsynced = true;
             self.indexes.write_standard(
-                &mut *self.sink,
+                &mut self.sink,
                 &mut self.pos,
                 self.segment.movi_at,
                 false,
@@ -530,6 +610,95 @@ impl Muxer {
             self.sync_if(true)
         } else {
             self.push()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::format::VideoFormat;
+    use crate::riff::WriteError;
+    use std::sync::{Arc, Mutex};
+
+    /// A sink into memory that the test reads once the muxer has finished.
+    struct Memory(Arc<Mutex<Vec<u8>>>);
+
+    impl Sink for Memory {
+        fn write_at(&mut self, offset: u64, bufs: &[&[u8]]) -> std::result::Result<(), WriteError> {
+            let mut file = self.0.lock().unwrap();
+            let mut at = offset as usize;
+            for buf in bufs {
+                if file.len() < at + buf.len() {
+                    file.resize(at + buf.len(), 0);
+                }
+                file[at..at + buf.len()].copy_from_slice(buf);
+                at += buf.len();
+            }
+            Ok(())
+        }
+
+        fn flush(&mut self, _durable: bool) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// The file of `chunks` (length and fill byte, keyframe every third), each written whole
+    /// or, with `piece`, in pieces of that many bytes.
+    fn file_of(chunks: &[(usize, u8)], piece: Option<usize>) -> Vec<u8> {
+        let bytes = Arc::new(Mutex::new(Vec::new()));
+        let cfg = MuxerConfig {
+            frame_rate: FrameRate { num: 25, den: 1 },
+            streams: vec![StreamSpec {
+                format: StreamFormat::Video(VideoFormat::compressed(16, 16, FourCc::new(*b"XVID"))),
+                name: None,
+            }],
+            emit_index1: true,
+            riff_limit: 64 << 10,
+            info: InfoList::empty(),
+            super_index_capacity: 16,
+            durability: Durability::None,
+        };
+        let mut muxer = Muxer::start(Box::new(Memory(Arc::clone(&bytes))), cfg).unwrap();
+        for (n, &(len, fill)) in chunks.iter().enumerate() {
+            let data = vec![fill; len];
+            let keyframe = n % 3 == 0;
+            match piece {
+                None => muxer
+                    .write_chunks(&[ChunkWrite {
+                        stream: 0,
+                        keyframe,
+                        data: &data,
+                    }])
+                    .unwrap(),
+                Some(piece) => muxer
+                    .write_chunk_in_pieces(0, keyframe, len, &mut vec![0; piece], &mut |at, buf| {
+                        buf.copy_from_slice(&data[at as usize..at as usize + buf.len()]);
+                        Ok(())
+                    })
+                    .unwrap(),
+            }
+        }
+        muxer.finish().unwrap();
+        let file = bytes.lock().unwrap().clone();
+        file
+    }
+
+    #[test]
+    fn a_chunk_written_in_pieces_gives_the_bytes_of_a_whole_one() {
+        // Odd sizes (a pad byte), chunks larger than a segment, and segment changes.
+        let chunks = [
+            (10, 1),
+            (70_001, 2),
+            (3, 3),
+            (40_000, 4),
+            (0, 5),
+            (150_000, 6),
+            (7, 7),
+        ];
+        let whole = file_of(&chunks, None);
+        for piece in [1, 4096, 65_536, 200_000] {
+            assert!(file_of(&chunks, Some(piece)) == whole, "pieces of {piece}");
         }
     }
 }

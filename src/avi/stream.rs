@@ -9,6 +9,9 @@ use crate::riff::FourCc;
 /// Most streams one file can hold: chunk ids carry the stream number in two decimal digits.
 pub const MAX_STREAMS: usize = 100;
 
+/// Longest `strn` name, in bytes.
+pub(crate) const MAX_STREAM_NAME_LEN: usize = 65_535;
+
 /// One stream of a file: its format and optional `strn` name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StreamSpec {
@@ -34,10 +37,10 @@ impl StreamSpec {
                     "stream name contains a NUL character",
                 ));
             }
-            if name.len() > 65_535 {
-                return Err(Error::invalid_argument(
-                    "stream name is longer than 65535 bytes",
-                ));
+            if name.len() > MAX_STREAM_NAME_LEN {
+                return Err(Error::invalid_argument(format!(
+                    "stream name is longer than {MAX_STREAM_NAME_LEN} bytes"
+                )));
             }
         }
         Ok(())

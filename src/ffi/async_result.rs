@@ -2,18 +2,12 @@
 //! its getters.
 
 use super::boundary::{avk_status, boundary, c_message, copy_text, require, write_out};
-use super::registry::{self, AsyncObject, HOLD_CALLBACK, HOLD_CALLER};
+use super::handle::{avk_async, invalid, Handle};
+use super::registry::{self, HOLD_CALLBACK, HOLD_CALLER};
 use crate::error::{Error, Result, Status};
 use crate::queue::{AsyncResult, Callback};
 use std::ffi::{c_char, c_void};
 use std::time::Duration;
-
-/// An asynchronous operation (.NET's IAsyncResult). Opaque; valid from a successful begin until
-/// end returns (or, without an out-pointer, until its callback returns), or until its writer is
-/// closed. Inside its own callback it stays usable even if another thread already ended it.
-pub struct avk_async {
-    _private: [u8; 0],
-}
 
 /// Called once per operation on the writer's worker thread after the operation completed, in
 /// begin order. It may query `result`, end it, and begin more operations; it must not block on
@@ -28,45 +22,61 @@ pub struct avk_async {
 pub type avk_async_callback =
     Option<unsafe extern "C" fn(result: *mut avk_async, user_state: *mut c_void)>;
 
-/// Begins an operation with `begin` and registers its handle. The slot is reserved first (so a
-/// full registry or a closing writer refuses before anything is queued) and filled by whoever
-/// comes first, begin's return or the callback: the callback always sees a live handle, and
-/// the queue needs no C-specific way in. Writes the handle to `out_result` when it is not NULL
-/// (fire-and-forget otherwise).
-pub(crate) fn begin_registered(
-    owner: u64,
+/// Begins an operation on `target` and registers its handle. `prepare` checks the arguments
+/// against the target's object; `begin` then queues the operation. The target is looked up and
+/// the result's slot reserved in one critical section (so a full registry or a closing writer
+/// refuses before anything is queued); the result is set by whoever comes first, begin's
+/// return or the callback, without the registry lock: the callback always sees a live handle,
+/// and the queue needs no C-specific way in. Writes the handle to `out_result` when it is not
+/// NULL (fire-and-forget otherwise).
+pub(crate) fn begin_registered<C: Handle, P>(
+    target: *const C,
     callback: avk_async_callback,
     user_state: *mut c_void,
     out_result: *mut *mut avk_async,
-    begin: impl FnOnce(Option<Callback>) -> Result<AsyncResult>,
+    prepare: impl FnOnce(&C::Object) -> Result<P>,
+    begin: impl FnOnce(&C::Object, P, Option<Callback>) -> Result<AsyncResult>,
 ) -> Result<()> {
     let holds = if out_result.is_null() { 0 } else { HOLD_CALLER }
         | if callback.is_some() { HOLD_CALLBACK } else { 0 };
     if holds == 0 {
-        return begin(None).map(drop);
+        let object = registry::get(target)?;
+        let prepared = prepare(&object)?;
+        return begin(&object, prepared, None).map(drop);
     }
-    let handle = registry::reserve_async(owner, holds)?;
-    let user_state = user_state as usize;
+    // The address is exposed: C gets the same pointer back, and may dereference it.
+    let (object, reservation) =
+        registry::get_reserving(target, holds, user_state.expose_provenance())?;
+    let prepared = match prepare(&object) {
+        Ok(prepared) => prepared,
+        Err(e) => {
+            if let Ok(reservation) = reservation {
+                reservation.cancel();
+            }
+            return Err(e);
+        }
+    };
+    let reservation = reservation?;
     let c_callback = callback.map(|f| {
+        let hold = reservation.callback_hold();
         Box::new(move |result: &AsyncResult| {
-            registry::fill_async(handle, result, user_state);
-            registry::run_as_callback(handle, || {
+            hold.run(result, |handle, state| {
                 // SAFETY: the caller's callback with the handle and state it registered.
-                unsafe { f(handle as *mut avk_async, user_state as *mut c_void) }
+                unsafe { f(handle, std::ptr::with_exposed_provenance_mut(state)) }
             });
         }) as Callback
     });
-    match begin(c_callback) {
-        Ok(result) => registry::fill_async(handle, &result, user_state),
+    let handle = match begin(&object, prepared, c_callback) {
+        Ok(result) => reservation.begun(&result),
         Err(e) => {
             // Nothing was queued, so no callback will release its hold.
-            let _ = registry::release_async(handle, holds);
+            reservation.cancel();
             return Err(e);
         }
-    }
+    };
     if !out_result.is_null() {
         // SAFETY: checked non-NULL; the caller provides a writable out-pointer.
-        unsafe { write_out(out_result, handle as *mut avk_async) };
+        unsafe { write_out(out_result, handle) };
     }
     Ok(())
 }
@@ -77,19 +87,24 @@ pub(crate) fn end_registered(
     handle: *mut avk_async,
     check: impl FnOnce(&AsyncResult) -> Result<()>,
 ) -> Result<()> {
-    let object = registry::async_result(handle as usize)?;
-    check(&object.result)?;
+    let (result, _) = lookup(handle)?;
+    check(&result)?;
     // Claimed before waiting: a second end fails at once, and a close that releases the handle
     // while this end waits does not change its answer, the operation's outcome.
-    registry::claim_end(handle as usize)?;
-    let waited = object.result.wait(None);
-    registry::finish_end(handle as usize, waited.is_ok());
+    registry::claim_end(handle)?;
+    let waited = result.wait(None);
+    registry::finish_end(handle, waited.is_ok());
     waited?;
-    object.result.outcome().unwrap_or(Ok(()))
+    result.outcome().unwrap_or(Ok(()))
 }
 
-fn lookup(r: *const avk_async) -> Result<AsyncObject> {
-    registry::async_result(r as usize)
+/// The result behind `r` and the caller's user state. A handle reserved for a begin that has
+/// not returned yet is no result yet.
+fn lookup(r: *const avk_async) -> Result<(AsyncResult, *mut c_void)> {
+    let cell = registry::get(r)?;
+    let result = cell.result().ok_or_else(invalid::<avk_async>)?;
+    let user_state = std::ptr::with_exposed_provenance_mut(cell.user_state());
+    Ok((result.clone(), user_state))
 }
 
 /// Writes 1 to `*out_completed` when the operation has completed (successfully or not), else 0.
@@ -106,10 +121,10 @@ pub unsafe extern "C" fn avk_async_is_completed(
     out_completed: *mut i32,
 ) -> avk_status {
     boundary(|| {
-        let object = lookup(r)?;
+        let (result, _) = lookup(r)?;
         require(out_completed, "out_completed")?;
         // SAFETY: checked non-NULL; writable by the caller's contract.
-        unsafe { write_out(out_completed, i32::from(object.result.is_completed())) };
+        unsafe { write_out(out_completed, i32::from(result.is_completed())) };
         Ok(())
     })
 }
@@ -148,10 +163,10 @@ pub unsafe extern "C" fn avk_async_user_state(
     out_state: *mut *mut c_void,
 ) -> avk_status {
     boundary(|| {
-        let object = lookup(r)?;
+        let (_, user_state) = lookup(r)?;
         require(out_state, "out_state")?;
         // SAFETY: checked non-NULL; writable by the caller's contract.
-        unsafe { write_out(out_state, object.user_state as *mut c_void) };
+        unsafe { write_out(out_state, user_state) };
         Ok(())
     })
 }
@@ -169,10 +184,9 @@ pub unsafe extern "C" fn avk_async_result(
     out_status: *mut avk_status,
 ) -> avk_status {
     boundary(|| {
-        let object = lookup(r)?;
+        let (result, _) = lookup(r)?;
         require(out_status, "out_status")?;
-        let outcome = object
-            .result
+        let outcome = result
             .outcome()
             .ok_or_else(|| Error::invalid_state("the operation is still pending"))?;
         let status = outcome.err().map_or(Status::Ok, |e| e.status());
@@ -198,15 +212,14 @@ pub unsafe extern "C" fn avk_async_error_message(
     out_len: *mut usize,
 ) -> avk_status {
     boundary(|| {
-        let object = lookup(r)?;
+        let (result, _) = lookup(r)?;
         require(out_len, "out_len")?;
         if buf.is_null() && buf_len > 0 {
             return Err(Error::invalid_argument(
                 "buf must not be NULL when buf_len > 0",
             ));
         }
-        let outcome = object
-            .result
+        let outcome = result
             .outcome()
             .ok_or_else(|| Error::invalid_state("the operation is still pending"))?;
         let text = outcome.err().as_ref().map(c_message).unwrap_or_default();
@@ -230,10 +243,10 @@ pub unsafe extern "C" fn avk_async_error_message(
 #[no_mangle]
 pub unsafe extern "C" fn avk_async_wait(r: *mut avk_async, timeout_ms: u32) -> avk_status {
     boundary(|| {
-        let object = lookup(r)?;
+        let (result, _) = lookup(r)?;
         let timeout = (timeout_ms != super::options::AVK_WAIT_INFINITE)
             .then(|| Duration::from_millis(u64::from(timeout_ms)));
-        object.result.wait(timeout)
+        result.wait(timeout)
     })
 }
 
@@ -248,5 +261,5 @@ pub unsafe extern "C" fn avk_async_wait(r: *mut avk_async, timeout_ms: u32) -> a
 /// None beyond passing a handle value.
 #[no_mangle]
 pub unsafe extern "C" fn avk_async_cancel(r: *mut avk_async) -> avk_status {
-    boundary(|| lookup(r)?.result.cancel())
+    boundary(|| lookup(r)?.0.cancel())
 }

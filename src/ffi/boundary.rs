@@ -1,48 +1,14 @@
-//! Status codes, the per-thread last error, and the boundary every export runs inside: it turns
-//! `Result`s into status codes and panics into `AVK_E_PANIC`, so nothing unwinds into C.
+//! Status codes (defined once, in [`crate::error::code`]), the per-thread last error, and the
+//! boundary every export runs inside: it turns `Result`s into status codes and panics into
+//! `AVK_E_PANIC`, so nothing unwinds into C, and
+//! nothing of a caught panic is printed on the host's stderr.
 
+use crate::caught_panic::catch_quietly;
 use crate::error::{panic_text, Error, Result, Status};
 use std::cell::RefCell;
 use std::ffi::{c_char, CStr};
-use std::panic::{catch_unwind, AssertUnwindSafe};
 
-/// The result of every fallible avikit call: `AVK_OK` (0) or one of the `AVK_E_*` codes.
-pub type avk_status = i32;
-
-/// Success.
-pub const AVK_OK: avk_status = 0;
-/// NULL where not allowed, value out of range, wrong data length, unknown enum value.
-pub const AVK_E_INVALID_ARGUMENT: avk_status = 1;
-/// NULL, released, stale or foreign handle; an async result that was already ended.
-pub const AVK_E_INVALID_HANDLE: avk_status = 2;
-/// The call is not allowed now (a stream added after the first write, a pending result queried).
-pub const AVK_E_INVALID_STATE: avk_status = 3;
-/// The operating system or the custom sink failed; the message carries the OS error.
-pub const AVK_E_IO: avk_status = 4;
-/// The operation was canceled before it ran.
-pub const AVK_E_CANCELED: avk_status = 5;
-/// `avk_async_wait` timed out; the operation is still pending.
-pub const AVK_E_TIMEOUT: avk_status = 6;
-/// Codec or feature not built in, or not available at run time.
-pub const AVK_E_UNSUPPORTED: avk_status = 7;
-/// The encoder rejected the input or failed.
-pub const AVK_E_ENCODER: avk_status = 8;
-/// A format limit: more than 100 streams, a chunk over 2 GiB, index capacity.
-pub const AVK_E_LIMIT: avk_status = 9;
-/// An earlier error broke this writer; nothing more is written; the file is repairable.
-pub const AVK_E_WRITER_FAILED: avk_status = 10;
-/// Waiting on the writer's own worker thread (inside a callback) for something not complete.
-pub const AVK_E_WOULD_DEADLOCK: avk_status = 11;
-/// Allocation failed.
-pub const AVK_E_NO_MEMORY: avk_status = 12;
-/// Internal bug caught at the boundary.
-pub const AVK_E_PANIC: avk_status = 13;
-/// A timed write whose time slot is already filled (or lies before time zero): nothing was
-/// queued, no callback runs, the writer is fine.
-pub const AVK_E_DROPPED: avk_status = 14;
-/// A begin with AVK_WRITE_NOWAIT found the queue over `max_queued_bytes`: nothing was queued, no
-/// callback runs.
-pub const AVK_E_QUEUE_FULL: avk_status = 15;
+pub use crate::error::code::*;
 
 thread_local! {
     static LAST_ERROR: RefCell<String> = const { RefCell::new(String::new()) };
@@ -62,9 +28,9 @@ fn set_last_error(error: &Error) {
 }
 
 /// Runs an export's body: `Ok` becomes `AVK_OK`; an error or a panic becomes its status and
-/// the calling thread's last error message.
+/// the calling thread's last error message (the panic hook stays silent).
 pub(crate) fn boundary(body: impl FnOnce() -> Result<()>) -> avk_status {
-    let error = match catch_unwind(AssertUnwindSafe(body)) {
+    let error = match catch_quietly(body) {
         Ok(Ok(())) => return AVK_OK,
         Ok(Err(e)) => e,
         Err(panic) => Error::new(
@@ -81,7 +47,7 @@ pub(crate) fn boundary(body: impl FnOnce() -> Result<()>) -> avk_status {
 
 /// Runs an infallible export's body, answering `fallback` should it panic.
 pub(crate) fn boundary_value<T>(fallback: T, body: impl FnOnce() -> T) -> T {
-    catch_unwind(AssertUnwindSafe(body)).unwrap_or(fallback)
+    catch_quietly(body).unwrap_or(fallback)
 }
 
 /// `Err(AVK_E_INVALID_ARGUMENT)` naming `what` when `ptr` is NULL.

@@ -5,6 +5,7 @@
 
 mod async_result;
 mod boundary;
+mod handle;
 mod io;
 mod options;
 mod registry;
@@ -17,6 +18,7 @@ mod writer;
 
 pub use async_result::*;
 pub use boundary::*;
+pub use handle::*;
 pub use io::*;
 pub use options::*;
 pub use repair::*;

@@ -1,10 +1,14 @@
 //! The handle registry. Handles given to C are never addresses: each encodes a slot index, the
 //! slot's generation and a kind tag. A released, stale, foreign or wrong-kind handle therefore
-//! fails lookup with `AVK_E_INVALID_HANDLE` instead of being dereferenced.
+//! fails lookup with `AVK_E_INVALID_HANDLE` instead of being dereferenced. Which object a handle
+//! type stands for is fixed at compile time ([`Handle`]); the tag is the run-time defence
+//! against a value that is not a live handle of that type.
 //!
 //! Async results have two independent holds: the caller's (released by end) and the callback's
 //! (released when the callback returns). The slot lives while either is held, so a callback can
-//! always query its own result, while the caller can no longer use it after end.
+//! always query its own result, while the caller can no longer use it after end. A begin looks
+//! up its stream or writer and reserves the result's slot in one critical section
+//! ([`get_reserving`]); the result is set in the slot's [`AsyncCell`] without the lock.
 //!
 //! Not `slab` or `slotmap`: slab has no generations, so a stale handle would reach its slot's
 //! next occupant; slotmap has versioned keys but hands out the most recently freed slot first,
@@ -12,49 +16,27 @@
 //! slot and only once many are free (see `free`), so a stale handle meets its slot in use again
 //! as rarely as possible. What is left to share with those crates is a `Vec` and a `VecDeque`.
 
+use super::handle::{self, avk_async, avk_writer, invalid, AsyncCell, Handle, Held};
 use crate::error::{Error, Result, Status};
-use crate::queue::{AsyncResult, AudioStream, VideoStream, Writer, WriterState};
-use parking_lot::Mutex;
+use crate::queue::process;
+use crate::queue::{AsyncResult, Writer, WriterState};
 use std::cell::Cell;
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
-
-/// A live writer handle.
-pub(crate) struct WriterObject {
-    pub writer: Writer,
-}
-
-/// A live async result handle. Cloning it clones the result (a reference count), nothing more.
-#[derive(Clone)]
-pub(crate) struct AsyncObject {
-    pub result: AsyncResult,
-    /// The caller's `void *user_state`, stored as an address.
-    pub user_state: usize,
-}
-
-#[derive(Clone)]
-pub(crate) enum Object {
-    Writer(Arc<WriterObject>),
-    Video(VideoStream),
-    Audio(AudioStream),
-    Async(AsyncObject),
-    /// An async handle reserved before its operation was begun, until [`fill_async`].
-    PendingAsync,
-}
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 const TAG_WRITER: usize = 1;
 const TAG_VIDEO: usize = 2;
 const TAG_AUDIO: usize = 3;
 const TAG_ASYNC: usize = 4;
 
-impl Object {
-    fn tag(&self) -> usize {
-        match self {
-            Object::Writer(_) => TAG_WRITER,
-            Object::Video(_) => TAG_VIDEO,
-            Object::Audio(_) => TAG_AUDIO,
-            Object::Async(_) | Object::PendingAsync => TAG_ASYNC,
-        }
+/// The kind tag a handle to `held` carries.
+fn tag(held: &Held) -> usize {
+    match held {
+        Held::Writer(_) => TAG_WRITER,
+        Held::Video(_) => TAG_VIDEO,
+        Held::Audio(_) => TAG_AUDIO,
+        Held::Async(_) => TAG_ASYNC,
     }
 }
 
@@ -67,15 +49,21 @@ pub(crate) const HOLD_CALLBACK: u8 = 2;
 const ENDING: u8 = 4;
 
 struct Entry {
-    object: Object,
+    held: Held,
     /// Id of the writer whose close releases this handle.
     owner: u64,
     holds: u8,
+    /// The process that made the handle; in a forked child the parent's handles are refused.
+    pid: u32,
 }
 
 struct Slot {
     generation: usize,
     entry: Option<Entry>,
+    /// The cell of the slot's last async handle, kept for its next one, so that a begin in
+    /// steady state allocates nothing here. Reused only when nothing else refers to it, so a
+    /// late fill never reaches a later handle.
+    cell: Option<Arc<AsyncCell>>,
 }
 
 struct Registry {
@@ -85,7 +73,7 @@ struct Registry {
     free: VecDeque<usize>,
     /// Registered writers by owner id. Their streams and results get handles only while the
     /// writer is [`WriterState::Open`]; a writer's entry goes when its close released it.
-    writers: BTreeMap<u64, Arc<WriterObject>>,
+    writers: BTreeMap<u64, Arc<Writer>>,
 }
 
 /// Freed slots kept waiting before one is reused. With the generation bits, a stale handle
@@ -108,6 +96,17 @@ static REGISTRY: Mutex<Registry> = Mutex::new(Registry {
     writers: BTreeMap::new(),
 });
 
+/// The registry, locked. The first call makes `fork()` wait until no thread holds the lock,
+/// so that a forked child finds it free (and its parent's handles refused, see [`Entry::pid`]).
+fn registry() -> MutexGuard<'static, Registry> {
+    #[cfg(unix)]
+    {
+        static GUARDED: std::sync::Once = std::sync::Once::new();
+        GUARDED.call_once(|| process::guard_across_fork(&REGISTRY));
+    }
+    REGISTRY.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
 thread_local! {
     /// The async handle whose callback runs on this thread right now (0 when none).
     static CURRENT_CALLBACK: Cell<usize> = const { Cell::new(0) };
@@ -117,35 +116,60 @@ fn encode(index: usize, generation: usize, tag: usize) -> usize {
     (generation << (TAG_BITS + INDEX_BITS)) | (index << TAG_BITS) | tag
 }
 
-fn decode(handle: usize) -> (usize, usize, usize) {
-    let tag = handle & ((1 << TAG_BITS) - 1);
-    let index = (handle >> TAG_BITS) & ((1 << INDEX_BITS) - 1);
-    let generation = handle >> (TAG_BITS + INDEX_BITS);
+fn decode(bits: usize) -> (usize, usize, usize) {
+    let tag = bits & ((1 << TAG_BITS) - 1);
+    let index = (bits >> TAG_BITS) & ((1 << INDEX_BITS) - 1);
+    let generation = bits >> (TAG_BITS + INDEX_BITS);
     (index, generation, tag)
 }
 
-fn invalid(what: &str) -> Error {
-    Error::new(
-        Status::InvalidHandle,
-        format!("{what} is NULL, released, stale or not a {what} handle"),
-    )
-}
-
 impl Registry {
-    fn entry_mut(&mut self, handle: usize, tag: usize) -> Option<&mut Entry> {
-        let (index, generation, handle_tag) = decode(handle);
+    /// The entry of the live handle of type `C` with value `bits`.
+    fn entry_mut<C: Handle>(&mut self, bits: usize) -> Option<&mut Entry> {
+        let (index, generation, handle_tag) = decode(bits);
         let slot = self.slots.get_mut(index)?;
-        if handle_tag != tag || slot.generation != generation {
+        if slot.generation != generation {
             return None;
         }
-        slot.entry.as_mut().filter(|e| e.object.tag() == tag)
+        slot.entry
+            .as_mut()
+            .filter(|e| tag(&e.held) == handle_tag && C::object(&e.held).is_some())
+    }
+
+    /// The object of the handle of type `C` with value `bits` and its owner, when the calling
+    /// thread may use it: the caller holds it, or this is its callback running.
+    fn get<C: Handle>(&mut self, bits: usize) -> Result<(C::Object, u64)> {
+        let entry = self
+            .entry_mut::<C>(bits)
+            .filter(|e| {
+                e.holds & HOLD_CALLER != 0
+                    || (e.holds & HOLD_CALLBACK != 0 && CURRENT_CALLBACK.with(Cell::get) == bits)
+            })
+            .ok_or_else(invalid::<C>)?;
+        // The parent's objects have no worker in a forked child: refused at once.
+        process::check(entry.pid)?;
+        let object = C::object(&entry.held).ok_or_else(invalid::<C>)?;
+        Ok((object.clone(), entry.owner))
     }
 
     /// Frees slot `index` and returns what it held, for the caller to drop once the registry
     /// is unlocked where that matters (see [`release_writer`]).
     fn free_slot(&mut self, index: usize) -> Option<Entry> {
         let slot = &mut self.slots[index];
-        let entry = slot.entry.take();
+        let entry = match slot.entry.take() {
+            Some(Entry {
+                held: Held::Async(mut cell),
+                ..
+            }) => {
+                // The result goes now if it can: the cell waits for the slot's reuse.
+                if let Some(unshared) = Arc::get_mut(&mut cell) {
+                    unshared.reset(0);
+                }
+                slot.cell = Some(cell);
+                None
+            }
+            entry => entry,
+        };
         // Generation 0 is never used, so a zeroed handle never matches.
         slot.generation = (slot.generation + 1) & ((1 << GENERATION_BITS) - 1);
         if slot.generation == 0 {
@@ -166,121 +190,161 @@ impl Registry {
         self.slots.push(Slot {
             generation: 1,
             entry: None,
+            cell: None,
         });
         Ok(self.slots.len() - 1)
     }
+
+    /// A slot for a new handle of writer `owner` (or for the writer itself).
+    fn admit(&mut self, writer: bool, owner: u64) -> Result<usize> {
+        let open = |w: &Arc<Writer>| w.state() == WriterState::Open;
+        if !writer && !self.writers.get(&owner).is_some_and(open) {
+            // Also when the close is over: a stream added just before it must not outlive it.
+            return Err(Error::new(
+                Status::InvalidHandle,
+                "the writer is closed or being closed by another call",
+            ));
+        }
+        self.take_slot()
+    }
+
+    /// Puts `held` of writer `owner` with `holds` into slot `index` of [`Registry::admit`] and
+    /// returns its handle's value.
+    fn place(&mut self, index: usize, held: Held, owner: u64, holds: u8) -> usize {
+        if let Held::Writer(w) = &held {
+            self.writers.insert(owner, Arc::clone(w));
+        }
+        let tag = tag(&held);
+        let slot = &mut self.slots[index];
+        slot.entry = Some(Entry {
+            held,
+            owner,
+            holds,
+            pid: process::current(),
+        });
+        encode(index, slot.generation, tag)
+    }
+
+    /// Reserves an async handle of writer `owner` with `holds`, its cell new or the slot's
+    /// own made new.
+    fn reserve(&mut self, owner: u64, holds: u8, user_state: usize) -> Result<Reservation> {
+        let index = self.admit(false, owner)?;
+        let kept = self.slots[index].cell.take().and_then(|mut cell| {
+            Arc::get_mut(&mut cell)?.reset(user_state);
+            Some(cell)
+        });
+        let cell = kept.unwrap_or_else(|| Arc::new(AsyncCell::new(user_state)));
+        let bits = self.place(index, avk_async::hold(Arc::clone(&cell)), owner, holds);
+        Ok(Reservation { bits, holds, cell })
+    }
+
+    /// Drops `hold` of the async handle with value `bits`; frees its slot once no hold remains.
+    fn release_async(&mut self, bits: usize, hold: u8) -> Result<()> {
+        let entry = self
+            .entry_mut::<avk_async>(bits)
+            .filter(|e| e.holds & hold != 0)
+            .ok_or_else(invalid::<avk_async>)?;
+        entry.holds &= !hold;
+        if entry.holds == 0 {
+            self.free_slot(decode(bits).0);
+        }
+        Ok(())
+    }
 }
 
-/// Registers `object` with `holds` and returns its handle.
+/// Registers `object` of writer `owner`, held by the caller, and returns its handle.
 ///
 /// # Errors
-/// [`Status::Limit`] when every slot is taken; [`Status::InvalidHandle`] for a stream or result
-/// of a writer that is being closed or was closed (no close would release the handle).
-pub(crate) fn insert(object: Object, owner: u64, holds: u8) -> Result<usize> {
-    let mut reg = REGISTRY.lock();
-    let open = |w: &Arc<WriterObject>| w.writer.state() == WriterState::Open;
-    if !matches!(object, Object::Writer(_)) && !reg.writers.get(&owner).is_some_and(open) {
-        // Also when the close is over: a stream added just before it must not outlive it.
-        return Err(Error::new(
-            Status::InvalidHandle,
-            "the writer is closed or being closed by another call",
-        ));
-    }
-    let index = reg.take_slot()?;
-    if let Object::Writer(w) = &object {
-        reg.writers.insert(owner, Arc::clone(w));
-    }
-    let tag = object.tag();
-    let slot = &mut reg.slots[index];
-    slot.entry = Some(Entry {
-        object,
-        owner,
-        holds,
-    });
-    Ok(encode(index, slot.generation, tag))
+/// [`Status::Limit`] when every slot is taken; [`Status::InvalidHandle`] for a stream of a
+/// writer that is being closed or was closed (no close would release the handle).
+pub(crate) fn insert<C: Handle>(object: C::Object, owner: u64) -> Result<*mut C> {
+    // Declared before the lock, so that on failure it is dropped unlocked: should it be the
+    // last reference to a writer, its drop closes it.
+    let held = C::hold(object);
+    let mut reg = registry();
+    let index = reg.admit(matches!(held, Held::Writer(_)), owner)?;
+    Ok(handle::handle(reg.place(index, held, owner, HOLD_CALLER)))
 }
 
-fn lookup(handle: usize, tag: usize, what: &str) -> Result<Object> {
-    let mut reg = REGISTRY.lock();
-    let entry = reg.entry_mut(handle, tag).ok_or_else(|| invalid(what))?;
-    let usable = entry.holds & HOLD_CALLER != 0
-        || (entry.holds & HOLD_CALLBACK != 0 && CURRENT_CALLBACK.with(Cell::get) == handle);
-    if !usable {
-        return Err(invalid(what));
-    }
-    Ok(entry.object.clone())
-}
-
-/// The writer behind `handle`.
-pub(crate) fn writer(handle: usize) -> Result<Arc<WriterObject>> {
-    match lookup(handle, TAG_WRITER, "writer")? {
-        Object::Writer(w) => Ok(w),
-        _ => Err(invalid("writer")),
-    }
-}
-
-/// The video stream behind `handle`.
-pub(crate) fn video(handle: usize) -> Result<VideoStream> {
-    match lookup(handle, TAG_VIDEO, "video stream")? {
-        Object::Video(s) => Ok(s),
-        _ => Err(invalid("video stream")),
-    }
-}
-
-/// The audio stream behind `handle`.
-pub(crate) fn audio(handle: usize) -> Result<AudioStream> {
-    match lookup(handle, TAG_AUDIO, "audio stream")? {
-        Object::Audio(s) => Ok(s),
-        _ => Err(invalid("audio stream")),
-    }
-}
-
-/// The async result behind `handle`, usable by the caller until end, and by its callback.
-pub(crate) fn async_result(handle: usize) -> Result<AsyncObject> {
-    match lookup(handle, TAG_ASYNC, "async result")? {
-        Object::Async(a) => Ok(a),
-        _ => Err(invalid("async result")),
-    }
-}
-
-/// Drops `hold` of an async result handle; the slot is freed once no hold remains.
+/// The object behind `handle`, usable by its holder (for an async result: by the caller until
+/// end, and by its callback).
 ///
 /// # Errors
-/// [`Status::InvalidHandle`] when the handle is not live or `hold` was already released (a
-/// second end).
-pub(crate) fn release_async(handle: usize, hold: u8) -> Result<()> {
-    let mut reg = REGISTRY.lock();
-    let entry = reg
-        .entry_mut(handle, TAG_ASYNC)
-        .filter(|e| e.holds & hold != 0)
-        .ok_or_else(|| invalid("async result"))?;
-    entry.holds &= !hold;
-    if entry.holds == 0 {
-        reg.free_slot(decode(handle).0);
-    }
-    Ok(())
+/// [`Status::InvalidHandle`] when `handle` is not a live handle of type `C` for this caller.
+pub(crate) fn get<C: Handle>(handle: *const C) -> Result<C::Object> {
+    let found = registry().get::<C>(handle::bits(handle));
+    found.map(|(object, _)| object)
 }
 
-/// Reserves an async handle with `holds` for an operation of writer `owner` about to begin.
-///
-/// # Errors
-/// As [`insert`].
-pub(crate) fn reserve_async(owner: u64, holds: u8) -> Result<usize> {
-    insert(Object::PendingAsync, owner, holds)
+/// An async handle reserved for an operation about to begin: nothing is queued yet.
+pub(crate) struct Reservation {
+    bits: usize,
+    holds: u8,
+    cell: Arc<AsyncCell>,
 }
 
-/// Gives a reserved async handle its result. Idempotent: only the first call fills it, and a
-/// handle released meanwhile (its callback returned, or its writer closed) stays released.
-pub(crate) fn fill_async(handle: usize, result: &AsyncResult, user_state: usize) {
-    let mut reg = REGISTRY.lock();
-    if let Some(entry) = reg.entry_mut(handle, TAG_ASYNC) {
-        if matches!(entry.object, Object::PendingAsync) {
-            entry.object = Object::Async(AsyncObject {
-                result: result.clone(),
-                user_state,
-            });
+/// The callback's part of a [`Reservation`]: what the operation's callback needs to set the
+/// result and run as the handle's callback.
+pub(crate) struct CallbackHold {
+    bits: usize,
+    cell: Arc<AsyncCell>,
+}
+
+impl Reservation {
+    /// The part of the reservation the operation's callback takes along.
+    pub(crate) fn callback_hold(&self) -> CallbackHold {
+        CallbackHold {
+            bits: self.bits,
+            cell: Arc::clone(&self.cell),
         }
     }
+
+    /// The operation was begun: sets its result (unless its callback already did) and returns
+    /// the handle. Takes no lock.
+    pub(crate) fn begun(self, result: &AsyncResult) -> *mut avk_async {
+        self.cell.fill(result);
+        handle::handle(self.bits)
+    }
+
+    /// The operation was not begun, so no callback will release its hold: frees the handle.
+    pub(crate) fn cancel(self) {
+        let _ = registry().release_async(self.bits, self.holds);
+    }
+}
+
+impl CallbackHold {
+    /// Sets the result (unless begin's return did) and runs `f` with the handle and the
+    /// caller's user state as the handle's callback: lookups of the handle succeed inside it
+    /// even after the caller ended the result. Afterwards the callback's hold is released.
+    pub(crate) fn run(self, result: &AsyncResult, f: impl FnOnce(*mut avk_async, usize)) {
+        let CallbackHold { bits, cell } = self;
+        cell.fill(result);
+        let user_state = cell.user_state();
+        // Let go before the release, which may free the slot: its cell is then unshared.
+        drop(cell);
+        let previous = CURRENT_CALLBACK.with(|c| c.replace(bits));
+        f(handle::handle(bits), user_state);
+        CURRENT_CALLBACK.with(|c| c.set(previous));
+        let _ = registry().release_async(bits, HOLD_CALLBACK);
+    }
+}
+
+/// The object behind `handle` and, in the same critical section, an async handle reserved
+/// with `holds` (not 0) for an operation on it, in its owner's name; `user_state` is the
+/// caller's. The reservation's failure comes second, so that a begin can still report its
+/// argument errors first.
+///
+/// # Errors
+/// As [`get`]; the reservation's as [`insert`].
+pub(crate) fn get_reserving<C: Handle>(
+    handle: *const C,
+    holds: u8,
+    user_state: usize,
+) -> Result<(C::Object, Result<Reservation>)> {
+    let mut reg = registry();
+    let (object, owner) = reg.get::<C>(handle::bits(handle))?;
+    let reservation = reg.reserve(owner, holds, user_state);
+    Ok((object, reservation))
 }
 
 /// Claims the caller's hold of an async result for an end that is about to wait.
@@ -288,36 +352,37 @@ pub(crate) fn fill_async(handle: usize, result: &AsyncResult, user_state: usize)
 /// # Errors
 /// [`Status::InvalidHandle`] when the handle is not live, its caller hold is gone, or another
 /// end holds it.
-pub(crate) fn claim_end(handle: usize) -> Result<()> {
-    let mut reg = REGISTRY.lock();
+pub(crate) fn claim_end(handle: *const avk_async) -> Result<()> {
+    let mut reg = registry();
     let entry = reg
-        .entry_mut(handle, TAG_ASYNC)
+        .entry_mut::<avk_async>(handle::bits(handle))
         .filter(|e| e.holds & (HOLD_CALLER | ENDING) == HOLD_CALLER)
-        .ok_or_else(|| invalid("async result"))?;
+        .ok_or_else(invalid::<avk_async>)?;
     entry.holds |= ENDING;
     Ok(())
 }
 
 /// Ends a claim of [`claim_end`]: `done` releases the caller's hold (the end is over), else the
 /// result stays alive for a later end. Nothing to do when a close released it meanwhile.
-pub(crate) fn finish_end(handle: usize, done: bool) {
-    let mut reg = REGISTRY.lock();
-    let Some(entry) = reg.entry_mut(handle, TAG_ASYNC) else {
+pub(crate) fn finish_end(handle: *const avk_async, done: bool) {
+    let bits = handle::bits(handle);
+    let mut reg = registry();
+    let Some(entry) = reg.entry_mut::<avk_async>(bits) else {
         return;
     };
     entry.holds &= !ENDING;
     if done {
         entry.holds &= !HOLD_CALLER;
         if entry.holds == 0 {
-            reg.free_slot(decode(handle).0);
+            reg.free_slot(decode(bits).0);
         }
     }
 }
 
 /// Frees every handle owned by writer `owner` (its streams and un-ended results) and the
 /// writer handle itself.
-pub(crate) fn release_writer(writer_handle: usize, owner: u64) {
-    let mut reg = REGISTRY.lock();
+pub(crate) fn release_writer(writer_handle: *const avk_writer, owner: u64) {
+    let mut reg = registry();
     let writer = reg.writers.remove(&owner);
     let owned: Vec<usize> = reg
         .slots
@@ -327,25 +392,20 @@ pub(crate) fn release_writer(writer_handle: usize, owner: u64) {
         .map(|(i, _)| i)
         .collect();
     let released: Vec<Entry> = owned.into_iter().filter_map(|i| reg.free_slot(i)).collect();
-    debug_assert!(reg.entry_mut(writer_handle, TAG_WRITER).is_none());
+    debug_assert!(reg
+        .entry_mut::<avk_writer>(handle::bits(writer_handle))
+        .is_none());
     drop(reg);
     // Dropped unlocked: should one of them be the last reference to a writer, its drop closes
     // it, and the worker's callbacks take the registry lock.
     drop((writer, released));
 }
 
-/// Runs `f` as the callback of async handle `handle`: lookups of that handle succeed inside it
-/// even after the caller ended the result; afterwards the callback's hold is released.
-pub(crate) fn run_as_callback(handle: usize, f: impl FnOnce()) {
-    let previous = CURRENT_CALLBACK.with(|c| c.replace(handle));
-    f();
-    CURRENT_CALLBACK.with(|c| c.set(previous));
-    let _ = release_async(handle, HOLD_CALLBACK);
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::queue::VideoStream;
+    use handle::avk_video_stream;
 
     #[test]
     fn handle_fields_round_trip() {
@@ -357,8 +417,8 @@ mod tests {
     /// A registered writer with one video stream, writing to a scratch file named after `name`.
     struct Registered {
         path: std::path::PathBuf,
-        object: Arc<WriterObject>,
-        handle: usize,
+        writer: Arc<Writer>,
+        handle: *mut avk_writer,
         owner: u64,
         stream: VideoStream,
     }
@@ -371,11 +431,11 @@ mod tests {
             .add_video_stream(crate::VideoFormat::dib(2, 2, 24), None)
             .unwrap();
         let owner = writer.id();
-        let object = Arc::new(WriterObject { writer });
-        let handle = insert(Object::Writer(Arc::clone(&object)), owner, HOLD_CALLER).unwrap();
+        let writer = Arc::new(writer);
+        let handle = insert::<avk_writer>(Arc::clone(&writer), owner).unwrap();
         Registered {
             path,
-            object,
+            writer,
             handle,
             owner,
             stream,
@@ -385,56 +445,162 @@ mod tests {
     impl Registered {
         /// Closes the writer (unless closed), releases its handles and removes the file.
         fn finish(self) {
-            if self.object.writer.state() == WriterState::Open {
-                self.object.writer.close().unwrap();
+            if self.writer.state() == WriterState::Open {
+                self.writer.close().unwrap();
             }
             release_writer(self.handle, self.owner);
             std::fs::remove_file(&self.path).unwrap();
         }
+
+        /// Reserves an async handle for an operation on the writer, as a begin does.
+        fn reserve(&self) -> Result<Reservation> {
+            let (writer, reservation) = get_reserving(self.handle, HOLD_CALLER, 0)?;
+            assert!(Arc::ptr_eq(&writer, &self.writer));
+            reservation
+        }
+    }
+
+    /// Whether `handle` looks up as a result that was begun.
+    fn begun(handle: *mut avk_async) -> bool {
+        get(handle).is_ok_and(|cell| cell.result().is_some())
+    }
+
+    /// Releases the caller's hold, as an end does.
+    fn end(handle: *mut avk_async) {
+        claim_end(handle).unwrap();
+        finish_end(handle, true);
     }
 
     #[test]
     fn a_freed_slot_is_reused_only_after_many_others() {
         let r = registered("reuse");
-        let result = r.object.writer.begin_flush(false, None).unwrap();
-        let register = || {
-            let handle = reserve_async(r.owner, HOLD_CALLER).unwrap();
-            fill_async(handle, &result, 0);
-            handle
-        };
-        let stale = register();
-        assert!(async_result(stale).is_ok());
-        release_async(stale, HOLD_CALLER).unwrap();
-        // A late fill (begin returning after the callback released the handle) changes nothing.
-        fill_async(stale, &result, 0);
-        assert!(async_result(stale).is_err());
+        let result = r.writer.begin_flush(false, None).unwrap();
+        let register = || r.reserve().unwrap().begun(&result);
+        let stale_reservation = r.reserve().unwrap();
+        let late = stale_reservation.callback_hold();
+        let stale = stale_reservation.begun(&result);
+        assert!(begun(stale));
+        end(stale);
+        // A late fill (the callback running after begin returned and the caller ended the
+        // result) changes nothing, and releases no hold the handle no longer has.
+        late.run(&result, |_, _| {});
+        assert!(get(stale).is_err());
         // Begin/end cycles: each takes a slot and frees it again.
         for cycle in 0..1000 {
             let handle = register();
             assert_ne!(
-                decode(handle).0,
-                decode(stale).0,
+                decode(handle::bits(handle)).0,
+                decode(handle::bits(stale)).0,
                 "slot reused at cycle {cycle}"
             );
-            release_async(handle, HOLD_CALLER).unwrap();
+            end(handle);
         }
-        assert!(async_result(stale).is_err());
+        assert!(get(stale).is_err());
         r.finish();
+    }
+
+    #[test]
+    fn a_reserved_result_is_no_result_until_begun() {
+        let r = registered("reserved");
+        let result = r.writer.begin_flush(false, None).unwrap();
+        let reservation = r.reserve().unwrap();
+        let handle = handle::handle::<avk_async>(reservation.bits);
+        assert!(!begun(handle));
+        reservation.cancel();
+        assert!(get(handle).is_err());
+        let begun_handle = r.reserve().unwrap().begun(&result);
+        assert!(begun(begun_handle));
+        r.finish();
+        assert!(
+            get(begun_handle).is_err(),
+            "close releases un-ended results"
+        );
+    }
+
+    #[test]
+    fn a_slot_reuses_its_cell_only_when_nothing_else_holds_it() {
+        let r = registered("cells");
+        let result = r.writer.begin_flush(false, None).unwrap();
+        let index = |h: *mut avk_async| decode(handle::bits(h)).0;
+        // One result whose callback part outlives it (a late fill), one that ends cleanly.
+        let late_reservation = r.reserve().unwrap();
+        let late = late_reservation.callback_hold();
+        let late_handle = late_reservation.begun(&result);
+        let clean_handle = r.reserve().unwrap().begun(&result);
+        end(late_handle);
+        end(clean_handle);
+        {
+            // Freed last, a slot waits behind every other free one: nothing reuses it yet.
+            let reg = registry();
+            let kept = |h| reg.slots[index(h)].cell.as_ref().unwrap();
+            let clean_cell = kept(clean_handle);
+            assert_eq!(Arc::strong_count(clean_cell), 1);
+            assert!(
+                clean_cell.result().is_none(),
+                "the result went with the handle"
+            );
+            assert!(Arc::ptr_eq(kept(late_handle), &late.cell));
+            assert!(late.cell.result().is_some(), "still shared: kept as it is");
+        }
+        let (mut late_reused, mut clean_reused) = (false, false);
+        for _ in 0..3000 {
+            let reservation = r.reserve().unwrap();
+            let at = index(handle::handle(reservation.bits));
+            if at == index(late_handle) {
+                assert!(!Arc::ptr_eq(&reservation.cell, &late.cell));
+                assert!(reservation.cell.result().is_none());
+                late_reused = true;
+            }
+            if at == index(clean_handle) {
+                assert!(
+                    reservation.cell.result().is_none(),
+                    "a reused cell starts empty"
+                );
+                clean_reused = true;
+            }
+            end(reservation.begun(&result));
+            if late_reused && clean_reused {
+                break;
+            }
+        }
+        assert!(late_reused && clean_reused, "the slots were never reused");
+        // The late fill reaches the old cell only.
+        late.run(&result, |_, _| {});
+        r.finish();
+    }
+
+    #[test]
+    fn a_handle_of_one_type_is_no_handle_of_another() {
+        let r = registered("kinds");
+        let stream = insert::<avk_video_stream>(r.stream.clone(), r.owner).unwrap();
+        assert!(get(stream).is_ok());
+        // The same value, as every other handle type: refused by its kind tag.
+        let bits = handle::bits(stream);
+        assert!(get(handle::handle::<avk_writer>(bits)).is_err());
+        assert!(get(handle::handle::<handle::avk_audio_stream>(bits)).is_err());
+        assert!(get(handle::handle::<avk_async>(bits)).is_err());
+        assert!(get(handle::handle::<avk_writer>(0)).is_err());
+        r.finish();
+        assert!(get(stream).is_err(), "close releases the streams");
     }
 
     /// Streams and results of the writer are refused.
     fn assert_refused(r: &Registered) {
-        let stream = insert(Object::Video(r.stream.clone()), r.owner, HOLD_CALLER);
+        let stream = insert::<avk_video_stream>(r.stream.clone(), r.owner);
         assert_eq!(stream.unwrap_err().status(), Status::InvalidHandle);
-        let result = reserve_async(r.owner, HOLD_CALLER);
-        assert_eq!(result.unwrap_err().status(), Status::InvalidHandle);
+        // The writer handle itself is still live: only the reservation is refused.
+        let (_, result) = get_reserving(r.handle, HOLD_CALLER, 0).unwrap();
+        assert_eq!(
+            result.map(drop).unwrap_err().status(),
+            Status::InvalidHandle
+        );
     }
 
     #[test]
     fn a_closed_writer_gets_no_new_handles() {
         let r = registered("closed");
-        assert!(insert(Object::Video(r.stream.clone()), r.owner, HOLD_CALLER).is_ok());
-        r.object.writer.close().unwrap();
+        assert!(insert::<avk_video_stream>(r.stream.clone(), r.owner).is_ok());
+        r.writer.close().unwrap();
         assert_refused(&r);
         r.finish();
     }
@@ -449,11 +615,11 @@ mod tests {
             .begin_write_frame(true, crate::Payload::owned(vec![0; 16]), Some(held))
             .unwrap();
         let closer = {
-            let object = Arc::clone(&r.object);
-            std::thread::spawn(move || object.writer.close())
+            let writer = Arc::clone(&r.writer);
+            std::thread::spawn(move || writer.close())
         };
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-        while r.object.writer.state() != WriterState::Closing {
+        while r.writer.state() != WriterState::Closing {
             assert!(
                 std::time::Instant::now() < deadline,
                 "the close never began"

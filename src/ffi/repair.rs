@@ -82,7 +82,8 @@ pub unsafe extern "C" fn avk_inspect_file(
 /// removed if the repair fails; the file keeps its permissions). Payloads are copied one chunk
 /// at a time. On AVK_OK fills `*out`. Thread-safe.
 ///
-/// Errors: AVK_E_INVALID_ARGUMENT when the header itself is damaged (the message says so), when
+/// Errors: AVK_E_INVALID_ARGUMENT when the header itself is damaged or holds a format that
+/// cannot be written again, such as an audio nBlockAlign of 0 (the message says so), when
 /// `out_path` is the input file itself (the same path spelled otherwise, a hard or symbolic
 /// link: nothing is written), when either is not a regular file, or for a NULL argument;
 /// AVK_E_IO for file errors.

@@ -1,8 +1,8 @@
 //! Per-stream counters: `avk_stream_stats`.
 
 use super::boundary::{avk_status, boundary, require};
+use super::handle::{avk_audio_stream, avk_video_stream};
 use super::registry;
-use super::stream::{avk_audio_stream, avk_video_stream};
 use super::versioned::{field_spans, write_versioned};
 use crate::error::Result;
 use crate::StreamStats;
@@ -66,7 +66,7 @@ pub unsafe extern "C" fn avk_video_stream_get_stats(
     out: *mut avk_stream_stats,
 ) -> avk_status {
     boundary(|| {
-        let stream = registry::video(s as usize)?;
+        let stream = registry::get(s)?;
         require(out, "out")?;
         // SAFETY: forwarded caller contract.
         unsafe { write_stats(out, stream.stats()) }
@@ -83,7 +83,7 @@ pub unsafe extern "C" fn avk_audio_stream_get_stats(
     out: *mut avk_stream_stats,
 ) -> avk_status {
     boundary(|| {
-        let stream = registry::audio(s as usize)?;
+        let stream = registry::get(s)?;
         require(out, "out")?;
         // SAFETY: forwarded caller contract.
         unsafe { write_stats(out, stream.stats()) }

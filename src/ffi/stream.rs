@@ -1,22 +1,13 @@
 //! Frame and block writes: synchronous, begin and end, for video and audio streams.
 
-use super::async_result::{avk_async, avk_async_callback, begin_registered, end_registered};
+use super::async_result::{avk_async_callback, begin_registered, end_registered};
 use super::boundary::{avk_status, boundary, buffer};
+use super::handle::{avk_async, avk_audio_stream, avk_video_stream, Handle};
 use super::options::{AVK_FRAME_KEYFRAME, AVK_WRITE_COPY, AVK_WRITE_NOWAIT};
 use super::registry;
 use crate::error::{Error, Result, Status};
-use crate::queue::{AsyncResult, AudioStream, BeginOptions, Callback, Payload, VideoStream};
+use crate::queue::{BeginOptions, Payload, Stream, StreamKind};
 use std::ffi::c_void;
-
-/// A video stream of a writer. Opaque; released by `avk_writer_close`.
-pub struct avk_video_stream {
-    _private: [u8; 0],
-}
-
-/// An audio stream of a writer. Opaque; released by `avk_writer_close`.
-pub struct avk_audio_stream {
-    _private: [u8; 0],
-}
 
 /// The begin options of write `flags` and an optional capture time.
 fn begin_options(flags: u32, time_ns: Option<i64>) -> Result<BeginOptions> {
@@ -57,88 +48,30 @@ unsafe fn payload(flags: u32, data: *const u8, len: usize) -> Result<Payload> {
     }
 }
 
-/// What the exports need of a stream, so video and audio share one implementation.
-trait StreamHandle: Sized {
-    fn lookup(handle: usize) -> Result<Self>;
-    fn write(&self, options: BeginOptions, data: &[u8]) -> Result<()>;
-    fn check_len(&self, len: usize) -> Result<()>;
-    fn writer_id(&self) -> u64;
-    fn begin(
-        &self,
-        options: BeginOptions,
-        payload: Payload,
-        callback: Option<Callback>,
-    ) -> Result<AsyncResult>;
-    fn check_result(&self, result: &AsyncResult) -> Result<()>;
-}
-
-macro_rules! impl_stream_handle {
-    ($stream:ty, $lookup:path, $write:ident, $begin:ident) => {
-        impl StreamHandle for $stream {
-            fn lookup(handle: usize) -> Result<Self> {
-                $lookup(handle)
-            }
-            fn write(&self, options: BeginOptions, data: &[u8]) -> Result<()> {
-                self.$write(options, data)
-            }
-            fn check_len(&self, len: usize) -> Result<()> {
-                <$stream>::check_len(self, len)
-            }
-            fn writer_id(&self) -> u64 {
-                <$stream>::writer_id(self)
-            }
-            fn begin(
-                &self,
-                options: BeginOptions,
-                payload: Payload,
-                callback: Option<Callback>,
-            ) -> Result<AsyncResult> {
-                self.$begin(options, payload, callback)
-            }
-            fn check_result(&self, result: &AsyncResult) -> Result<()> {
-                <$stream>::check_result(self, result)
-            }
-        }
-    };
-}
-
-impl_stream_handle!(
-    VideoStream,
-    registry::video,
-    write_frame_with,
-    begin_write_frame_with
-);
-impl_stream_handle!(
-    AudioStream,
-    registry::audio,
-    write_block_with,
-    begin_write_block_with
-);
-
 /// # Safety
 /// `data` NULL or `len` readable bytes for the duration of the call.
-unsafe fn write_sync<S: StreamHandle>(
-    s: usize,
+unsafe fn write_sync<C: Handle<Object = Stream<K>>, K: StreamKind>(
+    s: *const C,
     flags: u32,
     time_ns: Option<i64>,
     data: *const u8,
     len: usize,
 ) -> avk_status {
     boundary(|| {
-        let stream = S::lookup(s)?;
+        let stream = registry::get(s)?;
         let options = begin_options(flags, time_ns)?;
         stream.check_len(len)?;
         // SAFETY: forwarded caller contract.
         let bytes = unsafe { buffer(data, len) }?;
-        stream.write(options, bytes)
+        stream.write_with(options, bytes)
     })
 }
 
 /// # Safety
 /// As the begin exports.
 #[allow(clippy::too_many_arguments)]
-unsafe fn begin<S: StreamHandle>(
-    s: usize,
+unsafe fn begin<C: Handle<Object = Stream<K>>, K: StreamKind>(
+    s: *const C,
     flags: u32,
     time_ns: Option<i64>,
     data: *const u8,
@@ -148,21 +81,31 @@ unsafe fn begin<S: StreamHandle>(
     out_result: *mut *mut avk_async,
 ) -> avk_status {
     boundary(|| {
-        let stream = S::lookup(s)?;
-        let options = begin_options(flags, time_ns)?;
-        // Before any copy: a length the stream cannot take is refused without reading it.
-        stream.check_len(len)?;
-        // SAFETY: forwarded caller contract.
-        let payload = unsafe { payload(flags, data, len) }?;
-        begin_registered(stream.writer_id(), callback, user_state, out_result, |cb| {
-            stream.begin(options, payload, cb)
-        })
+        let prepare = |stream: &C::Object| {
+            let options = begin_options(flags, time_ns)?;
+            // Before any copy: a length the stream cannot take is refused without reading it.
+            stream.check_len(len)?;
+            // SAFETY: forwarded caller contract.
+            let payload = unsafe { payload(flags, data, len) }?;
+            Ok((options, payload))
+        };
+        begin_registered(
+            s,
+            callback,
+            user_state,
+            out_result,
+            prepare,
+            |stream, (options, payload), cb| stream.begin_write_with(options, payload, cb),
+        )
     })
 }
 
-fn end<S: StreamHandle>(s: usize, result: *mut avk_async) -> avk_status {
+fn end<C: Handle<Object = Stream<K>>, K: StreamKind>(
+    s: *const C,
+    result: *mut avk_async,
+) -> avk_status {
     boundary(|| {
-        let stream = S::lookup(s)?;
+        let stream = registry::get(s)?;
         end_registered(result, |r| stream.check_result(r))
     })
 }
@@ -187,7 +130,7 @@ pub unsafe extern "C" fn avk_video_stream_write_frame(
     len: usize,
 ) -> avk_status {
     // SAFETY: forwarded caller contract.
-    unsafe { write_sync::<VideoStream>(s as usize, flags, None, data, len) }
+    unsafe { write_sync(s, flags, None, data, len) }
 }
 
 /// Queues one video frame and returns at once (APM BeginWrite). On AVK_OK the operation is queued
@@ -219,11 +162,7 @@ pub unsafe extern "C" fn avk_video_stream_begin_write_frame(
     out_result: *mut *mut avk_async,
 ) -> avk_status {
     // SAFETY: forwarded caller contract.
-    unsafe {
-        begin::<VideoStream>(
-            s as usize, flags, None, data, len, callback, user_state, out_result,
-        )
-    }
+    unsafe { begin(s, flags, None, data, len, callback, user_state, out_result) }
 }
 
 /// Waits for a frame write begun on this stream, releases the result and returns the operation's
@@ -241,7 +180,7 @@ pub unsafe extern "C" fn avk_video_stream_end_write_frame(
     s: *mut avk_video_stream,
     result: *mut avk_async,
 ) -> avk_status {
-    end::<VideoStream>(s as usize, result)
+    end(s, result)
 }
 
 /// Writes one audio block and returns once it is in the file: exactly begin + end. The length
@@ -258,7 +197,7 @@ pub unsafe extern "C" fn avk_audio_stream_write_block(
     len: usize,
 ) -> avk_status {
     // SAFETY: forwarded caller contract.
-    unsafe { write_sync::<AudioStream>(s as usize, flags, None, data, len) }
+    unsafe { write_sync(s, flags, None, data, len) }
 }
 
 /// Queues one audio block and returns at once (APM BeginWrite); as
@@ -277,11 +216,7 @@ pub unsafe extern "C" fn avk_audio_stream_begin_write_block(
     out_result: *mut *mut avk_async,
 ) -> avk_status {
     // SAFETY: forwarded caller contract.
-    unsafe {
-        begin::<AudioStream>(
-            s as usize, flags, None, data, len, callback, user_state, out_result,
-        )
-    }
+    unsafe { begin(s, flags, None, data, len, callback, user_state, out_result) }
 }
 
 /// Waits for a block write begun on this stream, releases the result and returns its status;
@@ -294,7 +229,7 @@ pub unsafe extern "C" fn avk_audio_stream_end_write_block(
     s: *mut avk_audio_stream,
     result: *mut avk_async,
 ) -> avk_status {
-    end::<AudioStream>(s as usize, result)
+    end(s, result)
 }
 
 /// Queues one video frame captured at `time_ns` (nanoseconds on any clock; time zero is the
@@ -327,8 +262,8 @@ pub unsafe extern "C" fn avk_video_stream_begin_write_frame_at(
 ) -> avk_status {
     // SAFETY: forwarded caller contract.
     unsafe {
-        begin::<VideoStream>(
-            s as usize,
+        begin(
+            s,
             flags,
             Some(time_ns),
             data,
@@ -356,14 +291,15 @@ pub unsafe extern "C" fn avk_video_stream_write_frame_at(
     len: usize,
 ) -> avk_status {
     // SAFETY: forwarded caller contract.
-    unsafe { write_sync::<VideoStream>(s as usize, flags, Some(time_ns), data, len) }
+    unsafe { write_sync(s, flags, Some(time_ns), data, len) }
 }
 
 /// Queues one audio block captured at `time_ns` (time zero as for
 /// `avk_video_stream_begin_write_frame_at`). PCM, FLOAT and MP3 streams only. The block's
 /// first sample is `s = round((time_ns - t0) * sample_rate)`; with `e` samples already on the
 /// stream (blocks and inserted silence): within 20 ms of samples of `e` the block is written as
-/// it is (clock jitter is ignored); later, `s - e` samples of silence go first; earlier, its
+/// it is (clock jitter is ignored); later, `s - e` samples of silence go first (at most 64 MiB
+/// of it per write: later writes fill the rest of a longer gap); earlier, its
 /// first `e - s` samples are cut, and a block cut whole returns AVK_E_DROPPED. Silence and
 /// cuts are exact to the sample. Should the operation be canceled, silence of its length keeps
 /// the stream on time. End it with `avk_audio_stream_end_write_block`. Thread-safe.
@@ -387,8 +323,8 @@ pub unsafe extern "C" fn avk_audio_stream_begin_write_block_at(
 ) -> avk_status {
     // SAFETY: forwarded caller contract.
     unsafe {
-        begin::<AudioStream>(
-            s as usize,
+        begin(
+            s,
             flags,
             Some(time_ns),
             data,
@@ -416,7 +352,7 @@ pub unsafe extern "C" fn avk_audio_stream_write_block_at(
     len: usize,
 ) -> avk_status {
     // SAFETY: forwarded caller contract.
-    unsafe { write_sync::<AudioStream>(s as usize, flags, Some(time_ns), data, len) }
+    unsafe { write_sync(s, flags, Some(time_ns), data, len) }
 }
 
 /// Queues `count` empty frames at the stream's next slots (zero-length chunks, not keyframes:
@@ -434,5 +370,5 @@ pub unsafe extern "C" fn avk_video_stream_skip_frames(
     s: *mut avk_video_stream,
     count: u32,
 ) -> avk_status {
-    boundary(|| registry::video(s as usize)?.skip_frames(count))
+    boundary(|| registry::get(s)?.skip_frames(count))
 }

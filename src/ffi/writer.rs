@@ -1,11 +1,11 @@
 //! Writer lifetime, streams and flushes.
 
-use super::async_result::{avk_async, avk_async_callback, begin_registered, end_registered};
+use super::async_result::{avk_async_callback, begin_registered, end_registered};
 use super::boundary::{avk_status, boundary, buffer, optional_str, require, write_out};
+use super::handle::{avk_async, avk_audio_stream, avk_video_stream, avk_writer};
 use super::io::{avk_io, CallbackSink};
 use super::options::*;
-use super::registry::{self, Object, WriterObject, HOLD_CALLER};
-use super::stream::{avk_audio_stream, avk_video_stream};
+use super::registry;
 use crate::error::{Error, Result};
 use crate::format::{AudioFormat, FrameRate, PcmFormat, PixelAspect, VideoFormat};
 use crate::pixel::{InputLayout, PixelFormat};
@@ -14,12 +14,6 @@ use crate::riff::FourCc;
 use std::ffi::{c_char, c_void};
 use std::sync::Arc;
 use std::time::Duration;
-
-/// An AVI file being written. Opaque; created by `avk_writer_create` or `avk_writer_create_io`,
-/// released by `avk_writer_close`.
-pub struct avk_writer {
-    _private: [u8; 0],
-}
 
 fn writer_options(opts: &avk_writer_options) -> Result<WriterOptions> {
     if opts.flags & !AVK_WRITER_EMIT_INDEX1 != 0 {
@@ -44,13 +38,9 @@ fn writer_options(opts: &avk_writer_options) -> Result<WriterOptions> {
 /// Registers a new writer and writes its handle.
 fn register_writer(writer: Writer, out_writer: *mut *mut avk_writer) -> Result<()> {
     let id = writer.id();
-    let handle = registry::insert(
-        Object::Writer(Arc::new(WriterObject { writer })),
-        id,
-        HOLD_CALLER,
-    )?;
+    let handle = registry::insert::<avk_writer>(Arc::new(writer), id)?;
     // SAFETY: checked non-NULL by the caller of this function; writable by the API contract.
-    unsafe { write_out(out_writer, handle as *mut avk_writer) };
+    unsafe { write_out(out_writer, handle) };
     Ok(())
 }
 
@@ -146,6 +136,7 @@ fn video_codec(o: &avk_video_stream_options) -> Result<VideoCodec> {
             fourcc: (o.fourcc != 0).then(|| FourCc::from_u32(o.fourcc)),
             bits_per_pixel,
             pixel_aspect: PixelAspect::SQUARE,
+            extra_data: Vec::new(),
         })),
         AVK_VIDEO_UNCOMPRESSED => Ok(VideoCodec::Uncompressed {
             input,
@@ -241,19 +232,17 @@ pub unsafe extern "C" fn avk_writer_add_video_stream(
     out: *mut *mut avk_video_stream,
 ) -> avk_status {
     boundary(|| {
-        let object = registry::writer(w as usize)?;
+        let writer = registry::get(w)?;
         require(out, "out")?;
         // SAFETY: forwarded caller contract.
         let opts = unsafe { avk_video_stream_options::read(opts) }?;
         // SAFETY: forwarded caller contract.
         let name = unsafe { optional_str(opts.name, "name") }?;
         let pixel_aspect = PixelAspect::new(opts.pixel_aspect_num, opts.pixel_aspect_den)?;
-        let stream = object
-            .writer
-            .add_video(video_codec(&opts)?, pixel_aspect, name.as_deref())?;
-        let handle = registry::insert(Object::Video(stream), object.writer.id(), HOLD_CALLER)?;
+        let stream = writer.add_video(video_codec(&opts)?, pixel_aspect, name.as_deref())?;
+        let handle = registry::insert::<avk_video_stream>(stream, writer.id())?;
         // SAFETY: checked non-NULL; writable by the caller's contract.
-        unsafe { write_out(out, handle as *mut avk_video_stream) };
+        unsafe { write_out(out, handle) };
         Ok(())
     })
 }
@@ -273,7 +262,7 @@ pub unsafe extern "C" fn avk_writer_add_audio_stream(
     out: *mut *mut avk_audio_stream,
 ) -> avk_status {
     boundary(|| {
-        let object = registry::writer(w as usize)?;
+        let writer = registry::get(w)?;
         require(out, "out")?;
         // SAFETY: forwarded caller contract.
         let opts = unsafe { avk_audio_stream_options::read(opts) }?;
@@ -281,10 +270,10 @@ pub unsafe extern "C" fn avk_writer_add_audio_stream(
         let name = unsafe { optional_str(opts.name, "name") }?;
         // SAFETY: forwarded caller contract.
         let codec = unsafe { audio_codec(&opts) }?;
-        let stream = object.writer.add_audio(codec, name.as_deref())?;
-        let handle = registry::insert(Object::Audio(stream), object.writer.id(), HOLD_CALLER)?;
+        let stream = writer.add_audio(codec, name.as_deref())?;
+        let handle = registry::insert::<avk_audio_stream>(stream, writer.id())?;
         // SAFETY: checked non-NULL; writable by the caller's contract.
-        unsafe { write_out(out, handle as *mut avk_audio_stream) };
+        unsafe { write_out(out, handle) };
         Ok(())
     })
 }
@@ -318,14 +307,14 @@ pub unsafe extern "C" fn avk_writer_set_info(
     value: *const c_char,
 ) -> avk_status {
     boundary(|| {
-        let object = registry::writer(w as usize)?;
+        let writer = registry::get(w)?;
         // SAFETY: forwarded caller contract.
         let id = unsafe { optional_str(id, "id") }?
             .ok_or_else(|| Error::invalid_argument("id must not be NULL"))?;
         // SAFETY: forwarded caller contract.
         let value = unsafe { optional_str(value, "value") }?
             .ok_or_else(|| Error::invalid_argument("value must not be NULL"))?;
-        object.writer.set_info(&id, &value)
+        writer.set_info(&id, &value)
     })
 }
 
@@ -342,8 +331,8 @@ pub unsafe extern "C" fn avk_writer_set_info(
 #[no_mangle]
 pub unsafe extern "C" fn avk_writer_flush(w: *mut avk_writer, flags: u32) -> avk_status {
     boundary(|| {
-        let object = registry::writer(w as usize)?;
-        object.writer.flush(durable(flags)?)
+        let writer = registry::get(w)?;
+        writer.flush(durable(flags)?)
     })
 }
 
@@ -363,12 +352,14 @@ pub unsafe extern "C" fn avk_writer_begin_flush(
     out_result: *mut *mut avk_async,
 ) -> avk_status {
     boundary(|| {
-        let object = registry::writer(w as usize)?;
-        let durable = durable(flags)?;
-        let writer = &object.writer;
-        begin_registered(writer.id(), callback, user_state, out_result, |cb| {
-            writer.begin_flush(durable, cb)
-        })
+        begin_registered(
+            w,
+            callback,
+            user_state,
+            out_result,
+            |_| durable(flags),
+            |writer, durable, cb| writer.begin_flush(durable, cb),
+        )
     })
 }
 
@@ -384,8 +375,8 @@ pub unsafe extern "C" fn avk_writer_end_flush(
     result: *mut avk_async,
 ) -> avk_status {
     boundary(|| {
-        let object = registry::writer(w as usize)?;
-        end_registered(result, |r| object.writer.check_flush_result(r))
+        let writer = registry::get(w)?;
+        end_registered(result, |r| writer.check_flush_result(r))
     })
 }
 
@@ -408,13 +399,13 @@ pub unsafe extern "C" fn avk_writer_end_flush(
 #[no_mangle]
 pub unsafe extern "C" fn avk_writer_close(w: *mut avk_writer) -> avk_status {
     boundary(|| {
-        let object = registry::writer(w as usize)?;
-        let outcome = object.writer.close();
+        let writer = registry::get(w)?;
+        let outcome = writer.close();
         // Handles go once the file is finalized, never while a close drains the queue (its
         // callbacks may still use them) or after a refused close. Whichever call sees the writer
         // closed releases them; a second release finds nothing.
-        if object.writer.state() == WriterState::Closed {
-            registry::release_writer(w as usize, object.writer.id());
+        if writer.state() == WriterState::Closed {
+            registry::release_writer(w, writer.id());
         }
         outcome
     })

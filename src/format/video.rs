@@ -61,6 +61,9 @@ pub struct VideoFormat {
     pub bits_per_pixel: u16,
     /// The shape of a pixel; non-square pixels get a `vprp` chunk with the display aspect.
     pub pixel_aspect: PixelAspect,
+    /// Codec-specific bytes after the BITMAPINFOHEADER in `strf` (counted in `biSize`, as
+    /// FFmpeg and VfW codecs expect); empty for most formats.
+    pub extra_data: Vec<u8>,
 }
 
 impl VideoFormat {
@@ -73,6 +76,7 @@ impl VideoFormat {
             fourcc: None,
             bits_per_pixel,
             pixel_aspect: PixelAspect::SQUARE,
+            extra_data: Vec::new(),
         }
     }
 
@@ -85,22 +89,31 @@ impl VideoFormat {
             fourcc: Some(fourcc),
             bits_per_pixel: 24,
             pixel_aspect: PixelAspect::SQUARE,
+            extra_data: Vec::new(),
         }
     }
 
     /// The same format with `biBitCount` `bits_per_pixel` (for example 8 for `Y800` gray
     /// frames, 16 for `YUY2`).
     pub const fn with_bits_per_pixel(self, bits_per_pixel: u16) -> VideoFormat {
-        VideoFormat {
-            bits_per_pixel,
-            ..self
-        }
+        // Field by field: a const fn may not drop the rest of `self` (its extra data).
+        let mut format = self;
+        format.bits_per_pixel = bits_per_pixel;
+        format
     }
 
     /// The same format with pixels of shape `aspect`.
     pub const fn with_pixel_aspect(self, aspect: PixelAspect) -> VideoFormat {
+        let mut format = self;
+        format.pixel_aspect = aspect;
+        format
+    }
+
+    /// The same format with `extra` after the BITMAPINFOHEADER (a codec's setup bytes, such
+    /// as Ut Video's 16).
+    pub fn with_extra_data(self, extra: Vec<u8>) -> VideoFormat {
         VideoFormat {
-            pixel_aspect: aspect,
+            extra_data: extra,
             ..self
         }
     }

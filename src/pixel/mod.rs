@@ -1,7 +1,8 @@
-//! Caller pixels, a leaf of the crate like [`crate::format`]: the layouts frames come in
-//! ([`PixelFormat`], [`InputLayout`]) and their conversion into what the encoders of
-//! [`crate::codec`] write or take: bottom-up DIB rows, Y/Cb/Cr planes from camera YUV (I420,
-//! NV12, YUY2) and I420 from RGB. Uses `format` and `error` only.
+//! A leaf of the crate like [`crate::format`]: the layouts frames come in
+//! ([`PixelFormat`](crate::pixel::PixelFormat), [`InputLayout`](crate::pixel::InputLayout)) and
+//! their conversion into what the encoders of [`crate::codec`] write or take: bottom-up DIB
+//! rows, Y/Cb/Cr planes from camera YUV (I420, NV12, YUY2) and I420 from RGB. Uses `format` and
+//! `error` only.
 //!
 //! Inside, each module builds on the ones before it and none on a later one: `layout` (formats,
 //! strides, rows) <- `camera` (where camera samples lie) <- `camera_planes` and `camera_dib`;
@@ -9,12 +10,18 @@
 
 mod camera;
 mod camera_dib;
+#[cfg(any(feature = "mjpeg", feature = "h264"))]
 mod camera_planes;
 mod dib;
 mod layout;
+#[cfg(feature = "h264")]
 mod rgb_planes;
 
-pub use camera_planes::{Chroma, PlanarPicture, Range};
-pub use dib::append_dib;
 pub use layout::{InputLayout, PixelFormat};
-pub use rgb_planes::I420Picture;
+
+// The conversions the encoders use; none is needed by a build without MJPEG and H.264.
+#[cfg(any(feature = "mjpeg", feature = "h264"))]
+pub(crate) use camera_planes::{Chroma, PlanarPicture, Range};
+pub(crate) use dib::append_dib;
+#[cfg(feature = "h264")]
+pub(crate) use rgb_planes::I420Picture;

@@ -29,12 +29,14 @@ pub struct I420Picture {
 
 impl I420Picture {
     /// Converts one input frame (exactly [`InputLayout::frame_len`] bytes, even width and
-    /// height) into this picture, reusing its buffer.
+    /// height) into this picture, reusing its buffer. The one-thread reference of the tests.
+    #[cfg(test)]
     pub fn fill(&mut self, input: &InputLayout, frame: &[u8]) {
         self.fill_on(input, frame, 1);
     }
 
-    /// As [`I420Picture::fill`], on `threads` threads (the calling one and `threads - 1`
+    /// Converts one input frame (exactly [`InputLayout::frame_len`] bytes, even width and
+    /// height) into this picture, reusing its buffer, on `threads` threads (the calling one and `threads - 1`
     /// scoped ones), each converting a band of rows; the picture is the same for any count.
     /// H.264 converts on the worker, in series with the encoder, so this share counts.
     pub fn fill_on(&mut self, input: &InputLayout, frame: &[u8], threads: usize) {
@@ -70,11 +72,6 @@ impl I420Picture {
         let (luma, chroma) = self.planes.split_at(self.width * self.height);
         let (cb, cr) = chroma.split_at(self.width * self.height / 4);
         (luma, cb, cr)
-    }
-
-    /// Width and height in pixels.
-    pub fn dimensions(&self) -> (usize, usize) {
-        (self.width, self.height)
     }
 }
 

@@ -111,12 +111,22 @@ impl AsyncResult {
 
     /// Whether the operation has completed (successfully or not).
     pub fn is_completed(&self) -> bool {
-        self.op.state.lock().phase == Phase::Done
+        self.op.done.load(Ordering::Acquire)
     }
 
     /// The outcome once completed: `Some(Ok(()))`, `Some(Err(e))`, or `None` while pending.
+    /// In a forked child, `None` also when the parent's worker was completing it at fork.
     pub fn outcome(&self) -> Option<Result<()>> {
-        let state = self.op.state.lock();
+        if !self.is_completed() {
+            return None;
+        }
+        // The worker marks the operation done while it still holds the lock: in a forked child
+        // that lock may never be released.
+        let state = if process::check(self.op.pid).is_ok() {
+            self.op.state.lock()
+        } else {
+            self.op.state.try_lock()?
+        };
         match state.phase {
             Phase::Queued | Phase::Running => None,
             Phase::Done => Some(state.outcome.clone().map_or(Ok(()), Err)),
@@ -137,11 +147,15 @@ impl AsyncResult {
         if !poll && !on_worker_of(self.op.target.writer()) {
             self.spin_until_done();
         }
+        if self.is_completed() {
+            return Ok(());
+        }
+        // Before the lock, which a parent thread may have held at fork.
+        process::check(self.op.pid)?;
         let mut state = self.op.state.lock();
         if state.phase == Phase::Done {
             return Ok(());
         }
-        process::check(self.op.pid)?;
         if on_worker_of(self.op.target.writer()) {
             return Err(Error::new(
                 Status::WouldDeadlock,
@@ -195,8 +209,10 @@ impl AsyncResult {
     ///
     /// # Errors
     /// [`Status::InvalidState`] when the worker has already started it or it is complete: a
-    /// chunk that has started is always written whole.
+    /// chunk that has started is always written whole; also in a process other than the one
+    /// that began it (after `fork()`).
     pub fn cancel(&self) -> Result<()> {
+        process::check(self.op.pid)?;
         let mut state = self.op.state.lock();
         if state.phase != Phase::Queued {
             return Err(Error::invalid_state(
@@ -252,11 +268,13 @@ impl AsyncResult {
     }
 
     /// Runs the callback, if any, on the calling (worker) thread. A panicking Rust callback is
-    /// contained so the worker keeps serving the queue.
+    /// contained so the worker keeps serving the queue; the host's panic hook reports it.
     pub(crate) fn run_callback(&self) -> Option<String> {
         let callback = self.op.callback.lock().take()?;
-        let panic =
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| callback(self))).err()?;
+        let panic = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            crate::caught_panic::as_host_code(|| callback(self))
+        }))
+        .err()?;
         Some(panic_text(panic.as_ref()))
     }
 }

@@ -6,12 +6,12 @@
 
 use super::payload::Payload;
 use super::process;
+use crate::caught_panic::catch_quietly;
 use crate::codec::encoder::{EncodedFrame, FrameEncoder};
 use crate::error::{Error, Result, Status};
 use crossbeam_channel::{Receiver, Sender};
 use parking_lot::Mutex;
 use std::collections::VecDeque;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, Weak};
 use std::thread::JoinHandle;
 
@@ -53,10 +53,8 @@ struct EncodeTask {
 impl EncodeTask {
     /// Encodes, fills the slot, and returns the lane's next waiting task, if any.
     fn run(self) -> Option<EncodeTask> {
-        let encoded = catch_unwind(AssertUnwindSafe(|| {
-            self.encoder.encode(self.input.as_slice())
-        }))
-        .unwrap_or_else(|_| Err(Error::new(Status::Panic, "the encoder panicked")));
+        let encoded = catch_quietly(|| self.encoder.encode(self.input.as_slice()))
+            .unwrap_or_else(|_| Err(Error::new(Status::Panic, "the encoder panicked")));
         drop(self.input);
         self.slot.fill(encoded);
         self.lane.finished()
@@ -94,12 +92,21 @@ struct EncoderPool {
 }
 
 /// The pool of this process, while any writer holds it (a forked child starts its own).
-static SHARED_POOL: Mutex<Option<(u32, Weak<EncoderPool>)>> = Mutex::new(None);
+static SHARED_POOL: std::sync::Mutex<Option<(u32, Weak<EncoderPool>)>> =
+    std::sync::Mutex::new(None);
 
 impl EncoderPool {
     /// The process's pool, started (one thread per CPU) if no writer holds it now.
     fn shared() -> Result<Arc<EncoderPool>> {
-        let mut shared = SHARED_POOL.lock();
+        #[cfg(unix)]
+        {
+            // A child that starts writers of its own must not find it held by a parent thread.
+            static GUARDED: std::sync::Once = std::sync::Once::new();
+            GUARDED.call_once(|| process::guard_across_fork(&SHARED_POOL));
+        }
+        let mut shared = SHARED_POOL
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let pid = process::current();
         if let Some(pool) = shared
             .as_ref()

@@ -155,6 +155,8 @@ impl WriterShared {
 
     /// Queues `job`, preceded by the header job if this is the first one.
     pub fn enqueue(&self, job: Job) -> Result<()> {
+        // Before the lock: in a forked child a parent thread may have held it at fork.
+        process::check(self.pid)?;
         self.enqueue_locked(&mut self.gate.lock(), job)
     }
 
@@ -176,16 +178,26 @@ impl WriterShared {
 
     /// Sets an INFO metadata entry, as [`crate::Writer::set_info`].
     pub fn set_info(&self, id: &str, value: &str) -> Result<()> {
-        let mut gate = self.gate.lock();
+        self.gate_before_start("INFO metadata can only be set")?
+            .info
+            .set(id, value)
+    }
+
+    /// The gate, locked, while the writer is open and nothing was written or flushed yet: when
+    /// the header can still change. `refusal` says what is refused after that.
+    fn gate_before_start(&self, refusal: &str) -> Result<parking_lot::MutexGuard<'_, Gate>> {
+        // Before the lock: in a forked child a parent thread may have held it at fork.
+        process::check(self.pid)?;
+        let gate = self.gate.lock();
         if gate.jobs.is_none() {
             return Err(closed_error());
         }
         if gate.started {
-            return Err(Error::invalid_state(
-                "INFO metadata can only be set before the first write or flush",
-            ));
+            return Err(Error::invalid_state(format!(
+                "{refusal} before the first write or flush"
+            )));
         }
-        gate.info.set(id, value)
+        Ok(gate)
     }
 
     /// Adds a stream whose input becomes chunks as `chunking` says, and returns its number. A
@@ -193,16 +205,7 @@ impl WriterShared {
     /// the stream can be added; a sequential encoder goes to the worker with the header job.
     pub fn add_stream(&self, spec: StreamSpec, chunking: &Chunking) -> Result<usize> {
         spec.validate()?;
-        process::check(self.pid)?;
-        let mut gate = self.gate.lock();
-        if gate.jobs.is_none() {
-            return Err(closed_error());
-        }
-        if gate.started {
-            return Err(Error::invalid_state(
-                "streams can only be added before the first write or flush",
-            ));
-        }
+        let mut gate = self.gate_before_start("streams can only be added")?;
         if gate.streams.len() >= MAX_STREAMS {
             return Err(Error::new(
                 Status::Limit,
@@ -284,12 +287,9 @@ impl WriterShared {
     /// The part of close that may refuse: checks, then queues the close job and shuts the
     /// gate. Returns the wait edge, for the caller to hold until it has joined the worker.
     fn begin_close(&self) -> std::result::Result<WaitEdge, CloseOutcome> {
-        if let Err(e) = process::check(self.pid) {
-            // The child of a fork: the worker and encoder threads are the parent's; never join.
-            std::mem::forget(self.worker.lock().take());
-            std::mem::forget(self.encoders.lock().take());
-            return Err(CloseOutcome::Refused(e));
-        }
+        // In a forked child no lock is taken: a parent thread may have held any of them at
+        // fork, and the child has none of the threads that would release them.
+        process::check(self.pid).map_err(CloseOutcome::Refused)?;
         self.refuse_on_worker("closing the writer")
             .map_err(CloseOutcome::Refused)?;
         let mut gate = self.gate.lock();
@@ -319,6 +319,19 @@ impl WriterShared {
             if let Some(jobs) = self.gate.lock().jobs.take() {
                 let _ = jobs.send(Job::Close);
             }
+        }
+    }
+}
+
+impl Drop for WriterShared {
+    /// In a forked child the worker, the encoder threads and the queue's receiver are the
+    /// parent's: their handles are leaked, never joined or disconnected. `get_mut` takes no
+    /// lock, so a lock a parent thread held at fork does not matter.
+    fn drop(&mut self) {
+        if process::check(self.pid).is_err() {
+            std::mem::forget(self.worker.get_mut().take());
+            std::mem::forget(self.encoders.get_mut().take());
+            std::mem::forget(self.gate.get_mut().jobs.take());
         }
     }
 }

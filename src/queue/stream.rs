@@ -132,7 +132,7 @@ impl<K: StreamKind> Stream<K> {
     }
 
     /// The stream's counters: writes, empty frames, drops, bytes and samples begun so far
-    /// (queued or written).
+    /// (queued or written). All zero in a forked child, which has no worker for the stream.
     pub fn stats(&self) -> StreamStats {
         self.core.stats()
     }

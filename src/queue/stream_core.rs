@@ -259,8 +259,11 @@ impl StreamCore {
         Ok(())
     }
 
-    /// The stream's counters.
+    /// The stream's counters; all zero in a forked child, which takes no lock of the parent's.
     pub fn stats(&self) -> StreamStats {
+        if process::check(self.shared.pid).is_err() {
+            return StreamStats::default();
+        }
         self.shared.gate.lock().timeline.stats(self.index)
     }
 

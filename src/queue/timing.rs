@@ -5,10 +5,17 @@
 
 use crate::error::{Error, Result, Status};
 use crate::format::FrameRate;
-pub use crate::format::SampleLayout;
+pub(crate) use crate::format::SampleLayout;
 
 /// Most slots one timed write may leave empty before it: about nine hours at 30 fps.
 pub const MAX_GAP_SLOTS: u64 = 1_000_000;
+/// Most bytes of silence one timed audio write queues before its block: at 48 kHz 16-bit
+/// stereo about six minutes. A longer gap (up to [`MAX_GAP_SLOTS`] frame periods, hours) is
+/// filled by the writes that follow, each queuing up to this much, so that one small write
+/// never makes the worker write gigabytes while the stream still catches up with its clock;
+/// the blocks in between land early by the silence still missing. Refusing the write instead
+/// would refuse every later one too (the gap only grows), leaving the rest of a capture silent.
+pub const MAX_SILENCE_BYTES_PER_WRITE: u64 = 64 << 20;
 /// Audio blocks that start this close to where the stream stands are written as they are: the
 /// capture clock's jitter is not worth a cut or an insert.
 const JITTER_TOLERANCE_NS: i128 = 20_000_000;
@@ -201,7 +208,9 @@ impl Timeline {
     }
 
     /// Places a timed audio block of `block_samples` samples captured at `time_ns`, where
-    /// `max_gap_ns` is the longest silence allowed; with `commit`, takes its samples.
+    /// `max_gap_ns` is the longest gap allowed (of which at most
+    /// [`MAX_SILENCE_BYTES_PER_WRITE`] is filled with silence now); with `commit`, takes its
+    /// samples.
     ///
     /// # Errors
     /// [`Status::Dropped`] when all of it lies before what the stream already has (counted);
@@ -236,8 +245,9 @@ impl Timeline {
                     ),
                 ));
             }
+            let most = MAX_SILENCE_BYTES_PER_WRITE / layout.block_align as u64;
             BlockPlacement {
-                silence: gap as u64,
+                silence: (gap as u64).min(most),
                 trim: 0,
             }
         } else {
@@ -428,6 +438,32 @@ mod tests {
         );
         assert_eq!(s.chunks, 5);
         assert_eq!(s.payload_bytes, s.samples * 4);
+    }
+
+    /// Issue 21, item 4: the gap limit is in time (a million frame periods, over nine hours at
+    /// 30 fps), so one small block after a long gap could queue gigabytes of silence. One write
+    /// queues at most MAX_SILENCE_BYTES_PER_WRITE of it; the writes after it fill the rest of
+    /// the gap, so the stream still catches up with its clock.
+    #[test]
+    fn one_write_queues_a_bounded_amount_of_silence_and_the_next_ones_catch_up() {
+        let mut t = timeline(1);
+        let place = |t: &mut Timeline, at: i64| {
+            t.place_block(0, at, STEREO48K, 480, max_gap_ns(FPS30), true)
+                .unwrap()
+        };
+        place(&mut t, 0);
+        // An hour later (172.8 million samples, 691 MB of silence).
+        let hour = 3_600_000 * MS;
+        let cap = MAX_SILENCE_BYTES_PER_WRITE / STEREO48K.block_align as u64;
+        let mut written = 0;
+        for n in 0..20 {
+            let placed = place(&mut t, hour + n * 10 * MS);
+            assert!(placed.silence <= cap, "{placed:?}");
+            written += placed.silence;
+        }
+        let wanted = 48_000 * 3_600 - 480;
+        assert_eq!(written, wanted);
+        assert_eq!(t.stats(0).samples, 48_000 * 3_600 + 20 * 480);
     }
 
     #[test]

@@ -9,6 +9,7 @@ use super::pressure::QueuePressure;
 use super::timing::{SampleLayout, TimeFill};
 use super::worker_thread::enter_worker;
 use crate::avi::{ChunkWrite, Muxer, MuxerConfig};
+use crate::caught_panic::catch_quietly;
 use crate::codec::encoder::EncodedFrame;
 use crate::error::{panic_text, Error, Result, Status};
 use crate::riff::Sink;
@@ -310,7 +311,7 @@ impl Worker {
     /// the interrupted batch and every later one still completes, with [`Status::Panic`].
     pub fn run(mut self) -> Result<()> {
         enter_worker(self.writer_id);
-        if let Err(panic) = catch_unwind(AssertUnwindSafe(|| self.serve())) {
+        if let Err(panic) = catch_quietly(|| self.serve()) {
             let what = panic_text(panic.as_ref());
             discard(panic);
             self.serve_after_unwind(Error::new(

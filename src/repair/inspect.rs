@@ -13,6 +13,7 @@ use crate::error::Result;
 use crate::format::{StreamFormat, WAVE_FORMAT_PCM};
 use crate::riff::{padded_len, FourCc, CHUNK_HEADER_LEN, LIST_HEADER_LEN};
 use std::collections::HashSet;
+use std::ops::ControlFlow;
 use std::path::Path;
 
 /// One RIFF segment: where its `movi` data lies and where its `idx1` is.
@@ -36,14 +37,18 @@ impl Segment {
 /// [`crate::Status::InvalidArgument`] naming the first fault and its offset;
 /// [`crate::Status::Io`] when the file cannot be read.
 pub fn inspect_file(path: &Path) -> Result<FileReport> {
-    let src = Source::open(path)?;
-    let header = parse_header(&src)?;
+    inspect_source(&Source::open(path)?)
+}
+
+/// [`inspect_file`] on an open source.
+pub(crate) fn inspect_source(src: &Source) -> Result<FileReport> {
+    let header = parse_header(src)?;
     check_header_values(&header)?;
-    let segments = walk_riffs(&src)?;
+    let segments = walk_riffs(src)?;
     let mut chunks = Vec::new();
     for (riff, seg) in segments.iter().enumerate() {
         walk_movi(
-            &src,
+            src,
             &header,
             riff,
             seg.movi + LIST_HEADER_LEN,
@@ -54,16 +59,22 @@ pub fn inspect_file(path: &Path) -> Result<FileReport> {
     }
     check_counts(&header, &chunks)?;
     if let Some((idx1_at, idx1_size)) = segments[0].idx1 {
-        check_idx1(&src, &segments[0], idx1_at, idx1_size, &chunks)?;
+        check_idx1(src, &segments[0], idx1_at, idx1_size, &chunks)?;
     }
     for (stream, parsed) in header.streams.iter().enumerate() {
-        if let Some(indx) = parsed.indx {
-            let expected: Vec<&DataChunk> = chunks.iter().filter(|c| c.stream == stream).collect();
+        if let Some((indx, indx_size)) = parsed.indx {
+            let expected: Vec<&DataChunk> =
+                chunks.iter().filter(|c| c.stream() == stream).collect();
             let mut walk = IndexWalk {
                 next: 0,
                 visited: HashSet::new(),
             };
-            check_super_index(&src, indx, stream, &expected, &mut walk, false)?;
+            let index = IndexChunk {
+                at: indx,
+                size: indx_size,
+                standard: false,
+            };
+            check_super_index(src, index, stream, &expected, &mut walk)?;
             let next = walk.next;
             if next != expected.len() {
                 return Err(fault(
@@ -184,12 +195,7 @@ fn walk_movi(
             )?;
         } else if let Some(stream) = data_chunk_stream(id) {
             check_data_chunk(header, at, id, size, stream)?;
-            chunks.push(DataChunk {
-                at,
-                size,
-                stream,
-                riff,
-            });
+            chunks.push(DataChunk::new(at, size, stream, riff));
         } else if id == CK_INDX {
             return Err(fault(
                 at,
@@ -275,7 +281,7 @@ fn check_data_chunk(
 fn check_counts(header: &ParsedHeader, chunks: &[DataChunk]) -> Result<()> {
     let mut longest_video = 0u64;
     for (stream, parsed) in header.streams.iter().enumerate() {
-        let own = chunks.iter().filter(|c| c.stream == stream);
+        let own = chunks.iter().filter(|c| c.stream() == stream);
         let count = own.clone().count() as u64;
         let bytes: u64 = own.map(|c| u64::from(c.size)).sum();
         let expected = match &parsed.spec.format {
@@ -314,7 +320,7 @@ fn check_idx1(src: &Source, seg: &Segment, at: u64, size: u32, chunks: &[DataChu
             format!("idx1 of {size} bytes is not a whole number of {IDX1_ENTRY_LEN}-byte entries"),
         ));
     }
-    let first_riff: Vec<&DataChunk> = chunks.iter().filter(|c| c.riff == 0).collect();
+    let first_riff: Vec<&DataChunk> = chunks.iter().filter(|c| c.in_first_riff).collect();
     let entries = size as usize / IDX1_ENTRY_LEN;
     if entries != first_riff.len() {
         return Err(fault(
@@ -325,13 +331,8 @@ fn check_idx1(src: &Source, seg: &Segment, at: u64, size: u32, chunks: &[DataChu
             ),
         ));
     }
-    let body = src.read(at, size as usize)?;
-    for (e, (b, chunk)) in body
-        .chunks_exact(IDX1_ENTRY_LEN)
-        .zip(&first_riff)
-        .enumerate()
-    {
-        let entry_at = at + (IDX1_ENTRY_LEN * e) as u64;
+    src.for_each_entry(at, entries, IDX1_ENTRY_LEN, |e, entry_at, b| {
+        let chunk = first_riff[e];
         let (offset, entry_size) = (le32(b, IDX1_CHUNK_OFFSET_AT), le32(b, IDX1_CHUNK_LENGTH_AT));
         if entry_size & STANDARD_INDEX_DELTA_FRAME != 0 {
             return Err(fault(
@@ -355,8 +356,8 @@ fn check_idx1(src: &Source, seg: &Segment, at: u64, size: u32, chunks: &[DataChu
                 format!("idx1 entry {e} does not match the id or size of its chunk"),
             ));
         }
-    }
-    Ok(())
+        Ok(ControlFlow::Continue(()))
+    })
 }
 
 /// Progress through a stream's OpenDML indexes.
@@ -368,7 +369,8 @@ struct IndexWalk {
 }
 
 /// Header values no reader can use: a stream count that is not the number of stream lists, a
-/// stream rate or scale of 0 (its timing divides by both).
+/// stream rate or scale of 0 (its timing divides by both), an audio block size of 0 (chunk
+/// sizes and sample counts divide by it).
 fn check_header_values(header: &ParsedHeader) -> Result<()> {
     let lists = header.streams.len();
     if header.avih_streams as usize != lists {
@@ -392,23 +394,70 @@ fn check_header_values(header: &ParsedHeader) -> Result<()> {
                 ));
             }
         }
+        if let StreamFormat::Audio(a) = &parsed.spec.format {
+            if a.block_align == 0 {
+                return Err(fault(
+                    parsed.header.at,
+                    format!("strf nBlockAlign of audio stream {stream} is 0"),
+                ));
+            }
+        }
     }
     Ok(())
 }
 
-/// Checks an `indx` body at `at`: the header's super index, whose entries must point at `ix##`
+/// An `indx` or `ix##` chunk body: where it starts, how many bytes its chunk header gives it
+/// (every count inside is bounded by this before anything is read), and whether it is one of
+/// the standard indexes a super index points at.
+#[derive(Clone, Copy)]
+struct IndexChunk {
+    at: u64,
+    size: u32,
+    standard: bool,
+}
+
+impl IndexChunk {
+    /// Checks that the header's `nEntriesInUse` entries of `entry_len` bytes fit the chunk.
+    fn entries_fit(&self, in_use: u32, entry_len: usize) -> Result<usize> {
+        let room = (self.size as usize).saturating_sub(SUPER_INDEX_HEADER_LEN) / entry_len;
+        let in_use = in_use as usize;
+        if in_use > room {
+            return Err(fault(
+                self.at,
+                format!(
+                    "index nEntriesInUse {in_use} does not fit its chunk of {} bytes (room for \
+                     {room} entries)",
+                    self.size
+                ),
+            ));
+        }
+        Ok(in_use)
+    }
+}
+
+/// Checks an index body: the header's super index, whose entries must point at `ix##`
 /// standard indexes (the two tiers of OpenDML 1.02 that every reader follows), or one of those
-/// standard indexes (`standard`), against the stream's chunks in order.
+/// standard indexes, against the stream's chunks in order.
 fn check_super_index(
     src: &Source,
-    at: u64,
+    index: IndexChunk,
     stream: usize,
     expected: &[&DataChunk],
     walk: &mut IndexWalk,
-    standard: bool,
 ) -> Result<()> {
+    let IndexChunk { at, standard, .. } = index;
     if standard && !walk.visited.insert(at) {
         return Err(fault(at, "an OpenDML index is listed twice"));
+    }
+    if (index.size as usize) < SUPER_INDEX_HEADER_LEN {
+        return Err(fault(
+            at,
+            format!(
+                "an index chunk of {} bytes is shorter than its {SUPER_INDEX_HEADER_LEN}-byte \
+                 header",
+                index.size
+            ),
+        ));
     }
     let h = src.read(at, SUPER_INDEX_HEADER_LEN)?;
     let (longs, kind, in_use) = (
@@ -432,38 +481,55 @@ fn check_super_index(
                     ),
                 ));
             }
+            let in_use = index.entries_fit(in_use, SUPER_INDEX_ENTRY_LEN)?;
             let entries_at = at + SUPER_INDEX_HEADER_LEN as u64;
-            let entries = src.read(entries_at, SUPER_INDEX_ENTRY_LEN * in_use as usize)?;
-            for (e, entry) in entries.chunks_exact(SUPER_INDEX_ENTRY_LEN).enumerate() {
-                let target = le64(entry, 0);
-                let entry_size = le32(entry, SUPER_INDEX_ENTRY_SIZE_AT);
-                let (id, size) = src.chunk_header(target)?.ok_or_else(|| {
-                    fault(
-                        at,
-                        format!("super index entry {e} points past the end of the file"),
-                    )
-                })?;
-                if !is_standard_index(id) {
-                    return Err(fault(
-                        target,
-                        format!("super index entry {e} points at {id}, not an ix## index"),
-                    ));
-                }
-                // dwSize counts the index chunk with its header; some writers leave it out.
-                let with_header = size.saturating_add(CHUNK_HEADER_LEN as u32);
-                if entry_size != with_header && entry_size != size {
-                    return Err(fault(
-                        entries_at + (SUPER_INDEX_ENTRY_LEN * e + SUPER_INDEX_ENTRY_SIZE_AT) as u64,
-                        format!(
-                            "super index entry {e} gives dwSize {entry_size}, but its index \
+            src.for_each_entry(
+                entries_at,
+                in_use,
+                SUPER_INDEX_ENTRY_LEN,
+                |e, entry_at, entry| {
+                    let target = le64(entry, 0);
+                    let entry_size = le32(entry, SUPER_INDEX_ENTRY_SIZE_AT);
+                    let (id, size) = src.chunk_header(target)?.ok_or_else(|| {
+                        fault(
+                            at,
+                            format!("super index entry {e} points past the end of the file"),
+                        )
+                    })?;
+                    if !is_standard_index(id) {
+                        return Err(fault(
+                            target,
+                            format!("super index entry {e} points at {id}, not an ix## index"),
+                        ));
+                    }
+                    // dwSize counts the index chunk with its header; some writers leave it out.
+                    let with_header = size.saturating_add(CHUNK_HEADER_LEN as u32);
+                    if entry_size != with_header && entry_size != size {
+                        return Err(fault(
+                            entry_at + SUPER_INDEX_ENTRY_SIZE_AT as u64,
+                            format!(
+                                "super index entry {e} gives dwSize {entry_size}, but its index \
                              chunk is {} bytes",
-                            u64::from(size) + CHUNK_HEADER_LEN
-                        ),
-                    ));
-                }
-                check_super_index(src, target + CHUNK_HEADER_LEN, stream, expected, walk, true)?;
-            }
-            Ok(())
+                                u64::from(size) + CHUNK_HEADER_LEN
+                            ),
+                        ));
+                    }
+                    let body = target + CHUNK_HEADER_LEN;
+                    if body + u64::from(size) > src.len() {
+                        return Err(fault(
+                            target,
+                            format!("{id} of {size} bytes runs past the end of the file"),
+                        ));
+                    }
+                    let standard_index = IndexChunk {
+                        at: body,
+                        size,
+                        standard: true,
+                    };
+                    check_super_index(src, standard_index, stream, expected, walk)?;
+                    Ok(ControlFlow::Continue(()))
+                },
+            )
         }
         AVI_INDEX_OF_CHUNKS if standard => {
             if longs != STANDARD_INDEX_LONGS_PER_ENTRY {
@@ -475,11 +541,10 @@ fn check_super_index(
                     ),
                 ));
             }
+            let in_use = index.entries_fit(in_use, STANDARD_INDEX_ENTRY_LEN)?;
             let base = le64(&h, STANDARD_INDEX_BASE_OFFSET_AT);
             let entries_at = at + STANDARD_INDEX_HEADER_LEN as u64;
-            let entries = src.read(entries_at, STANDARD_INDEX_ENTRY_LEN * in_use as usize)?;
-            for (e, entry) in entries.chunks_exact(STANDARD_INDEX_ENTRY_LEN).enumerate() {
-                let entry_at = entries_at + (STANDARD_INDEX_ENTRY_LEN * e) as u64;
+            src.for_each_entry(entries_at, in_use, STANDARD_INDEX_ENTRY_LEN, |e, entry_at, entry| {
                 let (offset, size) = (
                     le32(entry, 0),
                     le32(entry, STANDARD_INDEX_ENTRY_SIZE_AT) & STANDARD_INDEX_SIZE_MASK,
@@ -492,18 +557,19 @@ fn check_super_index(
                 })?;
                 // Offsets point at the payload, past the chunk header.
                 let data_at = chunk.at + CHUNK_HEADER_LEN;
-                if base + u64::from(offset) != data_at || size != chunk.size {
+                let points_at = base.checked_add(u64::from(offset));
+                if points_at != Some(data_at) || size != chunk.size {
                     return Err(fault(entry_at, format!(
                         "ix entry {e} of stream {stream} points at byte {} with size {}, but its chunk {} is at {data_at} with size {}",
-                        base + u64::from(offset),
+                        base.wrapping_add(u64::from(offset)),
                         size,
                         walk.next,
                         chunk.size
                     )));
                 }
                 walk.next += 1;
-            }
-            Ok(())
+                Ok(ControlFlow::Continue(()))
+            })
         }
         AVI_INDEX_OF_CHUNKS => Err(fault(
             at,

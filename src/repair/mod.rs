@@ -1,11 +1,17 @@
-//! Reading existing files: strict inspection, and repair of files cut short by a crash.
+//! [`inspect_file`](crate::repair::inspect_file) checks a file strictly;
+//! [`repair_file`](crate::repair::repair_file) rebuilds the headers and indexes
+//! of a file cut short (by a crash, a kill or a power cut) from the chunks it holds. Neither
+//! trusts the file: every count and size is bounded by the chunk that holds it.
 
 mod inspect;
-mod reader;
+pub(crate) mod reader;
 mod rebuild;
+mod virtual_file;
 
 pub use inspect::inspect_file;
 pub use rebuild::{repair_file, repair_file_with_progress};
+#[doc(hidden)]
+pub use virtual_file::{inspect_and_repair_virtual, VirtualOutcome};
 
 use crate::format::StreamFormat;
 use reader::{DataChunk, ParsedHeader};
@@ -63,7 +69,7 @@ impl FileReport {
             })
             .collect();
         for c in chunks {
-            let stream = &mut streams[c.stream];
+            let stream = &mut streams[c.stream()];
             stream.chunks += 1;
             stream.bytes += u64::from(c.size);
         }

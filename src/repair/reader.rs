@@ -2,11 +2,12 @@
 //! list parsed into stream specs, and data chunks located by walking `movi` lists.
 
 use crate::avi::constants::*;
-use crate::avi::{InfoList, StreamSpec};
+use crate::avi::{InfoList, StreamSpec, MAX_INFO_VALUE_LEN, MAX_STREAMS, MAX_STREAM_NAME_LEN};
 use crate::error::{Error, Result};
 use crate::format::{AudioFormat, FrameRate, PixelAspect, StreamFormat, VideoFormat};
 use crate::riff::{padded_len, FourCc, CHUNK_HEADER_LEN, LIST_HEADER_LEN};
 use std::fs::File;
+use std::ops::ControlFlow;
 use std::path::Path;
 
 /// The first structural fault found: an `InvalidArgument` error naming the offset.
@@ -35,9 +36,38 @@ pub(crate) fn require_regular(path: &Path, metadata: &std::fs::Metadata) -> Resu
     Ok(())
 }
 
+/// The most bytes inspection and repair read into memory at once: index entries are checked,
+/// and payloads copied, in pieces of at most this size, so that no size a file claims decides
+/// an allocation. Their memory is this, a header of at most [`MAX_STREAMS`] streams of at most
+/// 128 KiB each (the longest format and name read), and per-chunk bookkeeping in proportion to
+/// the chunks the file really holds (its index size).
+pub const READ_PIECE_LEN: usize = 1 << 20;
+
+/// The most of a `strf` chunk that is read: a `WAVEFORMATEX` and the most its 16-bit `cbSize`
+/// can add (a `BITMAPINFOHEADER` is shorter; palettes after it are not used).
+pub(crate) const MAX_STRF_READ: usize = WAVEFORMATEX_LEN + u16::MAX as usize;
+
+/// Where the bytes come from: a file, or (for the fuzz harness) bytes in memory standing at the
+/// start of a file of a claimed length whose rest reads as zeros, as a sparse file's holes do.
+enum Backing {
+    File(File),
+    Memory(Vec<u8>),
+}
+
+/// The id zero bytes read as: a hole of a sparse file or space never written, not a chunk.
+const NO_CHUNK: FourCc = FourCc::new([0; 4]);
+
+/// The fault of zero bytes where a chunk of `container` belongs.
+fn no_chunk(at: u64, container: &str) -> Error {
+    fault(
+        at,
+        format!("zero bytes where a chunk of {container} belongs (a hole or unwritten space)"),
+    )
+}
+
 /// An open file read by position.
 pub(crate) struct Source {
-    file: File,
+    backing: Backing,
     len: u64,
 }
 
@@ -65,9 +95,30 @@ impl Source {
             .map_err(|e| Error::io("cannot stat the file", e))?;
         require_regular(path, &metadata)?;
         Ok(Source {
-            file,
+            backing: Backing::File(file),
             len: metadata.len(),
         })
+    }
+
+    /// A source of `claimed_len` bytes that start with `bytes` and are zero after them (a
+    /// sparse file without the disk): what the fuzz harness reads. `claimed_len` is at least
+    /// `bytes.len()`.
+    pub fn virtual_file(bytes: Vec<u8>, claimed_len: u64) -> Source {
+        let len = claimed_len.max(bytes.len() as u64);
+        Source {
+            backing: Backing::Memory(bytes),
+            len,
+        }
+    }
+
+    /// The open file, if the source is one.
+    fn file(&self) -> Result<&File> {
+        match &self.backing {
+            Backing::File(file) => Ok(file),
+            Backing::Memory(_) => Err(Error::invalid_argument(
+                "a file in memory has no file system metadata",
+            )),
+        }
     }
 
     pub fn len(&self) -> u64 {
@@ -77,7 +128,7 @@ impl Source {
     /// The permissions of the file.
     pub fn permissions(&self) -> Result<std::fs::Permissions> {
         Ok(self
-            .file
+            .file()?
             .metadata()
             .map_err(|e| Error::io("cannot stat the file", e))?
             .permissions())
@@ -96,7 +147,7 @@ impl Source {
             use std::os::unix::fs::MetadataExt;
             let _ = (path, other_path);
             let mine = self
-                .file
+                .file()?
                 .metadata()
                 .map_err(|e| Error::io("cannot stat the file", e))?;
             Ok(mine.dev() == other.dev() && mine.ino() == other.ino())
@@ -112,21 +163,73 @@ impl Source {
         }
     }
 
-    /// Reads exactly `len` bytes at `at`; a fault if the file ends first.
+    /// Reads exactly `len` bytes at `at`, at most [`READ_PIECE_LEN`] (larger reads go through
+    /// [`Source::read_into`] piece by piece); a fault if the file ends first.
     pub fn read(&self, at: u64, len: usize) -> Result<Vec<u8>> {
+        debug_assert!(len <= READ_PIECE_LEN, "a read of {len} bytes at once");
+        let mut buf = vec![0u8; len];
+        self.read_into(at, &mut buf)?;
+        Ok(buf)
+    }
+
+    /// Reads `buf.len()` bytes at `at` into `buf`; a fault if the file ends first.
+    pub fn read_into(&self, at: u64, buf: &mut [u8]) -> Result<()> {
+        let len = buf.len();
         if at.checked_add(len as u64).is_none_or(|end| end > self.len) {
             return Err(fault(
                 at,
                 format!("the file ends before {len} bytes could be read"),
             ));
         }
-        let mut buf = vec![0u8; len];
-        read_exact_at(&self.file, &mut buf, at).map_err(|e| Error::io("reading the file", e))?;
-        Ok(buf)
+        match &self.backing {
+            Backing::File(file) => {
+                read_exact_at(file, buf, at).map_err(|e| Error::io("reading the file", e))
+            }
+            Backing::Memory(bytes) => {
+                // Past the bytes held, the claimed file reads as zeros.
+                let start = usize::try_from(at).unwrap_or(usize::MAX).min(bytes.len());
+                let held = &bytes[start..(start + len).min(bytes.len())];
+                buf[..held.len()].copy_from_slice(held);
+                buf[held.len()..].fill(0);
+                Ok(())
+            }
+        }
+    }
+
+    /// At most `cap` bytes of the chunk body of `size` bytes at `at`: header chunks are read
+    /// only as far as their fields go, whatever size they claim.
+    pub fn read_head(&self, at: u64, size: u32, cap: usize) -> Result<Vec<u8>> {
+        self.read(at, (size as usize).min(cap))
+    }
+
+    /// Calls `visit(number, position, bytes)` for each of `count` entries of `entry_len` bytes
+    /// from `at`, reading them [`READ_PIECE_LEN`] bytes at a time, until it breaks.
+    pub fn for_each_entry(
+        &self,
+        at: u64,
+        count: usize,
+        entry_len: usize,
+        mut visit: impl FnMut(usize, u64, &[u8]) -> Result<ControlFlow<()>>,
+    ) -> Result<()> {
+        let per_piece = READ_PIECE_LEN / entry_len;
+        let mut done = 0;
+        while done < count {
+            let n = per_piece.min(count - done);
+            let piece_at = at + (done * entry_len) as u64;
+            let piece = self.read(piece_at, n * entry_len)?;
+            for (i, entry) in piece.chunks_exact(entry_len).enumerate() {
+                if visit(done + i, piece_at + (i * entry_len) as u64, entry)?.is_break() {
+                    return Ok(());
+                }
+            }
+            done += n;
+        }
+        Ok(())
     }
 
     /// The chunk at `at` inside a container ending at `end` (named `container` in faults): its
-    /// id, size and the end of its body (pad byte not included).
+    /// id, size and the end of its body (pad byte not included). Zero bytes where a chunk
+    /// header belongs are a fault: walking a hole 8 bytes at a time could take hours.
     pub fn chunk_within(&self, at: u64, end: u64, container: &str) -> Result<(FourCc, u32, u64)> {
         let (id, size) = self
             .chunk_header(at)?
@@ -137,6 +240,9 @@ impl Source {
                     format!("a chunk header is cut by the end of {container}"),
                 )
             })?;
+        if id == NO_CHUNK {
+            return Err(no_chunk(at, container));
+        }
         let body_end = at + CHUNK_HEADER_LEN + u64::from(size);
         if body_end > end {
             return Err(fault(
@@ -149,7 +255,10 @@ impl Source {
 
     /// The chunk header at `at`: id and size, or `None` when fewer than 8 bytes remain.
     pub fn chunk_header(&self, at: u64) -> Result<Option<(FourCc, u32)>> {
-        if at + CHUNK_HEADER_LEN > self.len {
+        if at
+            .checked_add(CHUNK_HEADER_LEN)
+            .is_none_or(|end| end > self.len)
+        {
             return Ok(None);
         }
         let h = self.read(at, CHUNK_HEADER_LEN as usize)?;
@@ -230,8 +339,8 @@ pub(crate) struct StreamHeader {
 pub(crate) struct ParsedStream {
     pub spec: StreamSpec,
     pub header: StreamHeader,
-    /// Position of the `indx` chunk body, if the stream has one.
-    pub indx: Option<u64>,
+    /// Position and size of the `indx` chunk body, if the stream has one.
+    pub indx: Option<(u64, u32)>,
 }
 
 /// The parsed `hdrl` of a file.
@@ -274,6 +383,9 @@ pub(crate) fn parse_header(src: &Source) -> Result<ParsedHeader> {
         if at >= riff_end {
             break;
         }
+        if id == NO_CHUNK {
+            return Err(no_chunk(at, "the first RIFF"));
+        }
         let (body, body_end) = (
             at + LIST_HEADER_LEN,
             at + CHUNK_HEADER_LEN + u64::from(size),
@@ -305,7 +417,8 @@ fn parse_info(src: &Source, start: u64, end: u64) -> Result<InfoList> {
     let mut at = start;
     while at + CHUNK_HEADER_LEN <= end {
         let (id, size, body_end) = src.chunk_within(at, end, "the INFO list")?;
-        let raw = src.read(at + CHUNK_HEADER_LEN, size as usize)?;
+        // One byte more than a value may have, so that a longer one is still left out.
+        let raw = src.read_head(at + CHUNK_HEADER_LEN, size, MAX_INFO_VALUE_LEN + 1)?;
         let text = raw.split(|&b| b == 0).next().unwrap_or(&[]);
         if let (Ok(id), Ok(text)) = (std::str::from_utf8(&id.0), std::str::from_utf8(text)) {
             // An id or value avikit would refuse is not worth failing a repair over.
@@ -357,6 +470,9 @@ fn parse_hdrl(src: &Source, start: u64, end: u64) -> Result<ParsedHeader> {
                 let form = src.list_form(at)?;
                 let list_body = at + LIST_HEADER_LEN;
                 if form == LIST_STRL {
+                    if header.streams.len() == MAX_STREAMS {
+                        return Err(fault(at, format!("more than {MAX_STREAMS} stream lists")));
+                    }
                     header.streams.push(parse_strl(src, list_body, body_end)?);
                 } else if form == LIST_ODML {
                     if let Some((dmlh, dsize)) = src.chunk_header(list_body)? {
@@ -398,15 +514,16 @@ fn parse_strl(src: &Source, start: u64, end: u64) -> Result<ParsedStream> {
         let (id, size, _) = src.chunk_within(at, end, "its strl")?;
         let body = at + CHUNK_HEADER_LEN;
         match id {
-            CK_STRH => strh = Some((at, src.read(body, size as usize)?)),
-            CK_STRF => strf = Some((at, src.read(body, size as usize)?)),
+            CK_STRH => strh = Some((at, src.read_head(body, size, STRH_MIN_LEN)?)),
+            CK_STRF => strf = Some((at, src.read_head(body, size, MAX_STRF_READ)?)),
             CK_STRN => {
-                let raw = src.read(body, size as usize)?;
+                // One byte more than a name may have, so that a longer one is still refused.
+                let raw = src.read_head(body, size, MAX_STREAM_NAME_LEN + 1)?;
                 let text = raw.split(|&b| b == 0).next().unwrap_or(&[]);
                 name = Some(String::from_utf8_lossy(text).into_owned());
             }
-            CK_INDX => indx = Some(body),
-            CK_VPRP => vprp = Some(src.read(body, size as usize)?),
+            CK_INDX => indx = Some((body, size)),
+            CK_VPRP => vprp = Some(src.read_head(body, size, VPRP_MIN_LEN)?),
             _ => {}
         }
         at = body + padded_len(u64::from(size));
@@ -435,6 +552,7 @@ fn parse_strl(src: &Source, start: u64, end: u64) -> Result<ParsedStream> {
                 ));
             }
             let compression = le32(&f, BI_COMPRESSION_AT);
+            let header_end = (le32(&f, BI_SIZE_AT) as usize).clamp(BITMAPINFOHEADER_LEN, f.len());
             StreamFormat::Video(VideoFormat {
                 width: le32(&f, BI_WIDTH_AT),
                 height: (le32(&f, BI_HEIGHT_AT) as i32).unsigned_abs(),
@@ -443,6 +561,7 @@ fn parse_strl(src: &Source, start: u64, end: u64) -> Result<ParsedStream> {
                 pixel_aspect: vprp
                     .as_deref()
                     .map_or(PixelAspect::SQUARE, pixel_aspect_of_vprp),
+                extra_data: f[BITMAPINFOHEADER_LEN..header_end].to_vec(),
             })
         }
         STREAM_TYPE_AUDIO => {
@@ -515,15 +634,35 @@ fn gcd64(mut a: u64, mut b: u64) -> u64 {
     a
 }
 
-/// A data chunk found in a `movi` list.
+/// A data chunk found in a `movi` list: 16 bytes, since a file may hold millions of them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct DataChunk {
     /// File position of the chunk header.
     pub at: u64,
     pub size: u32,
-    pub stream: usize,
-    /// Index of the RIFF segment it lives in.
-    pub riff: usize,
+    /// Stream number: two decimal digits of its id.
+    stream: u8,
+    /// Whether it lives in the first RIFF segment (the one `idx1` indexes).
+    pub in_first_riff: bool,
+}
+
+impl DataChunk {
+    /// The chunk at `at` of `size` bytes, of `stream` (below [`MAX_STREAMS`], as
+    /// [`data_chunk_stream`] gives), in RIFF segment number `riff`.
+    pub fn new(at: u64, size: u32, stream: usize, riff: usize) -> DataChunk {
+        debug_assert!(stream < MAX_STREAMS);
+        DataChunk {
+            at,
+            size,
+            stream: stream as u8,
+            in_first_riff: riff == 0,
+        }
+    }
+
+    /// Its stream number.
+    pub fn stream(&self) -> usize {
+        usize::from(self.stream)
+    }
 }
 
 /// The stream number of a data chunk id (`00dc` -> 0), if it is one.

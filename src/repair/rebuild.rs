@@ -2,10 +2,10 @@
 //! write them again through the muxer, which rebuilds headers, `ix##`, `indx`, `idx1`, `dmlh`
 //! and RIFF sizes. Payloads pass through one chunk at a time.
 
-use super::inspect::inspect_file;
+use super::inspect::inspect_source;
 use super::reader::{
     data_chunk_stream, data_chunk_suffix, is_movi_housekeeping, is_standard_index, le32, le64,
-    parse_header, require_regular, DataChunk, Source,
+    parse_header, require_regular, DataChunk, Source, READ_PIECE_LEN,
 };
 use super::FileReport;
 use crate::avi::constants::*;
@@ -15,8 +15,8 @@ use crate::avi::{
 };
 use crate::error::{Error, Result};
 use crate::format::StreamFormat;
-use crate::riff::{padded_len, FileSink, FourCc, CHUNK_HEADER_LEN, LIST_HEADER_LEN};
-use std::collections::HashMap;
+use crate::riff::{padded_len, FileSink, FourCc, Sink, CHUNK_HEADER_LEN, LIST_HEADER_LEN};
+use std::ops::ControlFlow;
 use std::path::Path;
 
 /// Rebuilds `path` into `out_path` (or in place when `None`, through a temporary file of its
@@ -25,7 +25,8 @@ use std::path::Path;
 /// itself is damaged.
 ///
 /// # Errors
-/// [`crate::Status::InvalidArgument`] when the header cannot be read (nothing to rebuild from),
+/// [`crate::Status::InvalidArgument`] when the header cannot be read or holds a format that
+/// cannot be written again (an audio block size of 0): nothing to rebuild from;
 /// when `out_path` is the input file itself (also through a link), or when either is not a
 /// regular file; [`crate::Status::Io`] for file errors (a directory is one).
 pub fn repair_file(path: &Path, out_path: Option<&Path>) -> Result<FileReport> {
@@ -41,60 +42,29 @@ pub fn repair_file_with_progress(
     out_path: Option<&Path>,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<FileReport> {
-    let was_damaged = inspect_file(path).is_err();
     let src = Source::open(path)?;
-    let header = parse_header(&src).map_err(|e| {
-        Error::invalid_argument(format!(
-            "cannot repair: the header is damaged ({})",
-            e.message()
-        ))
-    })?;
-    let specs: Vec<StreamSpec> = header.streams.iter().map(|s| s.spec.clone()).collect();
-    let (chunks, keyframes) = scan(&src, header.first_movi, &specs)?;
-
+    let was_damaged = inspect_source(&src).is_err();
     // In place: a temporary file of our own next to the input, created exclusively under a
     // random name (never one someone could plant a link at), removed on every failure path
     // when `temp` is dropped, renamed over the input only once complete.
-    let (sink, temp) = match out_path {
-        Some(out) => {
-            refuse_input_as_output(&src, path, out)?;
-            let sink = FileSink::create(out)
-                .map_err(|e| Error::io(&format!("cannot create {}", out.display()), e))?;
-            (sink, None)
-        }
-        None => {
-            let (file, temp) = temporary_beside(path)?;
-            (FileSink::from(file), Some(temp))
-        }
+    let report = {
+        let open_sink = || -> Result<(Box<dyn Sink>, Option<tempfile::TempPath>)> {
+            match out_path {
+                Some(out) => {
+                    refuse_input_as_output(&src, path, out)?;
+                    let sink = FileSink::create(out)
+                        .map_err(|e| Error::io(&format!("cannot create {}", out.display()), e))?;
+                    Ok((Box::new(sink), None))
+                }
+                None => {
+                    let (file, temp) = temporary_beside(path)?;
+                    Ok((Box::new(FileSink::from(file)), Some(temp)))
+                }
+            }
+        };
+        rebuild(&src, was_damaged, open_sink, progress)?
     };
-    let cfg = MuxerConfig {
-        frame_rate: header.frame_rate,
-        streams: specs,
-        emit_index1: true,
-        riff_limit: DEFAULT_RIFF_LIMIT,
-        super_index_capacity: super_index_capacity(&chunks),
-        info: header.info.clone(),
-        // The repaired file is on stable storage before it replaces the damaged one.
-        durability: Durability::Checkpoints,
-    };
-    let mut muxer = Muxer::start(Box::new(sink), cfg)?;
-    let total: u64 = chunks.iter().map(|c| u64::from(c.size)).sum();
-    let mut bytes = 0u64;
-    for chunk in &chunks {
-        let data = src.read(chunk.at + CHUNK_HEADER_LEN, chunk.size as usize)?;
-        let keyframe = keyframes.get(&chunk.at).copied().unwrap_or(true);
-        muxer
-            .write_chunks(&[ChunkWrite {
-                stream: chunk.stream,
-                keyframe,
-                data: &data,
-            }])
-            .map_err(|e| e.error)?;
-        bytes += u64::from(chunk.size);
-        progress(bytes, total);
-    }
-    let riff_count = muxer.riff_count();
-    muxer.finish()?;
+    let (report, temp) = report;
     let permissions = src.permissions()?;
     // Windows cannot replace a file that is still open without shared delete access.
     drop(src);
@@ -105,10 +75,85 @@ pub fn repair_file_with_progress(
         temp.persist(path)
             .map_err(|e| Error::io("replacing the damaged file", e.error))?;
     }
+    Ok(report)
+}
+
+/// Rebuilds `src` through the sink `open_sink` gives (asked for once the header has been read,
+/// so that nothing is created for a file that cannot be repaired); returns the report and
+/// whatever else `open_sink` returned with the sink.
+pub(crate) fn rebuild<T>(
+    src: &Source,
+    was_damaged: bool,
+    open_sink: impl FnOnce() -> Result<(Box<dyn Sink>, T)>,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<(FileReport, T)> {
+    let header = parse_header(src).map_err(|e| {
+        Error::invalid_argument(format!(
+            "cannot repair: the header is damaged ({})",
+            e.message()
+        ))
+    })?;
+    let specs: Vec<StreamSpec> = header.streams.iter().map(|s| s.spec.clone()).collect();
+    // The formats are written again as read: one the muxer would refuse (an audio block size
+    // of 0, which chunk sizes are divided by) leaves nothing to rebuild with.
+    for (stream, spec) in specs.iter().enumerate() {
+        spec.validate().map_err(|e| {
+            Error::invalid_argument(format!(
+                "cannot repair: the format of stream {stream} is unusable ({})",
+                e.message()
+            ))
+        })?;
+    }
+    let (chunks, delta_frames) = scan(src, header.first_movi, &specs)?;
+    let (sink, kept) = open_sink()?;
+    let cfg = MuxerConfig {
+        frame_rate: header.frame_rate,
+        streams: specs,
+        emit_index1: true,
+        riff_limit: DEFAULT_RIFF_LIMIT,
+        super_index_capacity: super_index_capacity(&chunks),
+        info: header.info.clone(),
+        // The repaired file is on stable storage before it replaces the damaged one.
+        durability: Durability::Checkpoints,
+    };
+    let mut muxer = Muxer::start(sink, cfg)?;
+    let total: u64 = chunks.iter().map(|c| u64::from(c.size)).sum();
+    let mut bytes = 0u64;
+    // Payloads pass through one buffer of at most READ_PIECE_LEN bytes; a larger chunk is
+    // copied piece by piece.
+    let mut piece = Vec::new();
+    for chunk in &chunks {
+        let keyframe = delta_frames.is_keyframe(chunk.at);
+        let data_at = chunk.at + CHUNK_HEADER_LEN;
+        let len = chunk.size as usize;
+        piece.resize(len.clamp(piece.len(), READ_PIECE_LEN), 0);
+        if len <= READ_PIECE_LEN {
+            src.read_into(data_at, &mut piece[..len])?;
+            muxer
+                .write_chunks(&[ChunkWrite {
+                    stream: chunk.stream(),
+                    keyframe,
+                    data: &piece[..len],
+                }])
+                .map_err(|e| e.error)?;
+        } else {
+            muxer.write_chunk_in_pieces(
+                chunk.stream(),
+                keyframe,
+                len,
+                &mut piece,
+                &mut |offset, buf| src.read_into(data_at + offset, buf),
+            )?;
+        }
+        bytes += u64::from(chunk.size);
+        progress(bytes, total);
+    }
+    let riff_count = muxer.riff_count();
+    muxer.finish()?;
     let mut report =
         FileReport::summarize(&header, &chunks, riff_count as usize, bytes, was_damaged);
     report.riff_count = riff_count;
-    Ok(report)
+    Ok((report, kept))
 }
 
 /// A new temporary file in the directory of `path` (so that the rename stays on one file
@@ -155,16 +200,26 @@ fn refuse_input_as_output(src: &Source, path: &Path, out: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Positions of the chunks that surviving indexes mark as delta frames, sorted: 8 bytes a delta
+/// frame and nothing for keyframes (any chunk no index marks is one).
+struct DeltaFrames(Vec<u64>);
+
+impl DeltaFrames {
+    fn is_keyframe(&self, chunk_at: u64) -> bool {
+        self.0.binary_search(&chunk_at).is_err()
+    }
+}
+
 /// Walks from the first `movi` to the end of the data, ignoring list sizes (a crash leaves them
-/// stale), and returns the complete data chunks in file order with the keyframe flags that
-/// surviving indexes give them.
+/// stale), and returns the complete data chunks in file order with the delta frames that
+/// surviving indexes mark.
 fn scan(
     src: &Source,
     first_movi: u64,
     streams: &[StreamSpec],
-) -> Result<(Vec<DataChunk>, HashMap<u64, bool>)> {
+) -> Result<(Vec<DataChunk>, DeltaFrames)> {
     let mut chunks = Vec::new();
-    let mut keyframes = HashMap::new();
+    let mut delta_frames = Vec::new();
     let mut riff = 0;
     let mut at = first_movi + LIST_HEADER_LEN;
     while let Some((id, size)) = src.chunk_header(at)? {
@@ -192,23 +247,21 @@ fn scan(
         }
         match data_chunk_stream(id) {
             // A chunk its stream cannot hold (damaged id or size) is left out.
-            Some(stream) if streams.get(stream).is_some_and(|spec| fits(spec, id, size)) => chunks
-                .push(DataChunk {
-                    at,
-                    size,
-                    stream,
-                    riff,
-                }),
+            Some(stream) if streams.get(stream).is_some_and(|spec| fits(spec, id, size)) => {
+                chunks.push(DataChunk::new(at, size, stream, riff))
+            }
             Some(_) => {}
             None if is_standard_index(id) => {
-                read_keyframes(src, at + CHUNK_HEADER_LEN, size, &mut keyframes)?;
+                read_delta_frames(src, at + CHUNK_HEADER_LEN, size, &mut delta_frames)?;
             }
             None if is_movi_housekeeping(id) || id == CK_IDX1 => {}
             None => break, // not a chunk header: a torn write or garbage
         }
         at = padded_len(end);
     }
-    Ok((chunks, keyframes))
+    delta_frames.sort_unstable();
+    delta_frames.dedup();
+    Ok((chunks, DeltaFrames(delta_frames)))
 }
 
 /// Super index room for every segment the rebuilt file will have (the source may have been
@@ -236,13 +289,8 @@ fn fits(spec: &StreamSpec, id: FourCc, size: u32) -> bool {
     suffix_ok && (empty_frame || spec.check_chunk_len(size as usize).is_ok())
 }
 
-/// Records the keyframe flags of a standard index's entries by chunk position.
-fn read_keyframes(
-    src: &Source,
-    at: u64,
-    size: u32,
-    keyframes: &mut HashMap<u64, bool>,
-) -> Result<()> {
+/// Records the positions of the chunks a standard index's entries mark as delta frames.
+fn read_delta_frames(src: &Source, at: u64, size: u32, delta_frames: &mut Vec<u64>) -> Result<()> {
     if (size as usize) < STANDARD_INDEX_HEADER_LEN {
         return Ok(());
     }
@@ -253,17 +301,21 @@ fn read_keyframes(
     let base = le64(&h, STANDARD_INDEX_BASE_OFFSET_AT);
     let room = (size as usize - STANDARD_INDEX_HEADER_LEN) / STANDARD_INDEX_ENTRY_LEN;
     let count = (le32(&h, INDEX_ENTRIES_IN_USE_AT) as usize).min(room);
-    let entries = src.read(
-        at + STANDARD_INDEX_HEADER_LEN as u64,
-        count * STANDARD_INDEX_ENTRY_LEN,
-    )?;
-    for e in entries.chunks_exact(STANDARD_INDEX_ENTRY_LEN) {
-        // Offsets point at the payload, past the chunk header.
-        let data_at = base + u64::from(le32(e, 0));
-        if let Some(chunk_at) = data_at.checked_sub(CHUNK_HEADER_LEN) {
-            let entry_size = le32(e, STANDARD_INDEX_ENTRY_SIZE_AT);
-            keyframes.insert(chunk_at, entry_size & STANDARD_INDEX_DELTA_FRAME == 0);
+    let entries_at = at + STANDARD_INDEX_HEADER_LEN as u64;
+    let mut last = None;
+    src.for_each_entry(entries_at, count, STANDARD_INDEX_ENTRY_LEN, |_, _, e| {
+        // Offsets point at the payload, past the chunk header, and grow from entry to entry:
+        // the first that does not (a hole of zeros, garbage) ends the index.
+        let chunk_at = base
+            .checked_add(u64::from(le32(e, 0)))
+            .and_then(|data_at| data_at.checked_sub(CHUNK_HEADER_LEN));
+        let Some(chunk_at) = chunk_at.filter(|&c| last.is_none_or(|l| c > l)) else {
+            return Ok(ControlFlow::Break(()));
+        };
+        last = Some(chunk_at);
+        if le32(e, STANDARD_INDEX_ENTRY_SIZE_AT) & STANDARD_INDEX_DELTA_FRAME != 0 {
+            delta_frames.push(chunk_at);
         }
-    }
-    Ok(())
+        Ok(ControlFlow::Continue(()))
+    })
 }

@@ -359,7 +359,7 @@ mod tests {
     fn a_large_write_lands_whole_across_pieces() {
         let path = std::env::temp_dir().join(format!("avikit-sink-large-{}", std::process::id()));
         let mut sink = FileSink::create(&path).unwrap();
-        let big: Vec<u8> = (0..3 * crate::WRITE_PIECE_MAX + 11)
+        let big: Vec<u8> = (0..3 * crate::riff::WRITE_PIECE_MAX + 11)
             .map(|i| i as u8)
             .collect();
         sink.write_at(0, &[b"12345678", &big, b"\0"]).unwrap();

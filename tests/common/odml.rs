@@ -1,6 +1,6 @@
 //! The OpenDML 1.02 two-tier index as every reader knows it, checked in a closed file's bytes.
 
-use super::{le32, walk, Chunk};
+use super::riff::{le32, walk, Chunk};
 
 fn le64(bytes: &[u8], at: usize) -> u64 {
     u64::from_le_bytes(bytes[at..at + 8].try_into().unwrap())

@@ -5,7 +5,7 @@ Runs ffmpeg (strict full decode), ffprobe (header counts vs counted packets),
 mediainfo (truncation flags, frame count), PyAV (demux + decode every packet),
 GStreamer, VLC and MPlayer (every frame of every video stream, reader_checks.py)
 and optionally an index seek. With --frame-numbers N the video streams carry frame
-numbers (tests/common/mod.rs `numbered_*`, read by frame_code.py): ffmpeg, PyAV and
+numbers (tests/common/numbered.rs `numbered_*`, read by frame_code.py): ffmpeg, PyAV and
 each reader must decode exactly 0..N-1, and every reader's seek must land on K.
 Prints a JSON report on stdout; exits 0 if every check passes, 1 otherwise with one
 "FAIL [check]: why" line per failure on stderr.

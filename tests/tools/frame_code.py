@@ -1,4 +1,4 @@
-"""Reads the frame number that tests/common/mod.rs (`numbered_*`) draws into a picture.
+"""Reads the frame number that tests/common/numbered.rs (`numbered_*`) draws into a picture.
 
 The picture is a grid of COLUMNS x ROWS equal cells, each all black or all white; read left to
 right, top to bottom, the cells are the bits (most significant first, white = 1) of a 32-bit word:
@@ -15,7 +15,7 @@ NUMBER_BITS = COLUMNS * ROWS - CHECK_BITS
 
 
 def check(number):
-    """The checksum bits of `number` (a multiplicative hash, the same in mod.rs)."""
+    """The checksum bits of `number` (a multiplicative hash, the same in numbered.rs)."""
     return ((number * 0x9E3779B1 + 0x7F4A7C15) & 0xFFFFFFFF) >> (32 - CHECK_BITS)
 
 

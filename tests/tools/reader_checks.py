@@ -11,7 +11,7 @@ and VLC some data of every audio stream that has packets.
 
 A few formats are beyond a reader. ALLOWANCES names each, with the test that recognises it
 (format and, where the reader says something, its own message); only that is then excused, and
-the report's "allowances" lists it. tests/readers.rs shows each one on a file FFmpeg wrote.
+the report's "allowances" lists it. tests/readers/readers.rs shows each one on a file FFmpeg wrote.
 """
 import subprocess
 from fractions import Fraction
@@ -53,7 +53,8 @@ ALLOWANCES = {
                                 "video ('AVI: Missing video stream!?')"),
     "mplayer:audio-only": ("mplayer", "the whole file",
                            "MPlayer's AVI demuxer needs a video stream ('AVI_NI: No video "
-                           "stream found.')"),
+                           "stream found.', or 'AVI: Missing video stream!?' when no chunk "
+                           "is indexed)"),
     "mplayer:dib-upside-down": ("mplayer", "the orientation of 16/24/32-bit DIB pictures "
                                 "(read flipped, still every number)",
                                 "MPlayer's AVI demuxer + raw RGB decoder hand bottom-up DIB "
@@ -189,12 +190,17 @@ def mplayer(judge, path, seek_frame):
     if not judge.video:
         result = players.mplayer(path, [], False)
         has_video = any(s.get("codec_type") == "video" for s in judge.streams)
-        name, says = (("mplayer:no-video-frames", "AVI: Missing video stream!?") if has_video
-                      else ("mplayer:audio-only", "No video stream found"))
-        if result["error"] and says in result["error"]:
+        # Without video, MPlayer's AVI demuxer says one of two things: its non-interleaved
+        # reader ("AVI_NI") finds no video stream in a file with indexed audio, its plain reader
+        # misses the video stream of a file with nothing indexed (an audio-only file without a
+        # single chunk, which the C API sequences write now and then).
+        name, says = (("mplayer:no-video-frames", ("AVI: Missing video stream!?",)) if has_video
+                      else ("mplayer:audio-only",
+                            ("No video stream found", "AVI: Missing video stream!?")))
+        if result["error"] and any(message in result["error"] for message in says):
             judge.allow(name)
         else:
-            judge.fail("mplayer", f"file without video frames: expected MPlayer's '{says}'",
+            judge.fail("mplayer", f"file without video frames: expected MPlayer's {says}",
                        result)
         return {"result": summary(result)}
     flip = [s["index"] for s in judge.video if s.get("codec_name") == "rawvideo"

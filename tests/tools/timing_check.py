@@ -33,7 +33,7 @@ What each reader gives, and so what is checked:
              empty ones included, the others at their slots; ID_LENGTH (1/100 s) = T periods.
 The frames a reader delivers are paired with its times in delivery order (no codec here
 reorders frames). Allowances in the style of reader_checks.py (two are its own): only the
-recognised case is excused, and the report lists it; tests/timing_readers.rs shows each on a
+recognised case is excused, and the report lists it; tests/readers/timing_readers.rs shows each on a
 file with gaps that FFmpeg wrote.
 Prints a JSON report; exit status 1 when a check fails.
 """

@@ -327,17 +327,15 @@ impl Indexes {
 
     /// Turns the standard index slots that larger ones replaced into `JUNK`. Call it once the
     /// header on disk points at their successors, so a file cut at any moment has a valid index.
-    /// Returns whether it wrote anything.
     ///
     /// # Errors
     /// [`Status::Io`] when the sink fails.
-    pub fn retire_stale_slots(&mut self, sink: &mut dyn Sink) -> Result<bool> {
-        let stale = std::mem::take(&mut self.stale_slots);
-        for &at in &stale {
+    pub fn retire_stale_slots(&mut self, sink: &mut dyn Sink) -> Result<()> {
+        for at in std::mem::take(&mut self.stale_slots) {
             sink.write_at(at, &[&CK_JUNK.0])
                 .map_err(|e| Error::io("retiring a replaced standard index", e.error))?;
         }
-        Ok(!stale.is_empty())
+        Ok(())
     }
 }
 

@@ -1,6 +1,6 @@
 //! How `avikit inspect` prints a [`FileReport`]: a summary for people, or one JSON object.
 
-use avikit::format::{WAVE_FORMAT_MPEGLAYER3, WAVE_FORMAT_PCM};
+use avikit::format::wave::{WAVE_FORMAT_MPEGLAYER3, WAVE_FORMAT_PCM};
 use avikit::repair::{FileReport, StreamReport};
 use avikit::FourCc;
 use avikit::StreamFormat;

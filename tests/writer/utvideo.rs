@@ -1,0 +1,519 @@
+//! The Ut Video encoder against FFmpeg's decoder: every FourCC, predictor and slice count,
+//! odd strides, noise, gradients, flat colour and camera-like content, and the edge sizes, all
+//! decoded back bit for bit from AVI files that carry the encoder's frames as they are.
+
+use crate::common::ffmpeg::ffmpeg_decode;
+use crate::common::ffmpeg::testsrc2;
+use crate::common::riff::{find, le32};
+use crate::common::rng::TestRng;
+use crate::common::scratch::Scratch;
+use avikit::codec::utvideo::{
+    Isa, PackedRgb, PlaneBuffer, PlaneRef, Prediction, UtVideoEncoder, UtVideoFormat,
+};
+use avikit::repair::repair_file;
+use avikit::{StreamFormat, VideoFormat, Writer, WriterOptions};
+use std::path::Path;
+
+const PREDICTIONS: [Prediction; 4] = [
+    Prediction::Median,
+    Prediction::Left,
+    Prediction::Gradient,
+    Prediction::None,
+];
+
+const YUV_FORMATS: [UtVideoFormat; 4] = [
+    UtVideoFormat::Uly0,
+    UtVideoFormat::Ulh0,
+    UtVideoFormat::Uly2,
+    UtVideoFormat::Ulh2,
+];
+
+/// Deterministic noise.
+fn noise(len: usize, seed: u64) -> Vec<u8> {
+    let mut rng = TestRng::new(seed);
+    (0..len).map(|_| rng.next_u64() as u8).collect()
+}
+
+/// A plane of `width` x `height` samples at `stride` (padding filled with noise), in one of
+/// three kinds of content: 0 noise, 1 a diagonal gradient with a little noise, 2 flat.
+fn plane(width: usize, height: usize, stride: usize, kind: usize, seed: u64) -> Vec<u8> {
+    let mut out = noise(stride * height, seed ^ 0x5eed);
+    let jitter = noise(width * height, seed);
+    for y in 0..height {
+        for x in 0..width {
+            out[y * stride + x] = match kind {
+                0 => jitter[y * width + x],
+                1 => ((x * 3 + y * 2) as u8).wrapping_add(jitter[y * width + x] % 3),
+                _ => 77 + seed as u8,
+            };
+        }
+    }
+    out
+}
+
+/// The tight rows of a plane, as ffmpeg outputs them.
+fn tight(samples: &[u8], width: usize, height: usize, stride: usize) -> Vec<u8> {
+    (0..height)
+        .flat_map(|y| samples[y * stride..y * stride + width].iter().copied())
+        .collect()
+}
+
+/// Writes `frames` (already encoded) as a pass-through Ut Video stream.
+fn write_avi(path: &Path, encoder: &UtVideoEncoder, width: u32, height: u32, frames: &[Vec<u8>]) {
+    let format = encoder.format();
+    let video = VideoFormat::compressed(width, height, format.fourcc())
+        .with_bits_per_pixel(format.bits_per_pixel())
+        .with_extra_data(encoder.extra_data().to_vec());
+    let writer = Writer::create(path, WriterOptions::default()).unwrap();
+    let stream = writer.add_video_stream(video, None).unwrap();
+    for frame in frames {
+        stream.write_frame(true, frame).unwrap();
+    }
+    writer.close().unwrap();
+}
+
+fn pix_fmt(format: UtVideoFormat) -> &'static str {
+    match format {
+        UtVideoFormat::Uly0 | UtVideoFormat::Ulh0 => "yuv420p",
+        UtVideoFormat::Uly2 | UtVideoFormat::Ulh2 => "yuv422p",
+        UtVideoFormat::Ulrg => "gbrp",
+        UtVideoFormat::Ulra => "gbrap",
+    }
+}
+
+/// Encodes every frame (each a list of (plane, stride)), writes them, decodes them with
+/// ffmpeg and compares with `expected` (per frame, the tight planes ffmpeg outputs).
+fn round_trip(
+    name: &str,
+    encoder: &UtVideoEncoder,
+    (width, height): (u32, u32),
+    frames: &[Vec<(Vec<u8>, usize)>],
+    expected: &[Vec<u8>],
+) {
+    let encoded: Vec<Vec<u8>> = frames
+        .iter()
+        .map(|planes| {
+            let refs: Vec<PlaneRef<'_>> = planes
+                .iter()
+                .map(|(samples, stride)| PlaneRef {
+                    samples,
+                    stride: *stride,
+                })
+                .collect();
+            let bytes = encoder.encode(&refs).unwrap();
+            let scalar = encoder.clone().with_isa(Isa::Scalar).encode(&refs).unwrap();
+            assert_eq!(bytes, scalar, "{name}: vector and scalar kernels differ");
+            bytes
+        })
+        .collect();
+    let file = Scratch::new(&format!("{name}.avi"));
+    write_avi(file.path(), encoder, width, height, &encoded);
+    let decoded = ffmpeg_decode(
+        file.path(),
+        "0:v:0",
+        "rawvideo",
+        &["-pix_fmt", pix_fmt(encoder.format())],
+    );
+    let want: Vec<u8> = expected.concat();
+    assert_eq!(decoded.len(), want.len(), "{name}: decoded length");
+    if decoded != want {
+        let at = decoded.iter().zip(&want).position(|(a, b)| a != b).unwrap();
+        panic!("{name}: first difference at byte {at} of {}", want.len());
+    }
+}
+
+/// YUV frames of three kinds at `stride` padding, encoded with `format`, `prediction` and
+/// `slices`, decoded exactly.
+fn check_yuv(
+    format: UtVideoFormat,
+    prediction: Prediction,
+    slices: u32,
+    size: (u32, u32),
+    pad: usize,
+) {
+    let (w, h) = (size.0 as usize, size.1 as usize);
+    let encoder = UtVideoEncoder::new(format, size.0, size.1, prediction, slices).unwrap();
+    let mut frames = Vec::new();
+    let mut expected = Vec::new();
+    for kind in 0..3 {
+        let mut planes = Vec::new();
+        let mut tight_planes = Vec::new();
+        for p in 0..3 {
+            let (pw, ph) = format.plane_size(p, w, h);
+            let stride = pw + pad;
+            let samples = plane(pw, ph, stride, kind, (kind * 10 + p) as u64);
+            tight_planes.push(tight(&samples, pw, ph, stride));
+            planes.push((samples, stride));
+        }
+        frames.push(planes);
+        expected.push(tight_planes.concat());
+    }
+    let name = format!("{:?}-{prediction:?}-{slices}-{w}x{h}", format.fourcc());
+    round_trip(&name, &encoder, size, &frames, &expected);
+}
+
+/// Packed RGB frames of three kinds converted to `format`'s planes, decoded to planar G, B,
+/// R (and A) exactly.
+fn check_rgb(
+    format: UtVideoFormat,
+    layout: PackedRgb,
+    prediction: Prediction,
+    slices: u32,
+    size: (u32, u32),
+) {
+    let (w, h) = (size.0 as usize, size.1 as usize);
+    let bpp = layout.bytes_per_pixel();
+    let stride = w * bpp + 5;
+    let encoder = UtVideoEncoder::new(format, size.0, size.1, prediction, slices).unwrap();
+    let mut frames = Vec::new();
+    let mut expected = Vec::new();
+    for kind in 0..3 {
+        let packed = plane(w * bpp, h, stride, kind, kind as u64 + 40);
+        let mut buffer = PlaneBuffer::default();
+        buffer.fill_rgb(format, layout, &packed, stride, w, h);
+        let planes: Vec<(Vec<u8>, usize)> = buffer
+            .planes()
+            .iter()
+            .map(|p| (p.samples.to_vec(), p.stride))
+            .collect();
+        let (r_at, b_at) = match layout {
+            PackedRgb::Bgra | PackedRgb::Bgr => (2, 0),
+            PackedRgb::Rgba | PackedRgb::Rgb => (0, 2),
+        };
+        let mut channels = vec![1, b_at, r_at];
+        if format == UtVideoFormat::Ulra {
+            channels.push(3);
+        }
+        let mut want = Vec::new();
+        for c in channels {
+            for y in 0..h {
+                for x in 0..w {
+                    want.push(packed[y * stride + x * bpp + c]);
+                }
+            }
+        }
+        frames.push(planes);
+        expected.push(want);
+    }
+    let name = format!(
+        "{:?}-{layout:?}-{prediction:?}-{slices}-{w}x{h}",
+        format.fourcc()
+    );
+    round_trip(&name, &encoder, size, &frames, &expected);
+}
+
+#[test]
+fn yuv_formats_decode_exactly_with_every_predictor_and_slice_count() {
+    for format in YUV_FORMATS {
+        for prediction in PREDICTIONS {
+            for slices in [1, 3, 7, 256] {
+                check_yuv(format, prediction, slices, (64, 36), 7);
+            }
+        }
+    }
+}
+
+#[test]
+fn rgb_layouts_decode_exactly_with_every_predictor_and_slice_count() {
+    let cases = [
+        (UtVideoFormat::Ulrg, PackedRgb::Bgra),
+        (UtVideoFormat::Ulra, PackedRgb::Bgra),
+        (UtVideoFormat::Ulra, PackedRgb::Rgba),
+        (UtVideoFormat::Ulrg, PackedRgb::Bgr),
+        (UtVideoFormat::Ulrg, PackedRgb::Rgb),
+    ];
+    for (format, layout) in cases {
+        for prediction in PREDICTIONS {
+            for slices in [1, 4, 256] {
+                check_rgb(format, layout, prediction, slices, (33, 17));
+            }
+        }
+    }
+}
+
+#[test]
+fn edge_sizes_decode_exactly() {
+    for prediction in PREDICTIONS {
+        for slices in [1, 2, 8] {
+            for size in [(2, 2), (2, 4), (4, 2), (6, 6), (34, 2)] {
+                check_yuv(UtVideoFormat::Uly0, prediction, slices, size, 1);
+            }
+            for size in [(2, 1), (2, 3), (4, 1), (2, 9)] {
+                check_yuv(UtVideoFormat::Uly2, prediction, slices, size, 3);
+            }
+            for size in [(1, 1), (1, 2), (3, 1), (1, 7), (31, 3), (17, 2)] {
+                check_rgb(
+                    UtVideoFormat::Ulrg,
+                    PackedRgb::Bgr,
+                    prediction,
+                    slices,
+                    size,
+                );
+                check_rgb(
+                    UtVideoFormat::Ulra,
+                    PackedRgb::Rgba,
+                    prediction,
+                    slices,
+                    size,
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn camera_like_content_decodes_exactly() {
+    let (w, h) = (320usize, 240usize);
+    let frames = testsrc2(w, h, 3);
+    for (format, layout) in [
+        (UtVideoFormat::Ulrg, PackedRgb::Bgra),
+        (UtVideoFormat::Ulra, PackedRgb::Bgra),
+    ] {
+        let encoder =
+            UtVideoEncoder::new(format, w as u32, h as u32, Prediction::Median, 0).unwrap();
+        let mut planes_of = Vec::new();
+        let mut expected = Vec::new();
+        for (n, frame) in frames.iter().enumerate() {
+            // Sensor-like noise on top of the pattern.
+            let grain = noise(frame.len(), n as u64);
+            let noisy: Vec<u8> = frame
+                .iter()
+                .zip(&grain)
+                .map(|(&v, &g)| v.saturating_add(g % 5))
+                .collect();
+            let mut buffer = PlaneBuffer::default();
+            buffer.fill_rgb(format, layout, &noisy, w * 4, w, h);
+            planes_of.push(
+                buffer
+                    .planes()
+                    .iter()
+                    .map(|p| (p.samples.to_vec(), p.stride))
+                    .collect(),
+            );
+            let mut want = Vec::new();
+            for c in [1, 0, 2, 3].iter().take(format.planes()) {
+                want.extend(noisy.chunks_exact(4).map(|px| px[*c]));
+            }
+            expected.push(want);
+        }
+        round_trip(
+            &format!("camera-{format:?}"),
+            &encoder,
+            (w as u32, h as u32),
+            &planes_of,
+            &expected,
+        );
+    }
+}
+
+#[test]
+fn nv12_yuy2_and_gray_inputs_decode_to_their_samples() {
+    let (w, h) = (38usize, 22usize);
+    let stride = w + 3;
+    // NV12: Y rows then interleaved U, V rows.
+    let nv12 = noise(stride * h * 3 / 2, 9);
+    let chroma_at = stride * h;
+    let mut buffer = PlaneBuffer::default();
+    buffer.fill_nv12(UtVideoFormat::Uly0, &nv12, stride, chroma_at, w, h);
+    let mut want = tight(&nv12, w, h, stride);
+    for c in 0..2 {
+        for y in 0..h / 2 {
+            for x in 0..w / 2 {
+                want.push(nv12[chroma_at + y * stride + 2 * x + c]);
+            }
+        }
+    }
+    let encoder = UtVideoEncoder::new(
+        UtVideoFormat::Uly0,
+        w as u32,
+        h as u32,
+        Prediction::Median,
+        2,
+    )
+    .unwrap();
+    let planes: Vec<(Vec<u8>, usize)> = buffer
+        .planes()
+        .iter()
+        .map(|p| (p.samples.to_vec(), p.stride))
+        .collect();
+    round_trip("nv12", &encoder, (w as u32, h as u32), &[planes], &[want]);
+
+    // YUY2: Y0 U Y1 V.
+    let yuy2 = noise(stride * 2 * h, 10);
+    buffer.fill_yuy2(UtVideoFormat::Ulh2, &yuy2, stride * 2, w, h);
+    let row = |y: usize| &yuy2[y * stride * 2..y * stride * 2 + w * 2];
+    let mut want: Vec<u8> = (0..h)
+        .flat_map(|y| row(y).chunks_exact(2).map(|p| p[0]).collect::<Vec<_>>())
+        .collect();
+    for c in [1, 3] {
+        want.extend((0..h).flat_map(|y| {
+            row(y)
+                .chunks_exact(4)
+                .map(move |q| q[c])
+                .collect::<Vec<_>>()
+        }));
+    }
+    let encoder = UtVideoEncoder::new(
+        UtVideoFormat::Ulh2,
+        w as u32,
+        h as u32,
+        Prediction::Gradient,
+        3,
+    )
+    .unwrap();
+    let planes: Vec<(Vec<u8>, usize)> = buffer
+        .planes()
+        .iter()
+        .map(|p| (p.samples.to_vec(), p.stride))
+        .collect();
+    round_trip("yuy2", &encoder, (w as u32, h as u32), &[planes], &[want]);
+
+    // GRAY8: luma as given, chroma neutral (single-symbol planes).
+    let gray = noise(stride * h, 11);
+    buffer.fill_gray(UtVideoFormat::Uly0, &gray, stride, w, h);
+    let mut want = tight(&gray, w, h, stride);
+    want.resize(w * h * 3 / 2, 128);
+    let encoder =
+        UtVideoEncoder::new(UtVideoFormat::Uly0, w as u32, h as u32, Prediction::Left, 1).unwrap();
+    let planes: Vec<(Vec<u8>, usize)> = buffer
+        .planes()
+        .iter()
+        .map(|p| (p.samples.to_vec(), p.stride))
+        .collect();
+    round_trip("gray", &encoder, (w as u32, h as u32), &[planes], &[want]);
+}
+
+#[test]
+fn slices_encode_independently_in_any_order() {
+    let (w, h) = (48usize, 40usize);
+    let encoder = UtVideoEncoder::new(
+        UtVideoFormat::Ulrg,
+        w as u32,
+        h as u32,
+        Prediction::Median,
+        5,
+    )
+    .unwrap();
+    let data: Vec<Vec<u8>> = (0..3).map(|p| plane(w, h, w, 1, p)).collect();
+    let refs: Vec<PlaneRef<'_>> = data
+        .iter()
+        .map(|samples| PlaneRef { samples, stride: w })
+        .collect();
+    let whole = encoder.encode(&refs).unwrap();
+    let mut residuals: Vec<_> = (0..encoder.slices())
+        .rev()
+        .map(|s| encoder.analyze_slice(&refs, s))
+        .collect();
+    let codes = encoder.frame_codes(&residuals);
+    residuals.rotate_left(2);
+    let packed: Vec<_> = residuals
+        .iter()
+        .map(|r| encoder.pack_slice(&codes, r))
+        .collect();
+    assert_eq!(encoder.assemble(&codes, &packed), whole);
+}
+
+#[test]
+fn slice_counts_are_lowered_to_the_rows_and_sizes_checked() {
+    let slices = |format, w, h, n| {
+        UtVideoEncoder::new(format, w, h, Prediction::Median, n)
+            .unwrap()
+            .slices()
+    };
+    assert_eq!(slices(UtVideoFormat::Uly0, 8, 6, 200), 3);
+    assert_eq!(slices(UtVideoFormat::Uly2, 8, 6, 200), 6);
+    assert_eq!(slices(UtVideoFormat::Ulra, 8, 1000, 0), 8);
+    assert_eq!(slices(UtVideoFormat::Ulrg, 8, 5000, 300 - 44), 256);
+    assert_eq!(slices(UtVideoFormat::Uly0, 1920, 1080, 0), 4);
+    for (format, w, h, n) in [
+        (UtVideoFormat::Uly0, 3, 2, 1),
+        (UtVideoFormat::Uly0, 2, 3, 1),
+        (UtVideoFormat::Ulh2, 5, 3, 1),
+        (UtVideoFormat::Ulrg, 0, 3, 1),
+        (UtVideoFormat::Ulrg, 4, 4, 257),
+    ] {
+        let err = UtVideoEncoder::new(format, w, h, Prediction::Median, n).unwrap_err();
+        assert_eq!(
+            err.status(),
+            avikit::Status::InvalidArgument,
+            "{format:?} {w}x{h} {n}"
+        );
+    }
+}
+
+#[test]
+fn extra_data_follows_the_bitmap_header_and_survives_repair() {
+    let (w, h) = (64u32, 48u32);
+    let encoder = UtVideoEncoder::new(UtVideoFormat::Uly0, w, h, Prediction::Median, 3).unwrap();
+    let extra = encoder.extra_data();
+    assert_eq!(&extra[4..8], b"YV12");
+    assert_eq!(le32(&extra, 8), 4, "frame information size");
+    assert_eq!(
+        le32(&extra, 12),
+        (2 << 24) | 1,
+        "slices - 1 and Huffman coding"
+    );
+    let planes: Vec<Vec<u8>> = (0..3)
+        .map(|p| {
+            let (pw, ph) = UtVideoFormat::Uly0.plane_size(p, w as usize, h as usize);
+            plane(pw, ph, pw, 1, p as u64)
+        })
+        .collect();
+    let refs: Vec<PlaneRef<'_>> = planes
+        .iter()
+        .enumerate()
+        .map(|(p, samples)| PlaneRef {
+            samples,
+            stride: UtVideoFormat::Uly0.plane_size(p, w as usize, h as usize).0,
+        })
+        .collect();
+    let frame = encoder.encode(&refs).unwrap();
+    let file = Scratch::new("utv-extra.avi");
+    write_avi(file.path(), &encoder, w, h, &vec![frame; 10]);
+    let bytes = std::fs::read(file.path()).unwrap();
+    let strf = find(&bytes, b"strf").unwrap();
+    assert_eq!(le32(&bytes, strf + 4), 56, "strf: header and extra data");
+    assert_eq!(
+        le32(&bytes, strf + 8),
+        56,
+        "biSize counts the extra data, as FFmpeg writes it"
+    );
+    assert_eq!(&bytes[strf + 8 + 40..strf + 8 + 56], &extra);
+
+    // Cut the file inside its last frame: repair keeps the format, extra data included.
+    let cut = Scratch::new("utv-cut.avi");
+    std::fs::write(cut.path(), &bytes[..bytes.len() - 2000]).unwrap();
+    let fixed = Scratch::new("utv-fixed.avi");
+    let report = repair_file(cut.path(), Some(fixed.path())).unwrap();
+    match &report.streams[0].format {
+        StreamFormat::Video(v) => assert_eq!(v.extra_data, extra),
+        other => panic!("not video: {other:?}"),
+    }
+    let decoded = ffmpeg_decode(fixed.path(), "0:v:0", "rawvideo", &["-pix_fmt", "yuv420p"]);
+    let one: Vec<u8> = planes.concat();
+    assert!(!decoded.is_empty());
+    assert!(decoded.chunks(one.len()).all(|f| f == one.as_slice()));
+}
+
+#[test]
+fn flat_planes_are_single_symbol_planes() {
+    let (w, h) = (40usize, 20usize);
+    let flat = vec![0x80u8; w * h];
+    let refs = vec![
+        PlaneRef {
+            samples: &flat,
+            stride: w
+        };
+        4
+    ];
+    for prediction in PREDICTIONS {
+        let encoder =
+            UtVideoEncoder::new(UtVideoFormat::Ulra, w as u32, h as u32, prediction, 4).unwrap();
+        let frame = encoder.encode(&refs).unwrap();
+        assert_eq!(
+            frame.len(),
+            4 * (256 + 4 * 4) + 4,
+            "{prediction:?}: headers only"
+        );
+    }
+}
