@@ -1,7 +1,7 @@
 //! [`Durability`]: whether the muxer syncs its sink at checkpoints and close, and the order that
 //! makes a power cut harmless.
 
-/// When a writer asks its sink to put the bytes on stable storage ([`crate::Sink::flush`] with
+/// When a writer asks its sink to put the bytes on stable storage ([`crate::sink::Sink::flush`] with
 /// `durable`, an fdatasync for files).
 ///
 /// With [`Durability::Checkpoints`] every checkpoint (periodic, at flush and at close) runs in
@@ -13,7 +13,7 @@
 /// survived, plays) at least up to the last completed checkpoint. Close returns after a sync.
 ///
 /// The syncs run on the writer's worker thread, never in a begin; checkpoints that fall due
-/// while one syncs become one. What a sync promises is the sink's: a [`crate::FileSink`]
+/// while one syncs become one. What a sync promises is the sink's: a [`crate::sink::FileSink`]
 /// reaches the disk, a custom sink promises what its flush does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]

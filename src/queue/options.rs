@@ -51,7 +51,7 @@ pub struct WriterOptions {
     /// the close in an order that a power cut cannot tear, so the file repairs to at least its
     /// last checkpoint; [`Durability::None`] leaves writes to the operating system. Syncs run
     /// on the worker, never in a begin. What a sync reaches is the sink's business (see
-    /// [`crate::Sink::flush`]).
+    /// [`crate::sink::Sink::flush`]).
     pub durability: Durability,
 }
 

@@ -13,7 +13,7 @@ use std::io::{self, Seek, SeekFrom, Write};
 ///
 /// Durability: `Write` knows no sync, so `flush(true)` is `W::flush` and promises only that
 /// `W` holds nothing back; what survives a power cut is `W`'s business. For a file with
-/// power-cut safety, write through [`crate::FileSink`] (`Writer::create`, or a `File` turned
+/// power-cut safety, write through [`crate::sink::FileSink`] (`Writer::create`, or a `File` turned
 /// into a `FileSink` with `From`), which syncs.
 #[derive(Debug)]
 pub struct WriteSeekSink<W> {
