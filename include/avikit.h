@@ -22,9 +22,23 @@
 #define AVK_WRITER_EMIT_INDEX1 1
 
 /**
- * `avk_writer_flush` flag: also fsync, so the data reaches stable storage.
+ * `avk_writer_flush` flag: make the checkpoint durable whatever `durability` says (synced in
+ * the order of AVK_DURABILITY_CHECKPOINTS), so the data reaches stable storage.
  */
 #define AVK_FLUSH_DURABLE 1
+
+/**
+ * `avk_writer_options.durability` (the default): every checkpoint and the close sync the file
+ * in an order a power cut cannot tear (data and indexes, then the counts, sizes and header
+ * that point at them), so the file repairs to at least its last completed checkpoint.
+ */
+#define AVK_DURABILITY_CHECKPOINTS 0
+
+/**
+ * `avk_writer_options.durability`: never sync on its own; writes are left to the operating
+ * system (avikit 0.2). `avk_writer_flush` with AVK_FLUSH_DURABLE still syncs.
+ */
+#define AVK_DURABILITY_NONE 1
 
 /**
  * Write flag: the frame is a keyframe (ignored by encoding codecs and audio).
@@ -234,6 +248,17 @@ typedef struct avk_writer_options {
    * would need one more fails with AVK_E_LIMIT, and the file plays up to it. 1..=65536.
    */
   uint32_t super_index_capacity;
+  /**
+   * Never read: these bytes were the struct's tail padding in avikit 0.2, so a caller built
+   * against 0.2 (struct_size 48) may leave anything in them.
+   */
+  uint32_t reserved1;
+  /**
+   * Power-cut safety: `AVK_DURABILITY_CHECKPOINTS` (default) or `AVK_DURABILITY_NONE`;
+   * another value is AVK_E_INVALID_ARGUMENT. Syncs run on the writer's worker, never in a
+   * begin; with a custom sink they call `avk_io.sync`. Added in 0.3.
+   */
+  uint32_t durability;
 } avk_writer_options;
 
 /**
@@ -492,6 +517,15 @@ typedef struct avk_io {
    * AVK_E_UNSUPPORTED: the caller still owns `user` then. May be NULL.
    */
   void (*close)(void *user);
+  /**
+   * Returns once every byte written so far is on stable storage (fsync, FlushFileBuffers);
+   * returns 0 on success, anything else fails the operation with AVK_E_IO and breaks the
+   * writer. Called (after `flush`) where the writer's `durability` asks for a sync: at
+   * checkpoints, at close and at `avk_writer_flush` with AVK_FLUSH_DURABLE, between the data
+   * and the header that points at it. May be NULL: the sink then promises nothing after a
+   * power cut. Added in 0.3: a caller compiled against an older header gets NULL.
+   */
+  int32_t (*sync)(void *user);
 } avk_io;
 
 /**

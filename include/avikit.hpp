@@ -385,14 +385,16 @@ private:
     avk_audio_stream *stream_;
 };
 
-/* An AVI file being written. Closes itself on destruction (ignoring errors). */
+/* An AVI file being written. Closes itself on destruction (ignoring errors). Checkpoints and
+   close are durable unless `options->durability` is AVK_DURABILITY_NONE (see
+   avk_writer_options). */
 class writer {
 public:
     /* Creates (or truncates) the file at `path`. */
     explicit writer(const std::string &path, const avk_writer_options *options = nullptr) {
         detail::check(avk_writer_create(path.c_str(), options, &writer_));
     }
-    /* Writes through a custom sink (see avk_io). */
+    /* Writes through a custom sink (see avk_io; its `sync` is what durability calls). */
     explicit writer(const avk_io &io, const avk_writer_options *options = nullptr) {
         detail::check(avk_writer_create_io(&io, options, &writer_));
     }
@@ -426,7 +428,8 @@ public:
         detail::check(avk_writer_set_info(writer_, id.c_str(), value.c_str()));
     }
 
-    /* Waits for every earlier operation and pushes the data out (AVK_FLUSH_DURABLE: fsync). */
+    /* Waits for every earlier operation, checkpoints and pushes the data out
+       (AVK_FLUSH_DURABLE: a durable checkpoint, synced in order, whatever the durability). */
     void flush(uint32_t flags = 0) { detail::check(avk_writer_flush(writer_, flags)); }
 
     /* Drains the queue, finalizes the file and throws the first error the writer met. */

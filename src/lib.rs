@@ -93,6 +93,7 @@ mod riff;
 /// cbindgen:ignore
 mod scratch;
 
+pub use avi::Durability;
 pub use error::{Error, Result, Status};
 pub use format::audio::AudioFormat;
 pub use format::pcm::{PcmFormat, SampleLayout};

@@ -1,9 +1,9 @@
 //! avikit's contender in the encoding workloads (W4 MJPEG, W6 H.264): one timed recording of the
-//! workload's frames through the encoder it adds, on a writer at 30 fps; its windowed write loop
-//! also feeds the P9 writers.
+//! workload's frames through the encoder it adds, on a writer at 30 fps, durable or not; its
+//! windowed write loop also feeds the P9 writers.
 
 use avikit::pixel::{InputLayout, PixelFormat};
-use avikit::{FrameRate, Payload, VideoStream, Writer, WriterOptions};
+use avikit::{Durability, FrameRate, Payload, VideoStream, Writer, WriterOptions};
 use std::collections::VecDeque;
 use std::path::Path;
 use std::sync::Arc;
@@ -15,19 +15,20 @@ pub const RATE: FrameRate = FrameRate { num: 30, den: 1 };
 const WINDOW: usize = 8;
 
 /// Seconds to record `frames` (tight `format`, `width` x `height`) into `out`: a writer at RATE
-/// with `threads` encoder threads, the stream `add` puts on it for the frames' layout, every
-/// frame written with WINDOW in flight, and the close.
+/// with `threads` encoder threads and `durability`, the stream `add` puts on it for the frames'
+/// layout, every frame written with WINDOW in flight, and the close.
 pub fn measured_recording(
     out: &Path,
     (width, height): (usize, usize),
     (frames, format): (&[Arc<[u8]>], PixelFormat),
-    threads: usize,
+    (threads, durability): (usize, Durability),
     add: impl FnOnce(&Writer, InputLayout) -> VideoStream,
 ) -> f64 {
     let start = Instant::now();
     let options = WriterOptions::default()
         .with_frame_rate(RATE)
-        .with_encoder_threads(threads);
+        .with_encoder_threads(threads)
+        .with_durability(durability);
     let writer = Writer::create(out, options).unwrap();
     let layout = InputLayout::new(width as u32, height as u32, format);
     let video = add(&writer, layout);

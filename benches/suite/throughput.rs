@@ -1,11 +1,16 @@
 //! W1 (uncompressed 1080p throughput) and W3 (how long begin keeps the caller while the disk is
 //! saturated): avikit sync and async against plain write() loops of the same bytes and against
-//! `ffmpeg -c:v rawvideo`, alternating round by round.
+//! `ffmpeg -c:v rawvideo`, alternating round by round. Those runs leave writes to the OS (page
+//! cache to page cache); avikit with durable checkpoints (the default: synced every second and
+//! at close) runs against its own run without, and a write() loop that syncs as often shows what
+//! the disk itself costs.
 
 use crate::machine::run;
 use crate::report::{quantile, Row, Target};
 use crate::Settings;
-use avikit::{BeginOptions, FrameRate, Payload, Status, VideoFormat, Writer, WriterOptions};
+use avikit::{
+    BeginOptions, Durability, FrameRate, Payload, Status, VideoFormat, Writer, WriterOptions,
+};
 use std::collections::VecDeque;
 use std::io::Write;
 use std::path::Path;
@@ -26,10 +31,17 @@ const RAW_CHUNKS: [(usize, &str); 3] = [
     (8 * 1024 * 1024, "write() loop, 8 MiB writes"),
 ];
 const BEST_RAW: &str = "write() loop, best chunk size";
+/// Chunk size of the loop that syncs: the fastest of RAW_CHUNKS on this machine.
+const SYNCED_RAW_CHUNK: usize = 8 * 1024 * 1024;
+const SYNCED_RAW: &str = "write() loop, 8 MiB writes, fdatasync every second and at close";
+/// How often the syncing loop syncs: avikit's default checkpoint interval.
+const SYNC_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
 const FFMPEG: &str = "ffmpeg -c:v rawvideo (input in page cache)";
 const SYNC: &str = "avikit sync write_frame";
 const ASYNC: &str = "avikit async, window 8";
 const ASYNC_BOUNDED: &str = "avikit async, max_queued_bytes 4 frames";
+const SYNC_DURABLE: &str = "avikit sync write_frame, durable checkpoints (default)";
+const ASYNC_DURABLE: &str = "avikit async, window 8, durable checkpoints (default)";
 const NOWAIT: &str = "avikit timed + NOWAIT, max_queued_bytes 4 frames";
 /// Capture times of the timed run: 30 fps.
 const PERIOD_NS: i64 = 33_333_333;
@@ -69,19 +81,43 @@ fn raw_write(out: &Path, ring: &[Arc<[u8]>], frames: usize, chunk: usize) -> f64
     seconds_since(start)
 }
 
-fn dib_writer(out: &Path, max_queued_bytes: u64) -> (Writer, avikit::VideoStream) {
+/// The write() loop of `chunk`-byte writes with an fdatasync every SYNC_INTERVAL and at the end.
+fn raw_write_synced(out: &Path, ring: &[Arc<[u8]>], frames: usize, chunk: usize) -> f64 {
+    let start = Instant::now();
+    let mut file = std::fs::File::create(out).unwrap();
+    let mut synced = Instant::now();
+    for n in 0..frames {
+        for piece in ring[n % RING].chunks(chunk) {
+            file.write_all(piece).unwrap();
+        }
+        if synced.elapsed() >= SYNC_INTERVAL {
+            file.sync_data().unwrap();
+            synced = Instant::now();
+        }
+    }
+    file.sync_data().unwrap();
+    drop(file);
+    seconds_since(start)
+}
+
+fn dib_writer(
+    out: &Path,
+    max_queued_bytes: u64,
+    durability: Durability,
+) -> (Writer, avikit::VideoStream) {
     let options = WriterOptions::default()
         .with_frame_rate(FrameRate::new(30, 1).unwrap())
-        .with_max_queued_bytes(max_queued_bytes);
+        .with_max_queued_bytes(max_queued_bytes)
+        .with_durability(durability);
     let writer = Writer::create(out, options).unwrap();
     let format = VideoFormat::dib(W as u32, H as u32, 32);
     let video = writer.add_video_stream(format, None).unwrap();
     (writer, video)
 }
 
-fn avikit_sync(out: &Path, ring: &[Arc<[u8]>], frames: usize) -> f64 {
+fn avikit_sync(out: &Path, ring: &[Arc<[u8]>], frames: usize, durability: Durability) -> f64 {
     let start = Instant::now();
-    let (writer, video) = dib_writer(out, 0);
+    let (writer, video) = dib_writer(out, 0, durability);
     for n in 0..frames {
         video.write_frame(true, &ring[n % RING]).unwrap();
     }
@@ -94,12 +130,12 @@ fn avikit_async(
     out: &Path,
     ring: &[Arc<[u8]>],
     frames: usize,
-    max_queued_bytes: u64,
-    window: usize,
+    (max_queued_bytes, window): (u64, usize),
+    durability: Durability,
 ) -> (f64, Vec<f64>) {
     let mut begins = Vec::with_capacity(frames);
     let start = Instant::now();
-    let (writer, video) = dib_writer(out, max_queued_bytes);
+    let (writer, video) = dib_writer(out, max_queued_bytes, durability);
     let mut pending = VecDeque::with_capacity(window + 1);
     for n in 0..frames {
         let payload = Payload::shared(Arc::clone(&ring[n % RING]));
@@ -123,7 +159,7 @@ fn avikit_async(
 /// microseconds, accepted or answered QueueFull, and how many were accepted.
 fn avikit_nowait(out: &Path, ring: &[Arc<[u8]>], frames: usize) -> (Vec<f64>, usize) {
     let mut begins = Vec::with_capacity(frames);
-    let (writer, video) = dib_writer(out, 4 * FRAME as u64);
+    let (writer, video) = dib_writer(out, 4 * FRAME as u64, Durability::None);
     let mut pending = Vec::with_capacity(frames);
     for n in 0..frames {
         let payload = Payload::shared(Arc::clone(&ring[n % RING]));
@@ -197,13 +233,19 @@ pub fn measure(settings: &Settings) -> Vec<Row> {
     let mut raw = vec![Vec::new(); RAW_CHUNKS.len()];
     let (mut sync, mut asynchronous, mut bounded, mut ff) = (vec![], vec![], vec![], vec![]);
     let (mut free_begins, mut bounded_begins, mut nowait_begins) = (vec![], vec![], vec![]);
+    let (mut synced_raw, mut sync_durable, mut async_durable) = (vec![], vec![], vec![]);
+    let mut durable_begins = vec![];
     let mut accepted = vec![];
-    // Runs of a round: the raw loops, then avikit sync, async, async bounded, and ffmpeg.
+    // Runs of a round: the raw loops, then avikit sync, async, async bounded, timed NOWAIT, the
+    // syncing loop, avikit sync and async durable, and ffmpeg.
     const SYNC_RUN: usize = RAW_CHUNKS.len();
     const ASYNC_RUN: usize = SYNC_RUN + 1;
     const BOUNDED_RUN: usize = SYNC_RUN + 2;
     const NOWAIT_RUN: usize = SYNC_RUN + 3;
-    const RUNS: usize = SYNC_RUN + 5;
+    const SYNCED_RAW_RUN: usize = SYNC_RUN + 4;
+    const SYNC_DURABLE_RUN: usize = SYNC_RUN + 5;
+    const ASYNC_DURABLE_RUN: usize = SYNC_RUN + 6;
+    const RUNS: usize = SYNC_RUN + 8;
     for round in 0..settings.rounds {
         eprintln!("W1/W3 round {}/{}", round + 1, settings.rounds);
         // Each round starts at another contender, so none always runs right after the same
@@ -215,17 +257,31 @@ pub fn measure(settings: &Settings) -> Vec<Row> {
                 i if i < RAW_CHUNKS.len() => {
                     raw[i].push(mb / raw_write(&out, &ring, frames, RAW_CHUNKS[i].0));
                 }
-                SYNC_RUN => sync.push(mb / avikit_sync(&out, &ring, frames)),
+                SYNC_RUN => sync.push(mb / avikit_sync(&out, &ring, frames, Durability::None)),
                 ASYNC_RUN => {
-                    let (secs, begins) = avikit_async(&out, &ring, frames, 0, WINDOW);
+                    let (secs, begins) =
+                        avikit_async(&out, &ring, frames, (0, WINDOW), Durability::None);
                     asynchronous.push(mb / secs);
                     free_begins.push(begins);
                 }
                 BOUNDED_RUN => {
-                    let (secs, begins) =
-                        avikit_async(&out, &ring, frames, 4 * FRAME as u64, frames);
+                    let bound = (4 * FRAME as u64, frames);
+                    let (secs, begins) = avikit_async(&out, &ring, frames, bound, Durability::None);
                     bounded.push(mb / secs);
                     bounded_begins.push(begins);
+                }
+                SYNCED_RAW_RUN => {
+                    synced_raw.push(mb / raw_write_synced(&out, &ring, frames, SYNCED_RAW_CHUNK));
+                }
+                SYNC_DURABLE_RUN => {
+                    let secs = avikit_sync(&out, &ring, frames, Durability::Checkpoints);
+                    sync_durable.push(mb / secs);
+                }
+                ASYNC_DURABLE_RUN => {
+                    let (secs, begins) =
+                        avikit_async(&out, &ring, frames, (0, WINDOW), Durability::Checkpoints);
+                    async_durable.push(mb / secs);
+                    durable_begins.push(begins);
                 }
                 NOWAIT_RUN => {
                     let (begins, taken) = avikit_nowait(&out, &ring, frames);
@@ -282,7 +338,23 @@ pub fn measure(settings: &Settings) -> Vec<Row> {
         }
         rows.push(row);
     }
+    rows.push(Row {
+        samples: synced_raw,
+        note: "what syncing as often as avikit's checkpoints costs the disk itself".into(),
+        ..Row::new(workload, SYNCED_RAW, "MB/s").ratio_to(BEST_RAW)
+    });
+    for (name, baseline, samples) in [
+        (SYNC_DURABLE, SYNC, sync_durable),
+        (ASYNC_DURABLE, ASYNC, async_durable),
+    ] {
+        rows.push(Row {
+            samples,
+            note: "ratio: against the same writer without durability".into(),
+            ..Row::new(workload, name, "MB/s").ratio_to(baseline)
+        });
+    }
     rows.extend(latency_rows(ASYNC, &free_begins, true));
+    rows.extend(latency_rows(ASYNC_DURABLE, &durable_begins, true));
     let mut bounded_rows = latency_rows(ASYNC_BOUNDED, &bounded_begins, false);
     for row in &mut bounded_rows {
         row.note = "begin waits for room by design: the disk's pace".into();

@@ -8,7 +8,7 @@ use crate::report::{Row, Target};
 use crate::Settings;
 use avikit::codec::mjpeg::MjpegEncoder;
 use avikit::pixel::{InputLayout, PixelFormat};
-use avikit::{VideoStream, Writer, WriterOptions};
+use avikit::{Durability, VideoStream, Writer, WriterOptions};
 use std::path::Path;
 use std::sync::{Arc, Barrier};
 use std::time::Instant;
@@ -23,7 +23,9 @@ const ONE: &str = "1 writer";
 const MANY: &str = "16 writers at once, aggregate";
 
 fn open(out: &Path) -> (Writer, VideoStream) {
-    let writer = Writer::create(out, WriterOptions::default()).unwrap();
+    // Page cache to page cache: W1 and W4 measure what durability costs.
+    let options = WriterOptions::default().with_durability(Durability::None);
+    let writer = Writer::create(out, options).unwrap();
     let layout = InputLayout::new(W as u32, H as u32, PixelFormat::Bgra32);
     let encoder = Arc::new(MjpegEncoder::new(layout, QUALITY).unwrap());
     let video = writer.add_encoding_video_stream(encoder, None).unwrap();

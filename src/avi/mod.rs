@@ -2,12 +2,14 @@
 //! every index (`idx1`, standard and super indexes) and writes it when the muxer says.
 
 pub(crate) mod constants;
+mod durability;
 mod headers;
 mod index;
 mod info;
 mod muxer;
 mod stream;
 
+pub use durability::Durability;
 pub use index::{DEFAULT_SUPER_INDEX_CAPACITY, MAX_SUPER_INDEX_CAPACITY};
 pub use info::{InfoList, MAX_INFO_VALUE_LEN};
 pub use muxer::{ChunkWrite, Muxer, MuxerConfig, DEFAULT_RIFF_LIMIT};

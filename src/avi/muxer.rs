@@ -1,16 +1,22 @@
 //! The muxer: lays data chunks into `movi` lists, splits the file into RIFF segments and writes
 //! the header, at the start, at checkpoints and at the end. Everything index (entries, slots,
 //! super indexes, `idx1`) it hands to [`super::index`]. It owns the sink and is driven by
-//! exactly one thread (the writer's worker).
+//! exactly one thread (the writer's worker). Every write is either data (chunks, index chunks,
+//! segment heads) or a pointer (a count, size or super index entry rewritten in place); pointers
+//! are written only after a sync of the data they point at when the file is durable
+//! ([`Durability`]).
 
 use super::constants::*;
+use super::durability::Durability;
 use super::headers::{self, HeaderInputs, StreamTotals};
 use super::index::{IndexEntry, Indexes, MAX_SUPER_INDEX_CAPACITY};
 use super::info::InfoList;
 use super::stream::{StreamSpec, MAX_STREAMS};
 use crate::error::{Error, Result, Status};
 use crate::format::{FrameRate, StreamFormat, MAX_CHUNK_SIZE};
-use crate::riff::{chunk_header, padded_len, FourCc, Sink, CHUNK_HEADER_LEN, LIST_HEADER_LEN};
+use crate::riff::{
+    chunk_header, padded_len, FourCc, Sink, WriteError, CHUNK_HEADER_LEN, LIST_HEADER_LEN,
+};
 use crate::scratch::recycle;
 
 /// Default size at which a RIFF segment ends (1 GiB, where FFmpeg and GStreamer split too).
@@ -36,6 +42,8 @@ pub struct MuxerConfig {
     /// Slots of each stream's `indx` in the header: the RIFF segments a stream can span. A
     /// chunk that would need one more is refused with [`Status::Limit`].
     pub super_index_capacity: usize,
+    /// Whether checkpoints and the end of the file sync the sink, in order.
+    pub durability: Durability,
 }
 
 impl MuxerConfig {
@@ -96,7 +104,7 @@ struct Segment {
 
 /// Writes one AVI file. See the module docs.
 pub struct Muxer {
-    sink: Box<dyn Sink>,
+    sink: TrackedSink,
     cfg: MuxerConfig,
     chunk_ids: Vec<FourCc>,
     header_len: u64,
@@ -118,6 +126,28 @@ pub struct Muxer {
     gather: Vec<&'static [u8]>,
 }
 
+/// The muxer's sink, knowing whether it was written since its last sync (so that a sync with
+/// nothing to make durable is skipped).
+struct TrackedSink {
+    inner: Box<dyn Sink>,
+    unsynced: bool,
+}
+
+impl Sink for TrackedSink {
+    fn write_at(&mut self, offset: u64, bufs: &[&[u8]]) -> std::result::Result<(), WriteError> {
+        self.unsynced = true;
+        self.inner.write_at(offset, bufs)
+    }
+
+    fn flush(&mut self, durable: bool) -> std::io::Result<()> {
+        self.inner.flush(durable)?;
+        if durable {
+            self.unsynced = false;
+        }
+        Ok(())
+    }
+}
+
 static PAD: [u8; 1] = [0];
 
 impl Muxer {
@@ -135,7 +165,10 @@ impl Muxer {
             .collect();
         let n = cfg.streams.len();
         let mut muxer = Muxer {
-            sink,
+            sink: TrackedSink {
+                inner: sink,
+                unsynced: false,
+            },
             chunk_ids,
             header_len: 0,
             totals: vec![StreamTotals::default(); n],
@@ -422,12 +455,13 @@ impl Muxer {
     /// Patches the current segment's `movi` and RIFF sizes to end at the current position;
     /// returns them.
     fn patch_segment_sizes(&mut self) -> Result<(u32, u32)> {
-        let movi_size = self.patch_movi_size()?;
+        let movi_size = self.patch_movi_size(self.pos)?;
         Ok((self.patch_riff_size()?, movi_size))
     }
 
-    fn patch_movi_size(&mut self) -> Result<u32> {
-        let movi_size = (self.pos - self.segment.movi_at) as u32;
+    /// Patches the current segment's `movi` size to end at `movi_end`; returns it.
+    fn patch_movi_size(&mut self, movi_end: u64) -> Result<u32> {
+        let movi_size = (movi_end - self.segment.movi_at) as u32;
         let movi_size_at = self.segment.movi_at - 4;
         self.sink_write(
             movi_size_at,
@@ -449,14 +483,18 @@ impl Muxer {
     }
 
     /// Completes the segment's standard indexes (and, for the first segment, writes `idx1`
-    /// after its `movi`) and patches its sizes: `movi` ends before `idx1`, the RIFF after it.
+    /// after its `movi`), syncs when durable, then writes the entry counts and patches its
+    /// sizes: `movi` ends before `idx1`, the RIFF after it.
     fn close_segment(&mut self) -> Result<()> {
         self.indexes
-            .write_standard(&mut *self.sink, &mut self.pos, self.segment.movi_at, true)?;
-        let movi_size = self.patch_movi_size()?;
+            .write_standard(&mut self.sink, &mut self.pos, self.segment.movi_at, true)?;
+        let movi_end = self.pos;
         if self.segment_has_idx1() {
-            self.indexes.write_idx1(&mut *self.sink, &mut self.pos)?;
+            self.indexes.write_idx1(&mut self.sink, &mut self.pos)?;
         }
+        self.sync_if(self.durable())?;
+        self.write_entry_counts()?;
+        let movi_size = self.patch_movi_size(movi_end)?;
         let riff_size = self.patch_riff_size()?;
         if self.segment.first {
             self.first_riff_sizes = Some((riff_size, movi_size));
@@ -465,49 +503,96 @@ impl Muxer {
         Ok(())
     }
 
-    /// Rewrites the header in place, then turns the standard index slots it no longer points
-    /// at into `JUNK` (in this order, so a file cut at any moment has a valid index).
-    fn rewrite_header(&mut self) -> Result<()> {
+    /// Whether every checkpoint syncs.
+    fn durable(&self) -> bool {
+        self.cfg.durability == Durability::Checkpoints
+    }
+
+    /// Syncs the sink when `durable` and something was written since the last sync.
+    fn sync_if(&mut self, durable: bool) -> Result<()> {
+        if durable && self.sink.unsynced {
+            self.sink
+                .flush(true)
+                .map_err(|e| Error::io("syncing to stable storage", e))?;
+        }
+        Ok(())
+    }
+
+    /// Writes the entry counts of standard indexes that got entries in place.
+    fn write_entry_counts(&mut self) -> Result<()> {
+        self.indexes.write_entry_counts(&mut self.sink)
+    }
+
+    /// Rewrites the header in place, syncs when `durable`, then turns the standard index slots
+    /// it no longer points at into `JUNK` (in this order, so a file cut at any moment has a
+    /// valid index).
+    fn rewrite_header(&mut self, durable: bool) -> Result<()> {
         let header = self.header_bytes();
         debug_assert_eq!(header.len() as u64, self.header_len);
         self.sink_write(0, &[&header], "rewriting the AVI header")?;
-        self.indexes.retire_stale_slots(&mut *self.sink)
+        self.sync_if(durable)?;
+        self.indexes.retire_stale_slots(&mut self.sink)
     }
 
     /// Makes everything written so far readable without finishing the file: indexes the new
     /// chunks (in the `ix##` slots of the current `movi`), patches the open segment's sizes and
     /// rewrites the header's counts and super indexes. Costs O(new chunks + header), amortized,
-    /// never the whole index. A file cut after a checkpoint plays up to it.
+    /// never the whole index. A file cut after a checkpoint plays up to it; with
+    /// [`Durability::Checkpoints`], also after a power cut (see [`Muxer::flush`]).
     ///
     /// # Errors
     /// [`Status::Io`] when the sink fails.
     pub fn checkpoint(&mut self) -> Result<()> {
-        if self.indexes.all_indexed() && self.checkpointed {
-            return Ok(());
-        }
-        self.indexes
-            .write_standard(&mut *self.sink, &mut self.pos, self.segment.movi_at, false)?;
-        let sizes = self.patch_segment_sizes()?;
-        if self.segment.first {
-            self.first_riff_sizes = Some(sizes);
-        }
-        self.rewrite_header()?;
-        self.checkpointed = true;
-        Ok(())
+        self.checkpoint_synced_if(self.durable())
     }
 
-    /// Pushes written data towards storage; `durable` also fsyncs.
+    /// A checkpoint; when `durable`, the data and index entries are synced before the counts,
+    /// sizes and header that point at them are written, and those are synced before replaced
+    /// index slots become `JUNK`; everything is synced on return.
+    fn checkpoint_synced_if(&mut self, durable: bool) -> Result<()> {
+        if !(self.indexes.all_indexed() && self.checkpointed) {
+            self.indexes.write_standard(
+                &mut self.sink,
+                &mut self.pos,
+                self.segment.movi_at,
+                false,
+            )?;
+            self.sync_if(durable)?;
+            self.write_entry_counts()?;
+            let sizes = self.patch_segment_sizes()?;
+            if self.segment.first {
+                self.first_riff_sizes = Some(sizes);
+            }
+            self.rewrite_header(durable)?;
+            self.checkpointed = true;
+        }
+        self.sync_if(durable)
+    }
+
+    /// A checkpoint, then the data pushed towards its destination; durable (`durable`, or
+    /// [`Durability::Checkpoints`]): synced in order, so that everything written so far
+    /// survives a power cut once this returns.
     ///
     /// # Errors
     /// [`Status::Io`].
     pub fn flush(&mut self, durable: bool) -> Result<()> {
-        self.sink
-            .flush(durable)
-            .map_err(|e| Error::io("flushing", e))
+        let durable = durable || self.durable();
+        self.checkpoint_synced_if(durable)?;
+        if durable {
+            Ok(())
+        } else {
+            self.push()
+        }
     }
 
-    /// Ends the last segment, rewrites the header with the final counts and flushes. The sink is
-    /// released (closed) when this returns, whatever the outcome.
+    /// Pushes buffered data towards the destination without syncing.
+    fn push(&mut self) -> Result<()> {
+        self.sink.flush(false).map_err(|e| Error::io("flushing", e))
+    }
+
+    /// Ends the last segment, rewrites the header with the final counts and flushes, with a
+    /// sync last when durable (in the order of [`Muxer::checkpoint`]). The sink is released
+    /// (closed) when this returns, whatever the outcome.
     ///
     /// # Errors
     /// [`Status::Io`] when the sink fails.
@@ -519,8 +604,13 @@ impl Muxer {
             self.pos += CHUNK_HEADER_LEN + padded_len(size);
         }
         self.close_segment()?;
-        self.rewrite_header()?;
-        self.flush(false)
+        let durable = self.durable();
+        self.rewrite_header(durable)?;
+        if durable {
+            self.sync_if(true)
+        } else {
+            self.push()
+        }
     }
 }
 
@@ -567,6 +657,7 @@ mod tests {
             riff_limit: 64 << 10,
             info: InfoList::empty(),
             super_index_capacity: 16,
+            durability: Durability::None,
         };
         let mut muxer = Muxer::start(Box::new(Memory(Arc::clone(&bytes))), cfg).unwrap();
         for (n, &(len, fill)) in chunks.iter().enumerate() {

@@ -34,6 +34,13 @@ pub struct avk_io {
     /// Not called when `avk_writer_create_io` fails with AVK_E_INVALID_ARGUMENT or
     /// AVK_E_UNSUPPORTED: the caller still owns `user` then. May be NULL.
     pub close: Option<unsafe extern "C" fn(user: *mut c_void)>,
+    /// Returns once every byte written so far is on stable storage (fsync, FlushFileBuffers);
+    /// returns 0 on success, anything else fails the operation with AVK_E_IO and breaks the
+    /// writer. Called (after `flush`) where the writer's `durability` asks for a sync: at
+    /// checkpoints, at close and at `avk_writer_flush` with AVK_FLUSH_DURABLE, between the data
+    /// and the header that points at it. May be NULL: the sink then promises nothing after a
+    /// power cut. Added in 0.3: a caller compiled against an older header gets NULL.
+    pub sync: Option<unsafe extern "C" fn(user: *mut c_void) -> i32>,
 }
 
 impl avk_io {
@@ -48,8 +55,9 @@ impl avk_io {
             write_at: None,
             flush: None,
             close: None,
+            sync: None,
         };
-        let spans = field_spans!(avk_io; struct_size, user, write_at, flush, close);
+        let spans = field_spans!(avk_io; struct_size, user, write_at, flush, close, sync);
         // SAFETY: forwarded caller contract.
         unsafe { read_versioned(ptr, defaults, &spans, "avk_io") }
     }
@@ -95,6 +103,25 @@ fn call_write(io: &avk_io, offset: u64, data: &[u8]) -> io::Result<()> {
     Ok(())
 }
 
+/// One call of an optional status-returning callback (`flush`, `sync`); NULL does nothing.
+fn call_optional(
+    io: &avk_io,
+    callback: Option<unsafe extern "C" fn(user: *mut c_void) -> i32>,
+    name: &str,
+) -> io::Result<()> {
+    let Some(callback) = callback else {
+        return Ok(());
+    };
+    // SAFETY: the caller's callback, called as its contract says.
+    let rc = unsafe { callback(io.user) };
+    if rc != 0 {
+        return Err(io::Error::other(format!(
+            "the custom sink's {name} returned {rc}"
+        )));
+    }
+    Ok(())
+}
+
 impl Sink for CallbackSink {
     fn write_at(&mut self, offset: u64, bufs: &[&[u8]]) -> std::result::Result<(), WriteError> {
         let mut cursor = Cursor::new(bufs);
@@ -110,16 +137,11 @@ impl Sink for CallbackSink {
         Ok(())
     }
 
-    fn flush(&mut self, _durable: bool) -> io::Result<()> {
-        let Some(flush) = self.io.flush else {
-            return Ok(());
-        };
-        // SAFETY: the caller's callback, called as its contract says.
-        let rc = unsafe { flush(self.io.user) };
-        if rc != 0 {
-            return Err(io::Error::other(format!(
-                "the custom sink's flush returned {rc}"
-            )));
+    /// The `flush` callback, then with `durable` the `sync` callback (each skipped when NULL).
+    fn flush(&mut self, durable: bool) -> io::Result<()> {
+        call_optional(&self.io, self.io.flush, "flush")?;
+        if durable {
+            call_optional(&self.io, self.io.sync, "sync")?;
         }
         Ok(())
     }

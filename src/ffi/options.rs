@@ -2,9 +2,10 @@
 
 use super::boundary::{boundary_value, require};
 use super::versioned::{field_spans, read_versioned};
+use crate::avi::Durability;
 use crate::codec::encoder::DEFAULT_QUALITY;
 use crate::codec::mp3::DEFAULT_BITRATE_KBPS;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::format::WAVE_FORMAT_PCM;
 use crate::queue::WriterOptions;
 use std::ffi::c_char;
@@ -12,8 +13,16 @@ use std::mem::size_of;
 
 /// `avk_writer_options.flags`: write the legacy `idx1` index (set by default).
 pub const AVK_WRITER_EMIT_INDEX1: u32 = 0x1;
-/// `avk_writer_flush` flag: also fsync, so the data reaches stable storage.
+/// `avk_writer_flush` flag: make the checkpoint durable whatever `durability` says (synced in
+/// the order of AVK_DURABILITY_CHECKPOINTS), so the data reaches stable storage.
 pub const AVK_FLUSH_DURABLE: u32 = 0x1;
+/// `avk_writer_options.durability` (the default): every checkpoint and the close sync the file
+/// in an order a power cut cannot tear (data and indexes, then the counts, sizes and header
+/// that point at them), so the file repairs to at least its last completed checkpoint.
+pub const AVK_DURABILITY_CHECKPOINTS: u32 = 0;
+/// `avk_writer_options.durability`: never sync on its own; writes are left to the operating
+/// system (avikit 0.2). `avk_writer_flush` with AVK_FLUSH_DURABLE still syncs.
+pub const AVK_DURABILITY_NONE: u32 = 1;
 /// Write flag: the frame is a keyframe (ignored by encoding codecs and audio).
 pub const AVK_FRAME_KEYFRAME: u32 = 0x1;
 /// Write flag: copy the data at begin, so the caller may reuse its buffer at once.
@@ -108,6 +117,13 @@ pub struct avk_writer_options {
     /// (100 hours of anything up to 100 Mbit/s) for 72 KiB of header per stream. A write that
     /// would need one more fails with AVK_E_LIMIT, and the file plays up to it. 1..=65536.
     pub super_index_capacity: u32,
+    /// Never read: these bytes were the struct's tail padding in avikit 0.2, so a caller built
+    /// against 0.2 (struct_size 48) may leave anything in them.
+    pub reserved1: u32,
+    /// Power-cut safety: `AVK_DURABILITY_CHECKPOINTS` (default) or `AVK_DURABILITY_NONE`;
+    /// another value is AVK_E_INVALID_ARGUMENT. Syncs run on the writer's worker, never in a
+    /// begin; with a custom sink they call `avk_io.sync`. Added in 0.3.
+    pub durability: u32,
 }
 
 /// Settings of a video stream. Initialize with `avk_video_stream_options_init`.
@@ -211,6 +227,26 @@ impl avk_writer_options {
             encoder_threads: d.encoder_threads as u32,
             reserved0: 0,
             super_index_capacity: d.super_index_capacity as u32,
+            reserved1: 0,
+            durability: match d.durability {
+                Durability::Checkpoints => AVK_DURABILITY_CHECKPOINTS,
+                Durability::None => AVK_DURABILITY_NONE,
+            },
+        }
+    }
+
+    /// The `durability` field, checked.
+    ///
+    /// # Errors
+    /// [`crate::Status::InvalidArgument`] for a value that is no `AVK_DURABILITY_*`.
+    pub(crate) fn durability(&self) -> Result<Durability> {
+        match self.durability {
+            AVK_DURABILITY_CHECKPOINTS => Ok(Durability::Checkpoints),
+            AVK_DURABILITY_NONE => Ok(Durability::None),
+            other => Err(Error::invalid_argument(format!(
+                "unknown avk_writer_options.durability {other}: use AVK_DURABILITY_CHECKPOINTS \
+                 or AVK_DURABILITY_NONE"
+            ))),
         }
     }
 
@@ -219,7 +255,7 @@ impl avk_writer_options {
     pub(crate) unsafe fn read(ptr: *const Self) -> Result<Self> {
         let spans = field_spans!(avk_writer_options; struct_size, frame_rate_num, frame_rate_den,
             flags, checkpoint_interval_ms, max_queued_bytes, encoder_threads, reserved0,
-            super_index_capacity);
+            super_index_capacity, reserved1, durability);
         // SAFETY: forwarded caller contract.
         unsafe { read_versioned(ptr, Self::defaults(), &spans, "avk_writer_options") }
     }
@@ -363,5 +399,24 @@ mod tests {
         opts.struct_size = size_of::<avk_writer_options>() as u32;
         // SAFETY: a valid struct.
         assert!(unsafe { avk_writer_options::read(&opts) }.is_ok());
+    }
+
+    #[test]
+    fn a_0_2_struct_gets_durable_checkpoints_whatever_its_tail_padding_holds() {
+        let mut opts = avk_writer_options::defaults();
+        opts.reserved1 = 0xDEAD_BEEF;
+        opts.durability = AVK_DURABILITY_NONE;
+        // The size of avikit 0.2's struct, tail padding included (48 bytes on x86_64).
+        opts.struct_size = std::mem::offset_of!(avk_writer_options, durability) as u32;
+        // SAFETY: a valid struct.
+        let read = unsafe { avk_writer_options::read(&opts) }.unwrap();
+        assert_eq!(read.durability().unwrap(), Durability::Checkpoints);
+        opts.struct_size = size_of::<avk_writer_options>() as u32;
+        // SAFETY: a valid struct.
+        let read = unsafe { avk_writer_options::read(&opts) }.unwrap();
+        assert_eq!(read.durability().unwrap(), Durability::None);
+        opts.durability = 2;
+        let message = opts.durability().unwrap_err().message().to_owned();
+        assert!(message.contains("durability 2"), "{message}");
     }
 }

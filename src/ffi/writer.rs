@@ -30,6 +30,7 @@ fn writer_options(opts: &avk_writer_options) -> Result<WriterOptions> {
         super_index_capacity: opts.super_index_capacity as usize,
         checkpoint_interval: (opts.checkpoint_interval_ms != 0)
             .then(|| Duration::from_millis(u64::from(opts.checkpoint_interval_ms))),
+        durability: opts.durability()?,
         ..WriterOptions::default()
     })
 }

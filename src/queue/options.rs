@@ -2,7 +2,7 @@
 //! configuration they give the file.
 
 use crate::avi::{
-    InfoList, MuxerConfig, StreamSpec, DEFAULT_RIFF_LIMIT, DEFAULT_SUPER_INDEX_CAPACITY,
+    Durability, InfoList, MuxerConfig, StreamSpec, DEFAULT_RIFF_LIMIT, DEFAULT_SUPER_INDEX_CAPACITY,
 };
 use crate::error::Result;
 use crate::format::FrameRate;
@@ -47,6 +47,12 @@ pub struct WriterOptions {
     /// refreshes the header, so a file cut by a crash plays up to there. `None`: only at flush
     /// and close (and output depends only on the calls made). Default one second.
     pub checkpoint_interval: Option<Duration>,
+    /// Power-cut safety: [`Durability::Checkpoints`] (the default) syncs every checkpoint and
+    /// the close in an order that a power cut cannot tear, so the file repairs to at least its
+    /// last checkpoint; [`Durability::None`] leaves writes to the operating system. Syncs run
+    /// on the worker, never in a begin. What a sync reaches is the sink's business (see
+    /// [`crate::sink::Sink::flush`]).
+    pub durability: Durability,
 }
 
 impl Default for WriterOptions {
@@ -59,6 +65,7 @@ impl Default for WriterOptions {
             max_queued_bytes: 0,
             encoder_threads: 0,
             checkpoint_interval: Some(Duration::from_secs(1)),
+            durability: Durability::Checkpoints,
         }
     }
 }
@@ -85,6 +92,7 @@ with_setters! {
     with_max_queued_bytes: max_queued_bytes: u64,
     with_encoder_threads: encoder_threads: usize,
     with_checkpoint_interval: checkpoint_interval: Option<Duration>,
+    with_durability: durability: Durability,
 }
 
 impl WriterOptions {
@@ -112,6 +120,7 @@ impl WriterOptions {
             emit_index1: self.emit_index1,
             riff_limit: self.riff_limit,
             super_index_capacity: self.super_index_capacity,
+            durability: self.durability,
         }
     }
 }

@@ -553,11 +553,7 @@ impl Worker {
             return Ok(());
         };
         self.checkpoint_due = None;
-        guarded(|| {
-            muxer.checkpoint()?;
-            muxer.flush(durable)
-        })
-        .inspect_err(|e| self.fail(e.clone()))
+        guarded(|| muxer.flush(durable)).inspect_err(|e| self.fail(e.clone()))
     }
 
     /// Finishes the file, even after a failure, so that what was written stays readable.

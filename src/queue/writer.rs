@@ -192,7 +192,9 @@ impl Writer {
     }
 
     /// Queues a flush behind every operation begun so far: a checkpoint (everything written is
-    /// indexed and the header refreshed), then the data is pushed out; `durable` also fsyncs.
+    /// indexed and the header refreshed), then the data is pushed out; `durable` (or the
+    /// writer's [`crate::Durability::Checkpoints`]) makes the checkpoint durable, synced in the
+    /// order that survives a power cut.
     ///
     /// # Errors
     /// [`Status::InvalidHandle`] after close.
@@ -237,7 +239,8 @@ impl Writer {
         Ok(())
     }
 
-    /// Flushes synchronously: waits for every earlier operation, then pushes the data out.
+    /// Flushes synchronously: waits for every earlier operation, then checkpoints and pushes
+    /// the data out (durable as [`Writer::begin_flush`] says).
     ///
     /// # Errors
     /// [`Status::WouldDeadlock`] inside a callback; otherwise as [`Writer::end_flush`].

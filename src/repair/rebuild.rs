@@ -10,8 +10,8 @@ use super::reader::{
 use super::FileReport;
 use crate::avi::constants::*;
 use crate::avi::{
-    ChunkWrite, Muxer, MuxerConfig, StreamSpec, DEFAULT_RIFF_LIMIT, DEFAULT_SUPER_INDEX_CAPACITY,
-    MAX_SUPER_INDEX_CAPACITY,
+    ChunkWrite, Durability, Muxer, MuxerConfig, StreamSpec, DEFAULT_RIFF_LIMIT,
+    DEFAULT_SUPER_INDEX_CAPACITY, MAX_SUPER_INDEX_CAPACITY,
 };
 use crate::error::{Error, Result};
 use crate::format::StreamFormat;
@@ -113,6 +113,8 @@ pub(crate) fn rebuild<T>(
         riff_limit: DEFAULT_RIFF_LIMIT,
         super_index_capacity: super_index_capacity(&chunks),
         info: header.info.clone(),
+        // The repaired file is on stable storage before it replaces the damaged one.
+        durability: Durability::Checkpoints,
     };
     let mut muxer = Muxer::start(sink, cfg)?;
     let total: u64 = chunks.iter().map(|c| u64::from(c.size)).sum();

@@ -5,7 +5,7 @@ use super::pieces::Cursor;
 use std::fmt;
 use std::fs::{File, OpenOptions};
 use std::io;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// A destination that accepts positional writes. The writer's worker thread is its only user, so
 /// implementations need `Send` but not `Sync`. Dropping the sink releases it (closes the file, or
@@ -19,7 +19,12 @@ pub trait Sink: Send {
     /// before the failure.
     fn write_at(&mut self, offset: u64, bufs: &[&[u8]]) -> Result<(), WriteError>;
 
-    /// Pushes buffered data out; with `durable`, also asks for it to reach stable storage (fsync).
+    /// Pushes buffered data out; with `durable` (the sync), also returns only once every byte
+    /// written so far is on stable storage, the promise that [`crate::Durability`] orders
+    /// writes around: the writer calls it with `durable` between the data and the header that
+    /// points at it, and last at close. A sink that cannot reach stable storage does what it
+    /// can and says so in its docs. One method for both, because a sync is a flush that goes
+    /// all the way down (as `AVK_FLUSH_DURABLE` and [`crate::Writer::flush`] say).
     ///
     /// # Errors
     /// The destination's error.
@@ -57,13 +62,21 @@ impl std::error::Error for WriteError {
 
 /// A [`Sink`] over a file opened (created or truncated) by path. While it lives, the file is held
 /// against a second writer: an advisory lock on Unix, a share mode that lets readers in but not
-/// writers on Windows. Other programs can open it for reading while it is recorded.
+/// writers on Windows. Other programs can open it for reading while it is recorded. Writes go
+/// straight to the operating system (nothing is buffered); the sync (`flush(true)`) is
+/// `File::sync_data`: fdatasync on Linux, `F_FULLFSYNC` on Apple systems (plain fsync does not
+/// reach the platters there), fsync on other Unix, FlushFileBuffers on Windows. On Unix the
+/// first sync of a file created by path also syncs its directory, so that a power cut cannot
+/// lose the file's name (best effort: some file systems refuse to sync a directory).
 #[derive(Debug)]
 pub struct FileSink {
     file: File,
     /// The gather list of the current `write_at` (vectored writes), or the bytes of its current
     /// gathered piece (one-buffer writes), kept allocated from call to call.
     scratch: Scratch,
+    /// The directory that names the file, until the first sync has synced it too (Unix, files
+    /// created by path).
+    unsynced_dir: Option<PathBuf>,
 }
 
 /// `iovec`s of one `write_at` call. Refilled for every piece, so no pointer in it is used after
@@ -95,7 +108,28 @@ impl FileSink {
         Ok(FileSink {
             file: open_held(path)?,
             scratch: Scratch::default(),
+            unsynced_dir: cfg!(unix).then(|| directory_of(path)),
         })
+    }
+
+    /// The sync: the file's data, then, the first time, the directory entry that names it.
+    fn sync(&mut self) -> io::Result<()> {
+        self.file.sync_data()?;
+        if let Some(dir) = self.unsynced_dir.take() {
+            // Best effort: a file system that cannot sync a directory still has the data.
+            if let Ok(dir) = File::open(dir) {
+                let _ = dir.sync_all();
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The directory `path` is in (`.` for a bare file name).
+fn directory_of(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+        _ => PathBuf::from("."),
     }
 }
 
@@ -163,11 +197,13 @@ fn open_held(path: &Path) -> io::Result<File> {
 }
 
 impl From<File> for FileSink {
-    /// Writes through a file already open for writing (such as a temporary file).
+    /// Writes through a file already open for writing (such as a temporary file); its directory
+    /// is the opener's to sync.
     fn from(file: File) -> FileSink {
         FileSink {
             file,
             scratch: Scratch::default(),
+            unsynced_dir: None,
         }
     }
 }
@@ -227,7 +263,7 @@ impl Sink for FileSink {
 
     fn flush(&mut self, durable: bool) -> io::Result<()> {
         if durable {
-            self.file.sync_data()?;
+            self.sync()?;
         }
         Ok(())
     }
@@ -275,7 +311,7 @@ impl Sink for FileSink {
 
     fn flush(&mut self, durable: bool) -> io::Result<()> {
         if durable {
-            self.file.sync_data()?;
+            self.sync()?;
         }
         Ok(())
     }

@@ -10,6 +10,11 @@ use std::io::{self, Seek, SeekFrom, Write};
 ///
 /// Ownership: the writer takes the sink and drops it on its worker thread once the file is
 /// finished; `W` must be `Send`. Errors of `W` become the failing operation's `Status::Io`.
+///
+/// Durability: `Write` knows no sync, so `flush(true)` is `W::flush` and promises only that
+/// `W` holds nothing back; what survives a power cut is `W`'s business. For a file with
+/// power-cut safety, write through [`crate::sink::FileSink`] (`Writer::create`, or a `File` turned
+/// into a `FileSink` with `From`), which syncs.
 #[derive(Debug)]
 pub struct WriteSeekSink<W> {
     inner: W,
@@ -47,7 +52,7 @@ impl<W: Write + Seek + Send> Sink for WriteSeekSink<W> {
     }
 
     fn flush(&mut self, _durable: bool) -> io::Result<()> {
-        // `Write` knows no fsync: durability is the destination's own business.
+        // `Write` knows no sync (see the type's docs).
         self.inner.flush()
     }
 }

@@ -158,6 +158,7 @@ fn a_custom_sink_gets_bounded_pieces_with_headers_and_pads_inside() {
         write_at: Some(record_write),
         flush: None,
         close: None,
+        sync: None,
     };
     // SAFETY: valid avk_io and options; the recorder outlives the writer (closed in `record`).
     record(|wo, w| unsafe { avk_writer_create_io(&io, wo, w) });

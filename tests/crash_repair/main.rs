@@ -10,6 +10,7 @@ mod counting_alloc;
 mod cli;
 mod crash;
 mod crash_timed;
+mod durability;
 mod fuzz_corpus;
 mod hostile_files;
 mod inspect_hostile;

@@ -24,6 +24,8 @@ namespace Avikit
         internal static readonly IntPtr FlushPtr = Marshal.GetFunctionPointerForDelegate(Flush);
         internal static readonly NativeSinkClose Close = OnClose;
         internal static readonly IntPtr ClosePtr = Marshal.GetFunctionPointerForDelegate(Close);
+        internal static readonly NativeSinkSync Sync = OnSync;
+        internal static readonly IntPtr SyncPtr = Marshal.GetFunctionPointerForDelegate(Sync);
 
         [MonoPInvokeCallback(typeof(NativeAsyncCallback))]
         private static void OnCompletion(IntPtr result, IntPtr userState)
@@ -52,6 +54,13 @@ namespace Avikit
         private static int OnFlush(IntPtr user)
         {
             try { return StreamSink.From(user).Flush(); }
+            catch { return -1; }
+        }
+
+        [MonoPInvokeCallback(typeof(NativeSinkSync))]
+        private static int OnSync(IntPtr user)
+        {
+            try { return StreamSink.From(user).Sync(); }
             catch { return -1; }
         }
 
@@ -123,6 +132,24 @@ namespace Avikit
             try
             {
                 stream.Flush();
+                return 0;
+            }
+            catch (Exception e)
+            {
+                lastError = e;
+                return -1;
+            }
+        }
+
+        /// <summary>avk_io.sync: a FileStream flushes to disk (Flush(true): fsync,
+        /// FlushFileBuffers); any other Stream can only Flush, and promises what that does.</summary>
+        internal int Sync()
+        {
+            try
+            {
+                var file = stream as FileStream;
+                if (file != null) file.Flush(true);
+                else stream.Flush();
                 return 0;
             }
             catch (Exception e)

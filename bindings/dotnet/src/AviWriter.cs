@@ -68,6 +68,7 @@ namespace Avikit
                 WriteAt = Callbacks.WriteAtPtr,
                 Flush = Callbacks.FlushPtr,
                 Close = Callbacks.ClosePtr,
+                Sync = Callbacks.SyncPtr,
             };
             WriterHandle h;
             var st = Native.avk_writer_create_io(ref io, ref o, out h);
@@ -261,7 +262,8 @@ namespace Avikit
 
         /// <summary>Waits for every write begun before, indexes what was written and refreshes the
         /// header (the file plays as it stands), and hands the data to the OS (with
-        /// <paramref name="durable"/> also to stable storage).</summary>
+        /// <paramref name="durable"/>, or the default <see cref="Durability.Checkpoints"/>, also to
+        /// stable storage, data before the header that points at it).</summary>
         public void Flush(bool durable = false)
         {
             var st = Native.avk_writer_flush(Ptr, durable ? Native.AVK_FLUSH_DURABLE : 0);

@@ -31,7 +31,10 @@ namespace Avikit
     [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
     internal delegate void NativeSinkClose(IntPtr user);
 
-    /// <summary>avk_writer_options (48 bytes on 64-bit and 32-bit Linux/Windows).</summary>
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+    internal delegate int NativeSinkSync(IntPtr user);
+
+    /// <summary>avk_writer_options (56 bytes on 64-bit Linux/Windows).</summary>
     [StructLayout(LayoutKind.Sequential)]
     internal struct WriterOptionsNative
     {
@@ -44,6 +47,8 @@ namespace Avikit
         public uint EncoderThreads;
         public uint Reserved0;
         public uint SuperIndexCapacity;
+        public uint Reserved1;
+        public uint Durability;
     }
 
     /// <summary>avk_video_stream_options.</summary>
@@ -93,6 +98,7 @@ namespace Avikit
         public IntPtr WriteAt;
         public IntPtr Flush;
         public IntPtr Close;
+        public IntPtr Sync;
     }
 
     /// <summary>avk_file_report.</summary>
@@ -148,6 +154,8 @@ namespace Avikit
 
         internal const uint AVK_WRITER_EMIT_INDEX1 = 1;
         internal const uint AVK_FLUSH_DURABLE = 1;
+        internal const uint AVK_DURABILITY_CHECKPOINTS = 0;
+        internal const uint AVK_DURABILITY_NONE = 1;
         internal const uint AVK_FRAME_KEYFRAME = 1;
         internal const uint AVK_WRITE_COPY = 2;
         internal const uint AVK_WRITE_NOWAIT = 4;

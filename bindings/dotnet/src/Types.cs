@@ -80,6 +80,7 @@ namespace Avikit
             EmitIndex1 = true;
             CheckpointIntervalMs = 1000;
             SuperIndexCapacity = 4608;
+            Durability = Durability.Checkpoints;
         }
 
         /// <summary>Frame rate of every stream's timing; default 30.</summary>
@@ -103,6 +104,12 @@ namespace Avikit
         /// fails with AVK_E_LIMIT and the file plays up to it. 1..65536.</summary>
         public int SuperIndexCapacity { get; set; }
 
+        /// <summary>Power-cut safety (avk_writer_options.durability): Checkpoints (the default)
+        /// syncs every checkpoint and the close in an order a power cut cannot tear, so the file
+        /// repairs to at least its last checkpoint; None leaves writes to the OS. A value that is
+        /// neither makes the constructor throw ArgumentException.</summary>
+        public Durability Durability { get; set; }
+
         internal WriterOptionsNative ToNative()
         {
             var fps = FramesPerSecond;
@@ -121,8 +128,19 @@ namespace Avikit
                 MaxQueuedBytes = (ulong)MaxQueuedBytes,
                 EncoderThreads = (uint)EncoderThreads,
                 SuperIndexCapacity = (uint)SuperIndexCapacity,
+                Durability = (uint)Durability,
             };
         }
+    }
+
+    /// <summary>When a writer syncs its file to stable storage (AVK_DURABILITY_*).</summary>
+    public enum Durability
+    {
+        /// <summary>Every checkpoint and the close: data and indexes first, then the header that
+        /// points at them (the default).</summary>
+        Checkpoints = 0,
+        /// <summary>Never on its own (avikit 0.2); Flush(true) still syncs.</summary>
+        None = 1,
     }
 
     /// <summary>How a video stream stores frames (AVK_VIDEO_*).</summary>

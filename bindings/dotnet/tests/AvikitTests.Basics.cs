@@ -30,6 +30,8 @@ internal static partial class AvikitTests
             Equal(wo.Flags, mo.Flags, "default flags");
             Equal(wo.CheckpointIntervalMs, mo.CheckpointIntervalMs, "default checkpoint_interval_ms");
             Equal(wo.SuperIndexCapacity, mo.SuperIndexCapacity, "default super_index_capacity");
+            Equal(wo.Durability, mo.Durability, "default durability");
+            Equal(Native.AVK_DURABILITY_CHECKPOINTS, mo.Durability, "durable by default");
             Native.avk_video_stream_options_init(buf);
             var vo = (VideoStreamOptionsNative)Marshal.PtrToStructure(buf, typeof(VideoStreamOptionsNative));
             Equal(vo.BitsPerPixel, 32u, "default bits_per_pixel");
@@ -51,13 +53,15 @@ internal static partial class AvikitTests
             Equal(24, off(typeof(WriterOptionsNative), "MaxQueuedBytes"), "max_queued_bytes offset");
             Equal(32, off(typeof(WriterOptionsNative), "EncoderThreads"), "encoder_threads offset");
             Equal(40, off(typeof(WriterOptionsNative), "SuperIndexCapacity"), "super_index_capacity offset");
-            Equal(48, Marshal.SizeOf(typeof(WriterOptionsNative)), "sizeof(avk_writer_options)");
+            Equal(48, off(typeof(WriterOptionsNative), "Durability"), "durability offset");
+            Equal(56, Marshal.SizeOf(typeof(WriterOptionsNative)), "sizeof(avk_writer_options)");
             Equal(40, off(typeof(VideoStreamOptionsNative), "Name"), "video name offset");
             Equal(32, off(typeof(AudioStreamOptionsNative), "FormatExtra"), "format_extra offset");
             Equal(40, off(typeof(AudioStreamOptionsNative), "FormatExtraLen"), "format_extra_len offset");
             Equal(48, off(typeof(AudioStreamOptionsNative), "BitrateKbps"), "bitrate_kbps offset");
             Equal(56, off(typeof(AudioStreamOptionsNative), "Name"), "audio name offset");
-            Equal(40, Marshal.SizeOf(typeof(IoNative)), "sizeof(avk_io)");
+            Equal(48, Marshal.SizeOf(typeof(IoNative)), "sizeof(avk_io)");
+            Equal(40, off(typeof(IoNative), "Sync"), "avk_io.sync offset");
             Equal(8, off(typeof(IoNative), "User"), "avk_io.user offset");
             Equal(32, off(typeof(IoNative), "Close"), "avk_io.close offset");
             Equal(40, Marshal.SizeOf(typeof(FileReportNative)), "sizeof(avk_file_report)");

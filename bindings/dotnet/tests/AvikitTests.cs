@@ -53,6 +53,7 @@ internal static partial class AvikitTests
         Run("IntPtr writes give the files byte[] writes give", PointerWritesIdentical);
         Run("timed and IntPtr misuse, stats after close", TimingMisuse);
         Run("Stopwatch timestamps convert exactly", StopwatchConversion);
+        Run("durable checkpoints sync a FileStream; Durability.None never does", DurableCheckpoints);
 
         Console.WriteLine(passed + " passed, " + failed + " failed");
         return failed == 0 ? 0 : 1;

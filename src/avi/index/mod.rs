@@ -12,6 +12,10 @@
 //! of the data; the old one becomes `JUNK` once the header points at the new one. `idx1` is
 //! written once, after the first `movi`, when that segment ends.
 //!
+//! Entries go into a slot's free room first ([`Indexes::write_standard`]); its entry count is
+//! written separately ([`Indexes::write_entry_counts`]), with the other counts and sizes, so the
+//! muxer can sync the entries before anything points at them (see [`super::Durability`]).
+//!
 //! Inside, each module builds on the ones before it: `entry` (one chunk as the indexes see it)
 //! <- `idx1`; `entry` and `super_index` <- `standard` (slots and their growth); this module
 //! drives them all.
@@ -83,6 +87,9 @@ pub(super) struct Indexes {
     /// Standard index slots that were replaced by larger ones: they become `JUNK` once the
     /// header on disk points at their successors.
     stale_slots: Vec<u64>,
+    /// Entry counts of slots that got entries in place, not yet written: `(file position of
+    /// nEntriesInUse, count)`.
+    unwritten_counts: Vec<(u64, u32)>,
 }
 
 impl Indexes {
@@ -102,6 +109,7 @@ impl Indexes {
             stream_chunks: vec![0; n],
             slots: vec![None; n],
             stale_slots: Vec::new(),
+            unwritten_counts: Vec::new(),
         }
     }
 
@@ -176,7 +184,8 @@ impl Indexes {
     /// Brings every stream's standard index up to date with the segment's chunks: new entries
     /// go into the stream's slot when they fit, otherwise the whole index moves to a new slot
     /// at `end`, the end of the data, which moves past it (`last`: sized exactly, for a segment
-    /// that is ending). `movi_at` is the file position of the segment's `movi` fourcc.
+    /// that is ending). `movi_at` is the file position of the segment's `movi` fourcc. The
+    /// entry counts of slots appended to wait for [`Indexes::write_entry_counts`].
     ///
     /// # Errors
     /// [`Status::Io`] when the sink fails.
@@ -217,10 +226,11 @@ impl Indexes {
         Ok(())
     }
 
-    /// Writes the `count` unindexed entries of `stream` into the free room of its slot, then
-    /// the new count: a reader sees the old entries or all of them, never a partial index.
+    /// Writes the `count` unindexed entries of `stream` into the free room of its slot, and
+    /// keeps the new count for [`Indexes::write_entry_counts`]: a reader sees the old entries
+    /// or all of them, never a partial index.
     fn append_to_slot(
-        &self,
+        &mut self,
         sink: &mut dyn Sink,
         stream: usize,
         slot: IndexSlot,
@@ -241,10 +251,23 @@ impl Indexes {
             used: slot.used + count,
             ..slot
         };
-        let used = (slot.used as u32).to_le_bytes();
-        sink.write_at(slot.count_at(), &[&used])
-            .map_err(|e| Error::io("updating a standard index", e.error))?;
+        self.unwritten_counts
+            .push((slot.count_at(), slot.used as u32));
         Ok(slot)
+    }
+
+    /// Writes the entry counts of the slots [`Indexes::write_standard`] appended to, which
+    /// makes their new entries valid: call it once those entries (and the chunks they point
+    /// at) are where they should be.
+    ///
+    /// # Errors
+    /// [`Status::Io`] when the sink fails.
+    pub fn write_entry_counts(&mut self, sink: &mut dyn Sink) -> Result<()> {
+        for (at, used) in std::mem::take(&mut self.unwritten_counts) {
+            sink.write_at(at, &[&used.to_le_bytes()])
+                .map_err(|e| Error::io("updating a standard index", e.error))?;
+        }
+        Ok(())
     }
 
     /// Writes all of the segment's entries of `stream` into `slot`, which takes over from `old`.

@@ -101,6 +101,7 @@ impl Driver<'_> {
                     None
                 },
                 close: Some(io_close),
+                sync: None,
             };
             if bad_path == 1 {
                 // The io variant of a bad argument: no write_at, or no io at all.

@@ -15,9 +15,6 @@
 //!
 //! Each way of recording is a [`Mode`]; its counts are printed (`-- --nocapture`), and the
 //! promise is asserted for the modes whose `promise_asserted` is set. Panics fail every mode.
-//! When durable checkpoints become the writer's default, set `promise_asserted` of
-//! [`DEFAULT_OPTIONS`]; once replaced index slots are retired only after a durable header,
-//! set [`UNREPAIRED_INDEXES_ASSERTED`].
 
 mod avi_index;
 mod crash_image;
@@ -45,26 +42,35 @@ struct Mode {
     /// Whether a broken promise fails the test; otherwise the counts are only printed (a panic
     /// in inspection or repair fails it either way).
     promise_asserted: bool,
+    /// Whether the asserted promise also covers unrepaired images whose header survived but
+    /// whose own indexes do not list every durable chunk (a strict reader's view), and what the
+    /// players make of them. Durable checkpoints retire a moved standard index slot (`JUNK`
+    /// over its `ix##`) only after the header that stops pointing at it is synced; checkpoints
+    /// left to the OS retire it at once, so the disk can hold the old header and the retired
+    /// slot (ffprobe and GStreamer fall back to scanning, VLC can stop a few frames short of
+    /// the durable state). Images with intact indexes are asserted either way.
+    unrepaired_indexes_asserted: bool,
 }
 
-/// The writer's default settings (no sync at all today). Set `promise_asserted` once
-/// durable checkpoints are the default.
+/// The writer's default settings: durable checkpoints.
 const DEFAULT_OPTIONS: Mode = Mode {
     name: "default options",
     options: recording::base_options,
     durable_flush_every: None,
-    promise_asserted: false,
+    promise_asserted: true,
+    unrepaired_indexes_asserted: true,
 };
 
-/// What an application does today to make a recording durable: `flush(true)` every other
-/// checkpoint interval and before close (so that checkpoints between the syncs rewrite the
-/// header, and torn headers are part of the test).
+/// Checkpoints left to the OS (`Durability::None`), made durable by the application's own
+/// `flush(true)` every other checkpoint interval and before close (so that checkpoints between
+/// the syncs rewrite the header, and torn headers are part of the test).
 const PERIODIC_DURABLE_FLUSH: Mode = Mode {
     name: "periodic flush(true)",
-    options: recording::base_options,
+    options: recording::undurable_options,
     // Two checkpoint intervals.
     durable_flush_every: Some(Duration::from_millis(100)),
     promise_asserted: true,
+    unrepaired_indexes_asserted: false,
 };
 
 const MODES: [&Mode; 2] = [&DEFAULT_OPTIONS, &PERIODIC_DURABLE_FLUSH];
@@ -94,15 +100,6 @@ const PLAYER_SAMPLES: usize = 3;
 const BROKEN_INDEX_SAMPLES: usize = 2;
 /// Threads judging the images of a cut (one a CPU of the 2-CPU machines the suite runs on).
 const JUDGES: usize = 2;
-
-/// Whether the asserted promise also covers unrepaired images whose header survived but whose
-/// own indexes do not list every durable chunk (a strict reader's view), and what the players
-/// make of them. Off because a checkpoint retires a moved standard index slot (`JUNK` over its
-/// `ix##`) before the header that stops pointing at it is synced, so the disk can hold the old
-/// header and the retired slot: ffprobe and GStreamer fall back to scanning, VLC can stop a few
-/// frames short of the durable state. Turn it on once a slot is retired only after the header
-/// that replaced it is durable. (Images with intact indexes are asserted either way.)
-const UNREPAIRED_INDEXES_ASSERTED: bool = false;
 
 /// The recording child: runs only when started by [`simulate`].
 #[test]
@@ -299,7 +296,7 @@ fn simulate(mode: &Mode) {
         );
         assert!(tally.promise_kept(), "{summary}");
         assert!(played.as_far(true), "{summary}");
-        if UNREPAIRED_INDEXES_ASSERTED {
+        if mode.unrepaired_indexes_asserted {
             assert!(tally.unrepaired_indexes_kept(), "{summary}");
             assert!(played.as_far(false), "{summary}");
         }

@@ -45,6 +45,12 @@ pub fn base_options() -> WriterOptions {
         .with_super_index_capacity(SUPER_INDEX_CAPACITY)
 }
 
+/// [`base_options`] whose checkpoints are not synced (`Durability::None`): an application that
+/// makes the recording durable with its own `flush(true)` calls.
+pub fn undurable_options() -> WriterOptions {
+    base_options().with_durability(avikit::Durability::None)
+}
+
 /// Empty slots the capture clock leaves before frame `n`: every 40th frame comes 1 to 3
 /// slots late.
 fn gap_before(n: usize) -> u64 {
