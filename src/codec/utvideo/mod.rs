@@ -10,14 +10,13 @@
 mod bits;
 mod frame;
 mod huffman;
-mod input;
 mod predict;
 
 pub use frame::{EncodeScratch, FrameCodes, PackedSlice, SliceResiduals};
-pub use input::{PackedRgb, PlaneBuffer};
 pub use predict::Isa;
 
 use crate::error::{Error, Result};
+use crate::pixel::PlaneRef;
 use crate::riff::FourCc;
 use std::ops::Range;
 
@@ -141,16 +140,6 @@ impl Prediction {
             Prediction::Median => 3,
         }
     }
-}
-
-/// One input plane: rows of the plane's width, `stride` bytes apart (`stride >= width`; the
-/// last row may end at the plane's width).
-#[derive(Debug, Clone, Copy)]
-pub struct PlaneRef<'a> {
-    /// The samples, first row first.
-    pub samples: &'a [u8],
-    /// Bytes from one row to the next.
-    pub stride: usize,
 }
 
 /// Encodes frames of one stream. Immutable once built and `Sync`: any thread may encode any
