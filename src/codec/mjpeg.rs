@@ -1,5 +1,5 @@
 //! `AVK_VIDEO_MJPEG`: every frame a baseline JPEG from libjpeg-turbo, FourCC `MJPG`: 4:2:0
-//! from RGB, I420 and NV12, 4:2:2 from YUY2. Camera YUV goes in as planes (libjpeg-turbo skips
+//! from RGB, I420 and NV12, 4:2:2 from YUY2, one component (grey) from GRAY8. Camera YUV goes in as planes (libjpeg-turbo skips
 //! its colour conversion), stretched to the full range JPEG decoders assume.
 
 use super::encoder::{EncodedFrame, FrameEncoder};
@@ -81,7 +81,7 @@ impl FrameEncoder for MjpegEncoder {
             let data = if self.input.format.is_yuv() {
                 self.compress_camera(compressor, input)?
             } else {
-                self.compress_rgb(compressor, input)?
+                self.compress_packed(compressor, input)?
             };
             Ok(EncodedFrame {
                 data,
@@ -92,7 +92,7 @@ impl FrameEncoder for MjpegEncoder {
 }
 
 impl MjpegEncoder {
-    fn compress_rgb(
+    fn compress_packed(
         &self,
         compressor: &mut turbojpeg::Compressor,
         input: &[u8],
@@ -104,7 +104,14 @@ impl MjpegEncoder {
             PixelFormat::Rgba32 => turbojpeg::PixelFormat::RGBX,
             PixelFormat::Bgr24 => turbojpeg::PixelFormat::BGR,
             PixelFormat::Rgb24 => turbojpeg::PixelFormat::RGB,
+            PixelFormat::Gray8 => turbojpeg::PixelFormat::GRAY,
             camera => unreachable!("{camera:?} goes through compress_camera"),
+        };
+        // Gray input makes a one-component JPEG, the rest 4:2:0.
+        let subsamp = if self.input.format == PixelFormat::Gray8 {
+            turbojpeg::Subsamp::Gray
+        } else {
+            turbojpeg::Subsamp::Sub2x2
         };
         let image = turbojpeg::Image {
             pixels,
@@ -113,9 +120,7 @@ impl MjpegEncoder {
             height: self.input.height as usize,
             format,
         };
-        compressor
-            .set_subsamp(turbojpeg::Subsamp::Sub2x2)
-            .map_err(encoder_error)?;
+        compressor.set_subsamp(subsamp).map_err(encoder_error)?;
         compressor.compress_to_vec(image).map_err(encoder_error)
     }
 

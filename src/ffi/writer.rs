@@ -120,12 +120,8 @@ fn pixel_format(value: i32) -> Result<PixelFormat> {
 
 /// The codec the options name, in the Rust API's terms.
 fn video_codec(o: &avk_video_stream_options) -> Result<VideoCodec> {
-    let input = InputLayout {
-        width: o.width,
-        height: o.height,
-        format: pixel_format(o.input_format)?,
-        stride: o.input_stride,
-    };
+    let input = InputLayout::new(o.width, o.height, pixel_format(o.input_format)?)
+        .with_stride(o.input_stride);
     let bits_per_pixel = u16::try_from(o.bits_per_pixel)
         .map_err(|_| Error::invalid_argument("bits_per_pixel is out of range"))?;
     match o.codec {

@@ -194,6 +194,7 @@ impl PlanarPicture {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pixel::ColorMatrix;
 
     fn layout(format: PixelFormat, stride: i32) -> InputLayout {
         InputLayout {
@@ -201,6 +202,7 @@ mod tests {
             height: 2,
             format,
             stride,
+            color_matrix: ColorMatrix::Bt601,
         }
     }
 

@@ -122,6 +122,7 @@ impl PlaneBuffer {
             }
             PixelFormat::Nv12 => self.fill_nv12(frame, pitch, pitch * h, w, h),
             PixelFormat::Yuy2 => self.fill_yuy2(frame, pitch, w, h),
+            PixelFormat::Gray8 => self.fill_gray_rows(w, h, |y| input.row(frame, y)),
             rgb => {
                 let layout = PackedRgb::of(rgb).expect("every other format is packed RGB");
                 self.fill_rgb_rows(layout, keep_alpha, w, h, |y| input.row(frame, y));

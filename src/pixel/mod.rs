@@ -19,7 +19,7 @@ mod layout;
 mod rgb_planes;
 
 pub use coded_planes::{PackedRgb, PlaneBuffer, PlaneRef};
-pub use layout::{InputLayout, PixelFormat};
+pub use layout::{ColorMatrix, InputLayout, PixelFormat};
 
 // The conversions the encoders use; none is needed by a build without MJPEG and H.264.
 #[cfg(any(feature = "mjpeg", feature = "h264"))]
