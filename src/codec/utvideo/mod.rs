@@ -5,15 +5,17 @@
 //! (u32 LE, relative to the plane's data), the slices' bit data; then a u32 of frame
 //! information with the prediction in bits 8-9. The stream's 16-byte extra data (after the
 //! BITMAPINFOHEADER) gives the slice count. See [`UtVideoEncoder`] for the steps a pool can
-//! run per slice.
+//! run per slice, and [`UtVideoFrameEncoder`] for the encoding stream of caller pixels.
 
 mod bits;
 mod frame;
 mod huffman;
 mod predict;
+mod stream;
 
 pub use frame::{EncodeScratch, FrameCodes, PackedSlice, SliceResiduals};
 pub use predict::Isa;
+pub use stream::UtVideoFrameEncoder;
 
 use crate::error::{Error, Result};
 use crate::pixel::PlaneRef;
