@@ -488,3 +488,74 @@ fn bad_options_are_refused_at_add_time_before_anything_is_written() {
     let headers = walk(&bytes).iter().filter(|c| &c.id == b"strh").count();
     assert_eq!(headers, 1, "only the good stream is in the file");
 }
+
+/// A flat I420 frame of `rgb` (0..=1) in limited-range codes of `matrix`.
+fn flat_i420(w: usize, h: usize, matrix: ColorMatrix, [r, g, b]: [f64; 3]) -> Vec<u8> {
+    let (kr, kb) = match matrix {
+        ColorMatrix::Bt601 => (0.299, 0.114),
+        _ => (0.2126, 0.0722),
+    };
+    let y = kr * r + (1.0 - kr - kb) * g + kb * b;
+    let code = |base: f64, scale: f64, v: f64| (base + scale * v).round() as u8;
+    let mut frame = vec![code(16.0, 219.0, y); w * h];
+    frame.extend(vec![
+        code(128.0, 224.0, (b - y) / (2.0 * (1.0 - kb)));
+        w * h / 4
+    ]);
+    frame.extend(vec![
+        code(128.0, 224.0, (r - y) / (2.0 * (1.0 - kr)));
+        w * h / 4
+    ]);
+    frame
+}
+
+#[test]
+fn bt709_camera_input_keeps_its_colours_in_mjpeg_and_is_signalled_in_h264() {
+    let (w, h) = (64usize, 48usize);
+    let colour = [0.85, 0.15, 0.2];
+    let input = InputLayout::new(w as u32, h as u32, PixelFormat::I420)
+        .with_color_matrix(ColorMatrix::Bt709);
+    let frame = flat_i420(w, h, ColorMatrix::Bt709, colour);
+    for (name, codec) in [
+        ("mjpeg", VideoCodec::Mjpeg { input, quality: 95 }),
+        (
+            "h264",
+            VideoCodec::H264 {
+                input,
+                quality: 95,
+                keyframe_interval: 0,
+            },
+        ),
+    ] {
+        let file = Scratch::new(&format!("bt709-{name}.avi"));
+        let writer = Writer::create(file.path(), WriterOptions::default()).unwrap();
+        let stream = writer.add_video(codec, PixelAspect::SQUARE, None).unwrap();
+        stream.write_frame(true, &frame).unwrap();
+        writer.close().unwrap();
+        if name == "mjpeg" {
+            // JPEG decoders read BT.601: the encoder converted, so the colour comes back.
+            let rgb = ffmpeg_decode(file.path(), "0:v:0", "rawvideo", &["-pix_fmt", "rgb24"]);
+            let centre = &rgb[(h / 2 * w + w / 2) * 3..][..3];
+            for (got, want) in centre.iter().zip(colour) {
+                let want = want * 255.0;
+                assert!(
+                    (f64::from(*got) - want).abs() <= 6.0,
+                    "MJPEG from BT.709: {centre:?} for {colour:?}"
+                );
+            }
+        } else {
+            let out = std::process::Command::new("ffprobe")
+                .args(["-v", "error", "-select_streams", "v:0", "-show_entries"])
+                .args([
+                    "stream=color_space,color_primaries,color_transfer",
+                    "-of",
+                    "csv=p=0",
+                ])
+                .arg(file.path())
+                .output()
+                .unwrap();
+            let text = String::from_utf8_lossy(&out.stdout);
+            assert_eq!(text.trim(), "bt709,bt709,bt709", "H.264 VUI");
+        }
+    }
+}

@@ -1,6 +1,8 @@
 //! `AVK_VIDEO_MJPEG`: every frame a baseline JPEG from libjpeg-turbo, FourCC `MJPG`: 4:2:0
 //! from RGB, I420 and NV12, 4:2:2 from YUY2, one component (grey) from GRAY8. Camera YUV goes in as planes (libjpeg-turbo skips
-//! its colour conversion), stretched to the full range JPEG decoders assume.
+//! its colour conversion), stretched to the full range JPEG decoders assume, and re-expressed
+//! in BT.601 when they were made with BT.709: JFIF defines JPEG's YCbCr as BT.601 and every
+//! decoder converts with it, so passing BT.709 samples through would shift every colour.
 
 use super::encoder::{EncodedFrame, FrameEncoder};
 use crate::error::{Error, Result, Status};
@@ -132,6 +134,7 @@ impl MjpegEncoder {
         PLANES.with(|cell| {
             let mut picture = cell.borrow_mut();
             picture.fill(&self.input, input, Chroma::Native, Range::Full);
+            picture.rematrix_to_bt601(self.input.color_matrix);
             let (y, u, v) = picture.planes();
             let (width, height) = picture.dimensions();
             let image = turbojpeg::YuvPlanesImage {

@@ -71,6 +71,16 @@ pub enum ColorMatrix {
     Bt709,
 }
 
+impl ColorMatrix {
+    /// The luma weights of red and blue (Kr, Kb); green's is the rest.
+    pub fn kr_kb(self) -> (f64, f64) {
+        match self {
+            ColorMatrix::Bt601 => (0.299, 0.114),
+            ColorMatrix::Bt709 => (0.2126, 0.0722),
+        }
+    }
+}
+
 /// How input frames are laid out in memory. Built with [`InputLayout::new`] (tight rows) and
 /// [`InputLayout::with_stride`] (`#[non_exhaustive]`: fields may be added).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
