@@ -88,6 +88,14 @@
 #define AVK_VIDEO_H264 3
 
 /**
+ * Video codec: the library encodes `input_format` pixels losslessly as Ut Video (8-bit), the
+ * FourCC chosen by the input: RGB -> 'ULRG' ('ULRA' with `AVK_VIDEO_KEEP_ALPHA`), I420, NV12
+ * and GRAY8 -> 'ULY0' ('ULH0' with `AVK_COLOR_BT709`), YUY2 -> 'ULY2' ('ULH2'). Frames
+ * encode in parallel on the encoder threads; every frame is a keyframe.
+ */
+#define AVK_VIDEO_UTVIDEO 4
+
+/**
  * Pixel format: blue, green, red, alpha bytes.
  */
 #define AVK_PIXEL_BGRA32 0
@@ -124,6 +132,50 @@
  * Width and height even; stride never negative.
  */
 #define AVK_PIXEL_YUY2 6
+
+/**
+ * Pixel format: 8-bit luma only (mono cameras), 0 black to 255 white; `width` bytes a row,
+ * stride >= width (negative = rows stored bottom-up). UNCOMPRESSED writes an 8-bit DIB with
+ * a grey palette, MJPEG a one-component JPEG, H264 and UTVIDEO luma with neutral chroma
+ * (UTVIDEO: width and height even).
+ */
+#define AVK_PIXEL_GRAY8 7
+
+/**
+ * Colour matrix: YUV input made with ITU-R BT.601 (the default).
+ */
+#define AVK_COLOR_BT601 0
+
+/**
+ * Colour matrix: YUV input made with ITU-R BT.709.
+ */
+#define AVK_COLOR_BT709 1
+
+/**
+ * Ut Video prediction: the median of left, above and gradient (the default; smallest files).
+ */
+#define AVK_PREDICT_MEDIAN 0
+
+/**
+ * Ut Video prediction: the previous sample.
+ */
+#define AVK_PREDICT_LEFT 1
+
+/**
+ * Ut Video prediction: left + above - above-left.
+ */
+#define AVK_PREDICT_GRADIENT 2
+
+/**
+ * Ut Video prediction: none (samples coded as they are).
+ */
+#define AVK_PREDICT_NONE 3
+
+/**
+ * Video stream flag (UTVIDEO): write 'ULRA' (alpha kept) from BGRA32/RGBA32 input instead
+ * of 'ULRG'.
+ */
+#define AVK_VIDEO_KEEP_ALPHA 1
 
 /**
  * Audio codec: blocks written as given, format described by the option fields.
@@ -289,7 +341,7 @@ typedef struct avk_video_stream_options {
   uint32_t fourcc;
   /**
    * RAW: bits per pixel, 8/16/24/32 for DIBs; UNCOMPRESSED: 24 or 32, the depth of the DIB
-   * written; default 32.
+   * written (GRAY8 input always writes 8, and also takes 8); default 32.
    */
   uint32_t bits_per_pixel;
   /**
@@ -328,6 +380,25 @@ typedef struct avk_video_stream_options {
    * See `pixel_aspect_num`.
    */
   uint32_t pixel_aspect_den;
+  /**
+   * How YUV input is read, for every codec: `AVK_COLOR_BT601` (default) or
+   * `AVK_COLOR_BT709`. UTVIDEO writes ULY* or ULH* from it; H264 signals it in the stream;
+   * MJPEG converts BT.709 input to the BT.601 that JPEG decoders assume. (Added in 0.3.)
+   */
+  int32_t color_matrix;
+  /**
+   * UTVIDEO: an `AVK_PREDICT_*` value; default `AVK_PREDICT_MEDIAN`. (Added in 0.3.)
+   */
+  int32_t prediction;
+  /**
+   * UTVIDEO: independent slices a frame, 1..=256; 0 (default) = library default. (Added in
+   * 0.3.)
+   */
+  uint32_t slices;
+  /**
+   * `AVK_VIDEO_*` flags (`AVK_VIDEO_KEEP_ALPHA`); default 0. (Added in 0.3.)
+   */
+  uint32_t video_flags;
 } avk_video_stream_options;
 
 /**

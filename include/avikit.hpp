@@ -44,8 +44,8 @@ private:
 };
 
 /* avk_video_stream_options.input_format as a type: the AVK_PIXEL_* values. Camera formats
-   (i420, nv12, yuy2) are BT.601 limited range, need an even width and height and a stride that
-   is 0 or positive. */
+   (i420, nv12, yuy2) are limited range (BT.601 unless color_matrix says BT.709), need an even
+   width and height and a stride that is 0 or positive. gray8 is one luma byte a pixel. */
 enum class pixel_format : int32_t {
     bgra32 = AVK_PIXEL_BGRA32,
     rgba32 = AVK_PIXEL_RGBA32,
@@ -54,6 +54,21 @@ enum class pixel_format : int32_t {
     i420 = AVK_PIXEL_I420,
     nv12 = AVK_PIXEL_NV12,
     yuy2 = AVK_PIXEL_YUY2,
+    gray8 = AVK_PIXEL_GRAY8,
+};
+
+/* avk_video_stream_options.color_matrix as a type: how YUV input is read. */
+enum class color_matrix : int32_t {
+    bt601 = AVK_COLOR_BT601,
+    bt709 = AVK_COLOR_BT709,
+};
+
+/* avk_video_stream_options.prediction as a type (AVK_VIDEO_UTVIDEO). */
+enum class prediction : int32_t {
+    median = AVK_PREDICT_MEDIAN,
+    left = AVK_PREDICT_LEFT,
+    gradient = AVK_PREDICT_GRADIENT,
+    none = AVK_PREDICT_NONE,
 };
 
 /* The exact length of one input frame of `format` at `width` x `height` with `stride` bytes

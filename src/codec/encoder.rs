@@ -3,7 +3,7 @@
 
 use crate::error::{Error, Result};
 use crate::format::{PixelAspect, SampleLayout, StreamFormat, VideoFormat};
-use crate::pixel::{append_dib, InputLayout};
+use crate::pixel::{append_dib, InputLayout, PixelFormat};
 
 /// The quality (1..=100) of an MJPEG or H.264 stream that names none: libjpeg's own default,
 /// and for H.264 a quantizer near x264's default.
@@ -38,7 +38,8 @@ pub trait FrameEncoder: Send + Sync {
     fn encode(&self, input: &[u8]) -> Result<EncodedFrame>;
 }
 
-/// `AVK_VIDEO_UNCOMPRESSED`: converts caller pixels into a bottom-up BI_RGB DIB.
+/// `AVK_VIDEO_UNCOMPRESSED`: converts caller pixels into a bottom-up BI_RGB DIB (8-bit with a
+/// grey palette from gray input).
 #[derive(Debug, Clone, Copy)]
 pub struct DibConversion {
     input: InputLayout,
@@ -46,16 +47,20 @@ pub struct DibConversion {
 }
 
 impl DibConversion {
-    /// A conversion from `input` into a 24- or 32-bit DIB.
+    /// A conversion from `input` into a 24- or 32-bit DIB; gray input always gives an 8-bit
+    /// DIB with a grey palette (any of 8, 24 and 32 is taken, so the default depth works).
     ///
     /// # Errors
     /// [`crate::Status::InvalidArgument`] for another depth, a bad stride or an empty size.
     pub fn new(input: InputLayout, bits_per_pixel: u16) -> Result<DibConversion> {
-        if !matches!(bits_per_pixel, 24 | 32) {
+        let gray = input.format == PixelFormat::Gray8;
+        if !(matches!(bits_per_pixel, 24 | 32) || gray && bits_per_pixel == 8) {
             return Err(Error::invalid_argument(format!(
-                "AVK_VIDEO_UNCOMPRESSED writes 24 or 32 bits per pixel, not {bits_per_pixel}"
+                "AVK_VIDEO_UNCOMPRESSED writes 24 or 32 bits per pixel (8 from GRAY8), not \
+                 {bits_per_pixel}"
             )));
         }
+        let bits_per_pixel = if gray { 8 } else { bits_per_pixel };
         input.validate()?;
         let conversion = DibConversion {
             input,

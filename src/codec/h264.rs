@@ -12,7 +12,9 @@ use super::encoder::{EncodedFrame, InputRule, SequentialEncoder};
 use super::openh264_session::{Session, SessionConfig, MAX_THREADS};
 use crate::error::{Error, Result};
 use crate::format::{FrameRate, StreamFormat, VideoFormat};
-use crate::pixel::{Chroma, I420Picture, InputLayout, PixelFormat, PlanarPicture, Range};
+use crate::pixel::{
+    Chroma, ColorMatrix, I420Picture, InputLayout, PixelFormat, PlanarPicture, Range,
+};
 use crate::riff::FourCc;
 
 /// The largest picture OpenH264 encodes (level 5.2), either way round, and the smallest side
@@ -27,6 +29,8 @@ const DEFAULT_KEYFRAME_SECONDS: u64 = 2;
 /// quality, which keeps typical content well above 35 dB PSNR.
 const BEST_QP: u32 = 12;
 const WORST_QP: u32 = 51;
+/// The chroma sample of grey: gray input is coded as luma with this chroma.
+const NEUTRAL_CHROMA: u8 = 0x80;
 
 /// Encodes caller pixels to H.264. Owned by one stream; runs on the writer's worker.
 pub struct H264Encoder {
@@ -36,6 +40,9 @@ pub struct H264Encoder {
     picture: I420Picture,
     /// NV12 and YUY2 input reorganized into I420.
     planes: PlanarPicture,
+    /// Gray input: its rows top-down, and the neutral chroma planes that go with them.
+    gray_rows: Vec<u8>,
+    neutral_chroma: Vec<u8>,
     keyframe_interval: u32,
     qp: u8,
     threads: usize,
@@ -139,12 +146,21 @@ impl H264Encoder {
             bitrate: unreachable_bitrate(w, h, fps),
             keyframe_interval,
             threads,
+            // RGB is converted with BT.601; only camera YUV comes with a matrix of its own.
+            color_matrix: if input.format.is_yuv() {
+                input.color_matrix
+            } else {
+                ColorMatrix::Bt601
+            },
+            full_range: input.format == PixelFormat::Gray8,
         })?;
         let encoder = H264Encoder {
             input,
             session,
             picture: I420Picture::default(),
             planes: PlanarPicture::default(),
+            gray_rows: Vec::new(),
+            neutral_chroma: vec![NEUTRAL_CHROMA; (w as usize / 2) * (h as usize / 2)],
             keyframe_interval,
             qp,
             threads,
@@ -202,6 +218,13 @@ impl SequentialEncoder for H264Encoder {
                 let planes = self.planes.planes();
                 self.session.encode((w, h), planes, (w, w / 2), &mut data)?
             }
+            PixelFormat::Gray8 => {
+                let y = self.input.top_down(input, &mut self.gray_rows);
+                let c = &self.neutral_chroma;
+                let pitch = self.input.row_pitch();
+                self.session
+                    .encode((w, h), (y, c, c), (pitch, w / 2), &mut data)?
+            }
             _ => {
                 self.picture.fill_on(&self.input, input, self.threads);
                 let planes = self.picture.planes();
@@ -229,6 +252,7 @@ mod tests {
             height,
             format: PixelFormat::Bgra32,
             stride: 0,
+            color_matrix: ColorMatrix::Bt601,
         }
     }
 

@@ -1,6 +1,8 @@
 //! `AVK_VIDEO_MJPEG`: every frame a baseline JPEG from libjpeg-turbo, FourCC `MJPG`: 4:2:0
-//! from RGB, I420 and NV12, 4:2:2 from YUY2. Camera YUV goes in as planes (libjpeg-turbo skips
-//! its colour conversion), stretched to the full range JPEG decoders assume.
+//! from RGB, I420 and NV12, 4:2:2 from YUY2, one component (grey) from GRAY8. Camera YUV goes in as planes (libjpeg-turbo skips
+//! its colour conversion), stretched to the full range JPEG decoders assume, and re-expressed
+//! in BT.601 when they were made with BT.709: JFIF defines JPEG's YCbCr as BT.601 and every
+//! decoder converts with it, so passing BT.709 samples through would shift every colour.
 
 use super::encoder::{EncodedFrame, FrameEncoder};
 use crate::error::{Error, Result, Status};
@@ -81,7 +83,7 @@ impl FrameEncoder for MjpegEncoder {
             let data = if self.input.format.is_yuv() {
                 self.compress_camera(compressor, input)?
             } else {
-                self.compress_rgb(compressor, input)?
+                self.compress_packed(compressor, input)?
             };
             Ok(EncodedFrame {
                 data,
@@ -92,7 +94,7 @@ impl FrameEncoder for MjpegEncoder {
 }
 
 impl MjpegEncoder {
-    fn compress_rgb(
+    fn compress_packed(
         &self,
         compressor: &mut turbojpeg::Compressor,
         input: &[u8],
@@ -104,7 +106,14 @@ impl MjpegEncoder {
             PixelFormat::Rgba32 => turbojpeg::PixelFormat::RGBX,
             PixelFormat::Bgr24 => turbojpeg::PixelFormat::BGR,
             PixelFormat::Rgb24 => turbojpeg::PixelFormat::RGB,
+            PixelFormat::Gray8 => turbojpeg::PixelFormat::GRAY,
             camera => unreachable!("{camera:?} goes through compress_camera"),
+        };
+        // Gray input makes a one-component JPEG, the rest 4:2:0.
+        let subsamp = if self.input.format == PixelFormat::Gray8 {
+            turbojpeg::Subsamp::Gray
+        } else {
+            turbojpeg::Subsamp::Sub2x2
         };
         let image = turbojpeg::Image {
             pixels,
@@ -113,9 +122,7 @@ impl MjpegEncoder {
             height: self.input.height as usize,
             format,
         };
-        compressor
-            .set_subsamp(turbojpeg::Subsamp::Sub2x2)
-            .map_err(encoder_error)?;
+        compressor.set_subsamp(subsamp).map_err(encoder_error)?;
         compressor.compress_to_vec(image).map_err(encoder_error)
     }
 
@@ -127,6 +134,7 @@ impl MjpegEncoder {
         PLANES.with(|cell| {
             let mut picture = cell.borrow_mut();
             picture.fill(&self.input, input, Chroma::Native, Range::Full);
+            picture.rematrix_to_bt601(self.input.color_matrix);
             let (y, u, v) = picture.planes();
             let (width, height) = picture.dimensions();
             let image = turbojpeg::YuvPlanesImage {

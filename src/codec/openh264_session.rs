@@ -6,6 +6,7 @@
 //! itself.
 
 use crate::error::{Error, Result, Status};
+use crate::pixel::ColorMatrix;
 use openh264_sys2 as sys;
 use std::ffi::c_int;
 use std::ptr;
@@ -15,6 +16,8 @@ pub(super) const MAX_THREADS: usize = 4;
 
 /// H.273 code of SMPTE 170M (BT.601 525-line) colour primaries, transfer and matrix.
 const SMPTE_170M: u8 = 6;
+/// The VUI code of ITU-R BT.709 for colour primaries, transfer and matrix.
+const BT709: u8 = 1;
 
 /// What the encoder is asked to do; everything else keeps OpenH264's defaults.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -34,6 +37,10 @@ pub struct SessionConfig {
     /// Encoder threads, 1..=[`MAX_THREADS`]; above 1 the picture is cut into that many slices
     /// (one per thread), so the bytes depend on this number and on nothing else.
     pub threads: usize,
+    /// The matrix the pictures' YUV samples were made with, signalled in the VUI.
+    pub color_matrix: ColorMatrix,
+    /// Whether luma spans 0..=255 (gray input passed as it is) rather than 16..=235.
+    pub full_range: bool,
 }
 
 /// An initialized OpenH264 encoder.
@@ -250,11 +257,15 @@ fn fill_params(params: &mut sys::SEncParamExt, config: &SessionConfig) {
         sys::SM_SINGLE_SLICE
     };
     layer.sSliceArgument.uiSliceNum = threads as u32;
-    // BT.601 limited range, as the pictures are converted and as camera YUV arrives.
+    // The matrix and range the pictures were made with, so players convert them back exactly.
+    let code = match config.color_matrix {
+        ColorMatrix::Bt601 => SMPTE_170M,
+        ColorMatrix::Bt709 => BT709,
+    };
     layer.bVideoSignalTypePresent = true;
     layer.bColorDescriptionPresent = true;
-    layer.bFullRange = false;
-    layer.uiColorPrimaries = SMPTE_170M;
-    layer.uiTransferCharacteristics = SMPTE_170M;
-    layer.uiColorMatrix = SMPTE_170M;
+    layer.bFullRange = config.full_range;
+    layer.uiColorPrimaries = code;
+    layer.uiTransferCharacteristics = code;
+    layer.uiColorMatrix = code;
 }

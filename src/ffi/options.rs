@@ -47,6 +47,11 @@ pub const AVK_VIDEO_MJPEG: i32 = 2;
 /// (`encoder_threads`, at most 4; 2 when it is 0) encoded in parallel: the bytes depend on the thread count and
 /// are the same for the same count. Keyframe flags come from the encoder.
 pub const AVK_VIDEO_H264: i32 = 3;
+/// Video codec: the library encodes `input_format` pixels losslessly as Ut Video (8-bit), the
+/// FourCC chosen by the input: RGB -> 'ULRG' ('ULRA' with `AVK_VIDEO_KEEP_ALPHA`), I420, NV12
+/// and GRAY8 -> 'ULY0' ('ULH0' with `AVK_COLOR_BT709`), YUY2 -> 'ULY2' ('ULH2'). Frames
+/// encode in parallel on the encoder threads; every frame is a keyframe.
+pub const AVK_VIDEO_UTVIDEO: i32 = 4;
 
 /// Pixel format: blue, green, red, alpha bytes.
 pub const AVK_PIXEL_BGRA32: i32 = 0;
@@ -65,6 +70,29 @@ pub const AVK_PIXEL_NV12: i32 = 5;
 /// Pixel format: camera 4:2:2 packed, Y0 U Y1 V for every two pixels, BT.601 limited range.
 /// Width and height even; stride never negative.
 pub const AVK_PIXEL_YUY2: i32 = 6;
+/// Pixel format: 8-bit luma only (mono cameras), 0 black to 255 white; `width` bytes a row,
+/// stride >= width (negative = rows stored bottom-up). UNCOMPRESSED writes an 8-bit DIB with
+/// a grey palette, MJPEG a one-component JPEG, H264 and UTVIDEO luma with neutral chroma
+/// (UTVIDEO: width and height even).
+pub const AVK_PIXEL_GRAY8: i32 = 7;
+
+/// Colour matrix: YUV input made with ITU-R BT.601 (the default).
+pub const AVK_COLOR_BT601: i32 = 0;
+/// Colour matrix: YUV input made with ITU-R BT.709.
+pub const AVK_COLOR_BT709: i32 = 1;
+
+/// Ut Video prediction: the median of left, above and gradient (the default; smallest files).
+pub const AVK_PREDICT_MEDIAN: i32 = 0;
+/// Ut Video prediction: the previous sample.
+pub const AVK_PREDICT_LEFT: i32 = 1;
+/// Ut Video prediction: left + above - above-left.
+pub const AVK_PREDICT_GRADIENT: i32 = 2;
+/// Ut Video prediction: none (samples coded as they are).
+pub const AVK_PREDICT_NONE: i32 = 3;
+
+/// Video stream flag (UTVIDEO): write 'ULRA' (alpha kept) from BGRA32/RGBA32 input instead
+/// of 'ULRG'.
+pub const AVK_VIDEO_KEEP_ALPHA: u32 = 0x1;
 
 /// Audio codec: blocks written as given, format described by the option fields.
 pub const AVK_AUDIO_RAW: i32 = 0;
@@ -143,7 +171,7 @@ pub struct avk_video_stream_options {
     /// to 4 bytes.
     pub fourcc: u32,
     /// RAW: bits per pixel, 8/16/24/32 for DIBs; UNCOMPRESSED: 24 or 32, the depth of the DIB
-    /// written; default 32.
+    /// written (GRAY8 input always writes 8, and also takes 8); default 32.
     pub bits_per_pixel: u32,
     /// Encoding codecs: the `AVK_PIXEL_*` format of written frames; default BGRA32.
     pub input_format: i32,
@@ -167,6 +195,17 @@ pub struct avk_video_stream_options {
     pub pixel_aspect_num: u32,
     /// See `pixel_aspect_num`.
     pub pixel_aspect_den: u32,
+    /// How YUV input is read, for every codec: `AVK_COLOR_BT601` (default) or
+    /// `AVK_COLOR_BT709`. UTVIDEO writes ULY* or ULH* from it; H264 signals it in the stream;
+    /// MJPEG converts BT.709 input to the BT.601 that JPEG decoders assume. (Added in 0.3.)
+    pub color_matrix: i32,
+    /// UTVIDEO: an `AVK_PREDICT_*` value; default `AVK_PREDICT_MEDIAN`. (Added in 0.3.)
+    pub prediction: i32,
+    /// UTVIDEO: independent slices a frame, 1..=256; 0 (default) = library default. (Added in
+    /// 0.3.)
+    pub slices: u32,
+    /// `AVK_VIDEO_*` flags (`AVK_VIDEO_KEEP_ALPHA`); default 0. (Added in 0.3.)
+    pub video_flags: u32,
 }
 
 /// Settings of an audio stream. Initialize with `avk_audio_stream_options_init`.
@@ -277,6 +316,10 @@ impl avk_video_stream_options {
             name: std::ptr::null(),
             pixel_aspect_num: 0,
             pixel_aspect_den: 0,
+            color_matrix: AVK_COLOR_BT601,
+            prediction: AVK_PREDICT_MEDIAN,
+            slices: 0,
+            video_flags: 0,
         }
     }
 
@@ -285,7 +328,7 @@ impl avk_video_stream_options {
     pub(crate) unsafe fn read(ptr: *const Self) -> Result<Self> {
         let spans = field_spans!(avk_video_stream_options; struct_size, width, height, codec,
             fourcc, bits_per_pixel, input_format, input_stride, quality, keyframe_interval, name,
-            pixel_aspect_num, pixel_aspect_den);
+            pixel_aspect_num, pixel_aspect_den, color_matrix, prediction, slices, video_flags);
         // SAFETY: forwarded caller contract.
         unsafe { read_versioned(ptr, Self::defaults(), &spans, "avk_video_stream_options") }
     }

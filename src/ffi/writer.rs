@@ -6,9 +6,10 @@ use super::handle::{avk_async, avk_audio_stream, avk_video_stream, avk_writer};
 use super::io::{avk_io, CallbackSink};
 use super::options::*;
 use super::registry;
+use crate::codec::utvideo::Prediction;
 use crate::error::{Error, Result};
 use crate::format::{AudioFormat, FrameRate, PcmFormat, PixelAspect, VideoFormat};
-use crate::pixel::{InputLayout, PixelFormat};
+use crate::pixel::{ColorMatrix, InputLayout, PixelFormat};
 use crate::queue::{AudioCodec, VideoCodec, Writer, WriterOptions, WriterState};
 use crate::riff::FourCc;
 use std::ffi::{c_char, c_void};
@@ -113,20 +114,53 @@ fn pixel_format(value: i32) -> Result<PixelFormat> {
         AVK_PIXEL_I420 => Ok(PixelFormat::I420),
         AVK_PIXEL_NV12 => Ok(PixelFormat::Nv12),
         AVK_PIXEL_YUY2 => Ok(PixelFormat::Yuy2),
+        AVK_PIXEL_GRAY8 => Ok(PixelFormat::Gray8),
         other => Err(Error::invalid_argument(format!(
             "unknown input_format {other}: use an AVK_PIXEL_* value"
         ))),
     }
 }
 
+fn color_matrix(value: i32) -> Result<ColorMatrix> {
+    match value {
+        AVK_COLOR_BT601 => Ok(ColorMatrix::Bt601),
+        AVK_COLOR_BT709 => Ok(ColorMatrix::Bt709),
+        other => Err(Error::invalid_argument(format!(
+            "unknown color_matrix {other}: use AVK_COLOR_BT601 or AVK_COLOR_BT709"
+        ))),
+    }
+}
+
+fn prediction(value: i32) -> Result<Prediction> {
+    match value {
+        AVK_PREDICT_MEDIAN => Ok(Prediction::Median),
+        AVK_PREDICT_LEFT => Ok(Prediction::Left),
+        AVK_PREDICT_GRADIENT => Ok(Prediction::Gradient),
+        AVK_PREDICT_NONE => Ok(Prediction::None),
+        other => Err(Error::invalid_argument(format!(
+            "unknown prediction {other}: use an AVK_PREDICT_* value"
+        ))),
+    }
+}
+
 /// The codec the options name, in the Rust API's terms.
 fn video_codec(o: &avk_video_stream_options) -> Result<VideoCodec> {
-    let input = InputLayout {
-        width: o.width,
-        height: o.height,
-        format: pixel_format(o.input_format)?,
-        stride: o.input_stride,
-    };
+    let input = InputLayout::new(o.width, o.height, pixel_format(o.input_format)?)
+        .with_stride(o.input_stride)
+        .with_color_matrix(color_matrix(o.color_matrix)?);
+    if o.video_flags & !AVK_VIDEO_KEEP_ALPHA != 0 {
+        return Err(Error::invalid_argument(format!(
+            "unknown video_flags bits {:#x}: use AVK_VIDEO_* flags",
+            o.video_flags & !AVK_VIDEO_KEEP_ALPHA
+        )));
+    }
+    let keep_alpha = o.video_flags & AVK_VIDEO_KEEP_ALPHA != 0;
+    let prediction = prediction(o.prediction)?;
+    if keep_alpha && o.codec != AVK_VIDEO_UTVIDEO {
+        return Err(Error::invalid_argument(
+            "AVK_VIDEO_KEEP_ALPHA is a flag of AVK_VIDEO_UTVIDEO streams",
+        ));
+    }
     let bits_per_pixel = u16::try_from(o.bits_per_pixel)
         .map_err(|_| Error::invalid_argument("bits_per_pixel is out of range"))?;
     match o.codec {
@@ -150,6 +184,12 @@ fn video_codec(o: &avk_video_stream_options) -> Result<VideoCodec> {
             input,
             quality: o.quality,
             keyframe_interval: o.keyframe_interval,
+        }),
+        AVK_VIDEO_UTVIDEO => Ok(VideoCodec::UtVideo {
+            input,
+            prediction,
+            slices: o.slices,
+            keep_alpha,
         }),
         other => Err(Error::invalid_argument(format!(
             "unknown video codec {other}"

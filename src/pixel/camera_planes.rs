@@ -2,7 +2,7 @@
 //! that take planar YCbCr (MJPEG, H.264), without a detour through RGB.
 
 use super::camera::{camera_row, CameraRow};
-use super::layout::{InputLayout, PixelFormat};
+use super::layout::{ColorMatrix, InputLayout, PixelFormat};
 
 /// Chroma resolution of a [`PlanarPicture`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -173,6 +173,39 @@ impl PlanarPicture {
         }
     }
 
+    /// Re-expresses the picture's samples, full range and made with `from`, in BT.601: what
+    /// JPEG decoders assume. Each luma sample takes the colour-difference correction of the
+    /// chroma sample that covers it (the two matrices differ in how much colour adds to luma).
+    pub fn rematrix_to_bt601(&mut self, from: ColorMatrix) {
+        if from == ColorMatrix::Bt601 {
+            return;
+        }
+        let [to_y, to_cb, to_cr] = rematrix_coefficients(from, ColorMatrix::Bt601);
+        let fixed = |c: [f64; 2]| c.map(|k| (k * f64::from(1u32 << FRACTION_BITS)).round() as i32);
+        let (to_y, to_cb, to_cr) = (fixed(to_y), fixed(to_cb), fixed(to_cr));
+        let apply = |c: [i32; 2], base: i32, u: i32, v: i32| -> u8 {
+            let half = 1 << (FRACTION_BITS - 1);
+            (base + ((c[0] * u + c[1] * v + half) >> FRACTION_BITS)).clamp(0, 255) as u8
+        };
+        let (w, cw, ch) = (self.width, self.width / 2, self.chroma_height);
+        let rows_per_chroma = self.height / ch;
+        let (luma, chroma) = self.data.split_at_mut(w * self.height);
+        let (cb, cr) = chroma.split_at_mut(cw * ch);
+        for cy in 0..ch {
+            for cx in 0..cw {
+                let i = cy * cw + cx;
+                let (u, v) = (i32::from(cb[i]) - 128, i32::from(cr[i]) - 128);
+                for y in cy * rows_per_chroma..(cy + 1) * rows_per_chroma {
+                    for l in &mut luma[y * w + 2 * cx..y * w + 2 * cx + 2] {
+                        *l = apply(to_y, i32::from(*l), u, v);
+                    }
+                }
+                cb[i] = apply(to_cb, 128, u, v);
+                cr[i] = apply(to_cr, 128, u, v);
+            }
+        }
+    }
+
     /// The Y, Cb and Cr planes.
     pub fn planes(&self) -> (&[u8], &[u8], &[u8]) {
         let (luma, chroma) = self.data.split_at(self.width * self.height);
@@ -191,9 +224,76 @@ impl PlanarPicture {
     }
 }
 
+/// Fraction bits of the fixed-point rematrixing weights.
+const FRACTION_BITS: u32 = 16;
+
+/// The weights of (Cb, Cr) in the luma change and in the new Cb and Cr when samples made with
+/// `from` are re-expressed with `to` (full range, chroma centred on 0). Linear because both
+/// are linear in R, G, B, and the chroma rows have no luma term (colour differences of grey
+/// are 0 in every matrix).
+fn rematrix_coefficients(from: ColorMatrix, to: ColorMatrix) -> [[f64; 2]; 3] {
+    let (kr, kb) = from.kr_kb();
+    let kg = 1.0 - kr - kb;
+    // R, G, B of a unit Cb and a unit Cr at Y = 0 under `from`.
+    let b_per_cb = 2.0 * (1.0 - kb);
+    let r_per_cr = 2.0 * (1.0 - kr);
+    let unit_cb = [0.0, -kb * b_per_cb / kg, b_per_cb];
+    let unit_cr = [r_per_cr, -kr * r_per_cr / kg, 0.0];
+    let (tr, tb) = to.kr_kb();
+    let tg = 1.0 - tr - tb;
+    let y = |[r, g, b]: [f64; 3]| tr * r + tg * g + tb * b;
+    let cb = |rgb: [f64; 3]| (rgb[2] - y(rgb)) / (2.0 * (1.0 - tb));
+    let cr = |rgb: [f64; 3]| (rgb[0] - y(rgb)) / (2.0 * (1.0 - tr));
+    [
+        [y(unit_cb), y(unit_cr)],
+        [cb(unit_cb), cb(unit_cr)],
+        [cr(unit_cb), cr(unit_cr)],
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Full-range Y, Cb, Cr of `rgb` (0..=1) under `m`, as 8-bit codes.
+    fn ycbcr(m: ColorMatrix, [r, g, b]: [f64; 3]) -> [f64; 3] {
+        let (kr, kb) = m.kr_kb();
+        let y = kr * r + (1.0 - kr - kb) * g + kb * b;
+        [
+            255.0 * y,
+            128.0 + 255.0 * (b - y) / (2.0 * (1.0 - kb)),
+            128.0 + 255.0 * (r - y) / (2.0 * (1.0 - kr)),
+        ]
+    }
+
+    #[test]
+    fn bt709_colours_become_their_bt601_codes() {
+        for rgb in [
+            [0.8, 0.2, 0.1],
+            [0.1, 0.7, 0.3],
+            [0.2, 0.3, 0.9],
+            [0.5, 0.5, 0.5],
+            [0.9, 0.9, 0.2],
+        ] {
+            let from = ycbcr(ColorMatrix::Bt709, rgb).map(|c| c.round() as u8);
+            let mut picture = PlanarPicture {
+                data: vec![from[0], from[0], from[0], from[0], from[1], from[2]],
+                width: 2,
+                height: 2,
+                chroma_height: 1,
+            };
+            picture.rematrix_to_bt601(ColorMatrix::Bt709);
+            let want = ycbcr(ColorMatrix::Bt601, rgb);
+            let (y, cb, cr) = picture.planes();
+            for (got, want) in [y[3], cb[0], cr[0]].into_iter().zip(want) {
+                assert!(
+                    (f64::from(got) - want).abs() <= 1.5,
+                    "{rgb:?}: {got} vs {want:.2}"
+                );
+            }
+        }
+    }
+    use crate::pixel::ColorMatrix;
 
     fn layout(format: PixelFormat, stride: i32) -> InputLayout {
         InputLayout {
@@ -201,6 +301,7 @@ mod tests {
             height: 2,
             format,
             stride,
+            color_matrix: ColorMatrix::Bt601,
         }
     }
 

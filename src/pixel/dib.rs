@@ -3,11 +3,12 @@
 //! camera YUV through [`super::camera_dib`].
 
 use super::camera_dib::write_camera_dib;
-use super::layout::InputLayout;
+use super::layout::{InputLayout, PixelFormat};
 use crate::format::dib;
 
 /// Converts one input frame (exactly [`InputLayout::frame_len`] bytes) into a bottom-up DIB of
-/// `out_bits` (24 or 32) bits per pixel with rows padded to 4 bytes, appended to `out`.
+/// `out_bits` (24 or 32; 8 for gray input, whose DIB is paletted with a grey ramp) bits per
+/// pixel with rows padded to 4 bytes, appended to `out`.
 pub fn append_dib(input: &InputLayout, frame: &[u8], out_bits: u16, out: &mut Vec<u8>) {
     debug_assert_eq!(frame.len(), input.frame_len());
     let (w, h) = (input.width as usize, input.height as usize);
@@ -20,6 +21,7 @@ pub fn append_dib(input: &InputLayout, frame: &[u8], out_bits: u16, out: &mut Ve
     }
     let in_bpp = input.format.bytes_per_pixel();
     let out_bpp = usize::from(out_bits / 8);
+    debug_assert_eq!(input.format == PixelFormat::Gray8, out_bpp == 1);
     let swap = input.format.red_first();
     for r in 0..h {
         // DIB row r counts from the bottom of the image.
@@ -31,7 +33,7 @@ pub fn append_dib(input: &InputLayout, frame: &[u8], out_bits: u16, out: &mut Ve
 
 fn convert_row(src: &[u8], in_bpp: usize, swap: bool, dst: &mut [u8], out_bpp: usize) {
     match (in_bpp, out_bpp, swap) {
-        (4, 4, false) | (3, 3, false) => dst.copy_from_slice(src),
+        (4, 4, false) | (3, 3, false) | (1, 1, false) => dst.copy_from_slice(src),
         (4, 4, true) => {
             for (d, s) in dst.chunks_exact_mut(4).zip(src.chunks_exact(4)) {
                 d.copy_from_slice(&[s[2], s[1], s[0], s[3]]);
@@ -62,7 +64,7 @@ fn convert_row(src: &[u8], in_bpp: usize, swap: bool, dst: &mut [u8], out_bpp: u
                 d.copy_from_slice(&[s[2], s[1], s[0]]);
             }
         }
-        _ => unreachable!("pixel sizes are 3 or 4 bytes"),
+        _ => unreachable!("pixel sizes are 3 or 4 bytes, or 1 for gray to gray"),
     }
 }
 
@@ -70,7 +72,8 @@ fn convert_row(src: &[u8], in_bpp: usize, swap: bool, dst: &mut [u8], out_bpp: u
 mod tests {
     use super::*;
     use crate::pixel::camera_dib::bgr;
-    use crate::pixel::{I420Picture, PixelFormat};
+    use crate::pixel::ColorMatrix;
+    use crate::pixel::I420Picture;
 
     fn layout(format: PixelFormat, stride: i32) -> InputLayout {
         InputLayout {
@@ -78,6 +81,7 @@ mod tests {
             height: 2,
             format,
             stride,
+            color_matrix: ColorMatrix::Bt601,
         }
     }
 
@@ -124,6 +128,7 @@ mod tests {
                 height: 1,
                 format: f,
                 stride: 0,
+                color_matrix: ColorMatrix::Bt601,
             };
             let mut out = Vec::new();
             append_dib(&one, &px(f), 32, &mut out);
@@ -148,6 +153,7 @@ mod tests {
             height: h as u32,
             format: PixelFormat::Rgb24,
             stride: 0,
+            color_matrix: ColorMatrix::Bt601,
         };
         let mut picture = I420Picture::default();
         picture.fill(&rgb_layout, &rgb);
@@ -197,6 +203,7 @@ mod tests {
                 height: 2,
                 format,
                 stride: 0,
+                color_matrix: ColorMatrix::Bt601,
             };
             let mut out = Vec::new();
             append_dib(&input, &frame, 32, &mut out);

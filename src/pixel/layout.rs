@@ -21,6 +21,8 @@ pub enum PixelFormat {
     Nv12,
     /// Camera 4:2:2 packed: Y0 U Y1 V for every two pixels.
     Yuy2,
+    /// 8-bit luma only (mono cameras): one byte a pixel, full range 0 = black, 255 = white.
+    Gray8,
 }
 
 impl PixelFormat {
@@ -31,7 +33,7 @@ impl PixelFormat {
             PixelFormat::Bgra32 | PixelFormat::Rgba32 => 4,
             PixelFormat::Bgr24 | PixelFormat::Rgb24 => 3,
             PixelFormat::Yuy2 => 2,
-            PixelFormat::I420 | PixelFormat::Nv12 => 1,
+            PixelFormat::I420 | PixelFormat::Nv12 | PixelFormat::Gray8 => 1,
         }
     }
 
@@ -58,6 +60,27 @@ impl PixelFormat {
     }
 }
 
+/// The luma and colour-difference weights YUV samples were made with: how YUV input is read
+/// back into colour. RGB and gray input have none of their own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum ColorMatrix {
+    /// ITU-R BT.601 (SD video, most webcams, JPEG): the default.
+    #[default]
+    Bt601,
+    /// ITU-R BT.709 (HD video).
+    Bt709,
+}
+
+impl ColorMatrix {
+    /// The luma weights of red and blue (Kr, Kb); green's is the rest.
+    pub fn kr_kb(self) -> (f64, f64) {
+        match self {
+            ColorMatrix::Bt601 => (0.299, 0.114),
+            ColorMatrix::Bt709 => (0.2126, 0.0722),
+        }
+    }
+}
+
 /// How input frames are laid out in memory. Built with [`InputLayout::new`] (tight rows) and
 /// [`InputLayout::with_stride`] (`#[non_exhaustive]`: fields may be added).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,6 +95,8 @@ pub struct InputLayout {
     /// Bytes from one row to the next (of the Y plane for I420 and NV12); 0 = tight; negative
     /// = rows stored bottom-up (RGB formats only).
     pub stride: i32,
+    /// The matrix of YUV input (ignored for RGB and gray).
+    pub color_matrix: ColorMatrix,
 }
 
 impl InputLayout {
@@ -83,12 +108,21 @@ impl InputLayout {
             height,
             format,
             stride: 0,
+            color_matrix: ColorMatrix::Bt601,
         }
     }
 
     /// The same layout with rows `stride` bytes apart (negative: stored bottom-up).
     pub const fn with_stride(self, stride: i32) -> InputLayout {
         InputLayout { stride, ..self }
+    }
+
+    /// The same layout with YUV samples made with `color_matrix`.
+    pub const fn with_color_matrix(self, color_matrix: ColorMatrix) -> InputLayout {
+        InputLayout {
+            color_matrix,
+            ..self
+        }
     }
 
     /// Bytes per input row in memory.
@@ -187,12 +221,7 @@ mod tests {
     use super::*;
 
     fn layout(format: PixelFormat, stride: i32) -> InputLayout {
-        InputLayout {
-            width: 3,
-            height: 2,
-            format,
-            stride,
-        }
+        InputLayout::new(3, 2, format).with_stride(stride)
     }
 
     #[test]

@@ -136,6 +136,7 @@ fn chroma_of(sum: [i32; 3], coeffs: [i32; 3]) -> u8 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pixel::ColorMatrix;
     use crate::pixel::PixelFormat;
 
     fn picture(format: PixelFormat, stride: i32, frame: &[u8], w: u32, h: u32) -> I420Picture {
@@ -144,6 +145,7 @@ mod tests {
             height: h,
             format,
             stride,
+            color_matrix: ColorMatrix::Bt601,
         };
         let mut picture = I420Picture::default();
         picture.fill(&input, frame);
@@ -207,6 +209,7 @@ mod tests {
             height: h,
             format: PixelFormat::Bgr24,
             stride: -20,
+            color_matrix: ColorMatrix::Bt601,
         };
         let frame: Vec<u8> = (0..20 * h).map(|i| (i * 37 % 251) as u8).collect();
         let mut one = I420Picture::default();

@@ -7,6 +7,7 @@ use super::stream::{AudioStream, VideoStream};
 use super::writer::Writer;
 use crate::codec::encoder::{DibConversion, PixelShaped};
 use crate::codec::mp3::Mp3Encoder;
+use crate::codec::utvideo::{Prediction, UtVideoFrameEncoder};
 use crate::error::Result;
 #[cfg(not(all(feature = "mjpeg", feature = "h264")))]
 use crate::error::{Error, Status};
@@ -43,6 +44,19 @@ pub enum VideoCodec {
         quality: u32,
         /// Frames from one keyframe to the next; 0 = every 2 seconds.
         keyframe_interval: u32,
+    },
+    /// Pixels of `input` encoded losslessly as Ut Video, the FourCC chosen by the input format
+    /// and colour matrix ([`crate::codec::utvideo::UtVideoFrameEncoder`]); frames encode in
+    /// parallel on the encoder threads and every chunk is a keyframe.
+    UtVideo {
+        /// The caller's pixels (odd sizes are refused where the layout is subsampled).
+        input: InputLayout,
+        /// How samples are predicted ([`Prediction::Median`] if unsure: the smallest files).
+        prediction: Prediction,
+        /// Independent slices per frame, 1..=256; 0 = the library default.
+        slices: u32,
+        /// BGRA32/RGBA32 input: write `ULRA` (alpha kept) instead of `ULRG`.
+        keep_alpha: bool,
     },
 }
 
@@ -124,6 +138,18 @@ impl Writer {
                 )?;
                 self.add_sequential_video_stream(
                     Box::new(PixelShaped::new(encoder, pixel_aspect)),
+                    name,
+                )
+            }
+            VideoCodec::UtVideo {
+                input,
+                prediction,
+                slices,
+                keep_alpha,
+            } => {
+                let encoder = UtVideoFrameEncoder::new(input, prediction, slices, keep_alpha)?;
+                self.add_encoding_video_stream(
+                    Arc::new(PixelShaped::new(encoder, pixel_aspect)),
                     name,
                 )
             }

@@ -5,12 +5,14 @@
 
 use crate::common::content::pcm_block;
 use crate::common::ffmpeg::{ffmpeg_decode, ffmpeg_numbered};
-#[cfg(feature = "h264")]
-use crate::common::numbered::numbered_bgra;
-use crate::common::numbered::numbered_dib;
+use crate::common::numbered::{numbered_bgra, numbered_dib};
 use crate::common::scratch::Scratch;
 use crate::common::tools::avi_check;
-use avikit::{AudioFormat, FourCc, PcmFormat, VideoFormat, Writer, WriterOptions};
+use avikit::codec::utvideo::Prediction;
+use avikit::pixel::{InputLayout, PixelFormat};
+use avikit::{
+    AudioFormat, FourCc, PcmFormat, PixelAspect, VideoCodec, VideoFormat, Writer, WriterOptions,
+};
 use std::path::Path;
 use std::process::Command;
 
@@ -19,7 +21,7 @@ const H: usize = 48;
 const FRAMES: usize = 30;
 
 /// Every allowance avi_check knows (reader_checks.py; FFmpeg's own in its seek check).
-const ALLOWANCES: [&str; 11] = [
+const ALLOWANCES: [&str; 13] = [
     "ffmpeg:pal8-seek-palette",
     "gstreamer:dib16",
     "gstreamer:max-16-streams",
@@ -31,6 +33,8 @@ const ALLOWANCES: [&str; 11] = [
     "mplayer:seek-to-next-keyframe",
     "mplayer:audio-only",
     "mplayer:dib-upside-down",
+    "gstreamer:utvideo-unmapped",
+    "vlc:utvideo-no-pictures",
 ];
 
 /// The allowances an avi_check report applied (their names appear nowhere else in it).
@@ -144,6 +148,41 @@ fn vlc_drops_the_last_mjpg_frame_of_ffmpegs_file_too() {
     writer.close().unwrap();
     let expected = ["vlc:mjpg-last-frame", "vlc:mjpg-seek-one-late"];
     assert_eq!(numbered_check(theirs.path(), 17), expected, "FFmpeg's file");
+    assert_eq!(numbered_check(ours.path(), 17), expected, "avikit's file");
+}
+
+#[test]
+fn gstreamer_and_vlc_show_no_ut_video_pictures_of_ffmpegs_file_either() {
+    let expected = ["gstreamer:utvideo-unmapped", "vlc:utvideo-no-pictures"];
+    let theirs = Scratch::new("readers-ffmpeg-utvideo.avi");
+    ffmpeg_numbered(
+        theirs.path(),
+        W,
+        H,
+        FRAMES,
+        &["-c:v", "utvideo", "-pix_fmt", "yuv420p"],
+    );
+    assert_eq!(numbered_check(theirs.path(), 17), expected, "FFmpeg's file");
+    let ours = Scratch::new("readers-utvideo.avi");
+    let writer = Writer::create(ours.path(), WriterOptions::default()).unwrap();
+    let input = InputLayout::new(W as u32, H as u32, PixelFormat::I420);
+    let codec = VideoCodec::UtVideo {
+        input,
+        prediction: Prediction::Median,
+        slices: 0,
+        keep_alpha: false,
+    };
+    let video = writer.add_video(codec, PixelAspect::SQUARE, None).unwrap();
+    for n in 0..FRAMES {
+        // Black and white as studio-range luma, chroma neutral.
+        let mut i420: Vec<u8> = numbered_bgra(W, H, n)
+            .chunks(4)
+            .map(|px| if px[0] > 127 { 235 } else { 16 })
+            .collect();
+        i420.resize(W * H * 3 / 2, 128);
+        video.write_frame(true, &i420).unwrap();
+    }
+    writer.close().unwrap();
     assert_eq!(numbered_check(ours.path(), 17), expected, "avikit's file");
 }
 

@@ -16,8 +16,9 @@ use crate::common::riff::{data_chunks, walk};
 use crate::common::scratch::Scratch;
 use crate::common::tools::{allowances, timing_check, timing_slots_json};
 use avikit::codec::encoder::DibConversion;
+use avikit::codec::utvideo::Prediction;
 use avikit::pixel::{InputLayout, PixelFormat};
-use avikit::{FourCc, VideoFormat, VideoStream, Writer, WriterOptions};
+use avikit::{FourCc, PixelAspect, VideoCodec, VideoFormat, VideoStream, Writer, WriterOptions};
 use judge::check_audio;
 use plan::Plan;
 use std::path::Path;
@@ -43,6 +44,10 @@ enum Codec {
     Mjpeg,
     #[cfg(feature = "h264")]
     H264,
+    /// AVK_VIDEO_UTVIDEO: camera I420 encoded losslessly as `ULY0` on the encoder threads (the
+    /// layout every player decodes; MPlayer and VLC cannot show `ULRG`'s planar RGB, see
+    /// tests/readers.rs).
+    UtVideo,
 }
 
 fn bgra_input() -> InputLayout {
@@ -77,6 +82,16 @@ fn add_video(writer: &Writer, codec: Codec) -> VideoStream {
             );
             writer.add_sequential_video_stream(Box::new(encoder.unwrap()), None)
         }
+        Codec::UtVideo => writer.add_video(
+            VideoCodec::UtVideo {
+                input: InputLayout::new(W as u32, H as u32, PixelFormat::I420),
+                prediction: Prediction::Median,
+                slices: 0,
+                keep_alpha: false,
+            },
+            PixelAspect::SQUARE,
+            None,
+        ),
     }
     .unwrap()
 }
@@ -87,6 +102,15 @@ fn input(codec: Codec, n: usize) -> Vec<u8> {
         // Top-down gray: the blue byte of the black or white BGRA picture.
         Codec::RawY800 => numbered_bgra(W, H, n).chunks(4).map(|px| px[0]).collect(),
         Codec::Dib => numbered_dib(W, H, 32, n),
+        // Black and white as studio-range luma, chroma neutral.
+        Codec::UtVideo => {
+            let mut i420: Vec<u8> = numbered_bgra(W, H, n)
+                .chunks(4)
+                .map(|px| if px[0] > 127 { 235 } else { 16 })
+                .collect();
+            i420.resize(W * H * 3 / 2, 128);
+            i420
+        }
         _ => numbered_bgra(W, H, n),
     }
 }
@@ -117,11 +141,18 @@ fn recording_in(codec: Codec, name: &str, chunk_id: &[u8; 4], key: fn(usize) -> 
         "dib" | "uncompressed" => &["mplayer:dib-upside-down"],
         "mjpeg" => &["vlc:mjpg-last-frame"],
         "h264" => &["pyav:h264-pts-of-next-packet"],
+        // Shown on FFmpeg's own Ut Video file in tests/readers.rs.
+        "utvideo" => &["gstreamer:utvideo-unmapped", "vlc:utvideo-no-pictures"],
         _ => &[],
     };
     let slots = format!("timing-readers-{name}.json");
     let report = timing_check(file.path(), &slots, &plan.slots_json());
     assert_eq!(allowances(&report), expected);
+}
+
+#[test]
+fn ut_video_frames_play_on_time_in_every_reader() {
+    recording_in(Codec::UtVideo, "utvideo", b"00dc", |_| true);
 }
 
 #[test]

@@ -19,7 +19,7 @@ from fractions import Fraction
 import frame_code
 import players
 
-INTRA_ONLY = {"rawvideo", "mjpeg"}  # every frame a keyframe: a seek lands exactly
+INTRA_ONLY = {"rawvideo", "mjpeg", "utvideo"}  # every frame a keyframe: a seek lands exactly
 RGB_DIB = {"rgb555le", "rgb565le", "bgr24", "bgra", "bgr0"}
 GST_MAX_STREAMS = 16  # avidemux's GST_AVI_DEMUX_MAX_STREAMS
 TINY_PCM_SECONDS = 0.03  # VLC passes on a one-chunk PCM stream of 30 ms, not one of 20 ms
@@ -29,6 +29,16 @@ ALLOWANCES = {
     "gstreamer:dib16": ("gstreamer", "the whole file",
                         "GStreamer 1.22 has no decoder for 16-bit RGB DIB (avidemux's caps have "
                         "no 16-bit RGB format); it says it is missing a plug-in"),
+    "gstreamer:utvideo-unmapped": ("gstreamer", "Ut Video streams",
+                                   "GStreamer 1.22's avidemux maps no Ut Video FourCC (ULRG, ULY0, "
+                                   "...) to caps, although avdec_utvideo exists: it gives "
+                                   "video/x-avi-unknown and says it is missing a plug-in"),
+    "vlc:utvideo-no-pictures": ("vlc", "the pictures of Ut Video streams (blocks still counted, "
+                                "but for the last)",
+                                "VLC 3.0.24's avcodec module starts FFmpeg's utvideo decoder, "
+                                "whose every picture then fails ('get_buffer() failed'): its "
+                                "transcode gets no picture, and its copy packetizer holds the "
+                                "last block back"),
     "vlc:mjpg-last-frame": ("vlc", "the last frame of an MJPG stream",
                             "VLC's MJPEG packetizer (in its stream output) holds a picture "
                             "until the next one starts and drops the last one at the end"),
@@ -124,6 +134,10 @@ def gstreamer(judge, path, audio_bytes, seek_frame):
     if dib16 and result["error"] and "missing a plug-in" in result["error"]:
         judge.allow("gstreamer:dib16")
         return report
+    utvideo = any(s.get("codec_name") == "utvideo" for s in judge.video)
+    if utvideo and result["error"] and "missing a plug-in" in result["error"]:
+        judge.allow("gstreamer:utvideo-unmapped")
+        return report
     empty = not judge.video and not judge.audio
     if empty and result["error"] and "Could not demultiplex stream" in result["error"]:
         judge.allow("gstreamer:no-data")
@@ -164,6 +178,13 @@ def vlc(judge, path, seek_frame):
             and result["streams"][s["index"]]["frames"] == s["nb_read_packets"] - 1]
     if last:
         judge.allow("vlc:mjpg-last-frame")
+    pictureless = [s for s in judge.video if s.get("codec_name") == "utvideo" and numbers
+                   and not result["streams"][s["index"]]["numbers"]
+                   and result["streams"][s["index"]]["frames"] == s["nb_read_packets"] - 1]
+    if pictureless:
+        judge.allow("vlc:utvideo-no-pictures")
+        report["seek_first"] = None
+        return report
     judge.video_streams("vlc", result, excused_last=last)
     for s in judge.audio:
         if result["blocks"].get(s["index"]):

@@ -7,9 +7,8 @@ use crate::common::ffmpeg::testsrc2;
 use crate::common::riff::{find, le32};
 use crate::common::rng::TestRng;
 use crate::common::scratch::Scratch;
-use avikit::codec::utvideo::{
-    Isa, PackedRgb, PlaneBuffer, PlaneRef, Prediction, UtVideoEncoder, UtVideoFormat,
-};
+use avikit::codec::utvideo::{Isa, Prediction, UtVideoEncoder, UtVideoFormat};
+use avikit::pixel::{PackedRgb, PlaneBuffer, PlaneRef};
 use avikit::repair::repair_file;
 use avikit::{StreamFormat, VideoFormat, Writer, WriterOptions};
 use std::path::Path;
@@ -170,7 +169,7 @@ fn check_rgb(
     for kind in 0..3 {
         let packed = plane(w * bpp, h, stride, kind, kind as u64 + 40);
         let mut buffer = PlaneBuffer::default();
-        buffer.fill_rgb(format, layout, &packed, stride, w, h);
+        buffer.fill_rgb(layout, format == UtVideoFormat::Ulra, &packed, stride, w, h);
         let planes: Vec<(Vec<u8>, usize)> = buffer
             .planes()
             .iter()
@@ -282,7 +281,7 @@ fn camera_like_content_decodes_exactly() {
                 .map(|(&v, &g)| v.saturating_add(g % 5))
                 .collect();
             let mut buffer = PlaneBuffer::default();
-            buffer.fill_rgb(format, layout, &noisy, w * 4, w, h);
+            buffer.fill_rgb(layout, format == UtVideoFormat::Ulra, &noisy, w * 4, w, h);
             planes_of.push(
                 buffer
                     .planes()
@@ -314,7 +313,7 @@ fn nv12_yuy2_and_gray_inputs_decode_to_their_samples() {
     let nv12 = noise(stride * h * 3 / 2, 9);
     let chroma_at = stride * h;
     let mut buffer = PlaneBuffer::default();
-    buffer.fill_nv12(UtVideoFormat::Uly0, &nv12, stride, chroma_at, w, h);
+    buffer.fill_nv12(&nv12, stride, chroma_at, w, h);
     let mut want = tight(&nv12, w, h, stride);
     for c in 0..2 {
         for y in 0..h / 2 {
@@ -340,7 +339,7 @@ fn nv12_yuy2_and_gray_inputs_decode_to_their_samples() {
 
     // YUY2: Y0 U Y1 V.
     let yuy2 = noise(stride * 2 * h, 10);
-    buffer.fill_yuy2(UtVideoFormat::Ulh2, &yuy2, stride * 2, w, h);
+    buffer.fill_yuy2(&yuy2, stride * 2, w, h);
     let row = |y: usize| &yuy2[y * stride * 2..y * stride * 2 + w * 2];
     let mut want: Vec<u8> = (0..h)
         .flat_map(|y| row(y).chunks_exact(2).map(|p| p[0]).collect::<Vec<_>>())
@@ -370,7 +369,7 @@ fn nv12_yuy2_and_gray_inputs_decode_to_their_samples() {
 
     // GRAY8: luma as given, chroma neutral (single-symbol planes).
     let gray = noise(stride * h, 11);
-    buffer.fill_gray(UtVideoFormat::Uly0, &gray, stride, w, h);
+    buffer.fill_gray(&gray, stride, w, h);
     let mut want = tight(&gray, w, h, stride);
     want.resize(w * h * 3 / 2, 128);
     let encoder =

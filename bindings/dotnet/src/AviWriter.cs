@@ -176,6 +176,10 @@ namespace Avikit
                 KeyframeInterval = NonNegative(options.KeyframeInterval, "KeyframeInterval"),
                 PixelAspectNum = (uint)options.PixelAspect.Numerator,
                 PixelAspectDen = (uint)options.PixelAspect.Denominator,
+                ColorMatrix = (int)options.ColorMatrix,
+                Prediction = (int)options.Prediction,
+                Slices = NonNegative(options.Slices, "Slices"),
+                VideoFlags = (uint)options.Flags,
             };
             n.Name = Native.AllocUtf8(options.Name);
             try

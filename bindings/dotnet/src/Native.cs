@@ -68,6 +68,10 @@ namespace Avikit
         public IntPtr Name;
         public uint PixelAspectNum;
         public uint PixelAspectDen;
+        public int ColorMatrix;
+        public int Prediction;
+        public uint Slices;
+        public uint VideoFlags;
     }
 
     /// <summary>avk_audio_stream_options.</summary>

@@ -154,6 +154,37 @@ namespace Avikit
         Mjpeg = 2,
         /// <summary>The library encodes to H.264 where built in (else NotSupportedException).</summary>
         H264 = 3,
+        /// <summary>The library encodes input pixels losslessly as Ut Video, the FourCC chosen by the
+        /// input (ULRG/ULRA, ULY0/ULH0, ULY2/ULH2); every frame a keyframe.</summary>
+        UtVideo = 4,
+    }
+
+    /// <summary>How YUV input is read (AVK_COLOR_*); UtVideo writes ULY* or ULH* from it.</summary>
+    public enum ColorMatrix
+    {
+        /// <summary>ITU-R BT.601 (the default).</summary>
+        Bt601 = 0,
+        /// <summary>ITU-R BT.709.</summary>
+        Bt709 = 1,
+    }
+
+    /// <summary>Ut Video prediction (AVK_PREDICT_*).</summary>
+    public enum Prediction
+    {
+        /// <summary>Median of left, above and gradient (the default; smallest files).</summary>
+        Median = 0,
+        Left = 1,
+        Gradient = 2,
+        None = 3,
+    }
+
+    /// <summary>Video stream flags (AVK_VIDEO_*).</summary>
+    [Flags]
+    public enum VideoFlags
+    {
+        None = 0,
+        /// <summary>UtVideo from Bgra32/Rgba32: write ULRA (alpha kept) instead of ULRG.</summary>
+        KeepAlpha = 0x1,
     }
 
     /// <summary>Pixel layout of frames written to encoding streams (AVK_PIXEL_*).</summary>
@@ -172,6 +203,9 @@ namespace Avikit
         /// <summary>Camera 4:2:2 packed, Y0 U Y1 V; BT.601 limited range. Even width and height;
         /// InputStride 0 or positive.</summary>
         Yuy2 = 6,
+        /// <summary>8-bit luma only (mono cameras): Width bytes a row, InputStride 0, >= Width, or
+        /// negative (bottom-up).</summary>
+        Gray8 = 7,
     }
 
     /// <summary>How an audio stream stores blocks (AVK_AUDIO_*).</summary>
@@ -239,6 +273,14 @@ namespace Avikit
         /// <summary>The shape of one pixel (sample aspect ratio, width over height); default 0/0 =
         /// square. Non-square pixels put the display aspect ratio into a 'vprp' chunk.</summary>
         public Rational PixelAspect { get; set; }
+        /// <summary>How YUV input is read, for every codec; default Bt601.</summary>
+        public ColorMatrix ColorMatrix { get; set; }
+        /// <summary>UtVideo: the prediction; default Median.</summary>
+        public Prediction Prediction { get; set; }
+        /// <summary>UtVideo: slices a frame, 1..256; 0 (default) = library default.</summary>
+        public int Slices { get; set; }
+        /// <summary>Video stream flags; default None.</summary>
+        public VideoFlags Flags { get; set; }
 
         internal static uint ParseFourCC(string fourCC)
         {

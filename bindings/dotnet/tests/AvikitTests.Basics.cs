@@ -36,6 +36,10 @@ internal static partial class AvikitTests
             var vo = (VideoStreamOptionsNative)Marshal.PtrToStructure(buf, typeof(VideoStreamOptionsNative));
             Equal(vo.BitsPerPixel, 32u, "default bits_per_pixel");
             Equal(vo.Quality, 75u, "default quality");
+            Equal(vo.ColorMatrix, 0, "default color_matrix");
+            Equal(vo.Prediction, 0, "default prediction");
+            Equal(vo.Slices, 0u, "default slices");
+            Equal(vo.VideoFlags, 0u, "default video_flags");
             Native.avk_audio_stream_options_init(buf);
             var ao = (AudioStreamOptionsNative)Marshal.PtrToStructure(buf, typeof(AudioStreamOptionsNative));
             Equal(ao.Codec, 1, "default audio codec");
@@ -56,6 +60,9 @@ internal static partial class AvikitTests
             Equal(48, off(typeof(WriterOptionsNative), "Durability"), "durability offset");
             Equal(56, Marshal.SizeOf(typeof(WriterOptionsNative)), "sizeof(avk_writer_options)");
             Equal(40, off(typeof(VideoStreamOptionsNative), "Name"), "video name offset");
+            Equal(56, off(typeof(VideoStreamOptionsNative), "ColorMatrix"), "color_matrix offset");
+            Equal(68, off(typeof(VideoStreamOptionsNative), "VideoFlags"), "video_flags offset");
+            Equal(72, Marshal.SizeOf(typeof(VideoStreamOptionsNative)), "sizeof(avk_video_stream_options)");
             Equal(32, off(typeof(AudioStreamOptionsNative), "FormatExtra"), "format_extra offset");
             Equal(40, off(typeof(AudioStreamOptionsNative), "FormatExtraLen"), "format_extra_len offset");
             Equal(48, off(typeof(AudioStreamOptionsNative), "BitrateKbps"), "bitrate_kbps offset");

@@ -78,6 +78,57 @@ internal static partial class AvikitTests
         Equal(n, streams[2].Packets, "h264 packets");
     }
 
+    private static void UtVideoOptions()
+    {
+        const int w = 64, h = 48;
+        Func<PixelFormat, VideoStreamOptions> ut = f => new VideoStreamOptions
+        {
+            Width = w, Height = h, Codec = VideoCodec.UtVideo, InputFormat = f,
+        };
+        var path = OutPath("utvideo.avi");
+        using (var writer = new AviWriter(path, Deterministic()))
+        {
+            var bad = new List<VideoStreamOptions>();
+            var o1 = ut(PixelFormat.Bgra32); o1.Prediction = (Prediction)4; bad.Add(o1);
+            var o2 = ut(PixelFormat.I420); o2.ColorMatrix = (ColorMatrix)2; bad.Add(o2);
+            var o3 = ut(PixelFormat.Bgra32); o3.Flags = (VideoFlags)0x2; bad.Add(o3);
+            var o4 = ut(PixelFormat.Bgra32); o4.Slices = 257; bad.Add(o4);
+            var o5 = ut(PixelFormat.Gray8); o5.Width = w + 1; bad.Add(o5);
+            var o6 = ut(PixelFormat.Yuy2); o6.Width = w + 1; bad.Add(o6);
+            var o7 = ut(PixelFormat.Bgr24); o7.Flags = VideoFlags.KeepAlpha; bad.Add(o7);
+            var o8 = ut(PixelFormat.Gray8); o8.InputStride = w - 1; bad.Add(o8);
+            foreach (var o in bad)
+            {
+                var e = Throws<ArgumentException>(() => writer.AddVideoStream(o));
+                Check(e.Message.Length > 0, "a message");
+            }
+            var alpha = ut(PixelFormat.Rgba32);
+            alpha.Flags = VideoFlags.KeepAlpha;
+            alpha.Prediction = Prediction.Gradient;
+            alpha.Slices = 3;
+            var ulra = writer.AddVideoStream(alpha);
+            var gray = ut(PixelFormat.Gray8);
+            gray.ColorMatrix = ColorMatrix.Bt709;
+            var ulh0 = writer.AddVideoStream(gray);
+            var mono = new VideoStreamOptions
+            {
+                Width = w, Height = h, Codec = VideoCodec.Uncompressed, InputFormat = PixelFormat.Gray8,
+            };
+            var dib8 = writer.AddVideoStream(mono);
+            for (var i = 0; i < 3; i++)
+            {
+                ulra.WriteFrame(true, Frame(i, w * h * 4));
+                ulh0.WriteFrame(true, Frame(i, w * h));
+                dib8.WriteFrame(true, Frame(i, w * h));
+            }
+        }
+        var streams = Probe(path);
+        Equal(3, streams.Count, "three streams (nothing of the refused ones)");
+        Equal("utvideo", streams[0].CodecName, "RGBA into ULRA");
+        Equal("utvideo", streams[1].CodecName, "GRAY8 into ULH0");
+        Equal("rawvideo", streams[2].CodecName, "GRAY8 into an 8-bit DIB");
+    }
+
     private static void CameraPixelFormats()
     {
         const int w = 64, h = 48, n = 5;

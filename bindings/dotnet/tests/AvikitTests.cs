@@ -44,6 +44,7 @@ internal static partial class AvikitTests
         Run("GC pressure with many pending writes", GcPressure);
         Run("MJPEG, uncompressed and H.264 encoding streams", EncodingStreams);
         Run("camera pixel formats: NV12, I420 and YUY2 input", CameraPixelFormats);
+        Run("Ut Video and GRAY8: streams, and every bad option refused", UtVideoOptions);
         Run("FlushAsync and Flush", FlushAsync);
         Run("an exception thrown by a callback is rethrown by Close", CallbackException);
         Run("float 5.1 audio, INFO metadata and non-square pixels", FormatsAndMetadata);

@@ -4,8 +4,9 @@
 use super::bits;
 use super::huffman::{Counter, Histogram, PlaneCode, SYMBOLS};
 use super::predict::predict_slice;
-use super::{PlaneRef, UtVideoEncoder};
+use super::UtVideoEncoder;
 use crate::error::Result;
+use crate::pixel::PlaneRef;
 
 /// The residuals of one slice of every plane, and how often each value occurs. Reusable:
 /// [`UtVideoEncoder::analyze_slice_into`] keeps its buffers.

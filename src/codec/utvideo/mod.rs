@@ -5,19 +5,20 @@
 //! (u32 LE, relative to the plane's data), the slices' bit data; then a u32 of frame
 //! information with the prediction in bits 8-9. The stream's 16-byte extra data (after the
 //! BITMAPINFOHEADER) gives the slice count. See [`UtVideoEncoder`] for the steps a pool can
-//! run per slice.
+//! run per slice, and [`UtVideoFrameEncoder`] for the encoding stream of caller pixels.
 
 mod bits;
 mod frame;
 mod huffman;
-mod input;
 mod predict;
+mod stream;
 
 pub use frame::{EncodeScratch, FrameCodes, PackedSlice, SliceResiduals};
-pub use input::{PackedRgb, PlaneBuffer};
 pub use predict::Isa;
+pub use stream::UtVideoFrameEncoder;
 
 use crate::error::{Error, Result};
+use crate::pixel::PlaneRef;
 use crate::riff::FourCc;
 use std::ops::Range;
 
@@ -141,16 +142,6 @@ impl Prediction {
             Prediction::Median => 3,
         }
     }
-}
-
-/// One input plane: rows of the plane's width, `stride` bytes apart (`stride >= width`; the
-/// last row may end at the plane's width).
-#[derive(Debug, Clone, Copy)]
-pub struct PlaneRef<'a> {
-    /// The samples, first row first.
-    pub samples: &'a [u8],
-    /// Bytes from one row to the next.
-    pub stride: usize,
 }
 
 /// Encodes frames of one stream. Immutable once built and `Sync`: any thread may encode any

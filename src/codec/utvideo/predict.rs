@@ -8,7 +8,8 @@
 //! previous row's last sample as left and the one above that as top-left.
 
 use super::huffman::Counter;
-use super::{PlaneRef, Prediction};
+use super::Prediction;
+use crate::pixel::PlaneRef;
 
 /// The prediction of a slice's first sample.
 const FIRST_PREDICTION: u8 = 0x80;

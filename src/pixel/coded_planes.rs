@@ -1,8 +1,9 @@
-//! Caller pixel layouts into the planes Ut Video codes: packed RGB into G, B-G, R-G (and A),
-//! NV12 and YUY2 into separate Y, U, V planes, and gray into Y with neutral chroma. Planar
-//! I420 needs no conversion (its planes are passed as they are).
+//! Caller frames as the separate 8-bit planes a lossless codec predicts and codes: packed RGB
+//! decorrelated into G, B-G, R-G (and A), NV12 and YUY2 split into Y, U, V at their own
+//! subsampling, gray into Y with neutral 4:2:0 chroma. I420 needs no conversion: its planes
+//! are borrowed from the frame as they are.
 
-use super::{PlaneRef, UtVideoFormat};
+use super::layout::{InputLayout, PixelFormat};
 
 /// The neutral chroma sample, and the offset of the RGB colour differences.
 const MID: u8 = 0x80;
@@ -10,6 +11,16 @@ const MID: u8 = 0x80;
 /// Byte of G in every packed RGB layout, and of A in the 4-byte ones.
 const GREEN_AT: usize = 1;
 const ALPHA_AT: usize = 3;
+
+/// One plane: rows of the plane's width, `stride` bytes apart (`stride >= width`; the last
+/// row may end at the plane's width). Borrowed: from a [`PlaneBuffer`] or the caller's frame.
+#[derive(Debug, Clone, Copy)]
+pub struct PlaneRef<'a> {
+    /// The samples, first row first.
+    pub samples: &'a [u8],
+    /// Bytes from one row to the next.
+    pub stride: usize,
+}
 
 /// Byte orders of packed RGB pixels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,9 +43,21 @@ impl PackedRgb {
             PackedRgb::Bgr | PackedRgb::Rgb => 3,
         }
     }
+
+    /// The packed RGB order of `format`; `None` for the other formats.
+    pub fn of(format: PixelFormat) -> Option<PackedRgb> {
+        match format {
+            PixelFormat::Bgra32 => Some(PackedRgb::Bgra),
+            PixelFormat::Rgba32 => Some(PackedRgb::Rgba),
+            PixelFormat::Bgr24 => Some(PackedRgb::Bgr),
+            PixelFormat::Rgb24 => Some(PackedRgb::Rgb),
+            _ => None,
+        }
+    }
 }
 
 /// Converted planes, owned and reused from frame to frame; rows are packed (stride = width).
+/// One per thread: filling needs `&mut`.
 #[derive(Debug, Clone, Default)]
 pub struct PlaneBuffer {
     planes: Vec<Vec<u8>>,
@@ -42,7 +65,7 @@ pub struct PlaneBuffer {
 }
 
 impl PlaneBuffer {
-    /// The planes, to pass to the encoder.
+    /// The planes, to pass to an encoder.
     pub fn planes(&self) -> Vec<PlaneRef<'_>> {
         self.planes
             .iter()
@@ -51,36 +74,94 @@ impl PlaneBuffer {
             .collect()
     }
 
-    /// Sizes the buffer for `format` frames of `width` x `height`; returns the planes.
-    fn shape(&mut self, format: UtVideoFormat, width: usize, height: usize) -> &mut [Vec<u8>] {
-        let n = format.planes();
-        self.planes.resize_with(n, Vec::new);
+    /// Sizes the buffer for planes of `sizes` (width, height); returns the planes.
+    fn shape(&mut self, sizes: &[(usize, usize)]) -> &mut [Vec<u8>] {
+        self.planes.resize_with(sizes.len(), Vec::new);
         self.widths.clear();
-        for (i, plane) in self.planes.iter_mut().enumerate() {
-            let (w, h) = format.plane_size(i, width, height);
+        for (plane, &(w, h)) in self.planes.iter_mut().zip(sizes) {
             plane.resize(w * h, 0);
             self.widths.push(w);
         }
         &mut self.planes
     }
 
-    /// Fills the planes of `format` (`Ulrg`, or `Ulra` for alpha when `layout` has it) from
-    /// packed RGB rows `stride` bytes apart, top row first.
+    /// The planes of one frame of `input` (exactly [`InputLayout::frame_len`] bytes, a layout
+    /// that passed [`InputLayout::validate`]): RGB as G, B-G, R-G, and A when `keep_alpha`
+    /// (4-byte RGB only); I420 borrowed from `frame`; NV12 and gray as 4:2:0 Y, U, V; YUY2 as
+    /// 4:2:2 Y, U, V.
+    ///
+    /// # Panics
+    /// If `keep_alpha` is set for a format without alpha.
+    pub fn fill_input<'a>(
+        &'a mut self,
+        input: &InputLayout,
+        frame: &'a [u8],
+        keep_alpha: bool,
+    ) -> Vec<PlaneRef<'a>> {
+        let (w, h) = (input.width as usize, input.height as usize);
+        let pitch = input.row_pitch();
+        match input.format {
+            PixelFormat::I420 => {
+                let chroma_len = (pitch / 2) * (h / 2);
+                let (luma, chroma) = frame.split_at(pitch * h);
+                let (u, v) = chroma.split_at(chroma_len);
+                return vec![
+                    PlaneRef {
+                        samples: luma,
+                        stride: pitch,
+                    },
+                    PlaneRef {
+                        samples: u,
+                        stride: pitch / 2,
+                    },
+                    PlaneRef {
+                        samples: v,
+                        stride: pitch / 2,
+                    },
+                ];
+            }
+            PixelFormat::Nv12 => self.fill_nv12(frame, pitch, pitch * h, w, h),
+            PixelFormat::Yuy2 => self.fill_yuy2(frame, pitch, w, h),
+            PixelFormat::Gray8 => self.fill_gray_rows(w, h, |y| input.row(frame, y)),
+            rgb => {
+                let layout = PackedRgb::of(rgb).expect("every other format is packed RGB");
+                self.fill_rgb_rows(layout, keep_alpha, w, h, |y| input.row(frame, y));
+            }
+        }
+        self.planes()
+    }
+
+    /// Fills G, B-G+0x80, R-G+0x80 planes (and A when `with_alpha`) from packed RGB rows
+    /// `stride` bytes apart, top row first.
+    ///
+    /// # Panics
+    /// If `with_alpha` is set for a 3-byte layout.
     pub fn fill_rgb(
         &mut self,
-        format: UtVideoFormat,
         layout: PackedRgb,
+        with_alpha: bool,
         src: &[u8],
         stride: usize,
         width: usize,
         height: usize,
     ) {
-        let with_alpha = format == UtVideoFormat::Ulra;
+        self.fill_rgb_rows(layout, with_alpha, width, height, |y| &src[y * stride..]);
+    }
+
+    /// [`PlaneBuffer::fill_rgb`] with row `y` (top = 0) given by `row`.
+    fn fill_rgb_rows<'s>(
+        &mut self,
+        layout: PackedRgb,
+        with_alpha: bool,
+        width: usize,
+        height: usize,
+        row: impl Fn(usize) -> &'s [u8],
+    ) {
         assert!(
             !with_alpha || layout.bytes_per_pixel() == 4,
-            "ULRA needs an alpha channel"
+            "an alpha plane needs an alpha channel"
         );
-        let planes = self.shape(format, width, height);
+        let planes = self.shape(&[(width, height); 4][..if with_alpha { 4 } else { 3 }]);
         let (g_plane, rest) = planes.split_at_mut(1);
         let (b_plane, rest) = rest.split_at_mut(1);
         let (r_plane, a_plane) = rest.split_at_mut(1);
@@ -90,7 +171,7 @@ impl PlaneBuffer {
             .zip(r_plane[0].chunks_exact_mut(width))
             .enumerate();
         for (y, ((g, b), r)) in rows {
-            let row = &src[y * stride..];
+            let row = row(y);
             let a = if with_alpha {
                 Some(&mut a_plane[0][y * width..(y + 1) * width])
             } else {
@@ -105,26 +186,25 @@ impl PlaneBuffer {
         }
     }
 
-    /// Fills 4:2:0 planes from NV12: a Y plane then interleaved U, V rows, both `stride`
-    /// bytes a row, the chroma starting at `chroma_at`.
+    /// Fills 4:2:0 Y, U, V planes from NV12: a Y plane then interleaved U, V rows, both
+    /// `stride` bytes a row, the chroma starting at `chroma_at`. Even width and height.
     pub fn fill_nv12(
         &mut self,
-        format: UtVideoFormat,
         src: &[u8],
         stride: usize,
         chroma_at: usize,
         width: usize,
         height: usize,
     ) {
-        let planes = self.shape(format, width, height);
+        let (cw, ch) = (width / 2, height / 2);
+        let planes = self.shape(&[(width, height), (cw, ch), (cw, ch)]);
         let (y_plane, chroma) = planes.split_at_mut(1);
         let (u_plane, v_plane) = chroma.split_at_mut(1);
         for y in 0..height {
             y_plane[0][y * width..(y + 1) * width]
                 .copy_from_slice(&src[y * stride..y * stride + width]);
         }
-        let cw = width / 2;
-        for y in 0..height / 2 {
+        for y in 0..ch {
             let row = &src[chroma_at + y * stride..chroma_at + y * stride + width];
             for (x, uv) in row.chunks_exact(2).enumerate() {
                 u_plane[0][y * cw + x] = uv[0];
@@ -133,19 +213,12 @@ impl PlaneBuffer {
         }
     }
 
-    /// Fills 4:2:2 planes from YUY2 (Y0 U Y1 V) rows `stride` bytes apart.
-    pub fn fill_yuy2(
-        &mut self,
-        format: UtVideoFormat,
-        src: &[u8],
-        stride: usize,
-        width: usize,
-        height: usize,
-    ) {
-        let planes = self.shape(format, width, height);
+    /// Fills 4:2:2 Y, U, V planes from YUY2 (Y0 U Y1 V) rows `stride` bytes apart. Even width.
+    pub fn fill_yuy2(&mut self, src: &[u8], stride: usize, width: usize, height: usize) {
+        let cw = width / 2;
+        let planes = self.shape(&[(width, height), (cw, height), (cw, height)]);
         let (y_plane, chroma) = planes.split_at_mut(1);
         let (u_plane, v_plane) = chroma.split_at_mut(1);
-        let cw = width / 2;
         for y in 0..height {
             let row = &src[y * stride..y * stride + width * 2];
             for (x, q) in row.chunks_exact(4).enumerate() {
@@ -157,19 +230,18 @@ impl PlaneBuffer {
         }
     }
 
-    /// Fills 4:2:0 planes from 8-bit gray rows `stride` bytes apart, chroma neutral.
-    pub fn fill_gray(
-        &mut self,
-        format: UtVideoFormat,
-        src: &[u8],
-        stride: usize,
-        width: usize,
-        height: usize,
-    ) {
-        let planes = self.shape(format, width, height);
-        for y in 0..height {
-            planes[0][y * width..(y + 1) * width]
-                .copy_from_slice(&src[y * stride..y * stride + width]);
+    /// Fills 4:2:0 Y, U, V planes from 8-bit gray rows `stride` bytes apart, chroma neutral.
+    /// Even width and height.
+    pub fn fill_gray(&mut self, src: &[u8], stride: usize, width: usize, height: usize) {
+        self.fill_gray_rows(width, height, |y| &src[y * stride..]);
+    }
+
+    /// [`PlaneBuffer::fill_gray`] with row `y` (top = 0) given by `row`.
+    fn fill_gray_rows<'s>(&mut self, width: usize, height: usize, row: impl Fn(usize) -> &'s [u8]) {
+        let (cw, ch) = (width / 2, height / 2);
+        let planes = self.shape(&[(width, height), (cw, ch), (cw, ch)]);
+        for (y, out) in planes[0].chunks_exact_mut(width).enumerate() {
+            out.copy_from_slice(&row(y)[..width]);
         }
         for chroma in &mut planes[1..] {
             chroma.fill(MID);
