@@ -51,6 +51,7 @@ impl PixelFormat {
     }
 
     /// Byte offsets of red, green and blue within a pixel.
+    #[cfg(feature = "h264")]
     pub(super) fn rgb_offsets(self) -> (usize, usize, usize) {
         if self.red_first() {
             (0, 1, 2)
