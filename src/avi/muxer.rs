@@ -452,34 +452,29 @@ impl Muxer {
         Ok(())
     }
 
-    /// Patches the current segment's `movi` and RIFF sizes to end at the current position;
-    /// returns them.
-    fn patch_segment_sizes(&mut self) -> Result<(u32, u32)> {
-        let movi_size = self.patch_movi_size(self.pos)?;
-        Ok((self.patch_riff_size()?, movi_size))
-    }
-
-    /// Patches the current segment's `movi` size to end at `movi_end`; returns it.
-    fn patch_movi_size(&mut self, movi_end: u64) -> Result<u32> {
+    /// Patches the current segment's sizes: its `movi` list ends at `movi_end`, its RIFF at the
+    /// current position; returns `(RIFF size, movi size)`.
+    fn patch_segment_sizes(&mut self, movi_end: u64) -> Result<(u32, u32)> {
         let movi_size = (movi_end - self.segment.movi_at) as u32;
-        let movi_size_at = self.segment.movi_at - 4;
-        self.sink_write(
-            movi_size_at,
-            &[&movi_size.to_le_bytes()],
-            "patching a movi size",
-        )?;
-        Ok(movi_size)
-    }
-
-    fn patch_riff_size(&mut self) -> Result<u32> {
         let riff_size = (self.pos - self.segment.riff_start - CHUNK_HEADER_LEN) as u32;
         let riff_size_at = self.segment.riff_start + 4;
-        self.sink_write(
-            riff_size_at,
-            &[&riff_size.to_le_bytes()],
-            "patching a RIFF size",
-        )?;
-        Ok(riff_size)
+        let movi_size_at = self.segment.movi_at - 4;
+        if self.segment.first {
+            // Far apart: the header rewrite that follows writes both again.
+            self.sink_write(movi_size_at, &[&movi_size.to_le_bytes()], "patching a movi size")?;
+            self.sink_write(riff_size_at, &[&riff_size.to_le_bytes()], "patching a RIFF size")?;
+        } else {
+            // `RIFF size AVIX LIST size movi`: one write, so that a power cut cannot leave a movi
+            // list that ends past its RIFF (VLC then stops early), only both or neither.
+            debug_assert_eq!(movi_size_at, riff_size_at + 12);
+            let mut sizes = [0u8; 16];
+            sizes[..4].copy_from_slice(&riff_size.to_le_bytes());
+            sizes[4..8].copy_from_slice(&FORM_AVIX.0);
+            sizes[8..12].copy_from_slice(&LIST.0);
+            sizes[12..].copy_from_slice(&movi_size.to_le_bytes());
+            self.sink_write(riff_size_at, &[&sizes], "patching a segment's sizes")?;
+        }
+        Ok((riff_size, movi_size))
     }
 
     /// Completes the segment's standard indexes (and, for the first segment, writes `idx1`
@@ -494,10 +489,9 @@ impl Muxer {
         }
         self.sync_if(self.durable())?;
         self.write_entry_counts()?;
-        let movi_size = self.patch_movi_size(movi_end)?;
-        let riff_size = self.patch_riff_size()?;
+        let sizes = self.patch_segment_sizes(movi_end)?;
         if self.segment.first {
-            self.first_riff_sizes = Some((riff_size, movi_size));
+            self.first_riff_sizes = Some(sizes);
         }
         self.indexes.end_segment();
         Ok(())
@@ -559,7 +553,7 @@ impl Muxer {
             )?;
             self.sync_if(durable)?;
             self.write_entry_counts()?;
-            let sizes = self.patch_segment_sizes()?;
+            let sizes = self.patch_segment_sizes(self.pos)?;
             if self.segment.first {
                 self.first_riff_sizes = Some(sizes);
             }
