@@ -97,7 +97,7 @@ impl Drop for WaitForAll<'_> {
 /// let writer = Writer::create(&path, WriterOptions::default())?;
 /// let video = writer.add_video_stream(VideoFormat::dib(4, 4, 32), None)?;
 /// let frames = vec![vec![7u8; 64]; 30];
-/// avikit::queue::scope(|s| -> avikit::Result<()> {
+/// avikit::scope(|s| -> avikit::Result<()> {
 ///     for frame in &frames {
 ///         s.begin_write_frame(&video, BeginOptions::keyframe(true), frame, None)?;
 ///     }
@@ -112,11 +112,11 @@ impl Drop for WaitForAll<'_> {
 ///
 /// A buffer that does not outlive the scope is refused by the compiler:
 ///
-/// ```compile_fail
+/// ```compile_fail,E0597
 /// # use avikit::{BeginOptions, VideoFormat, Writer, WriterOptions};
 /// # let writer = Writer::create("x.avi", WriterOptions::default()).unwrap();
 /// # let video = writer.add_video_stream(VideoFormat::dib(4, 4, 32), None).unwrap();
-/// avikit::queue::scope(|s| {
+/// avikit::scope(|s| {
 ///     let frame = vec![0u8; 64];
 ///     s.begin_write_frame(&video, BeginOptions::keyframe(true), &frame, None).unwrap();
 /// });
