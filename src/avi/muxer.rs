@@ -461,8 +461,16 @@ impl Muxer {
         let movi_size_at = self.segment.movi_at - 4;
         if self.segment.first {
             // Far apart: the header rewrite that follows writes both again.
-            self.sink_write(movi_size_at, &[&movi_size.to_le_bytes()], "patching a movi size")?;
-            self.sink_write(riff_size_at, &[&riff_size.to_le_bytes()], "patching a RIFF size")?;
+            self.sink_write(
+                movi_size_at,
+                &[&movi_size.to_le_bytes()],
+                "patching a movi size",
+            )?;
+            self.sink_write(
+                riff_size_at,
+                &[&riff_size.to_le_bytes()],
+                "patching a RIFF size",
+            )?;
         } else {
             // `RIFF size AVIX LIST size movi`: one write, so that a power cut cannot leave a movi
             // list that ends past its RIFF (VLC then stops early), only both or neither.
