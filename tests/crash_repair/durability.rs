@@ -79,7 +79,8 @@ impl Sink for RecordingSink {
 enum Kind {
     /// The header, at offset 0.
     Header,
-    /// A count or size rewritten in place (4 bytes).
+    /// A count or size rewritten in place: 4 bytes, or an OpenDML segment's RIFF and `movi`
+    /// sizes together (`size AVIX LIST size`, 16 bytes).
     Pointer,
     /// A replaced index slot turned into `JUNK`.
     Retire,
@@ -92,6 +93,7 @@ fn kind(offset: u64, bytes: &[u8]) -> Kind {
         (0, _) => Kind::Header,
         (_, 4) if bytes == b"JUNK" => Kind::Retire,
         (_, 4) => Kind::Pointer,
+        (_, 16) if &bytes[4..12] == b"AVIXLIST" => Kind::Pointer,
         _ => Kind::Data,
     }
 }
