@@ -1,8 +1,8 @@
 /*
  * Durable checkpoints (avk_writer_options.durability, avk_io.sync; docs/c-api.md §9).
  *   - A custom sink with `sync` logs every write_at and sync of a recording with periodic
- *     checkpoints and flushes (tests/durability.rs covers long multi-segment ones): every count, size or header rewritten in place comes
- *     after a sync that follows every data write before it; each header rewrite is followed by
+ *     checkpoints and flushes (tests/crash_repair/durability.rs covers long multi-segment
+ *     ones): every count, size or header rewritten in place comes after a sync that follows every data write before it; each header rewrite is followed by
  *     a sync; replaced index slots become JUNK only after that; close ends with a sync; the
  *     bytes equal those of the same calls with AVK_DURABILITY_NONE, which never syncs.
  *   - AVK_FLUSH_DURABLE syncs even with AVK_DURABILITY_NONE.

@@ -46,7 +46,7 @@
 //!
 //! # Inside
 //!
-//! `format` and `pixel` are leaves; `riff` builds chunks and writes through a [`sink::Sink`];
+//! `format` (which uses only `riff`'s `FourCc`) and `pixel` are leaves; `riff` builds chunks and writes through a [`sink::Sink`];
 //! `avi` holds the AVI/OpenDML structures, the muxer and the index room (`avi::index`);
 //! `codec` the encoders; `queue` the worker, results, back-pressure and capture timing;
 //! `repair` reads existing files. The C ABI (`ffi`) is the cargo feature `capi`, on by
@@ -110,11 +110,17 @@ pub use riff::FourCc;
 /// Custom destinations: a [`Writer`] writes through a [`sink::Sink`] (positional, vectored
 /// writes from its worker thread); [`sink::FileSink`] is the file one, [`sink::WriteSeekSink`]
 /// adapts any `Write + Seek`.
+/// <!--
+/// cbindgen:ignore
+/// -->
 pub mod sink {
     pub use crate::riff::{FileSink, Sink, WriteError, WriteSeekSink};
 }
 
 /// The limits and defaults of the format and of the library, in one place.
+/// <!--
+/// cbindgen:ignore
+/// -->
 pub mod limits {
     pub use crate::avi::{
         DEFAULT_RIFF_LIMIT, DEFAULT_SUPER_INDEX_CAPACITY, MAX_INFO_VALUE_LEN, MAX_STREAMS,

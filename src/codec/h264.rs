@@ -14,6 +14,7 @@ use crate::error::{Error, Result};
 use crate::format::{FrameRate, StreamFormat, VideoFormat};
 use crate::pixel::{
     Chroma, ColorMatrix, I420Picture, InputLayout, PixelFormat, PlanarPicture, Range,
+    NEUTRAL_CHROMA,
 };
 use crate::riff::FourCc;
 
@@ -29,8 +30,6 @@ const DEFAULT_KEYFRAME_SECONDS: u64 = 2;
 /// quality, which keeps typical content well above 35 dB PSNR.
 const BEST_QP: u32 = 12;
 const WORST_QP: u32 = 51;
-/// The chroma sample of grey: gray input is coded as luma with this chroma.
-const NEUTRAL_CHROMA: u8 = 0x80;
 
 /// Encodes caller pixels to H.264. Owned by one stream; runs on the writer's worker.
 pub struct H264Encoder {

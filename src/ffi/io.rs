@@ -64,8 +64,8 @@ impl avk_io {
 }
 
 /// A [`Sink`] over an [`avk_io`]. Each `write_at` of the sink becomes calls of the callback with
-/// pieces of at most [`WRITE_PIECE_MAX`](crate::WRITE_PIECE_MAX) bytes, small parts (chunk headers, pads) gathered with
-/// payload (see [`Cursor::contiguous`]).
+/// pieces of at most [`WRITE_PIECE_MAX`](crate::limits::WRITE_PIECE_MAX) bytes, small parts
+/// (chunk headers, pads) gathered with payload (see [`Cursor::contiguous`]).
 pub(crate) struct CallbackSink {
     io: avk_io,
     /// The bytes of the current gathered piece, kept allocated from call to call.

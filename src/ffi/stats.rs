@@ -1,10 +1,11 @@
 //! Per-stream counters: `avk_stream_stats`.
 
 use super::boundary::{avk_status, boundary, require};
-use super::handle::{avk_audio_stream, avk_video_stream};
+use super::handle::{avk_audio_stream, avk_video_stream, Handle};
 use super::registry;
 use super::versioned::{field_spans, write_versioned};
 use crate::error::Result;
+use crate::queue::{Stream, StreamKind};
 use crate::StreamStats;
 use std::mem::size_of;
 
@@ -52,6 +53,22 @@ unsafe fn write_stats(out: *mut avk_stream_stats, stats: StreamStats) -> Result<
     unsafe { write_versioned(out, &full, &spans, "avk_stream_stats") }
 }
 
+/// The counters of stream `s` into `*out`, for video and audio alike.
+///
+/// # Safety
+/// `out` NULL or valid for `out->struct_size` bytes.
+unsafe fn get_stats<C: Handle<Object = Stream<K>>, K: StreamKind>(
+    s: *const C,
+    out: *mut avk_stream_stats,
+) -> avk_status {
+    boundary(|| {
+        let stream = registry::get(s)?;
+        require(out, "out")?;
+        // SAFETY: forwarded caller contract.
+        unsafe { write_stats(out, stream.stats()) }
+    })
+}
+
 /// Fills `*out` with the video stream's counters (set `out->struct_size` first). Thread-safe;
 /// never waits for the worker.
 ///
@@ -65,12 +82,8 @@ pub unsafe extern "C" fn avk_video_stream_get_stats(
     s: *const avk_video_stream,
     out: *mut avk_stream_stats,
 ) -> avk_status {
-    boundary(|| {
-        let stream = registry::get(s)?;
-        require(out, "out")?;
-        // SAFETY: forwarded caller contract.
-        unsafe { write_stats(out, stream.stats()) }
-    })
+    // SAFETY: forwarded caller contract.
+    unsafe { get_stats(s, out) }
 }
 
 /// Fills `*out` with the audio stream's counters; as `avk_video_stream_get_stats`.
@@ -82,10 +95,6 @@ pub unsafe extern "C" fn avk_audio_stream_get_stats(
     s: *const avk_audio_stream,
     out: *mut avk_stream_stats,
 ) -> avk_status {
-    boundary(|| {
-        let stream = registry::get(s)?;
-        require(out, "out")?;
-        // SAFETY: forwarded caller contract.
-        unsafe { write_stats(out, stream.stats()) }
-    })
+    // SAFETY: forwarded caller contract.
+    unsafe { get_stats(s, out) }
 }

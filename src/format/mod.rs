@@ -1,4 +1,4 @@
-//! A leaf of the crate: picture and sample layouts and what follows from them
+//! A leaf of the crate (it uses only `riff`'s `FourCc`): picture and sample layouts and what follows from them
 //! (DIB sizes, PCM block alignment, speaker masks, the MP3 wave format). `avi` writes them into
 //! headers and [`crate::codec`] produces and consumes them; neither depends on the other.
 //!

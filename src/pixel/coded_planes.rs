@@ -5,8 +5,8 @@
 
 use super::layout::{InputLayout, PixelFormat};
 
-/// The neutral chroma sample, and the offset of the RGB colour differences.
-const MID: u8 = 0x80;
+/// The neutral chroma sample (grey), also the offset of Ut Video's RGB colour differences.
+pub(crate) const NEUTRAL_CHROMA: u8 = 0x80;
 
 /// Byte of G in every packed RGB layout, and of A in the 4-byte ones.
 const GREEN_AT: usize = 1;
@@ -244,7 +244,7 @@ impl PlaneBuffer {
             out.copy_from_slice(&row(y)[..width]);
         }
         for chroma in &mut planes[1..] {
-            chroma.fill(MID);
+            chroma.fill(NEUTRAL_CHROMA);
         }
     }
 }
@@ -264,8 +264,8 @@ fn decorrelate_row<const BPP: usize, const R: usize, const B: usize>(
     for (px, ((g, b), r)) in pixels.zip(outputs) {
         let green = px[GREEN_AT];
         *g = green;
-        *b = px[B].wrapping_sub(green).wrapping_add(MID);
-        *r = px[R].wrapping_sub(green).wrapping_add(MID);
+        *b = px[B].wrapping_sub(green).wrapping_add(NEUTRAL_CHROMA);
+        *r = px[R].wrapping_sub(green).wrapping_add(NEUTRAL_CHROMA);
     }
 }
 
@@ -306,7 +306,7 @@ fn decorrelate_row_scalar4<const R: usize, const B: usize>(
 
 #[cfg(target_arch = "x86_64")]
 mod x86 {
-    use super::MID;
+    use super::NEUTRAL_CHROMA;
     use std::arch::x86_64::*;
 
     /// Splits 16 pixels at a time of a 4-byte layout with R at byte `R` (0 or 2; B at the
@@ -326,7 +326,7 @@ mod x86 {
         let n = a.as_deref().map_or(n, |a| n.min(a.len()));
         // Gathers each byte position of four pixels: [c0 x4, c1 x4, c2 x4, c3 x4].
         let gather = _mm_setr_epi8(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
-        let mid = _mm_set1_epi8(MID as i8);
+        let mid = _mm_set1_epi8(NEUTRAL_CHROMA as i8);
         let mut i = 0;
         while i + 16 <= n {
             // SAFETY: pixels i .. i+16 are inside `row` (64 bytes from 4 i) and the outputs

@@ -99,7 +99,7 @@ impl<K: StreamKind> Stream<K> {
     /// [`Status::InvalidArgument`] for a wrong length, [`Status::Limit`] over 2 GiB,
     /// [`Status::InvalidHandle`] after close; for timed writes [`Status::Dropped`] (counted in
     /// [`Self::stats`]), [`Status::Limit`] for a gap of more than
-    /// [`crate::queue::MAX_GAP_SLOTS`] frame periods and [`Status::Unsupported`] for an audio
+    /// [`crate::limits::MAX_GAP_SLOTS`] frame periods and [`Status::Unsupported`] for an audio
     /// stream that does not know its samples; [`Status::QueueFull`] as above. Nothing is
     /// queued and no callback runs; the writer is fine.
     pub fn begin_write_with(
@@ -202,7 +202,7 @@ impl Stream<Video> {
     ///
     /// # Errors
     /// As the untimed begin; [`Status::Dropped`] as above (counted in [`Self::stats`]);
-    /// [`Status::Limit`] for a gap of more than [`crate::queue::MAX_GAP_SLOTS`] frame periods.
+    /// [`Status::Limit`] for a gap of more than [`crate::limits::MAX_GAP_SLOTS`] frame periods.
     /// Nothing is queued and no callback runs; the writer is fine.
     pub fn begin_write_frame_at(
         &self,
@@ -263,7 +263,7 @@ impl Stream<Video> {
     /// reaches later operations and close. `count == 0` does nothing.
     ///
     /// # Errors
-    /// [`Status::Limit`] over [`crate::queue::MAX_GAP_SLOTS`]; [`Status::InvalidHandle`]
+    /// [`Status::Limit`] over [`crate::limits::MAX_GAP_SLOTS`]; [`Status::InvalidHandle`]
     /// after close.
     pub fn skip_frames(&self, count: u32) -> Result<()> {
         self.core.skip_frames(count)
@@ -307,7 +307,7 @@ impl Stream<Audio> {
     ///
     /// # Errors
     /// As the untimed begin; [`Status::Dropped`] as above (counted in [`Self::stats`]);
-    /// [`Status::Limit`] for a gap of more than [`crate::queue::MAX_GAP_SLOTS`] frame periods.
+    /// [`Status::Limit`] for a gap of more than [`crate::limits::MAX_GAP_SLOTS`] frame periods.
     /// Nothing is queued and no callback runs; the writer is fine.
     pub fn begin_write_block_at(
         &self,

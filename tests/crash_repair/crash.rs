@@ -12,6 +12,7 @@ use crate::common::ffmpeg::ffmpeg_decode;
 use crate::common::numbered::numbered_dib;
 use crate::common::scratch::Scratch;
 use crate::common::tools::{python_run, reader_frames};
+use crate::{CHECKPOINT, SLACK};
 use avikit::{AsyncResult, Payload, VideoFormat, Writer, WriterOptions};
 use std::io::{BufRead, BufReader, Write};
 use std::process::Command;
@@ -19,9 +20,6 @@ use std::time::{Duration, Instant};
 
 const W: usize = 64;
 const H: usize = 36;
-const CHECKPOINT: Duration = Duration::from_millis(50);
-/// Frames that completed this long before the kill must have been checkpointed.
-const SLACK: Duration = Duration::from_millis(400);
 /// The smallest segment the writer allows: about six frames.
 const RIFF_LIMIT: u64 = 64 * 1024;
 

@@ -12,6 +12,7 @@ use crate::common::numbered::numbered_dib;
 use crate::common::riff::{find, stream_chunk_sizes};
 use crate::common::scratch::Scratch;
 use crate::common::tools::{allowances, timing_check, timing_slots_json};
+use crate::{CHECKPOINT, SLACK};
 use avikit::{AsyncResult, FrameRate, Payload, VideoFormat, Writer, WriterOptions};
 use std::io::{BufRead, BufReader, Write};
 use std::process::Command;
@@ -19,9 +20,6 @@ use std::time::{Duration, Instant};
 
 const W: usize = 64;
 const H: usize = 48;
-const CHECKPOINT: Duration = Duration::from_millis(50);
-/// Frames that completed this long before the kill must have been checkpointed.
-const SLACK: Duration = Duration::from_millis(400);
 /// The smallest segment the writer allows: about five frames.
 const RIFF_LIMIT: u64 = 64 * 1024;
 /// Every this many frames, two empty frames by `skip_frames` come first.

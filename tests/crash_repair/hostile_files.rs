@@ -86,6 +86,7 @@ fn c_path(path: &Path) -> CString {
 
 fn c_inspect(path: &Path) -> i32 {
     let path = c_path(path);
+    // SAFETY: avk_file_report is plain C data, for which all zeros is a valid value.
     let mut report: avikit::ffi::avk_file_report = unsafe { std::mem::zeroed() };
     report.struct_size = std::mem::size_of_val(&report) as u32;
     // SAFETY: a NUL-terminated path and a report of the size it says.
@@ -94,6 +95,7 @@ fn c_inspect(path: &Path) -> i32 {
 
 fn c_repair(path: &Path, out: &Path) -> i32 {
     let (path, out) = (c_path(path), c_path(out));
+    // SAFETY: avk_file_report is plain C data, for which all zeros is a valid value.
     let mut report: avikit::ffi::avk_file_report = unsafe { std::mem::zeroed() };
     report.struct_size = std::mem::size_of_val(&report) as u32;
     // SAFETY: NUL-terminated paths and a report of the size it says.

@@ -18,3 +18,10 @@ mod inspect_hostile;
 mod power_loss;
 mod repair;
 mod repair_memory;
+
+use std::time::Duration;
+
+/// The checkpoint interval of the killed recordings (crash, crash_timed).
+const CHECKPOINT: Duration = Duration::from_millis(50);
+/// Frames that completed this long before the kill must have been checkpointed.
+const SLACK: Duration = Duration::from_millis(400);

@@ -46,7 +46,7 @@ enum Codec {
     H264,
     /// AVK_VIDEO_UTVIDEO: camera I420 encoded losslessly as `ULY0` on the encoder threads (the
     /// layout every player decodes; MPlayer and VLC cannot show `ULRG`'s planar RGB, see
-    /// tests/readers.rs).
+    /// tests/readers/readers.rs).
     UtVideo,
 }
 
@@ -141,7 +141,7 @@ fn recording_in(codec: Codec, name: &str, chunk_id: &[u8; 4], key: fn(usize) -> 
         "dib" | "uncompressed" => &["mplayer:dib-upside-down"],
         "mjpeg" => &["vlc:mjpg-last-frame"],
         "h264" => &["pyav:h264-pts-of-next-packet"],
-        // Shown on FFmpeg's own Ut Video file in tests/readers.rs.
+        // Shown on FFmpeg's own Ut Video file in tests/readers/readers.rs.
         "utvideo" => &["gstreamer:utvideo-unmapped", "vlc:utvideo-no-pictures"],
         _ => &[],
     };

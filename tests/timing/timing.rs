@@ -6,15 +6,11 @@ use crate::common::index::check_idx1;
 use crate::common::numbered::numbered_dib;
 use crate::common::riff::{data_chunks, stream_chunk_sizes, walk};
 use crate::common::scratch::Scratch;
-use avikit::{Status, VideoFormat, Writer, WriterOptions};
+use avikit::{Status, VideoFormat, Writer};
 
 const W: usize = 64;
 const H: usize = 48;
-const MS: i64 = 1_000_000;
-
-fn options() -> WriterOptions {
-    WriterOptions::default().with_checkpoint_interval(None)
-}
+use crate::{options, MS};
 
 #[test]
 fn frames_land_in_the_slots_of_their_time() {

@@ -8,13 +8,9 @@ use crate::common::riff::stream_payload;
 use crate::common::scratch::Scratch;
 use crate::common::tools::avi_check;
 use avikit::codec::mp3::Mp3Encoder;
-use avikit::{AudioFormat, PcmFormat, Status, VideoFormat, Writer, WriterOptions};
+use avikit::{AudioFormat, PcmFormat, Status, VideoFormat, Writer};
 
-const MS: i64 = 1_000_000;
-
-fn options() -> WriterOptions {
-    WriterOptions::default().with_checkpoint_interval(None)
-}
+use crate::{options, MS};
 
 /// `samples` sample frames of `align` bytes, every byte `value`.
 fn block(samples: usize, align: usize, value: u8) -> Vec<u8> {

@@ -13,13 +13,6 @@ use avikit::repair::repair_file;
 use avikit::{StreamFormat, VideoFormat, Writer, WriterOptions};
 use std::path::Path;
 
-const PREDICTIONS: [Prediction; 4] = [
-    Prediction::Median,
-    Prediction::Left,
-    Prediction::Gradient,
-    Prediction::None,
-];
-
 const YUV_FORMATS: [UtVideoFormat; 4] = [
     UtVideoFormat::Uly0,
     UtVideoFormat::Ulh0,
@@ -204,7 +197,7 @@ fn check_rgb(
 #[test]
 fn yuv_formats_decode_exactly_with_every_predictor_and_slice_count() {
     for format in YUV_FORMATS {
-        for prediction in PREDICTIONS {
+        for prediction in Prediction::ALL {
             for slices in [1, 3, 7, 256] {
                 check_yuv(format, prediction, slices, (64, 36), 7);
             }
@@ -222,7 +215,7 @@ fn rgb_layouts_decode_exactly_with_every_predictor_and_slice_count() {
         (UtVideoFormat::Ulrg, PackedRgb::Rgb),
     ];
     for (format, layout) in cases {
-        for prediction in PREDICTIONS {
+        for prediction in Prediction::ALL {
             for slices in [1, 4, 256] {
                 check_rgb(format, layout, prediction, slices, (33, 17));
             }
@@ -232,7 +225,7 @@ fn rgb_layouts_decode_exactly_with_every_predictor_and_slice_count() {
 
 #[test]
 fn edge_sizes_decode_exactly() {
-    for prediction in PREDICTIONS {
+    for prediction in Prediction::ALL {
         for slices in [1, 2, 8] {
             for size in [(2, 2), (2, 4), (4, 2), (6, 6), (34, 2)] {
                 check_yuv(UtVideoFormat::Uly0, prediction, slices, size, 1);
@@ -505,7 +498,7 @@ fn flat_planes_are_single_symbol_planes() {
         };
         4
     ];
-    for prediction in PREDICTIONS {
+    for prediction in Prediction::ALL {
         let encoder =
             UtVideoEncoder::new(UtVideoFormat::Ulra, w as u32, h as u32, prediction, 4).unwrap();
         let frame = encoder.encode(&refs).unwrap();

@@ -14,13 +14,6 @@ use avikit::codec::utvideo::Prediction;
 use avikit::pixel::{ColorMatrix, InputLayout, PixelFormat};
 use avikit::{FrameRate, PcmFormat, PixelAspect, Status, VideoCodec, Writer, WriterOptions};
 
-const PREDICTIONS: [Prediction; 4] = [
-    Prediction::Median,
-    Prediction::Left,
-    Prediction::Gradient,
-    Prediction::None,
-];
-
 /// Content kinds of the frames of every file: noise, a gradient with a little noise, flat,
 /// and camera-like (smooth shading with sensor grain).
 const KINDS: usize = 4;
@@ -205,7 +198,7 @@ fn check_lossless(
 
 /// Every predictor with one slice, many slices and the library default.
 fn check_every_predictor(name: &str, input: InputLayout, keep_alpha: bool, fourcc: &[u8; 4]) {
-    for prediction in PREDICTIONS {
+    for prediction in Prediction::ALL {
         for slices in [1, 5, 0] {
             let name = format!("{name}-{prediction:?}-{slices}");
             check_lossless(&name, input, prediction, slices, keep_alpha, fourcc);

@@ -1,5 +1,7 @@
 //! One data chunk as the indexes see it, and the size of the pieces indexes are streamed out in.
 
+use crate::avi::MAX_STREAMS;
+
 /// One data chunk of the current `movi` segment, 12 bytes in memory.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(in crate::avi) struct IndexEntry {
@@ -14,8 +16,10 @@ pub(in crate::avi) struct IndexEntry {
 impl IndexEntry {
     const KEY_BIT: u8 = 0x80;
 
+    /// The entry of a chunk of `stream` (below [`MAX_STREAMS`]) at `offset` from the `movi`
+    /// fourcc, `size` bytes long.
     pub fn new(offset: u32, size: u32, stream: usize, keyframe: bool) -> IndexEntry {
-        debug_assert!(stream < 100);
+        debug_assert!(stream < MAX_STREAMS);
         IndexEntry {
             offset,
             size,
@@ -23,10 +27,12 @@ impl IndexEntry {
         }
     }
 
+    /// The chunk's stream number.
     pub fn stream(self) -> usize {
         usize::from(self.stream_key & !Self::KEY_BIT)
     }
 
+    /// Whether the chunk is a keyframe.
     pub fn keyframe(self) -> bool {
         self.stream_key & Self::KEY_BIT != 0
     }

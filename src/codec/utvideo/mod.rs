@@ -133,6 +133,14 @@ pub enum Prediction {
 }
 
 impl Prediction {
+    /// Every prediction, the default first.
+    pub const ALL: [Prediction; 4] = [
+        Prediction::Median,
+        Prediction::Left,
+        Prediction::Gradient,
+        Prediction::None,
+    ];
+
     /// The code in bits 8-9 of the frame information.
     fn frame_info_code(self) -> u32 {
         match self {
