@@ -163,13 +163,13 @@ int main(int argc, char **argv) {
     }
     CHECK(built[0]); /* UNCOMPRESSED is always built */
     {
-        /* RAW takes any known input_format (unused there); past the camera formats is unknown. */
+        /* RAW takes any known input_format (unused there); past the last one (GRAY8) is unknown. */
         avk_writer *w = open_writer(scratch, 1);
         avk_video_stream *s = NULL;
         avk_video_stream_options o = avk_test_dib_options(W, H, 32);
         o.input_format = AVK_PIXEL_NV12;
         CHECK_OK(avk_writer_add_video_stream(w, &o, &s));
-        o.input_format = AVK_PIXEL_YUY2 + 1;
+        o.input_format = AVK_PIXEL_GRAY8 + 1;
         CHECK_STATUS(avk_writer_add_video_stream(w, &o, &s), AVK_E_INVALID_ARGUMENT);
         CHECK_OK(avk_writer_close(w));
         remove(scratch);
