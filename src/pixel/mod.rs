@@ -24,6 +24,7 @@ pub use layout::{ColorMatrix, InputLayout, PixelFormat};
 // The conversions the encoders use; none is needed by a build without MJPEG and H.264.
 #[cfg(any(feature = "mjpeg", feature = "h264"))]
 pub(crate) use camera_planes::{Chroma, PlanarPicture, Range};
+#[cfg(feature = "h264")]
 pub(crate) use coded_planes::NEUTRAL_CHROMA;
 pub(crate) use dib::append_dib;
 #[cfg(feature = "h264")]
