@@ -104,7 +104,7 @@ fn lookup(r: *const avk_async) -> Result<(AsyncResult, *mut c_void)> {
     let cell = registry::get(r)?;
     let result = cell.result().ok_or_else(invalid::<avk_async>)?;
     let user_state = std::ptr::with_exposed_provenance_mut(cell.user_state());
-    Ok((result.clone(), user_state))
+    Ok((result, user_state))
 }
 
 /// Writes 1 to `*out_completed` when the operation has completed (successfully or not), else 0.

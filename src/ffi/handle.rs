@@ -6,7 +6,8 @@
 
 use crate::error::{Error, Status};
 use crate::queue::{AsyncResult, AudioStream, VideoStream, Writer};
-use std::sync::{Arc, OnceLock};
+use parking_lot::Mutex;
+use std::sync::Arc;
 
 /// An AVI file being written. Opaque; created by `avk_writer_create` or `avk_writer_create_io`,
 /// released by `avk_writer_close`.
@@ -44,7 +45,9 @@ pub(crate) enum Held {
 /// Setting it takes no lock, and setting it again (or after the handle was released) changes
 /// nothing. The registry reuses a cell for a later handle only once nothing else refers to it.
 pub(crate) struct AsyncCell {
-    result: OnceLock<AsyncResult>,
+    // A mutex, not a OnceLock: ThreadSanitizer cannot see the synchronization inside std's
+    // precompiled Once, and an uncontended lock costs about the same.
+    result: Mutex<Option<AsyncResult>>,
     /// The caller's `void *user_state`, kept as its bits.
     user_state: usize,
 }
@@ -53,25 +56,25 @@ impl AsyncCell {
     /// A cell without a result yet.
     pub(crate) fn new(user_state: usize) -> AsyncCell {
         AsyncCell {
-            result: OnceLock::new(),
+            result: Mutex::new(None),
             user_state,
         }
     }
 
     /// Makes a cell nothing else refers to new again, for the caller's `user_state`.
     pub(crate) fn reset(&mut self, user_state: usize) {
-        self.result.take();
+        *self.result.get_mut() = None;
         self.user_state = user_state;
     }
 
     /// Sets the result unless it is set.
     pub(crate) fn fill(&self, result: &AsyncResult) {
-        self.result.get_or_init(|| result.clone());
+        self.result.lock().get_or_insert_with(|| result.clone());
     }
 
     /// The result; `None` until the operation was begun.
-    pub(crate) fn result(&self) -> Option<&AsyncResult> {
-        self.result.get()
+    pub(crate) fn result(&self) -> Option<AsyncResult> {
+        self.result.lock().clone()
     }
 
     /// The caller's `user_state`.

@@ -18,12 +18,11 @@
 
 use super::handle::{self, avk_async, avk_writer, invalid, AsyncCell, Handle, Held};
 use crate::error::{Error, Result, Status};
-use crate::queue::process;
+use crate::queue::process::{self, ForkSafeMutex};
 use crate::queue::{AsyncResult, Writer, WriterState};
 use std::cell::Cell;
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
-use std::sync::{Mutex, MutexGuard, PoisonError};
 
 const TAG_WRITER: usize = 1;
 const TAG_VIDEO: usize = 2;
@@ -90,21 +89,16 @@ const INDEX_BITS: u32 = 14;
 const GENERATION_BITS: u32 = usize::BITS - TAG_BITS - INDEX_BITS;
 const _: () = assert!(GENERATION_BITS >= 14 && MIN_FREE_SLOTS < 1 << INDEX_BITS);
 
-static REGISTRY: Mutex<Registry> = Mutex::new(Registry {
+static REGISTRY: ForkSafeMutex<Registry> = ForkSafeMutex::new(|| Registry {
     slots: Vec::new(),
     free: VecDeque::new(),
     writers: BTreeMap::new(),
 });
 
-/// The registry, locked. The first call makes `fork()` wait until no thread holds the lock,
-/// so that a forked child finds it free (and its parent's handles refused, see [`Entry::pid`]).
-fn registry() -> MutexGuard<'static, Registry> {
-    #[cfg(unix)]
-    {
-        static GUARDED: std::sync::Once = std::sync::Once::new();
-        GUARDED.call_once(|| process::guard_across_fork(&REGISTRY));
-    }
-    REGISTRY.lock().unwrap_or_else(PoisonError::into_inner)
+/// The registry, locked. A forked child finds it unlocked, with its parent's handles, which
+/// it refuses (see [`Entry::pid`]).
+fn registry() -> parking_lot::MutexGuard<'static, Registry> {
+    REGISTRY.lock()
 }
 
 thread_local! {

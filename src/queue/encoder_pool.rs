@@ -5,7 +5,7 @@
 //! writers on 16 cores at 16 encoder threads, not 256.
 
 use super::payload::Payload;
-use super::process;
+use super::process::{self, ForkSafeMutex};
 use crate::caught_panic::catch_quietly;
 use crate::codec::encoder::{EncodedFrame, FrameEncoder};
 use crate::error::{Error, Result, Status};
@@ -92,21 +92,13 @@ struct EncoderPool {
 }
 
 /// The pool of this process, while any writer holds it (a forked child starts its own).
-static SHARED_POOL: std::sync::Mutex<Option<(u32, Weak<EncoderPool>)>> =
-    std::sync::Mutex::new(None);
+static SHARED_POOL: ForkSafeMutex<Option<(u32, Weak<EncoderPool>)>> = ForkSafeMutex::new(|| None);
 
 impl EncoderPool {
     /// The process's pool, started (one thread per CPU) if no writer holds it now.
     fn shared() -> Result<Arc<EncoderPool>> {
-        #[cfg(unix)]
-        {
-            // A child that starts writers of its own must not find it held by a parent thread.
-            static GUARDED: std::sync::Once = std::sync::Once::new();
-            GUARDED.call_once(|| process::guard_across_fork(&SHARED_POOL));
-        }
-        let mut shared = SHARED_POOL
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        // Fork-safe: a child that starts writers of its own never finds it held.
+        let mut shared = SHARED_POOL.lock();
         let pid = process::current();
         if let Some(pool) = shared
             .as_ref()

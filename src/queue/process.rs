@@ -3,13 +3,8 @@
 //! forever. Writers record the process id at creation and refuse use from another process.
 
 use crate::error::{Error, Result};
-#[cfg(unix)]
-use std::any::Any;
-#[cfg(unix)]
-use std::cell::RefCell;
-use std::sync::atomic::{AtomicU32, Ordering};
-#[cfg(unix)]
-use std::sync::{Mutex, OnceLock, PoisonError};
+use std::ptr;
+use std::sync::atomic::{AtomicPtr, AtomicU32, Ordering};
 
 /// The current process id, 0 until first asked; refreshed in the child by an at-fork handler,
 /// so that checking it costs an atomic load, not a system call.
@@ -55,58 +50,126 @@ pub(crate) fn check(owner: u32) -> Result<()> {
     Ok(())
 }
 
-/// A process-wide mutex that `fork()` must not copy while another thread holds it: the forking
-/// thread locks it before the fork and keeps the guard, and that guard unlocks it after the
-/// fork, in the parent and in the child (whose only thread is the forking one). A std mutex,
-/// not parking_lot's: parking_lot may hand a contended lock to a waiting thread on unlock, and
-/// in the child that would be one of the parent's threads, which do not exist there.
-#[cfg(unix)]
-trait ForkGuarded: Sync {
-    /// Locks, keeping the guard on this thread until [`release_kept`].
-    fn lock_kept(&'static self);
+/// A process-wide mutex that a forked child never finds locked. The forking thread locks it
+/// before `fork()` and unlocks it after, in the parent; the child, whose only thread is the
+/// forking one, moves the value into a new mutex and leaves the old one (still locked) behind.
+/// The child does not unlock: a parking_lot mutex may hand a contended lock to a thread waiting
+/// for it, and in the child that would be a parent thread that does not exist there. (A std
+/// mutex would avoid that, but ThreadSanitizer cannot see std's own locks.)
+pub(crate) struct ForkSafeMutex<T> {
+    current: AtomicPtr<parking_lot::Mutex<T>>,
+    init: fn() -> T,
 }
 
-#[cfg(unix)]
-impl<T: Send + 'static> ForkGuarded for Mutex<T> {
-    fn lock_kept(&'static self) {
-        let guard = self.lock().unwrap_or_else(PoisonError::into_inner);
-        // A thread being torn down has no store left: it forks without holding the lock.
-        let _ = KEPT.try_with(|kept| kept.borrow_mut().push(Box::new(guard)));
+impl<T: Send + 'static> ForkSafeMutex<T> {
+    /// A mutex whose value `init` makes on first use.
+    pub(crate) const fn new(init: fn() -> T) -> ForkSafeMutex<T> {
+        ForkSafeMutex {
+            current: AtomicPtr::new(ptr::null_mut()),
+            init,
+        }
     }
-}
 
-#[cfg(unix)]
-thread_local! {
-    /// The guards the forking thread holds across `fork()`.
-    static KEPT: RefCell<Vec<Box<dyn Any>>> = const { RefCell::new(Vec::new()) };
-}
+    /// Locks it. It must never be held by a thread that forks, nor while waiting for another
+    /// `ForkSafeMutex`.
+    pub(crate) fn lock(&'static self) -> parking_lot::MutexGuard<'static, T> {
+        self.mutex().lock()
+    }
 
-/// The mutexes guarded across `fork()`, in locking order.
-#[cfg(unix)]
-static FORK_GUARDED: [OnceLock<&'static dyn ForkGuarded>; 2] = [const { OnceLock::new() }; 2];
-
-/// Unlocks what the forking thread locked before the fork.
-#[cfg(unix)]
-extern "C" fn release_kept() {
-    let _ = KEPT.try_with(|kept| kept.borrow_mut().clear());
-}
-
-/// Guards `mutex` across `fork()` (see [`ForkGuarded`]). Call once per mutex; it must never
-/// be held by a thread that forks, nor while waiting for another guarded mutex.
-#[cfg(unix)]
-pub(crate) fn guard_across_fork<T: Send + 'static>(mutex: &'static Mutex<T>) {
-    extern "C" fn prepare() {
-        for slot in &FORK_GUARDED {
-            if let Some(mutex) = slot.get() {
-                mutex.lock_kept();
+    fn mutex(&'static self) -> &'static parking_lot::Mutex<T> {
+        let current = self.current.load(Ordering::Acquire);
+        if !current.is_null() {
+            // SAFETY: only leaked, never freed mutexes are stored.
+            return unsafe { &*current };
+        }
+        let fresh = Box::into_raw(Box::new(parking_lot::Mutex::new((self.init)())));
+        match self.current.compare_exchange(
+            ptr::null_mut(),
+            fresh,
+            Ordering::AcqRel,
+            Ordering::Acquire,
+        ) {
+            Ok(_) => {
+                #[cfg(unix)]
+                guard_across_fork(self);
+                // SAFETY: just leaked; never freed.
+                unsafe { &*fresh }
+            }
+            Err(existing) => {
+                // SAFETY: `fresh` was never shared; `existing` is leaked, never freed.
+                unsafe {
+                    drop(Box::from_raw(fresh));
+                    &*existing
+                }
             }
         }
     }
+}
+
+/// What `fork()` does to a [`ForkSafeMutex`].
+#[cfg(unix)]
+trait ForkGuarded: Sync {
+    fn before_fork(&'static self);
+    fn in_parent(&'static self);
+    fn in_child(&'static self);
+}
+
+#[cfg(unix)]
+impl<T: Send + 'static> ForkGuarded for ForkSafeMutex<T> {
+    fn before_fork(&'static self) {
+        std::mem::forget(self.mutex().lock());
+    }
+
+    fn in_parent(&'static self) {
+        // SAFETY: `before_fork` locked it on this thread and forgot the guard.
+        unsafe { self.mutex().force_unlock() }
+    }
+
+    fn in_child(&'static self) {
+        let old = self.mutex();
+        // SAFETY: `before_fork` locked `old` on this thread, the child's only one, so nothing
+        // else reads the value; it is moved out once, and `old` is leaked, never dropped.
+        let value = unsafe { ptr::read(old.data_ptr()) };
+        let fresh = Box::into_raw(Box::new(parking_lot::Mutex::new(value)));
+        self.current.store(fresh, Ordering::Release);
+    }
+}
+
+/// The mutexes guarded across `fork()`, in locking order (each a leaked reference).
+#[cfg(unix)]
+static FORK_GUARDED: [AtomicPtr<&'static dyn ForkGuarded>; 2] =
+    [const { AtomicPtr::new(ptr::null_mut()) }; 2];
+
+/// Each guarded mutex, in order.
+#[cfg(unix)]
+fn fork_guarded() -> impl DoubleEndedIterator<Item = &'static dyn ForkGuarded> {
+    FORK_GUARDED.iter().filter_map(|slot| {
+        // SAFETY: only leaked references are stored.
+        unsafe { slot.load(Ordering::Acquire).as_ref() }.copied()
+    })
+}
+
+/// Registers `mutex` with the at-fork handlers (installed once).
+#[cfg(unix)]
+fn guard_across_fork(mutex: &'static dyn ForkGuarded) {
+    extern "C" fn prepare() {
+        fork_guarded().for_each(|m| m.before_fork());
+    }
+    extern "C" fn parent() {
+        fork_guarded().rev().for_each(|m| m.in_parent());
+    }
+    extern "C" fn child() {
+        fork_guarded().for_each(|m| m.in_child());
+    }
     static HANDLERS: std::sync::Once = std::sync::Once::new();
     HANDLERS.call_once(|| {
-        // SAFETY: registers handlers that lock and unlock static mutexes on the forking thread.
-        unsafe { libc::pthread_atfork(Some(prepare), Some(release_kept), Some(release_kept)) };
+        // SAFETY: registers handlers that lock, unlock and renew static mutexes.
+        unsafe { libc::pthread_atfork(Some(prepare), Some(parent), Some(child)) };
     });
-    let placed = FORK_GUARDED.iter().any(|slot| slot.set(mutex).is_ok());
+    let leaked: *mut &'static dyn ForkGuarded = Box::into_raw(Box::new(mutex));
+    let placed = FORK_GUARDED.iter().any(|slot| {
+        slot.compare_exchange(ptr::null_mut(), leaked, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+    });
     assert!(placed, "more fork-guarded mutexes than FORK_GUARDED holds");
 }
