@@ -7,7 +7,8 @@
  *
  * AVK_TEST_FORK_ROUNDS overrides the number of forks (the sanitizer runs use fewer);
  * AVK_TEST_FORK_CHILD_WRITER=0 leaves out the child's own writer (ThreadSanitizer cannot follow
- * threads started in the child of a process with threads: "dup thread with used id").
+ * threads started in the child of a process with threads: "dup thread with used id"; under
+ * ASan its encoder threads once stopped, see scripts/sanitizers.sh).
  */
 #include "avk_test.h"
 
