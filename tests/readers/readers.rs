@@ -21,7 +21,7 @@ const H: usize = 48;
 const FRAMES: usize = 30;
 
 /// Every allowance avi_check knows (reader_checks.py; FFmpeg's own in its seek check).
-const ALLOWANCES: [&str; 13] = [
+const ALLOWANCES: [&str; 14] = [
     "ffmpeg:pal8-seek-palette",
     "gstreamer:dib16",
     "gstreamer:max-16-streams",
@@ -35,6 +35,7 @@ const ALLOWANCES: [&str; 13] = [
     "mplayer:dib-upside-down",
     "gstreamer:utvideo-unmapped",
     "vlc:utvideo-no-pictures",
+    "mplayer:utvideo-planar-rgb",
 ];
 
 /// The allowances an avi_check report applied (their names appear nowhere else in it).
@@ -184,6 +185,48 @@ fn gstreamer_and_vlc_show_no_ut_video_pictures_of_ffmpegs_file_either() {
     }
     writer.close().unwrap();
     assert_eq!(numbered_check(ours.path(), 17), expected, "avikit's file");
+}
+
+#[test]
+fn mplayer_and_vlc_show_no_planar_rgb_ut_video_pictures_of_ffmpegs_files_either() {
+    let expected = [
+        "gstreamer:utvideo-unmapped",
+        "vlc:utvideo-no-pictures",
+        "mplayer:utvideo-planar-rgb",
+    ];
+    for (pix_fmt, keep_alpha) in [("gbrp", false), ("gbrap", true)] {
+        let theirs = Scratch::new(&format!("readers-ffmpeg-utvideo-{pix_fmt}.avi"));
+        ffmpeg_numbered(
+            theirs.path(),
+            W,
+            H,
+            FRAMES,
+            &["-c:v", "utvideo", "-pix_fmt", pix_fmt],
+        );
+        assert_eq!(
+            numbered_check(theirs.path(), 17),
+            expected,
+            "FFmpeg's {pix_fmt}"
+        );
+        let ours = Scratch::new(&format!("readers-utvideo-{pix_fmt}.avi"));
+        let writer = Writer::create(ours.path(), WriterOptions::default()).unwrap();
+        let codec = VideoCodec::UtVideo {
+            input: InputLayout::new(W as u32, H as u32, PixelFormat::Bgra32),
+            prediction: Prediction::Median,
+            slices: 0,
+            keep_alpha,
+        };
+        let video = writer.add_video(codec, PixelAspect::SQUARE, None).unwrap();
+        for n in 0..FRAMES {
+            video.write_frame(true, &numbered_bgra(W, H, n)).unwrap();
+        }
+        writer.close().unwrap();
+        assert_eq!(
+            numbered_check(ours.path(), 17),
+            expected,
+            "avikit's {pix_fmt}"
+        );
+    }
 }
 
 #[cfg(feature = "h264")]

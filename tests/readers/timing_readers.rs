@@ -45,8 +45,8 @@ enum Codec {
     #[cfg(feature = "h264")]
     H264,
     /// AVK_VIDEO_UTVIDEO: camera I420 encoded losslessly as `ULY0` on the encoder threads (the
-    /// layout every player decodes; MPlayer and VLC cannot show `ULRG`'s planar RGB, see
-    /// tests/readers/readers.rs).
+    /// layout MPlayer shows; it shows no `ULRG` picture, and VLC none of either, FFmpeg's own
+    /// files included: tests/readers/readers.rs).
     UtVideo,
 }
 

@@ -39,6 +39,11 @@ ALLOWANCES = {
                                 "whose every picture then fails ('get_buffer() failed'): its "
                                 "transcode gets no picture, and its copy packetizer holds the "
                                 "last block back"),
+    "mplayer:utvideo-planar-rgb": ("mplayer", "Ut Video streams of planar RGB (ULRG, ULRA)",
+                                   "MPlayer 1.5's ffutvideo decodes them to planar GBR(A), which "
+                                   "its video output chain does not take: no picture, with "
+                                   "'Unexpected decoder output format Planar GBR' for ULRG and "
+                                   "without a word for ULRA"),
     "vlc:mjpg-last-frame": ("vlc", "the last frame of an MJPG stream",
                             "VLC's MJPEG packetizer (in its stream output) holds a picture "
                             "until the next one starts and drops the last one at the end"),
@@ -230,6 +235,15 @@ def mplayer(judge, path, seek_frame):
         judge.allow("mplayer:dib-upside-down")
     result = players.mplayer(path, judge.video, numbers, flip=flip)
     report = {"result": summary(result)}
+    planar_rgb = [s for s in judge.video if s.get("codec_name") == "utvideo"
+                  and s.get("pix_fmt", "").startswith("gbr")]
+    # GBR comes with MPlayer's message; GBRA fails without a word.
+    said = ("Unexpected decoder output format Planar GBR" in (result["error"] or "")
+            or all(s["pix_fmt"] == "gbrap" for s in planar_rgb))
+    if (planar_rgb == judge.video and said
+            and all(result["streams"][s["index"]]["frames"] == 0 for s in planar_rgb)):
+        judge.allow("mplayer:utvideo-planar-rgb")
+        return report
     judge.video_streams("mplayer", result)
     if seek_frame is not None and numbers:
         ms = players.seek_time(seek_frame, fps_of(judge.video[0]), 10 ** 3)
