@@ -52,9 +52,20 @@ pub fn python() -> PathBuf {
 
 /// `frames` frames of ffmpeg's testsrc2 at `width` x `height`, tight BGRA, one buffer.
 pub fn testsrc2(width: usize, height: usize, frames: usize, into: &Path) -> Vec<u8> {
+    testsrc2_filtered(width, height, frames, "null", into)
+}
+
+/// As [`testsrc2`], through the ffmpeg video filter `filter` (e.g. a `noise` filter).
+pub fn testsrc2_filtered(
+    width: usize,
+    height: usize,
+    frames: usize,
+    filter: &str,
+    into: &Path,
+) -> Vec<u8> {
     run(Command::new("ffmpeg")
         .args(["-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i"])
-        .arg(format!("testsrc2=size={width}x{height}:rate=30"))
+        .arg(format!("testsrc2=size={width}x{height}:rate=30,{filter}"))
         .args(["-frames:v", &frames.to_string()])
         .args(["-f", "rawvideo", "-pix_fmt", "bgra"])
         .arg(into));

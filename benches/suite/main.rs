@@ -1,11 +1,12 @@
 //! The avikit benchmark suite: W1 uncompressed throughput, W2 per-operation cost, W3 begin
-//! latency, W4 MJPEG, W5 close time and memory, W6 H.264, P9 many writers at once. Every contender runs alternately
-//! with its baselines in the same process, round by round (7 by default), and one table prints
-//! median, min, max, the ratio to the baseline (the median of the round-by-round ratios) and
-//! whether each target (issues #7 and #13) is met.
+//! latency, W4 MJPEG, W5 close time and memory, W6 H.264, W7 Ut Video, P9 many writers at
+//! once. Every contender runs alternately with its baselines in the same process, round by
+//! round (7 by default), and one table prints median, min, max, the ratio to the baseline (the
+//! median of the round-by-round ratios) and whether each target (issues #7, #13 and #22) is
+//! met.
 //!
 //! `scripts/bench.sh` installs what it needs and runs it; by hand:
-//! `cargo bench --bench suite -- [--quick] [--only W1,W4,W6,P9] [--rounds N] [--dir D]
+//! `cargo bench --bench suite -- [--quick] [--only W1,W4,W6,W7,P9] [--rounds N] [--dir D]
 //! [--markdown F]`.
 //! `--quick` shrinks every workload for a smoke run (its numbers mean little).
 
@@ -17,6 +18,7 @@ mod mjpeg;
 mod per_op;
 mod report;
 mod throughput;
+mod utvideo;
 mod writers;
 
 use std::path::PathBuf;
@@ -93,6 +95,9 @@ fn main() {
     }
     if settings.wants("W6") {
         rows.extend(h264::measure(&settings));
+    }
+    if settings.wants("W7") {
+        rows.extend(utvideo::measure(&settings));
     }
     if settings.wants("P9") {
         rows.extend(writers::measure(&settings));

@@ -52,6 +52,23 @@ pub fn numbered_bgra(width: usize, height: usize, n: usize) -> Vec<u8> {
     out
 }
 
+/// Numbered frame `n` as tight I420 (camera input): black and white as studio-range luma (16,
+/// 235), chroma neutral.
+pub fn numbered_i420(width: usize, height: usize, n: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(width * height * 3 / 2);
+    for y in 0..height {
+        for x in 0..width {
+            out.push(if numbered_white(width, height, n, x, y) {
+                235
+            } else {
+                16
+            });
+        }
+    }
+    out.resize(width * height * 3 / 2, 128);
+    out
+}
+
 /// Numbered frame `n` as a bottom-up DIB of `bpp` bits (8: indexes into avikit's gray palette;
 /// 16: RGB555), rows padded to 4 bytes.
 pub fn numbered_dib(width: usize, height: usize, bpp: usize, n: usize) -> Vec<u8> {

@@ -4,16 +4,19 @@
 //! reports each completed frame over a pipe; the parent SIGKILLs it at a moment chosen by a
 //! seed. The unrepaired file must decode without error and hold every frame that completed well
 //! before the kill (a checkpoint interval plus scheduling slack), byte for byte; after repair it
-//! passes strict inspection and holds every frame reported complete.
+//! passes strict inspection and holds every frame reported complete. The same runs record
+//! uncompressed DIB frames and lossless Ut Video frames encoded on the encoder threads.
 
 use crate::common::child::spawn_child_test;
 use crate::common::content::dib_to_top_down;
 use crate::common::ffmpeg::ffmpeg_decode;
-use crate::common::numbered::numbered_dib;
+use crate::common::numbered::{numbered_dib, numbered_i420};
 use crate::common::scratch::Scratch;
 use crate::common::tools::{python_run, reader_frames};
 use crate::{CHECKPOINT, SLACK};
-use avikit::{AsyncResult, Payload, VideoFormat, Writer, WriterOptions};
+use avikit::codec::utvideo::Prediction;
+use avikit::pixel::{InputLayout, PixelFormat};
+use avikit::{AsyncResult, Payload, PixelAspect, VideoCodec, VideoFormat, Writer, WriterOptions};
 use std::io::{BufRead, BufReader, Write};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -23,10 +26,74 @@ const H: usize = 36;
 /// The smallest segment the writer allows: about six frames.
 const RIFF_LIMIT: u64 = 64 * 1024;
 
+/// What the child records.
+#[derive(Clone, Copy, Debug)]
+enum Recorded {
+    /// 32-bit DIB frames passed through as given.
+    Dib,
+    /// Camera I420 frames encoded losslessly to Ut Video (`ULY0`) on the encoder threads.
+    UtVideo,
+}
+
+impl Recorded {
+    fn child_test(self) -> &'static str {
+        match self {
+            Recorded::Dib => "crash_child",
+            Recorded::UtVideo => "crash_child_ut_video",
+        }
+    }
+
+    /// Frame `n` as the child writes it.
+    fn frame(self, n: usize) -> Vec<u8> {
+        match self {
+            Recorded::Dib => numbered_dib(W, H, 32, n),
+            Recorded::UtVideo => numbered_i420(W, H, n),
+        }
+    }
+
+    /// ffmpeg's decode of the first video stream of `path`, and frame `n` as it must decode.
+    fn decode(self, path: &std::path::Path) -> Vec<u8> {
+        let pix_fmt = match self {
+            Recorded::Dib => "bgra",
+            Recorded::UtVideo => "yuv420p",
+        };
+        ffmpeg_decode(path, "0:v:0", "rawvideo", &["-pix_fmt", pix_fmt])
+    }
+
+    fn decoded(self, n: usize) -> Vec<u8> {
+        match self {
+            Recorded::Dib => dib_to_top_down(&numbered_dib(W, H, 32, n), W, H, 32),
+            // Lossless: the very samples written.
+            Recorded::UtVideo => numbered_i420(W, H, n),
+        }
+    }
+
+    /// The players that share no code with FFmpeg and decode this codec. GStreamer 1.22 maps
+    /// no Ut Video FourCC and VLC 3 shows no Ut Video picture (tests/readers/readers.rs shows
+    /// both on FFmpeg's own files); MPlayer's Ut Video decoder is FFmpeg's.
+    fn players(self) -> &'static [&'static str] {
+        match self {
+            Recorded::Dib => &["gstreamer", "vlc"],
+            Recorded::UtVideo => &[],
+        }
+    }
+}
+
 /// The child: records until killed. Runs only when spawned by the parent test.
 #[test]
 #[ignore = "the crash test's child process; run by crash_kills_leave_playable_files"]
 fn crash_child() {
+    record_until_killed(Recorded::Dib);
+}
+
+/// As [`crash_child`], in Ut Video.
+#[test]
+#[ignore = "the crash test's child process; run by ut_video_crash_kills_leave_playable_files"]
+fn crash_child_ut_video() {
+    record_until_killed(Recorded::UtVideo);
+}
+
+fn record_until_killed(recorded: Recorded) {
     let Ok(path) = std::env::var("AVIKIT_CRASH_CHILD") else {
         return;
     };
@@ -37,9 +104,20 @@ fn crash_child() {
             .with_riff_limit(RIFF_LIMIT),
     )
     .unwrap();
-    let video = writer
-        .add_video_stream(VideoFormat::dib(W as u32, H as u32, 32), None)
-        .unwrap();
+    let video = match recorded {
+        Recorded::Dib => writer.add_video_stream(VideoFormat::dib(W as u32, H as u32, 32), None),
+        Recorded::UtVideo => writer.add_video(
+            VideoCodec::UtVideo {
+                input: InputLayout::new(W as u32, H as u32, PixelFormat::I420),
+                prediction: Prediction::Median,
+                slices: 0,
+                keep_alpha: false,
+            },
+            PixelAspect::SQUARE,
+            None,
+        ),
+    }
+    .unwrap();
     for n in 0.. {
         let cb = Box::new(move |r: &AsyncResult| {
             assert_eq!(r.outcome(), Some(Ok(())));
@@ -48,17 +126,17 @@ fn crash_child() {
             out.flush().unwrap();
         });
         video
-            .begin_write_frame(true, Payload::owned(numbered_dib(W, H, 32, n)), Some(cb))
+            .begin_write_frame(true, Payload::owned(recorded.frame(n)), Some(cb))
             .unwrap();
         std::thread::sleep(Duration::from_millis(2));
     }
 }
 
-fn run_once(seed: u64) -> (usize, usize, usize, usize) {
-    let file = Scratch::new(&format!("crash-{seed}.avi"));
+fn run_once(recorded: Recorded, seed: u64) -> (usize, usize, usize, usize) {
+    let file = Scratch::new(&format!("crash-{recorded:?}-{seed}.avi"));
     let mut child = spawn_child_test(
         module_path!(),
-        "crash_child",
+        recorded.child_test(),
         "AVIKIT_CRASH_CHILD",
         file.path(),
     );
@@ -92,8 +170,8 @@ fn run_once(seed: u64) -> (usize, usize, usize, usize) {
     );
 
     // The scratch file's name carries the seed, so a failed decode names it too.
-    let unrepaired = ffmpeg_decode(file.path(), "0:v:0", "rawvideo", &["-pix_fmt", "bgra"]);
-    let frame_len = W * H * 4;
+    let unrepaired = recorded.decode(file.path());
+    let frame_len = recorded.decoded(0).len();
     let decoded = unrepaired.len() / frame_len;
     assert!(
         decoded >= must_have,
@@ -101,7 +179,7 @@ fn run_once(seed: u64) -> (usize, usize, usize, usize) {
     );
     for (n, frame) in unrepaired.chunks_exact(frame_len).enumerate() {
         assert!(
-            frame == dib_to_top_down(&numbered_dib(W, H, 32, n), W, H, 32),
+            frame == recorded.decoded(n),
             "seed {seed}: frame {n} differs"
         );
     }
@@ -131,9 +209,9 @@ fn run_once(seed: u64) -> (usize, usize, usize, usize) {
     );
 
     // The players that share no code with FFmpeg play it as far, from frame 0 without a gap.
-    let players = reader_frames(file.path(), &["gstreamer", "vlc"]);
-    for reader in ["gstreamer", "vlc"] {
-        let got = &players[reader];
+    let players = reader_frames(file.path(), recorded.players());
+    for reader in recorded.players() {
+        let got = &players[*reader];
         let frames = got["frames"].as_u64().unwrap() as usize;
         assert!(
             frames >= must_have
@@ -146,10 +224,10 @@ fn run_once(seed: u64) -> (usize, usize, usize, usize) {
 
     // Repair recovers every frame the child saw complete, and the result passes the strict
     // checks.
-    let repaired = Scratch::new(&format!("crash-{seed}-repaired.avi"));
+    let repaired = Scratch::new(&format!("crash-{recorded:?}-{seed}-repaired.avi"));
     let report = avikit::repair::repair_file(file.path(), Some(repaired.path())).unwrap();
     avikit::repair::inspect_file(repaired.path()).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
-    let recovered = ffmpeg_decode(repaired.path(), "0:v:0", "rawvideo", &["-pix_fmt", "bgra"]);
+    let recovered = recorded.decode(repaired.path());
     let frames = recovered.len() / frame_len;
     assert_eq!(report.video_frames as usize, frames);
     assert!(
@@ -158,7 +236,7 @@ fn run_once(seed: u64) -> (usize, usize, usize, usize) {
     );
     for (n, frame) in recovered.chunks_exact(frame_len).enumerate() {
         assert!(
-            frame == dib_to_top_down(&numbered_dib(W, H, 32, n), W, H, 32),
+            frame == recorded.decoded(n),
             "seed {seed}: repaired frame {n} differs"
         );
     }
@@ -171,27 +249,33 @@ fn count(hay: &[u8], needle: &[u8]) -> usize {
 
 #[test]
 fn crash_kills_leave_playable_files() {
-    crash_runs(20);
+    crash_runs(Recorded::Dib, 20);
+}
+
+#[test]
+fn ut_video_crash_kills_leave_playable_files() {
+    crash_runs(Recorded::UtVideo, 10);
 }
 
 #[test]
 #[ignore = "long: 100 crashes; cargo test --release --test crash_repair -- crash:: --ignored"]
 fn a_hundred_crash_kills_leave_playable_files() {
-    crash_runs(100);
+    crash_runs(Recorded::Dib, 100);
+    crash_runs(Recorded::UtVideo, 100);
 }
 
-fn crash_runs(default_runs: u64) {
+fn crash_runs(recorded: Recorded, default_runs: u64) {
     let runs: u64 = std::env::var("AVIKIT_CRASH_RUNS")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default_runs);
     let mut tally = Vec::new();
     for seed in 0..runs {
-        tally.push(run_once(seed));
+        tally.push(run_once(recorded, seed));
     }
     eprintln!(
-        "crash runs (frames decoded unrepaired, reported complete, after repair, RIFF segments): \
-         {tally:?}"
+        "{recorded:?} crash runs (frames decoded unrepaired, reported complete, after repair, RIFF \
+         segments): {tally:?}"
     );
     assert!(tally.iter().all(|&(decoded, ..)| decoded > 0));
 }

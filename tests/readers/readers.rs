@@ -5,7 +5,7 @@
 
 use crate::common::content::pcm_block;
 use crate::common::ffmpeg::{ffmpeg_decode, ffmpeg_numbered};
-use crate::common::numbered::{numbered_bgra, numbered_dib};
+use crate::common::numbered::{numbered_bgra, numbered_dib, numbered_i420};
 use crate::common::scratch::Scratch;
 use crate::common::tools::avi_check;
 use avikit::codec::utvideo::Prediction;
@@ -175,13 +175,7 @@ fn gstreamer_and_vlc_show_no_ut_video_pictures_of_ffmpegs_file_either() {
     };
     let video = writer.add_video(codec, PixelAspect::SQUARE, None).unwrap();
     for n in 0..FRAMES {
-        // Black and white as studio-range luma, chroma neutral.
-        let mut i420: Vec<u8> = numbered_bgra(W, H, n)
-            .chunks(4)
-            .map(|px| if px[0] > 127 { 235 } else { 16 })
-            .collect();
-        i420.resize(W * H * 3 / 2, 128);
-        video.write_frame(true, &i420).unwrap();
+        video.write_frame(true, &numbered_i420(W, H, n)).unwrap();
     }
     writer.close().unwrap();
     assert_eq!(numbered_check(ours.path(), 17), expected, "avikit's file");

@@ -11,7 +11,7 @@ mod layout;
 mod plan;
 
 use crate::common::ffmpeg::ffmpeg_numbered;
-use crate::common::numbered::{numbered_bgra, numbered_dib};
+use crate::common::numbered::{numbered_bgra, numbered_dib, numbered_i420};
 use crate::common::riff::{data_chunks, walk};
 use crate::common::scratch::Scratch;
 use crate::common::tools::{allowances, timing_check, timing_slots_json};
@@ -102,15 +102,7 @@ fn input(codec: Codec, n: usize) -> Vec<u8> {
         // Top-down gray: the blue byte of the black or white BGRA picture.
         Codec::RawY800 => numbered_bgra(W, H, n).chunks(4).map(|px| px[0]).collect(),
         Codec::Dib => numbered_dib(W, H, 32, n),
-        // Black and white as studio-range luma, chroma neutral.
-        Codec::UtVideo => {
-            let mut i420: Vec<u8> = numbered_bgra(W, H, n)
-                .chunks(4)
-                .map(|px| if px[0] > 127 { 235 } else { 16 })
-                .collect();
-            i420.resize(W * H * 3 / 2, 128);
-            i420
-        }
+        Codec::UtVideo => numbered_i420(W, H, n),
         _ => numbered_bgra(W, H, n),
     }
 }
