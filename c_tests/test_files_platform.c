@@ -4,6 +4,9 @@
  *   - a fixed recording (a raw DIB stream, MJPEG and H.264 when built in, PCM; checkpoints off)
  *     into DIR/platform-<non-ASCII UTF-8>.avi: the same bytes on every platform (the Windows
  *     script compares the file with the Linux one and runs the Linux readers on it);
+ *   - a fixed Ut Video recording (ULRG, ULRA, ULH0, ULY2 and gray ULY0 streams with every
+ *     predictor and several slice counts, from content with noise) into DIR/platform-utvideo.avi:
+ *     the same bytes on every platform, whichever SIMD kernels the CPU runs;
  *   - while it is recorded, another open of the file for reading (as a player would) reads its
  *     RIFF header, and a second avk_writer_create of the same path fails with AVK_E_IO saying the
  *     file is being written, without harming the recording;
@@ -24,6 +27,8 @@
 #define SAMPLES_PER_FRAME 1470u
 /* "platform-äöü-日本.avi" in UTF-8. */
 #define FILE_NAME "platform-\xc3\xa4\xc3\xb6\xc3\xbc-\xe6\x97\xa5\xe6\x9c\xac.avi"
+#define UTVIDEO_FILE_NAME "platform-utvideo.avi"
+#define UTVIDEO_STREAMS 5
 
 /* fopen for reading with a UTF-8 path (Windows' fopen takes the ANSI code page). */
 static FILE *open_utf8_for_reading(const char *path) {
@@ -116,6 +121,58 @@ static void record(const char *path) {
     free(bgra);
 }
 
+/* Byte `i` of frame `frame`: a diagonal gradient with a little deterministic noise, so that
+ * every predictor leaves residuals of several values and the codes are not trivial. */
+static uint8_t textured(uint32_t frame, size_t i, size_t row_len) {
+    uint32_t x = (uint32_t)(i % row_len), y = (uint32_t)(i / row_len);
+    uint32_t noise = (uint32_t)(i * 2654435761u + frame * 40503u) >> 29;
+    return (uint8_t)(x * 3u + y * 2u + frame * 5u + noise);
+}
+
+static void record_utvideo(const char *path) {
+    static const struct {
+        int32_t input_format, color_matrix, prediction;
+        uint32_t slices, flags;
+    } streams[UTVIDEO_STREAMS] = {
+        {AVK_PIXEL_BGRA32, AVK_COLOR_BT601, AVK_PREDICT_MEDIAN, 0, 0},
+        {AVK_PIXEL_BGRA32, AVK_COLOR_BT601, AVK_PREDICT_GRADIENT, 3, AVK_VIDEO_KEEP_ALPHA},
+        {AVK_PIXEL_I420, AVK_COLOR_BT709, AVK_PREDICT_LEFT, 5, 0},
+        {AVK_PIXEL_YUY2, AVK_COLOR_BT601, AVK_PREDICT_NONE, 2, 0},
+        {AVK_PIXEL_GRAY8, AVK_COLOR_BT601, AVK_PREDICT_MEDIAN, 1, 0},
+    };
+    /* Frame bytes per pixel, doubled: I420 has one and a half. */
+    static const size_t bytes_per_pixel_x2[UTVIDEO_STREAMS] = {8, 8, 3, 4, 2};
+    avk_writer_options wo = avk_test_writer_options();
+    avk_writer *w = NULL;
+    avk_video_stream *v[UTVIDEO_STREAMS];
+    uint8_t *frame_bytes = (uint8_t *)malloc((size_t)WIDTH * HEIGHT * 4u);
+    uint32_t frame;
+    int i;
+    CHECK(frame_bytes != NULL);
+    CHECK_OK(avk_writer_create(path, &wo, &w));
+    for (i = 0; i < UTVIDEO_STREAMS; i++) {
+        avk_video_stream_options o = avk_test_dib_options(WIDTH, HEIGHT, 32);
+        o.codec = AVK_VIDEO_UTVIDEO;
+        o.input_format = streams[i].input_format;
+        o.color_matrix = streams[i].color_matrix;
+        o.prediction = streams[i].prediction;
+        o.slices = streams[i].slices;
+        o.video_flags = streams[i].flags;
+        CHECK_OK(avk_writer_add_video_stream(w, &o, &v[i]));
+    }
+    for (frame = 0; frame < FRAMES; frame++) {
+        for (i = 0; i < UTVIDEO_STREAMS; i++) {
+            size_t len = (size_t)WIDTH * HEIGHT * bytes_per_pixel_x2[i] / 2u, k;
+            for (k = 0; k < len; k++) {
+                frame_bytes[k] = textured(frame + (uint32_t)i, k, WIDTH);
+            }
+            CHECK_OK(avk_video_stream_write_frame(v[i], 0, frame_bytes, len));
+        }
+    }
+    CHECK_OK(avk_writer_close(w));
+    free(frame_bytes);
+}
+
 /* `path` cannot be created: AVK_E_IO, and the message carries the OS error and the path. */
 static void check_cannot_create(const char *path) {
     avk_writer_options wo = avk_test_writer_options();
@@ -134,6 +191,8 @@ int main(int argc, char **argv) {
     }
     snprintf(path, sizeof path, "%s/%s", argv[1], FILE_NAME);
     record(path);
+    snprintf(path, sizeof path, "%s/%s", argv[1], UTVIDEO_FILE_NAME);
+    record_utvideo(path);
     check_cannot_create(argv[1]);
     snprintf(bad, sizeof bad, "%s/no-such-dir-%ld/x.avi", argv[1], (long)getpid());
     check_cannot_create(bad);

@@ -220,6 +220,16 @@ if ! cmp "$FILES/$PLATFORM_AVI" "$LINUX/$PLATFORM_AVI"; then
     exit 1
 fi
 echo "ok: $PLATFORM_AVI ($(stat -c %s "$LINUX/$PLATFORM_AVI") bytes: raw, MJPEG, H.264, PCM) is byte-identical on Windows and Linux"
+UTVIDEO_AVI=platform-utvideo.avi
+if ! cmp "$FILES/$UTVIDEO_AVI" "$LINUX/$UTVIDEO_AVI"; then
+    echo "error: the Ut Video recording written under Wine differs from the Linux one" >&2
+    exit 1
+fi
+# FFmpeg decodes every frame of its five streams without an error.
+decoded=$(ffmpeg -nostdin -v error -xerror -i "$FILES/$UTVIDEO_AVI" -map 0 -f framecrc - | grep -c '^[0-9]')
+[ "$decoded" = 150 ] ||
+    { echo "error: FFmpeg decoded $decoded of the 150 Ut Video frames" >&2; exit 1; }
+echo "ok: $UTVIDEO_AVI ($(stat -c %s "$LINUX/$UTVIDEO_AVI") bytes: ULRG, ULRA, ULH0, ULY2, gray ULY0) is byte-identical on Windows and Linux"
 
 step ".NET: Windows CoreCLR 3.1 (the dotnetcore2 win_amd64 wheel) under Wine"
 WHEEL_VERSION=3.1.23
