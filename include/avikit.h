@@ -280,8 +280,9 @@ typedef struct avk_writer_options {
    */
   uint64_t max_queued_bytes;
   /**
-   * Frames of this writer that convert or encode at once (MJPEG, UNCOMPRESSED) on the
-   * encoder threads the whole process shares: one per CPU, started with the first encoding
+   * Encoder threads this writer uses at once to convert or encode (MJPEG, UTVIDEO,
+   * UNCOMPRESSED): frames in parallel, and a UTVIDEO frame's slices on the threads no frame
+   * needs. They are the encoder threads the whole process shares: one per CPU, started with the first encoding
    * stream of any writer and stopped when the last writer using them closes; 0 = as many as
    * there are CPUs. H.264 streams encode on this many threads of their own (at most 4), one
    * slice each; with 0 they use 2, so that the same calls give the same bytes on every

@@ -36,6 +36,38 @@ pub trait FrameEncoder: Send + Sync {
     /// # Errors
     /// [`crate::Status::Encoder`] when the encoder fails.
     fn encode(&self, input: &[u8]) -> Result<EncodedFrame>;
+
+    /// As [`FrameEncoder::encode`], with the independent parts of the frame (Ut Video's
+    /// slices) run through `parts`, which may spread them over idle encoder threads. The
+    /// bytes must not depend on which thread ran which part. By default the whole frame
+    /// encodes on the calling thread.
+    ///
+    /// # Errors
+    /// As [`FrameEncoder::encode`].
+    fn encode_in_parts(&self, input: &[u8], parts: &dyn FrameParts) -> Result<EncodedFrame> {
+        let _ = parts;
+        self.encode(input)
+    }
+}
+
+/// Runs the independent parts of one frame's encoding. Implemented by the encoder pool (the
+/// calling encoder thread and any encoder threads of the writer that are idle) and by
+/// [`OnThisThread`].
+pub trait FrameParts {
+    /// Calls `part(i)` once for every `i` in `0..count`, in any order and on any of the
+    /// threads taking part, and returns once every call has returned. A panic in a part is
+    /// raised again on the calling thread once no thread runs a part any more.
+    fn run(&self, count: usize, part: &(dyn Fn(usize) + Sync));
+}
+
+/// Runs every part on the calling thread, in order.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OnThisThread;
+
+impl FrameParts for OnThisThread {
+    fn run(&self, count: usize, part: &(dyn Fn(usize) + Sync)) {
+        (0..count).for_each(part);
+    }
 }
 
 /// `AVK_VIDEO_UNCOMPRESSED`: converts caller pixels into a bottom-up BI_RGB DIB (8-bit with a
@@ -175,6 +207,10 @@ impl<E: FrameEncoder> FrameEncoder for PixelShaped<E> {
 
     fn encode(&self, input: &[u8]) -> Result<EncodedFrame> {
         self.inner.encode(input)
+    }
+
+    fn encode_in_parts(&self, input: &[u8], parts: &dyn FrameParts) -> Result<EncodedFrame> {
+        self.inner.encode_in_parts(input, parts)
     }
 }
 

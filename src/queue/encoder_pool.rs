@@ -2,16 +2,20 @@
 //! stream to the writer's [`EncoderLane`] and queues a job that refers to its [`EncodedSlot`];
 //! the worker takes jobs in begin order and waits for each slot, so frames encode in parallel
 //! while chunks still land in begin order. One pool per process (one thread per CPU) keeps 16
-//! writers on 16 cores at 16 encoder threads, not 256.
+//! writers on 16 cores at 16 encoder threads, not 256. A frame made of independent parts (Ut
+//! Video's slices) borrows the idle threads its writer may still use, so one frame at a time
+//! (a caller that waits for each write) also encodes on several cores.
 
+use super::parts_round::PartsRound;
 use super::payload::Payload;
 use super::process::{self, ForkSafeMutex};
 use crate::caught_panic::catch_quietly;
-use crate::codec::encoder::{EncodedFrame, FrameEncoder};
+use crate::codec::encoder::{EncodedFrame, FrameEncoder, FrameParts};
 use crate::error::{Error, Result, Status};
 use crossbeam_channel::{Receiver, Sender};
 use parking_lot::Mutex;
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Weak};
 use std::thread::JoinHandle;
 
@@ -52,12 +56,51 @@ struct EncodeTask {
 
 impl EncodeTask {
     /// Encodes, fills the slot, and returns the lane's next waiting task, if any.
-    fn run(self) -> Option<EncodeTask> {
-        let encoded = catch_quietly(|| self.encoder.encode(self.input.as_slice()))
+    fn run(self, pool: &PoolShared) -> Option<EncodeTask> {
+        let parts = LaneParts {
+            pool,
+            lane: &self.lane,
+        };
+        let encoded = catch_quietly(|| self.encoder.encode_in_parts(self.input.as_slice(), &parts))
             .unwrap_or_else(|_| Err(Error::new(Status::Panic, "the encoder panicked")));
         drop(self.input);
         self.slot.fill(encoded);
         self.lane.finished()
+    }
+}
+
+/// What an encoder thread takes from the pool's channel.
+enum PoolJob {
+    Encode(EncodeTask),
+    /// Take parts of a frame another thread of the lane is encoding, then give the lane's
+    /// place back.
+    Help(Arc<PartsRound>, Arc<Lane>),
+    /// The pool is stopping: the thread ends.
+    Stop,
+}
+
+/// The frame parts of one encoding task: on its own thread, and on as many idle threads as its
+/// lane has places free.
+struct LaneParts<'a> {
+    pool: &'a PoolShared,
+    lane: &'a Arc<Lane>,
+}
+
+impl FrameParts for LaneParts<'_> {
+    fn run(&self, count: usize, part: &(dyn Fn(usize) + Sync)) {
+        let round = Arc::new(PartsRound::new(count, part));
+        let idle = self.pool.idle.load(Ordering::Relaxed);
+        for _ in 0..count.saturating_sub(1).min(idle) {
+            if !self.lane.try_take_place() {
+                break;
+            }
+            let help = PoolJob::Help(Arc::clone(&round), Arc::clone(self.lane));
+            // Cannot fail: this very thread holds a receiver of the channel.
+            let _ = self.pool.jobs.send(help);
+        }
+        if let Some(panic) = round.finish() {
+            std::panic::resume_unwind(panic);
+        }
     }
 }
 
@@ -73,6 +116,14 @@ struct LaneState {
 }
 
 impl Lane {
+    /// Takes a place for a helper if the lane has one free (no frame waits then).
+    fn try_take_place(&self) -> bool {
+        let mut state = self.state.lock();
+        let free = state.running < self.cap;
+        state.running += usize::from(free);
+        free
+    }
+
     /// A task of this lane is done: the next waiting one runs in its place.
     fn finished(&self) -> Option<EncodeTask> {
         let mut state = self.state.lock();
@@ -85,10 +136,17 @@ impl Lane {
 }
 
 /// The encoder threads, fed through one channel; they stop when the last writer using them
-/// lets go (the channel closes) and are joined then.
+/// lets go and are joined then.
 struct EncoderPool {
-    tasks: Option<Sender<EncodeTask>>,
+    shared: Arc<PoolShared>,
     threads: Vec<JoinHandle<()>>,
+}
+
+/// What the encoder threads share with the pool: the channel they take jobs from (each thread
+/// also sends on it, to hand out frame parts) and how many of them wait for a job.
+struct PoolShared {
+    jobs: Sender<PoolJob>,
+    idle: AtomicUsize,
 }
 
 /// The pool of this process, while any writer holds it (a forked child starts its own).
@@ -114,23 +172,20 @@ impl EncoderPool {
 
     fn start() -> Result<EncoderPool> {
         let count = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let (tx, rx) = crossbeam_channel::unbounded::<EncodeTask>();
+        let (jobs, rx) = crossbeam_channel::unbounded::<PoolJob>();
         let mut pool = EncoderPool {
-            tasks: Some(tx),
+            shared: Arc::new(PoolShared {
+                jobs,
+                idle: AtomicUsize::new(0),
+            }),
             threads: Vec::with_capacity(count),
         };
         for i in 0..count {
-            let rx: Receiver<EncodeTask> = rx.clone();
+            let rx: Receiver<PoolJob> = rx.clone();
+            let shared = Arc::clone(&pool.shared);
             let handle = std::thread::Builder::new()
                 .name(format!("avikit-encoder-{i}"))
-                .spawn(move || {
-                    for task in rx {
-                        let mut next = Some(task);
-                        while let Some(task) = next {
-                            next = task.run();
-                        }
-                    }
-                })
+                .spawn(move || encoder_thread(&shared, &rx))
                 .map_err(|e| Error::io("cannot start an encoder thread", e))?;
             pool.threads.push(handle);
         }
@@ -142,9 +197,33 @@ impl EncoderPool {
     }
 }
 
+/// The loop of one encoder thread: jobs from the channel until [`PoolJob::Stop`], and after
+/// each one the tasks that waited in its lane.
+fn encoder_thread(pool: &PoolShared, jobs: &Receiver<PoolJob>) {
+    loop {
+        pool.idle.fetch_add(1, Ordering::Relaxed);
+        let job = jobs.recv();
+        pool.idle.fetch_sub(1, Ordering::Relaxed);
+        let mut next = match job {
+            Ok(PoolJob::Encode(task)) => task.run(pool),
+            Ok(PoolJob::Help(round, lane)) => {
+                round.help();
+                lane.finished()
+            }
+            Ok(PoolJob::Stop) | Err(_) => return,
+        };
+        while let Some(task) = next {
+            next = task.run(pool);
+        }
+    }
+}
+
 impl Drop for EncoderPool {
     fn drop(&mut self) {
-        self.tasks = None;
+        // The threads hold senders of their own: a stop per thread ends them.
+        for _ in &self.threads {
+            let _ = self.shared.jobs.send(PoolJob::Stop);
+        }
         for thread in self.threads.drain(..) {
             let _ = thread.join();
         }
@@ -197,13 +276,15 @@ impl EncoderLane {
         }
         state.running += 1;
         drop(state);
-        if let Some(Err(rejected)) = self.pool.tasks.as_ref().map(|tx| tx.send(task)) {
+        if let Err(rejected) = self.pool.shared.jobs.send(PoolJob::Encode(task)) {
             // The pool lives as long as this lane: cannot happen, but never leave the worker
             // waiting on a slot no thread will fill.
-            rejected.0.slot.fill(Err(Error::new(
-                Status::InvalidHandle,
-                "the encoder pool has stopped",
-            )));
+            if let PoolJob::Encode(task) = rejected.0 {
+                task.slot.fill(Err(Error::new(
+                    Status::InvalidHandle,
+                    "the encoder pool has stopped",
+                )));
+            }
         }
         slot
     }

@@ -15,6 +15,7 @@ mod begin_options;
 mod chunking;
 mod encoder_pool;
 mod options;
+mod parts_round;
 mod payload;
 mod pressure;
 pub(crate) mod process;

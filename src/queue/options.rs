@@ -37,10 +37,11 @@ pub struct WriterOptions {
     /// Back-pressure: begin waits while this many payload bytes are queued. 0 = unbounded (the
     /// default): the queue grows without limit while the sink is slower than the caller.
     pub max_queued_bytes: u64,
-    /// Frames of this writer's encoding streams (MJPEG, uncompressed conversion) that encode at
-    /// once, on the encoder threads the whole process shares (one per CPU, started with the
-    /// first encoding stream of any writer, stopped when the last writer using them closes);
-    /// 0 = as many as there are CPUs. H.264 streams run this many threads of their own (at most
+    /// Encoder threads this writer's encoding streams (MJPEG, Ut Video, uncompressed
+    /// conversion) use at once: frames in parallel, and a Ut Video frame's slices on the ones
+    /// no frame needs. They are the threads the whole process shares (one per CPU, started with
+    /// the first encoding stream of any writer, stopped when the last writer using them
+    /// closes); 0 = as many as there are CPUs. H.264 streams run this many threads of their own (at most
     /// 4; 2 for 0).
     pub encoder_threads: usize,
     /// Crash safety: at most this long after a chunk is written, the worker indexes it and

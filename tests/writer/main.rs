@@ -9,6 +9,7 @@ mod camera;
 mod encoding;
 mod files;
 mod formats;
+mod frame_parts;
 mod golden_bytes;
 mod h264;
 mod mjpeg;

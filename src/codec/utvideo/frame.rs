@@ -5,8 +5,10 @@ use super::bits;
 use super::huffman::{Counter, Histogram, PlaneCode, SYMBOLS};
 use super::predict::predict_slice;
 use super::UtVideoEncoder;
+use crate::codec::encoder::{FrameParts, OnThisThread};
 use crate::error::Result;
 use crate::pixel::PlaneRef;
+use parking_lot::Mutex;
 
 /// The residuals of one slice of every plane, and how often each value occurs. Reusable:
 /// [`UtVideoEncoder::analyze_slice_into`] keeps its buffers.
@@ -150,6 +152,20 @@ impl UtVideoEncoder {
         planes: &[PlaneRef<'_>],
         scratch: &mut EncodeScratch,
     ) -> Result<Vec<u8>> {
+        self.encode_in_parts(planes, scratch, &OnThisThread)
+    }
+
+    /// As [`UtVideoEncoder::encode_with`], with the slices analysed and then packed through
+    /// `parts` (on whichever threads it offers); the bytes are the same.
+    ///
+    /// # Errors
+    /// As [`UtVideoEncoder::check_planes`].
+    pub fn encode_in_parts(
+        &self,
+        planes: &[PlaneRef<'_>],
+        scratch: &mut EncodeScratch,
+        parts: &dyn FrameParts,
+    ) -> Result<Vec<u8>> {
         self.check_planes(planes)?;
         scratch
             .residuals
@@ -157,12 +173,22 @@ impl UtVideoEncoder {
         scratch
             .packed
             .resize_with(self.slices, PackedSlice::default);
-        for (s, residuals) in scratch.residuals.iter_mut().enumerate() {
-            self.analyze_slice_into(planes, s, residuals);
+        {
+            // One lock per slice: each part locks only its own, never contended.
+            let residuals: Vec<Mutex<&mut SliceResiduals>> =
+                scratch.residuals.iter_mut().map(Mutex::new).collect();
+            parts.run(self.slices, &|s| {
+                self.analyze_slice_into(planes, s, &mut residuals[s].lock())
+            });
         }
         let codes = self.frame_codes(&scratch.residuals);
-        for (residuals, packed) in scratch.residuals.iter().zip(&mut scratch.packed) {
-            self.pack_slice_into(&codes, residuals, packed);
+        {
+            let residuals = &scratch.residuals;
+            let packed: Vec<Mutex<&mut PackedSlice>> =
+                scratch.packed.iter_mut().map(Mutex::new).collect();
+            parts.run(self.slices, &|s| {
+                self.pack_slice_into(&codes, &residuals[s], &mut packed[s].lock())
+            });
         }
         Ok(self.assemble(&codes, &scratch.packed))
     }

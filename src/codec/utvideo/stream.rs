@@ -1,10 +1,10 @@
 //! `AVK_VIDEO_UTVIDEO`: caller frames of any [`InputLayout`] into Ut Video chunks, one frame per
-//! encoder-pool task. The FourCC follows the input so nothing is converted lossily: RGB gives
+//! encoder-pool task, its slices spread over the writer's idle encoder threads. The FourCC follows the input so nothing is converted lossily: RGB gives
 //! `ULRG` (or `ULRA` with alpha kept), 4:2:0 camera input and gray give `ULY0`/`ULH0`, YUY2
 //! gives `ULY2`/`ULH2`, by the input's colour matrix.
 
 use super::{EncodeScratch, Prediction, UtVideoEncoder, UtVideoFormat};
-use crate::codec::encoder::{EncodedFrame, FrameEncoder};
+use crate::codec::encoder::{EncodedFrame, FrameEncoder, FrameParts, OnThisThread};
 use crate::error::{Error, Result};
 use crate::format::VideoFormat;
 use crate::pixel::{ColorMatrix, InputLayout, PixelFormat, PlaneBuffer};
@@ -17,7 +17,7 @@ thread_local! {
 }
 
 /// Encodes caller pixels to Ut Video. Shared by the encoder threads: frames encode in parallel,
-/// each on one thread (its slices one after the other).
+/// and the slices of a frame on the encoder threads of its writer that are idle.
 #[derive(Debug, Clone)]
 pub struct UtVideoFrameEncoder {
     input: InputLayout,
@@ -91,10 +91,14 @@ impl FrameEncoder for UtVideoFrameEncoder {
     }
 
     fn encode(&self, input: &[u8]) -> Result<EncodedFrame> {
+        self.encode_in_parts(input, &OnThisThread)
+    }
+
+    fn encode_in_parts(&self, input: &[u8], parts: &dyn FrameParts) -> Result<EncodedFrame> {
         BUFFERS.with(|cell| {
             let (planes, scratch) = &mut *cell.borrow_mut();
             let planes = planes.fill_input(&self.input, input, self.keep_alpha);
-            let data = self.encoder.encode_with(&planes, scratch)?;
+            let data = self.encoder.encode_in_parts(&planes, scratch, parts)?;
             // Every Ut Video frame is intra-coded.
             Ok(EncodedFrame {
                 data,
