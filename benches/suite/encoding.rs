@@ -12,16 +12,29 @@ use std::time::Instant;
 /// The frame rate of the writer (and of an encoder that needs one).
 pub const RATE: FrameRate = FrameRate { num: 30, den: 1 };
 /// Frames in flight (begin, then end the oldest).
-const WINDOW: usize = 8;
+pub const WINDOW: usize = 8;
 
 /// Seconds to record `frames` (tight `format`, `width` x `height`) into `out`: a writer at RATE
 /// with `threads` encoder threads and `durability`, the stream `add` puts on it for the frames'
 /// layout, every frame written with WINDOW in flight, and the close.
 pub fn measured_recording(
     out: &Path,
+    size: (usize, usize),
+    input: (&[Arc<[u8]>], PixelFormat),
+    threads: (usize, Durability),
+    add: impl FnOnce(&Writer, InputLayout) -> VideoStream,
+) -> f64 {
+    measured_recording_in_flight(out, size, input, threads, WINDOW, add)
+}
+
+/// As [`measured_recording`] with `window` frames in flight (0: each write waits for its
+/// frame, as a synchronous caller does).
+pub fn measured_recording_in_flight(
+    out: &Path,
     (width, height): (usize, usize),
     (frames, format): (&[Arc<[u8]>], PixelFormat),
     (threads, durability): (usize, Durability),
+    window: usize,
     add: impl FnOnce(&Writer, InputLayout) -> VideoStream,
 ) -> f64 {
     let start = Instant::now();
@@ -32,7 +45,7 @@ pub fn measured_recording(
     let writer = Writer::create(out, options).unwrap();
     let layout = InputLayout::new(width as u32, height as u32, format);
     let video = add(&writer, layout);
-    write_windowed(&video, frames, WINDOW);
+    write_windowed(&video, frames, window);
     writer.close().unwrap();
     start.elapsed().as_secs_f64()
 }
