@@ -7,10 +7,19 @@ use std::time::Duration;
 
 /// User + system CPU time of this process so far.
 pub fn cpu_time() -> Duration {
+    rusage_time(libc::RUSAGE_SELF)
+}
+
+/// User + system CPU time of this process's children that have ended and been waited for.
+pub fn children_cpu_time() -> Duration {
+    rusage_time(libc::RUSAGE_CHILDREN)
+}
+
+fn rusage_time(who: libc::c_int) -> Duration {
     // SAFETY: getrusage writes into the zeroed struct it is given.
     let usage = unsafe {
         let mut usage: libc::rusage = std::mem::zeroed();
-        libc::getrusage(libc::RUSAGE_SELF, &mut usage);
+        libc::getrusage(who, &mut usage);
         usage
     };
     let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);

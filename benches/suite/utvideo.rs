@@ -3,12 +3,13 @@
 //! the same frames (ffmpeg reads them from the page cache and converts BGRA to planar GBR
 //! itself, as avikit does), and against `-c:v ffvhuff`; on two clips: testsrc2 and a noisy
 //! camera-like clip (testsrc2 with temporal sensor noise). Rounds alternate the contenders.
-//! Then file sizes against FFmpeg's with the same predictor, and the capture case: 1080p60
+//! Then frames per CPU second (all of avikit's threads, or the ffmpeg process), file sizes
+//! against FFmpeg's with the same predictor, and the capture case: 1080p60
 //! BGRA in real time through timed NOWAIT writes on 2 encoder threads, with the frames dropped,
 //! the file size and the begin latency.
 
 use crate::encoding::{measured_recording_in_flight, WINDOW};
-use crate::machine::{camera_frames, run, testsrc2_filtered};
+use crate::machine::{camera_frames, children_cpu_time, cpu_time, run, testsrc2_filtered};
 use crate::report::{quantile, Row, Target};
 use crate::Settings;
 use avikit::codec::utvideo::Prediction;
@@ -212,10 +213,16 @@ fn clip_rows(settings: &Settings, clip: &'static str, filter: &str, count: usize
         });
     }
     let mut seconds = vec![Vec::new(); contenders.len()];
+    // CPU seconds of the run (avikit's threads, or ffmpeg's process): steadier than the wall
+    // clock on a machine that other work shares.
+    let mut cpu_seconds = vec![Vec::new(); contenders.len()];
     for round in 0..settings.rounds {
         eprintln!("W7 {clip} round {}/{}", round + 1, settings.rounds);
         for (i, contender) in contenders.iter().enumerate() {
+            let cpu_before = cpu_time() + children_cpu_time();
             seconds[i].push((contender.encode)(&dir.join(format!("out{i}.avi"))));
+            let cpu = cpu_time() + children_cpu_time() - cpu_before;
+            cpu_seconds[i].push(cpu.as_secs_f64());
         }
     }
     let workload = match clip {
@@ -226,7 +233,12 @@ fn clip_rows(settings: &Settings, clip: &'static str, filter: &str, count: usize
         "testsrc2" => "W7 file size testsrc2",
         _ => "W7 file size noisy camera",
     };
+    let cpu_workload = match clip {
+        "testsrc2" => "W7 per CPU second testsrc2",
+        _ => "W7 per CPU second noisy camera",
+    };
     let mut rows = Vec::new();
+    let mut cpu_rows = Vec::new();
     let mut size_rows = Vec::new();
     for (i, contender) in contenders.iter().enumerate() {
         let (name, threads) = (&contender.name, contender.threads);
@@ -242,6 +254,10 @@ fn clip_rows(settings: &Settings, clip: &'static str, filter: &str, count: usize
             "{:.0} MB/s of input per thread, {size_mb:.1} MB",
             row.median() * frame_mb / threads as f64
         );
+        let mut cpu_row = Row::new(cpu_workload, format!("{name}: per CPU second"), "frames")
+            .ratio_to(&format!("{baseline}: per CPU second"));
+        cpu_row.samples = cpu_seconds[i].iter().map(|s| count as f64 / s).collect();
+        cpu_rows.push(cpu_row);
         let mut size_row = Row::new(size_workload, format!("{name}: size"), "MB")
             .lower_is_better()
             .ratio_to(&format!("{baseline}: size"));
@@ -260,6 +276,7 @@ fn clip_rows(settings: &Settings, clip: &'static str, filter: &str, count: usize
         size_rows.push(size_row);
     }
     std::fs::remove_dir_all(&dir).unwrap();
+    rows.extend(cpu_rows);
     rows.extend(size_rows);
     rows
 }
