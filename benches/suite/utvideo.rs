@@ -12,7 +12,6 @@ use crate::encoding::{measured_recording_in_flight, WINDOW};
 use crate::machine::{camera_frames, children_cpu_time, cpu_time, run, testsrc2_filtered};
 use crate::report::{quantile, Row, Target};
 use crate::Settings;
-use avikit::codec::utvideo::Prediction;
 use avikit::pixel::{InputLayout, PixelFormat};
 use avikit::{
     BeginOptions, Durability, FrameRate, Payload, PixelAspect, Status, VideoCodec, Writer,
@@ -61,12 +60,7 @@ const BGRA: Input = Input {
 };
 
 fn ut_video(layout: InputLayout) -> VideoCodec {
-    VideoCodec::UtVideo {
-        input: layout,
-        prediction: Prediction::Median,
-        slices: 0,
-        keep_alpha: false,
-    }
+    VideoCodec::ut_video(layout)
 }
 
 /// Seconds for avikit to record `frames` on `threads` encoder threads with `window` frames in

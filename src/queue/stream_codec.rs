@@ -47,7 +47,8 @@ pub enum VideoCodec {
     },
     /// Pixels of `input` encoded losslessly as Ut Video, the FourCC chosen by the input format
     /// and colour matrix ([`crate::codec::utvideo::UtVideoFrameEncoder`]); frames encode in
-    /// parallel on the encoder threads and every chunk is a keyframe.
+    /// parallel on the encoder threads (a frame's slices on the idle ones) and every chunk is a
+    /// keyframe. [`VideoCodec::ut_video`] gives the defaults.
     UtVideo {
         /// The caller's pixels (odd sizes are refused where the layout is subsampled).
         input: InputLayout,
@@ -58,6 +59,19 @@ pub enum VideoCodec {
         /// BGRA32/RGBA32 input: write `ULRA` (alpha kept) instead of `ULRG`.
         keep_alpha: bool,
     },
+}
+
+impl VideoCodec {
+    /// Ut Video from `input` with the library's defaults: median prediction, the default
+    /// slices, alpha dropped.
+    pub fn ut_video(input: InputLayout) -> VideoCodec {
+        VideoCodec::UtVideo {
+            input,
+            prediction: Prediction::default(),
+            slices: 0,
+            keep_alpha: false,
+        }
+    }
 }
 
 /// What an audio stream writes.

@@ -14,7 +14,6 @@ use crate::common::numbered::{numbered_dib, numbered_i420};
 use crate::common::scratch::Scratch;
 use crate::common::tools::{python_run, reader_frames};
 use crate::{CHECKPOINT, SLACK};
-use avikit::codec::utvideo::Prediction;
 use avikit::pixel::{InputLayout, PixelFormat};
 use avikit::{AsyncResult, Payload, PixelAspect, VideoCodec, VideoFormat, Writer, WriterOptions};
 use std::io::{BufRead, BufReader, Write};
@@ -107,12 +106,7 @@ fn record_until_killed(recorded: Recorded) {
     let video = match recorded {
         Recorded::Dib => writer.add_video_stream(VideoFormat::dib(W as u32, H as u32, 32), None),
         Recorded::UtVideo => writer.add_video(
-            VideoCodec::UtVideo {
-                input: InputLayout::new(W as u32, H as u32, PixelFormat::I420),
-                prediction: Prediction::Median,
-                slices: 0,
-                keep_alpha: false,
-            },
+            VideoCodec::ut_video(InputLayout::new(W as u32, H as u32, PixelFormat::I420)),
             PixelAspect::SQUARE,
             None,
         ),

@@ -166,13 +166,7 @@ fn gstreamer_and_vlc_show_no_ut_video_pictures_of_ffmpegs_file_either() {
     assert_eq!(numbered_check(theirs.path(), 17), expected, "FFmpeg's file");
     let ours = Scratch::new("readers-utvideo.avi");
     let writer = Writer::create(ours.path(), WriterOptions::default()).unwrap();
-    let input = InputLayout::new(W as u32, H as u32, PixelFormat::I420);
-    let codec = VideoCodec::UtVideo {
-        input,
-        prediction: Prediction::Median,
-        slices: 0,
-        keep_alpha: false,
-    };
+    let codec = VideoCodec::ut_video(InputLayout::new(W as u32, H as u32, PixelFormat::I420));
     let video = writer.add_video(codec, PixelAspect::SQUARE, None).unwrap();
     for n in 0..FRAMES {
         video.write_frame(true, &numbered_i420(W, H, n)).unwrap();

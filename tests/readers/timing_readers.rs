@@ -16,7 +16,6 @@ use crate::common::riff::{data_chunks, walk};
 use crate::common::scratch::Scratch;
 use crate::common::tools::{allowances, timing_check, timing_slots_json};
 use avikit::codec::encoder::DibConversion;
-use avikit::codec::utvideo::Prediction;
 use avikit::pixel::{InputLayout, PixelFormat};
 use avikit::{FourCc, PixelAspect, VideoCodec, VideoFormat, VideoStream, Writer, WriterOptions};
 use judge::check_audio;
@@ -83,12 +82,7 @@ fn add_video(writer: &Writer, codec: Codec) -> VideoStream {
             writer.add_sequential_video_stream(Box::new(encoder.unwrap()), None)
         }
         Codec::UtVideo => writer.add_video(
-            VideoCodec::UtVideo {
-                input: InputLayout::new(W as u32, H as u32, PixelFormat::I420),
-                prediction: Prediction::Median,
-                slices: 0,
-                keep_alpha: false,
-            },
+            VideoCodec::ut_video(InputLayout::new(W as u32, H as u32, PixelFormat::I420)),
             PixelAspect::SQUARE,
             None,
         ),
