@@ -10,9 +10,11 @@ use crate::common::index::index_keyframes;
 use crate::common::riff::{find, walk};
 use crate::common::rng::TestRng;
 use crate::common::scratch::Scratch;
+use crate::common::tools::python_run;
 use avikit::codec::utvideo::Prediction;
 use avikit::pixel::{ColorMatrix, InputLayout, PixelFormat};
 use avikit::{FrameRate, PcmFormat, PixelAspect, Status, VideoCodec, Writer, WriterOptions};
+use sha2::{Digest, Sha256};
 
 /// Content kinds of the frames of every file: noise, a gradient with a little noise, flat,
 /// and camera-like (smooth shading with sensor grain).
@@ -270,7 +272,7 @@ fn gray8_decodes_to_its_luma_with_neutral_chroma() {
 }
 
 #[test]
-fn a_multi_riff_recording_with_timed_gaps_and_audio_decodes_every_frame() {
+fn a_multi_riff_recording_with_timed_gaps_and_audio_decodes_every_frame_in_every_ffmpeg_reader() {
     const FRAMES: usize = 240;
     const RATE: u64 = 30;
     let (w, h) = (96usize, 64usize);
@@ -335,6 +337,29 @@ fn a_multi_riff_recording_with_timed_gaps_and_audio_decodes_every_frame() {
         decoded == want,
         "the decoded pixels differ from the written ones"
     );
+    // PyAV (planar GBR to BGRA) and OpenCV (to BGR) only reorder the samples of an RGB
+    // stream: both must give back the very pixels too, frame for frame.
+    let digest = |bytes: &[u8]| format!("{} {:x}", written.len(), Sha256::digest(bytes));
+    let bgr: Vec<u8> = want
+        .chunks_exact(4)
+        .flat_map(|p| [p[0], p[1], p[2]])
+        .collect();
+    let readers = python_run(
+        "import sys, hashlib, av, cv2\n\
+         h, n = hashlib.sha256(), 0\n\
+         for f in av.open(sys.argv[1]).decode(video=0):\n\
+         \x20   h.update(f.to_ndarray(format='bgra').tobytes()); n += 1\n\
+         print(n, h.hexdigest())\n\
+         h, n, cap = hashlib.sha256(), 0, cv2.VideoCapture(sys.argv[1], cv2.CAP_FFMPEG)\n\
+         while True:\n\
+         \x20   ok, img = cap.read()\n\
+         \x20   if not ok: break\n\
+         \x20   h.update(img.tobytes()); n += 1\n\
+         print(n, h.hexdigest())",
+        &[file.path().to_str().unwrap()],
+    );
+    let lines: Vec<&str> = readers.lines().collect();
+    assert_eq!(lines, [digest(&want), digest(&bgr)], "PyAV, then OpenCV");
 }
 
 #[cfg(all(feature = "mjpeg", feature = "h264"))]
