@@ -276,15 +276,16 @@ fn decorrelate_row4<const R: usize, const B: usize>(
     g: &mut [u8],
     b: &mut [u8],
     r: &mut [u8],
-    mut a: Option<&mut [u8]>,
+    a: Option<&mut [u8]>,
 ) {
-    let mut done = 0;
     #[cfg(target_arch = "x86_64")]
     if is_x86_feature_detected!("ssse3") {
+        let mut a = a;
         // SAFETY: the CPU has SSSE3, checked just above.
-        done = unsafe { x86::decorrelate_row4_ssse3::<R>(row, g, b, r, a.as_deref_mut()) };
+        let done = unsafe { x86::decorrelate_row4_ssse3::<R>(row, g, b, r, a.as_deref_mut()) };
+        return decorrelate_row_scalar4::<R, B>(row, g, b, r, a, done);
     }
-    decorrelate_row_scalar4::<R, B>(row, g, b, r, a, done);
+    decorrelate_row_scalar4::<R, B>(row, g, b, r, a, 0);
 }
 
 /// The scalar [`decorrelate_row4`] from pixel `from` on: the reference of the SSSE3 kernel.
