@@ -187,25 +187,24 @@ class WriteFuture(concurrent.futures.Future):
     _counter: Optional["_Counter"] = None
 
     def cancel(self) -> bool:
+        """Cancels the write if it is still queued (it then never reaches the file) and
+        returns True; False once it has started or finished (it is then written whole)."""
+        if self.done():
+            return self.cancelled()
         pending = self._pending
-        if pending is not None and not self.done() and pending.cancel():
-            # The worker completes it as canceled: mark it now, so cancel() returns True.
+        if pending is not None and pending.cancel():
             return super().cancel()
-        return super().cancel() if self.cancelled() else False
+        return False
 
     def _avikit_complete(self, error: Optional[BaseException]) -> None:
         """Called once by the worker thread when the write completed."""
         self._pending = None
         if isinstance(error, CanceledError):
             super().cancel()
-            if not self.cancelled():
-                self.set_exception(error)
             return
-        if self.cancelled():
-            return
-        if self._counter is not None and error is None:
-            self._counter.add()
         if error is None:
+            if self._counter is not None:
+                self._counter.add()
             self.set_result(None)
         else:
             self.set_exception(error)
@@ -245,9 +244,8 @@ class _Stream:
     def _future(self) -> WriteFuture:
         fut = WriteFuture()
         fut._counter = self._written
-        # Running from the start: the write is queued, and Future.cancel() would otherwise
-        # mark a write canceled that the worker still performs.
-        fut.set_running_or_notify_cancel()
+        # Left pending (not "running"): WriteFuture.cancel asks the library first, so a
+        # write the worker already took is never marked canceled.
         return fut
 
 
