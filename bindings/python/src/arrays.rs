@@ -25,7 +25,9 @@ impl Borrowed {
         let array = obj.cast::<PyUntypedArray>().map_err(|_| {
             PyTypeError::new_err(format!(
                 "expected a numpy array, not {}",
-                obj.get_type().name().map_or_else(|_| "?".into(), |n| n.to_string())
+                obj.get_type()
+                    .name()
+                    .map_or_else(|_| "?".into(), |n| n.to_string())
             ))
         })?;
         if !array.is_c_contiguous() {

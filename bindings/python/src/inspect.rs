@@ -17,7 +17,10 @@ fn report_dict<'py>(py: Python<'py>, report: &FileReport) -> PyResult<Bound<'py,
         match &s.format {
             StreamFormat::Video(v) => {
                 d.set_item("kind", "video")?;
-                d.set_item("fourcc", v.fourcc.map(|f| String::from_utf8_lossy(&f.0).into_owned()))?;
+                d.set_item(
+                    "fourcc",
+                    v.fourcc.map(|f| String::from_utf8_lossy(&f.0).into_owned()),
+                )?;
                 d.set_item("width", v.width)?;
                 d.set_item("height", v.height)?;
                 d.set_item("bits_per_pixel", v.bits_per_pixel)?;

@@ -256,7 +256,13 @@ impl Writer {
         let bits = choose(
             "sample_format",
             sample_format,
-            &[("u8", 8), ("s16", 16), ("s24", 24), ("s32", 32), ("f32", 32)],
+            &[
+                ("u8", 8),
+                ("s16", 16),
+                ("s24", 24),
+                ("s32", 32),
+                ("f32", 32),
+            ],
         )?;
         let codec = match codec {
             "pcm" => {
