@@ -126,6 +126,8 @@ def main():
     ap.add_argument("--quick", action="store_true", help="a smoke run: 640x360, few frames, one round")
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--frames", type=int, default=120, help="frames per run")
+    ap.add_argument("--pairs", type=int, default=3,
+                    help="per round, times each avikit case runs as a Python run then a Rust API run")
     ap.add_argument("--markdown", type=Path, help="also write the table here")
     ap.add_argument("--dir", type=Path, help="scratch directory (default: a temporary one)")
     args = ap.parse_args()
@@ -167,23 +169,36 @@ def main():
             "avikit uncompressed (Rust API)": lambda o: run_rust(baseline, frames_file, o, frames, n, "uncompressed"),
             "cv2.VideoWriter raw (fourcc 0)": lambda o: run_cv2(o, frames, n, raw),
         }
-        times = {name: [] for name in cases}
+        times = {name: [] for name in cases}  # seconds of every run, in order
+        by_round = {name: [[] for _ in range(rounds)] for name in cases}
         sizes = {}
         names = list(cases)
+        pairs = 1 if args.quick else args.pairs
         for r in range(rounds):
             # Start each round at a different contender, so none always follows the same one.
+            # A Python case and its Rust API twin run back to back, `pairs` times: the overhead
+            # is a difference of a few percent, and the machine's drift is not.
             for name in names[r % len(names):] + names[:r % len(names)]:
-                out = scratch / "run.avi"
-                times[name].append(cases[name](out))
-                sizes[name] = out.stat().st_size
-                out.unlink()
-            print(f"round {r + 1}/{rounds} done", flush=True)
+                if name.endswith("(Rust API)"):
+                    continue
+                twin = name.replace("(Python)", "(Rust API)")
+                group = [name, twin] * pairs if twin != name and twin in cases else [name]
+                for run in group:
+                    out = scratch / "run.avi"
+                    t = cases[run](out)
+                    times[run].append(t)
+                    by_round[run][r].append(n / t)
+                    sizes[run] = out.stat().st_size
+                    out.unlink()
+            print(f"round {r + 1}/{rounds} done (load average {os.getloadavg()[0]:.1f})", flush=True)
 
         def fps(name):
             return [n / t for t in times[name]]
 
         def ratio(name, base):
-            return statistics.median(a / b for a, b in zip(fps(name), fps(base)))
+            """The median over rounds of the round's fps ratio."""
+            return statistics.median(statistics.median(a) / statistics.median(b)
+                                     for a, b in zip(by_round[name], by_round[base]))
 
         rows = []
         targets = {
@@ -202,12 +217,12 @@ def main():
         overhead = []
         for label in ("MJPEG q%d, 2 threads" % chosen, "Ut Video, 2 threads", "uncompressed"):
             py, rs = times[f"avikit {label} (Python)"], times[f"avikit {label} (Rust API)"]
-            per_round = [(p - q) / q for p, q in zip(py, rs)]
-            o = statistics.median(per_round)
+            per_pair = [(p - q) / q for p, q in zip(py, rs)]
+            o = statistics.median(per_pair)
             overhead.append((label, statistics.median(py) / n * 1e3, statistics.median(rs) / n * 1e3, o * 100,
                              "yes" if o <= 0.05 else "no"))
 
-        lines = [f"{width}x{height} bgr24, {n} frames a run, {rounds} rounds; PSNR: cv2 MJPG {cv2_db:.2f} dB, "
+        lines = [f"{width}x{height} bgr24, {n} frames a run, {rounds} rounds ({pairs} Python/Rust API pairs a round); PSNR: cv2 MJPG {cv2_db:.2f} dB, "
                  f"avikit MJPEG q{chosen} {chosen_db:.2f} dB", "",
                  "| contender | median fps | min | max | ratio | target met | output |",
                  "|---|---:|---:|---:|---:|---|---|"]

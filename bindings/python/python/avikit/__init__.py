@@ -70,7 +70,7 @@ import fractions
 import os
 import threading
 import weakref
-from typing import Any, Callable, Dict, List, NamedTuple, Optional, Tuple, Union
+from typing import Any, Callable, Dict, List, Literal, NamedTuple, Optional, Tuple, Union
 
 from . import _avikit
 from ._avikit import (  # noqa: F401  (re-exported)
@@ -124,6 +124,10 @@ __all__ = [
 ]
 
 FrameRate = Union[int, float, fractions.Fraction, Tuple[int, int]]
+VideoCodec = Literal["mjpeg", "h264", "utvideo", "uncompressed", "raw"]
+PixelFormat = Literal["bgr24", "rgb24", "bgra", "rgba", "gray8", "i420", "nv12", "yuy2"]
+SampleFormat = Literal["s16", "s24", "s32", "f32", "u8"]
+AudioCodec = Literal["pcm", "mp3"]
 
 
 def _frame_rate(fps: Any) -> Tuple[int, int]:
@@ -438,8 +442,8 @@ class Writer:
         self,
         width: int,
         height: int,
-        codec: str = "mjpeg",
-        pixel_format: str = "bgr24",
+        codec: VideoCodec = "mjpeg",
+        pixel_format: PixelFormat = "bgr24",
         *,
         quality: int = 75,
         keyframe_interval: int = 0,
@@ -484,8 +488,8 @@ class Writer:
         self,
         channels: int = 2,
         sample_rate: int = 44100,
-        sample_format: str = "s16",
-        codec: str = "pcm",
+        sample_format: SampleFormat = "s16",
+        codec: AudioCodec = "pcm",
         *,
         bitrate_kbps: int = 160,
         channel_mask: int = 0,
