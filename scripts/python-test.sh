@@ -23,9 +23,11 @@ export PYO3_PYTHON=$PY
 
 step() { printf '== [%s] python: %s\n' "$(date +%H:%M:%S)" "$*"; }
 
-step "cargo fmt --check and clippy (bindings/python)"
-cargo fmt --manifest-path "$MANIFEST" -- --check
-cargo clippy --manifest-path "$MANIFEST" --all-targets -- -D warnings
+step "cargo fmt --check and clippy (bindings/python and its benchmark's Rust baseline)"
+for manifest in "$MANIFEST" bindings/python/benches/rust_baseline/Cargo.toml; do
+    cargo fmt --manifest-path "$manifest" -- --check
+    cargo clippy --manifest-path "$manifest" --all-targets -- -D warnings
+done
 
 step "pip install ./bindings/python (maturin, release build)"
 # No build isolation: the venv's maturin builds it, so nothing is downloaded per run.

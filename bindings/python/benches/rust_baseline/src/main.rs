@@ -58,7 +58,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for n in 0..count {
         // Fire and forget, as the Python side only waits for close: dropping the result
         // leaves the write queued.
-        video.begin_write_frame(true, Payload::shared(frames[n % frames.len()].clone()), None)?;
+        video.begin_write_frame(
+            true,
+            Payload::shared(frames[n % frames.len()].clone()),
+            None,
+        )?;
     }
     writer.close()?;
     println!("{:.6}", start.elapsed().as_secs_f64());
