@@ -95,6 +95,8 @@ from ._frames import BlockCheck, FrameCheck
 
 __version__ = _avikit.__version__
 
+# avikit.IOError and avikit.TimeoutError stay out of __all__: a star import would shadow the
+# builtins of those names.
 __all__ = [
     "Writer",
     "VideoStream",
@@ -112,12 +114,10 @@ __all__ = [
     "InvalidArgumentError",
     "InvalidHandleError",
     "InvalidStateError",
-    "IOError",
     "LimitError",
     "NoMemoryError",
     "PanicError",
     "QueueFullError",
-    "TimeoutError",
     "UnsupportedError",
     "WouldDeadlockError",
     "WriterFailedError",
