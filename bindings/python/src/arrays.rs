@@ -1,14 +1,16 @@
 //! The bytes of a numpy array, borrowed without a copy. The Python layer (`avikit._frames`)
 //! checks shapes and dtypes and makes any copy; this module only proves that the memory is one
-//! C-contiguous block of the length the stream expects, which is what borrowing it safely needs.
+//! C-contiguous block, which is what borrowing it as a byte slice needs (the library checks its
+//! length against the stream's format at begin).
 
 use numpy::{PyArrayDescrMethods, PyUntypedArray, PyUntypedArrayMethods};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 
-/// A C-contiguous numpy array's memory: its address and length in bytes. Valid while the array
-/// object it came from is alive and not resized (numpy refuses to resize an array others
-/// reference, and the holder of a `Borrowed` always holds a reference).
+/// A C-contiguous numpy array's memory: its address (as an integer, so that closures run
+/// without the GIL can carry it) and length in bytes. Valid while the array object it came from
+/// is alive and not resized (numpy refuses to resize an array others reference, and the holder
+/// of a `Borrowed` always holds a reference).
 #[derive(Clone, Copy)]
 pub struct Borrowed {
     ptr: usize,
@@ -46,8 +48,9 @@ impl Borrowed {
     ///
     /// # Safety
     /// The array this came from must stay alive (referenced) and unresized while the slice is
-    /// used; a thread that writes into it meanwhile makes the written bytes unspecified, as in
-    /// C, but not unsafe for this crate (it never reads the same bytes twice for one decision).
+    /// used, and nobody may write into it meanwhile: the same contract as the C ABI's borrowed
+    /// buffers, which the Python documentation passes on to the caller ("do not modify the
+    /// array until the write completes", or `copy=True`).
     pub unsafe fn slice<'a>(self) -> &'a [u8] {
         if self.len == 0 {
             return &[];

@@ -101,11 +101,6 @@ impl Pending {
             Err(e) => Err(errors::exception(py, &e)),
         }
     }
-
-    /// Whether the write has completed (in whatever way).
-    fn done(&self) -> bool {
-        self.result.is_completed()
-    }
 }
 
 /// A video stream of a `_Writer` (wrapped by `avikit.VideoStream`).

@@ -230,6 +230,7 @@ class _Stream:
     """What video and audio streams share."""
 
     def __init__(self, writer: "Writer", native: Any, check: Callable[[Any, bool], Any]):
+        # A stream in use keeps its writer from being collected (and so closed) under it.
         self._writer = writer
         self._native = native
         self._check = check

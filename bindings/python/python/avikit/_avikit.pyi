@@ -30,7 +30,6 @@ _Stats = Tuple[int, int, int, int, int, int, int]
 
 class _Pending:
     def cancel(self) -> bool: ...
-    def done(self) -> bool: ...
 
 class _VideoStream:
     @property
