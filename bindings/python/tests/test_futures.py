@@ -175,3 +175,44 @@ def test_nowait_queue_full(avi):
         assert v.stats.dropped >= 1
         for f in futs:
             f.result(timeout=10)
+
+
+def test_the_gil_is_released_while_the_library_works(avi):
+    """A Python thread keeps running while a synchronous write encodes and a close drains."""
+    ticks = []
+    stop = threading.Event()
+
+    def ticker():
+        while not stop.is_set():
+            ticks.append(time.perf_counter())
+            time.sleep(0.001)
+
+    frame = np.random.default_rng(3).integers(0, 256, (2160, 3840, 3), dtype=np.uint8)
+    with avikit.Writer(avi, encoder_threads=1) as w:
+        v = w.add_video(3840, 2160, codec="utvideo")
+        t = threading.Thread(target=ticker)
+        t.start()
+        time.sleep(0.02)
+        start = time.perf_counter()
+        for _ in range(3):
+            v.write(frame)
+        took = time.perf_counter() - start
+        stop.set()
+        t.join()
+    during = [b - a for a, b in zip(ticks, ticks[1:]) if a >= start and b <= start + took]
+    assert len(during) >= 5, f"the ticker ran {len(during)} times in {took * 1e3:.0f} ms of writes"
+    assert max(during) < took / 2
+
+
+def test_flush_makes_the_open_file_readable(avi):
+    with avikit.Writer(avi, checkpoint_interval=None) as w:
+        v = w.add_video(W, H, codec="mjpeg")
+        for n in range(12):
+            v.write_async(numbered(n, "bgr24"))
+        w.flush()
+        # Mid-recording, the file on disk is complete up to here.
+        assert avikit.inspect(avi).video_frames == 12
+        assert pyav_numbers(avi) == list(range(12))
+        w.flush(durable=True)
+        v.write(numbered(12, "bgr24"))
+    assert pyav_numbers(avi) == list(range(13))
