@@ -79,6 +79,16 @@ else
     venv_ok || { echo "error: venv at $VENV still cannot import av, cv2, numpy" >&2; exit 1; }
 fi
 
+# --- the Python binding's build and test tools (scripts/python-test.sh) ------
+# maturin builds bindings/python (pip install --no-build-isolation uses this one); pytest and
+# tqdm (its progress example) run its tests.
+if "$VENV/bin/python" -c 'import pytest, tqdm' 2>/dev/null && [ -x "$VENV/bin/maturin" ]; then
+    echo "ok: python venv $VENV (pytest, maturin, tqdm) present"
+else
+    echo "installing pytest, maturin and tqdm into $VENV"
+    "$VENV/bin/python" -m pip install -q pytest "maturin>=1.7,<2" tqdm
+fi
+
 # --- .gitignore --------------------------------------------------------------
 touch .gitignore
 for pat in /target /build .venv/; do

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Full local/CI test run: deps, fmt, clippy, header freshness, Rust tests, C tests, .NET,
+# Full local/CI test run: deps, fmt, clippy, header freshness, Rust tests, Python, C tests, .NET,
 # Windows under Wine, sanitizers, benchmark smoke run.
 # Stops at the first failing step. Works from any cwd.
 set -euo pipefail
@@ -63,6 +63,10 @@ CURRENT_STEP="cargo test --release"; step "$CURRENT_STEP"
 # shellcheck disable=SC2086  # word splitting of extra args is intended
 cargo test --release ${AVIKIT_CARGO_TEST_ARGS:-}
 
+CURRENT_STEP="Python binding (scripts/python-test.sh)"; step "$CURRENT_STEP"
+# After cargo test --release: the binding builds into target/ and reuses its compiled codecs.
+bash scripts/python-test.sh
+
 CURRENT_STEP="fuzz inspection and repair for a fixed budget"; step "$CURRENT_STEP"
 # cargo test above replayed fuzz/corpus/inspect_repair with seeded mutations on stable Rust
 # (tests/crash_repair/fuzz_corpus.rs). With nightly and cargo-fuzz, libFuzzer also explores from the corpus
@@ -103,4 +107,4 @@ CURRENT_STEP="benchmark suite smoke run (scripts/bench.sh --quick)"; step "$CURR
 bash scripts/bench.sh --quick --rounds 1
 
 CURRENT_STEP="done"
-printf '\n===== ALL CHECKS PASSED (fmt, clippy, header, doc, cargo test, ctest, .NET, Windows, sanitizers, bench smoke) =====\n'
+printf '\n===== ALL CHECKS PASSED (fmt, clippy, header, doc, cargo test, Python, ctest, .NET, Windows, sanitizers, bench smoke) =====\n'
