@@ -177,8 +177,6 @@ namespace SharpAvi.Codecs
     /// for WPF and ImageSharp.</summary>
     internal sealed class MJpegCore
     {
-        private readonly object sync = new object();
-        private DetachedEncoder detached;
 
         internal MJpegCore(int width, int height, int quality)
         {
@@ -208,11 +206,10 @@ namespace SharpAvi.Codecs
             if ((long)srcOffset + len > source.Length)
                 throw new ArgumentException("The source is shorter than Width * Height * 4 bytes from srcOffset.", "source");
             isKeyFrame = true;
-            lock (sync)
-            {
-                if (detached == null) detached = DetachedEncoder.Video(NativeOptions(null));
+            // Every JPEG stands alone, so a writer per call: nothing stays open for an encoder
+            // that, as in SharpAvi, has no Dispose.
+            using (var detached = DetachedEncoder.Video(NativeOptions(null)))
                 return detached.EncodeFrame(source, srcOffset, len, destination, destOffset);
-            }
         }
 
         internal Avikit.VideoStreamOptions NativeOptions(string name)
@@ -255,8 +252,8 @@ namespace SharpAvi.Codecs
 
         /// <summary>
         /// Encodes one top-down BGR32 frame to a JPEG with avikit, for direct use (a writer's stream
-        /// encodes natively on avikit's encoder threads instead). Calls are serialized. The first
-        /// call starts an avikit writer on memory that lives as long as this encoder.
+        /// encodes natively on avikit's encoder threads instead), through a short-lived avikit
+        /// writer on memory. Thread-safe.
         /// </summary>
         /// <exception cref="ArgumentNullException">A null array.</exception>
         /// <exception cref="ArgumentOutOfRangeException">A negative offset.</exception>
@@ -299,8 +296,8 @@ namespace SharpAvi.Codecs
 
         /// <summary>
         /// Encodes one top-down BGR32 frame to a JPEG with avikit, for direct use (a writer's stream
-        /// encodes natively on avikit's encoder threads instead). Calls are serialized. The first
-        /// call starts an avikit writer on memory that lives as long as this encoder.
+        /// encodes natively on avikit's encoder threads instead), through a short-lived avikit
+        /// writer on memory. Thread-safe.
         /// </summary>
         /// <exception cref="ArgumentNullException">A null array.</exception>
         /// <exception cref="ArgumentOutOfRangeException">A negative offset.</exception>

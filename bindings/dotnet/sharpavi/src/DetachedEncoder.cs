@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 
 namespace SharpAvi.Codecs
@@ -13,12 +14,27 @@ namespace SharpAvi.Codecs
     /// </summary>
     internal sealed class DetachedEncoder : IDisposable
     {
+        /// <summary>The encoders not closed yet. Mono runs finalizers at exit, and a writer whose
+        /// finalizer closes it then calls back into the sink while the runtime shuts down, which
+        /// hangs the exit; so whatever the caller left open is closed at ProcessExit, before that.</summary>
+        private static readonly HashSet<DetachedEncoder> Open = new HashSet<DetachedEncoder>();
+
         private readonly TailStream sink = new TailStream();
         private readonly Avikit.AviWriter writer;
         private Avikit.AviVideoStream video;
         private Avikit.AviAudioStream audio;
         private long scan;
         private bool finished;
+
+        static DetachedEncoder()
+        {
+            AppDomain.CurrentDomain.ProcessExit += (sender, e) =>
+            {
+                DetachedEncoder[] left;
+                lock (Open) left = new List<DetachedEncoder>(Open).ToArray();
+                foreach (var d in left) d.Dispose();
+            };
+        }
 
         private DetachedEncoder()
         {
@@ -28,6 +44,7 @@ namespace SharpAvi.Codecs
                 // all in the sink when it returns. No idx1 and no durability: nobody reads the file.
                 CheckpointIntervalMs = 0, EmitIndex1 = false, Durability = Avikit.Durability.None, EncoderThreads = 1,
             });
+            lock (Open) Open.Add(this);
         }
 
         internal static DetachedEncoder Video(Avikit.VideoStreamOptions options)
@@ -83,29 +100,45 @@ namespace SharpAvi.Codecs
 
         internal int EncodeFrame(byte[] source, int offset, int count, byte[] destination, int destOffset)
         {
-            video.WriteFrame(true, source, offset, count);
-            return Collect(destination, destOffset);
+            lock (sink)
+            {
+                video.WriteFrame(true, source, offset, count);
+                return Collect(destination, destOffset);
+            }
         }
 
         internal int EncodeBlock(byte[] source, int offset, int count, byte[] destination, int destOffset)
         {
-            audio.WriteBlock(source, offset, count);
-            return Collect(destination, destOffset);
+            lock (sink)
+            {
+                audio.WriteBlock(source, offset, count);
+                return Collect(destination, destOffset);
+            }
         }
 
         /// <summary>Closes the writer, which drains the encoder, and returns what that appended.</summary>
         internal int Finish(byte[] destination, int destOffset)
         {
-            if (finished) return 0;
-            finished = true;
-            writer.Close();
-            return Collect(destination, destOffset);
+            lock (sink)
+            {
+                if (finished) return 0;
+                Close();
+                return Collect(destination, destOffset);
+            }
         }
 
         public void Dispose()
         {
-            if (finished) return;
+            lock (sink)
+            {
+                if (!finished) Close();
+            }
+        }
+
+        private void Close()
+        {
             finished = true;
+            lock (Open) Open.Remove(this);
             writer.Close();
         }
 
@@ -122,6 +155,7 @@ namespace SharpAvi.Codecs
         private void Abandon()
         {
             finished = true;
+            lock (Open) Open.Remove(this);
             try { writer.Close(); }
             catch (InvalidOperationException) { }
         }
