@@ -74,12 +74,12 @@ namespace SharpAvi.Output
             {
                 if (value <= 0) throw new ArgumentOutOfRangeException("value", "A positive frame rate is required.");
                 var rounded = decimal.Round(value, 3);
-                var rational = FrameRate(rounded);
+                // Converted here too, so a rate avikit cannot hold fails at the setter.
+                FrameRate(rounded);
                 lock (sync)
                 {
                     CheckNotStarted();
                     framesPerSecond = rounded;
-                    options.FramesPerSecond = rational;
                 }
             }
         }
@@ -258,6 +258,7 @@ namespace SharpAvi.Output
             {
                 if (closed) throw new ObjectDisposedException(typeof(AviWriter).Name);
                 if (native != null) return native;
+                options.FramesPerSecond = FrameRate(framesPerSecond);
                 options.EmitIndex1 = emitIndex1;
                 options.SuperIndexCapacity = Math.Min(65536, Math.Max(maxSuperIndexEntries, 4608));
                 // The caller's stream is left open by avikit and disposed by Close here, so a first

@@ -163,6 +163,13 @@ internal static partial class SharpAviTests
             new { Fps = 0.5m, Rate = 1u, Scale = 2u },
             new { Fps = 7.0004m, Rate = 7u, Scale = 1u },   // rounded to 3 digits first, as SharpAvi
         };
+        var unset = OutPath("rate-default.avi");
+        var dw = Compat(unset);
+        dw.AddVideoStream(8, 8).WriteFrame(true, new byte[256], 0, 256);
+        dw.Close();
+        uint r1, s1;
+        VideoRate(unset, out r1, out s1);
+        Equal("1/1", r1 + "/" + s1, "SharpAvi's default of 1 frame per second");
         foreach (var c in cases)
         {
             var path = OutPath("rate.avi");
