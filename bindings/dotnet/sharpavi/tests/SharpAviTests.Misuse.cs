@@ -163,6 +163,9 @@ internal static partial class SharpAviTests
             Throws<ArgumentNullException>(() => h.EncodeFrame(null, 0, hb, 0, out key));
             Throws<ArgumentOutOfRangeException>(() => h.EncodeFrame(hb, 0, hb, -1, out key));
             Throws<ArgumentException>(() => h.EncodeFrame(hb, 4, hb, 0, out key));
+            Check(h.EncodeFrame(hb, 0, hb, 0, out key) > 0 && key, "a frame");
+            h.Dispose();
+            Throws<ObjectDisposedException>(() => h.EncodeFrame(hb, 0, hb, 0, out key));
         }
         if (lame)
         {
@@ -245,9 +248,14 @@ internal static partial class SharpAviTests
         Throws<ArgumentException>(() => rv.WriteFrame(true, new byte[256], 0, 256));
         Faults<ArgumentException>(rv.WriteFrameAsync(true, new byte[256], 0, 256));
         rv.Codec = CodecIds.Uncompressed;
+        rw.AvikitOptions.CheckpointIntervalMs = -1;     // avikit's options are checked there too
+        Throws<ArgumentOutOfRangeException>(() => rv.WriteFrame(true, new byte[256], 0, 256));
+        rw.AvikitOptions.CheckpointIntervalMs = 0;
+        rv.WriteFrame(true, new byte[256], 0, 256);
+        rw.AvikitOptions.CheckpointIntervalMs = -1;     // no effect after the first write
         rv.WriteFrame(true, new byte[256], 0, 256);
         rw.Close();
-        Inspect(path, 1, 0);
+        Inspect(path, 2, 0);
     }
 
     private static void EncoderMisuse()
