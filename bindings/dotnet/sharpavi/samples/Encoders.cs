@@ -1,11 +1,13 @@
 // SharpAvi docs, "Using Video Encoders": encoding streams created from encoder instances
 // (UncompressedVideoEncoder, MJpegWpfVideoEncoder, and Mpeg4VcmVideoEncoder picked from
-// GetAvailableCodecs inside a SingleThreadedVideoEncoderWrapper); top-down BGR32 frames, the
-// isKeyFrame and length arguments ignored by encoding streams. Compiled unchanged against SharpAvi
-// or Avikit.SharpAvi.dll. Writes <dir>/encoder-uncompressed.avi, encoder-mjpeg.avi, encoder-mpeg4.avi.
+// GetAvailableCodecs inside a SingleThreadedVideoEncoderWrapper); top-down BGR32 frames copied
+// from unmanaged memory into a buffer with Marshal.Copy, as SharpAvi 2's docs do with a locked
+// System.Drawing.Bitmap (not available on every runtime here, so the memory is our own). Compiled
+// unchanged against SharpAvi or Avikit.SharpAvi.dll. Writes <dir>/encoder-uncompressed.avi,
+// encoder-mjpeg.avi, encoder-mpeg4.avi.
 using System;
 using System.IO;
-using System.Linq;
+using System.Runtime.InteropServices;
 using SharpAvi;
 using SharpAvi.Output;
 using SharpAvi.Codecs;
@@ -32,18 +34,25 @@ static class Encoders
         {
             var encoder = createEncoder();
             var stream = writer.AddEncodingVideoStream(encoder, width: Width, height: Height);
-            var bits = new byte[Width * Height * 4];
-            for (var frame = 0; frame < 60; frame++)
+            var buffer = new byte[Width * Height * 4];
+            var scan0 = Marshal.AllocHGlobal(buffer.Length);
+            try
             {
-                for (var y = 0; y < Height; y++)
-                    for (var x = 0; x < Width; x++)
-                    {
-                        var p = (y * Width + x) * 4;
-                        bits[p] = (byte)(x + frame * 3);
-                        bits[p + 1] = (byte)(y * 2);
-                        bits[p + 2] = (byte)(frame * 4);
-                    }
-                stream.WriteFrame(true, bits, 0, bits.Length);
+                for (var frame = 0; frame < 60; frame++)
+                {
+                    for (var y = 0; y < Height; y++)
+                        for (var x = 0; x < Width; x++)
+                        {
+                            var p = (y * Width + x) * 4;
+                            Marshal.WriteInt32(scan0, p, (x + frame * 3) & 0xff | (y * 2 & 0xff) << 8 | (frame * 4 & 0xff) << 16);
+                        }
+                    Marshal.Copy(scan0, buffer, 0, buffer.Length);
+                    stream.WriteFrame(true, buffer, 0, buffer.Length);
+                }
+            }
+            finally
+            {
+                Marshal.FreeHGlobal(scan0);
             }
             Console.WriteLine(Path.GetFileName(path) + ": " + stream.Codec + ", " + stream.FramesWritten + " frames");
         }
