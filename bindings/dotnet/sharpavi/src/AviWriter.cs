@@ -270,8 +270,8 @@ namespace SharpAvi.Output
                 }
                 catch
                 {
-                    // The streams' settings were refused: the file stays as it was, and the next
-                    // write tries again with whatever the caller fixed.
+                    // avikit refused a stream's settings: this writer is dropped, and the next
+                    // write starts the file over with whatever the caller fixed.
                     try { w.Close(); }
                     catch (Exception) { /* the refusal below is the error to report */ }
                     throw;
@@ -282,8 +282,9 @@ namespace SharpAvi.Output
         }
 
         /// <summary>
-        /// A write's start in the form SharpAvi's Task writes report it: state errors (closed writer,
-        /// refused settings) in the returned faulted task, argument errors thrown at once.
+        /// A task faulted with <paramref name="e"/>: SharpAvi's Task writes report state errors
+        /// (closed writer, refused settings, encoder failures) in the task and only argument
+        /// errors at once.
         /// </summary>
         internal static Task Faulted(Exception e)
         {
