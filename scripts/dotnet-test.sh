@@ -117,6 +117,20 @@ run mono mono --debug "$OUT/AvikitTests.exe"
 run coreclr "${CORECLR[@]}" "$OUT/AvikitTests.exe"
 run mono-sharpavi mono --debug "$OUT/SharpAviTests.exe"
 run coreclr-sharpavi "${CORECLR[@]}" "$OUT/SharpAviTests.exe"
+# SharpAvi writers the program never closes, on a path and on a Stream: the process must still
+# end, with both files finalized at exit.
+for rt in mono coreclr; do
+    if [ $rt = mono ]; then cmd=(mono --debug); else cmd=("${CORECLR[@]}"); fi
+    if timeout 60 "${cmd[@]}" "$OUT/SharpAviTests.exe" --unclosed "$OUT/unclosed-$rt-path.avi" "$OUT/unclosed-$rt-stream.avi" &&
+        target/release/avikit inspect "$OUT/unclosed-$rt-path.avi" >"$OUT/unclosed-$rt-path.inspect" &&
+        target/release/avikit inspect "$OUT/unclosed-$rt-stream.avi" >"$OUT/unclosed-$rt-stream.inspect" &&
+        grep -q ': 3 frames' "$OUT/unclosed-$rt-path.inspect" && grep -q ': 3 frames' "$OUT/unclosed-$rt-stream.inspect"; then
+        echo "ok   $rt: writers left open are closed at exit"
+    else
+        echo "$rt: a writer left open hung the exit or was not finalized"
+        status=1
+    fi
+done
 
 LAME=$( (ldconfig -p 2>/dev/null || /sbin/ldconfig -p) | awk '/libmp3lame\.so\.0 .*x86-64/ {print $NF; exit}')
 samples_run=0

@@ -19,6 +19,12 @@ namespace SharpAvi.Output
     /// </remarks>
     public class AviWriter : IDisposable
     {
+        /// <summary>Started writers that were not closed, closed at ProcessExit: CoreCLR runs no
+        /// finalizers at exit, so the file would stay unfinished, and Mono's finalizer closes a
+        /// writer while the runtime shuts down, where a Stream sink's callbacks hang the exit
+        /// (SharpAvi's writers never held an exit up).</summary>
+        private static readonly HashSet<AviWriter> OpenWriters = new HashSet<AviWriter>();
+
         private readonly object sync = new object();
         private readonly string path;
         private readonly Stream stream;
@@ -30,6 +36,20 @@ namespace SharpAvi.Output
         private decimal framesPerSecond = 1;
         private bool emitIndex1;
         private int maxSuperIndexEntries = 256;
+
+        static AviWriter()
+        {
+            AppDomain.CurrentDomain.ProcessExit += (sender, e) =>
+            {
+                AviWriter[] left;
+                lock (OpenWriters) left = new List<AviWriter>(OpenWriters).ToArray();
+                foreach (var w in left)
+                {
+                    try { w.Close(); }
+                    catch (Exception) { /* the process is exiting: nobody is left to report to */ }
+                }
+            };
+        }
 
         /// <summary>Creates (or truncates) the file at <paramref name="fileName"/> at once, so a bad
         /// path fails here; avikit writes it from the first frame on.</summary>
@@ -222,6 +242,7 @@ namespace SharpAvi.Output
                 toClose = native;
                 all = streams.ToArray();
             }
+            lock (OpenWriters) OpenWriters.Remove(this);
             try
             {
                 if (toClose != null)
@@ -277,6 +298,7 @@ namespace SharpAvi.Output
                     throw;
                 }
                 native = w;
+                lock (OpenWriters) OpenWriters.Add(this);
                 return w;
             }
         }

@@ -23,8 +23,22 @@ internal static partial class SharpAviTests
     private static int passed, failed;
     private static bool lame;                          // avikit found LAME (not under Wine here)
 
-    private static int Main()
+    private static int Main(string[] args)
     {
+        if (args.Length == 3 && args[0] == "--unclosed")
+        {
+            // Writers left open at exit, one on a path and one on a Stream (the script checks that
+            // the process ends and that both files were finalized): code that forgets Close.
+            var byPath = new AviWriter(args[1]);
+            var onStream = new AviWriter(new FileStream(args[2], FileMode.Create, FileAccess.ReadWrite));
+            foreach (var w in new[] { byPath, onStream })
+            {
+                var v = w.AddVideoStream(8, 8);
+                for (var i = 0; i < 3; i++) v.WriteFrame(true, new byte[256], 0, 256);
+            }
+            return 0;
+        }
+
         outDir = Environment.GetEnvironmentVariable("AVIKIT_TEST_OUT");
         if (string.IsNullOrEmpty(outDir)) outDir = Path.Combine(Path.GetTempPath(), "avikit-sharpavi-" + Process.GetCurrentProcess().Id);
         Directory.CreateDirectory(outDir);
