@@ -304,6 +304,42 @@ run_net() { # name windows|linux command...: the binding's test program; all mus
 run_net coreclr-wine windows wine "$DOTNET_WIN" exec \
     --runtimeconfig "$(winpath "$NET/AvikitTests.runtimeconfig.json")" "$(winpath "$NET/AvikitTests.exe")"
 
+# ---- SharpAvi compatibility (Avikit.SharpAvi.dll) on Windows CoreCLR: its tests, and every sample
+# of SharpAvi's documentation patterns but AudioMp3 (there is no Windows LAME here), each file
+# checked by the Linux ffprobe (60 frames decoded) and avikit inspect.
+step ".NET: Avikit.SharpAvi tests and samples under Wine"
+mcs "${MCS_FLAGS[@]}" -target:library -out:"$NET/Avikit.SharpAvi.dll" -r:"$NET/Avikit.Net.dll" \
+    bindings/dotnet/sharpavi/src/*.cs
+mcs "${MCS_FLAGS[@]}" -target:exe -out:"$NET/SharpAviTests.exe" -r:"$NET/Avikit.SharpAvi.dll" \
+    -r:"$NET/Avikit.Net.dll" bindings/dotnet/sharpavi/tests/*.cs
+run_net sharpavi-coreclr-wine windows wine "$DOTNET_WIN" exec \
+    --runtimeconfig "$(winpath "$NET/AvikitTests.runtimeconfig.json")" "$(winpath "$NET/SharpAviTests.exe")"
+cargo build --release --bin avikit --quiet
+SHARPAVI_SAMPLES=(GettingStarted Encoders EncoderExtensions AudioPcm AsyncTasks AsyncApm CustomEncoders)
+for sample in "${SHARPAVI_SAMPLES[@]}"; do
+    mcs "${MCS_FLAGS[@]}" -target:exe -out:"$NET/$sample.exe" -r:"$NET/Avikit.SharpAvi.dll" \
+        -r:"$NET/Avikit.Net.dll" "bindings/dotnet/sharpavi/samples/$sample.cs"
+    dir=$OUT/sharpavi-samples/$sample
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    if ! timeout 300 wine "$DOTNET_WIN" exec --runtimeconfig "$(winpath "$NET/AvikitTests.runtimeconfig.json")" \
+        "$(winpath "$NET/$sample.exe")" "$(winpath "$dir")" >"$dir.log" 2>&1; then
+        cat "$dir.log" >&2
+        echo "error: SharpAvi sample $sample failed under Wine" >&2
+        exit 1
+    fi
+    for file in "$dir"/*.avi; do
+        frames=$(ffprobe -v error -count_frames -select_streams v:0 -show_entries stream=nb_read_frames -of csv=p=0 "$file")
+        if [ "$frames" != 60 ] || ! target/release/avikit inspect "$file" >"$file.inspect" 2>&1; then
+            cat "$file.inspect" >&2
+            echo "error: SharpAvi sample $sample: $(basename "$file"): $frames frames (expected 60) or avikit inspect failed" >&2
+            exit 1
+        fi
+        echo "ok: SharpAvi sample $sample under Wine: $(basename "$file"): 60 frames, avikit inspect ok"
+    done
+done
+net_summary+=("sharpavi samples under Wine: ${#SHARPAVI_SAMPLES[@]} programs")
+
 step "NuGet package: build it, unpack it, run the tests from its layout (Linux and Wine CoreCLR)"
 VERSION=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n 1)
 PKG_DIR=$ROOT/target/nuget
@@ -312,7 +348,7 @@ STAGE=$OUT/nuget-stage
 rm -rf "$STAGE" "$NUPKG"
 mkdir -p "$STAGE/lib/netstandard2.0" "$STAGE/runtimes/linux-x64/native" \
     "$STAGE/runtimes/win-x64/native" "$STAGE/_rels" "$PKG_DIR"
-cp -p "$NET/Avikit.Net.dll" "$STAGE/lib/netstandard2.0/"
+cp -p "$NET/Avikit.Net.dll" "$NET/Avikit.SharpAvi.dll" "$STAGE/lib/netstandard2.0/"
 cp -p target/release/libavikit.so "$STAGE/runtimes/linux-x64/native/"
 cp -p "$DLL" "$STAGE/runtimes/win-x64/native/"
 cat >"$STAGE/Avikit.nuspec" <<XML
@@ -399,6 +435,20 @@ run_net nuget-coreclr-linux linux env -u LD_LIBRARY_PATH -u AVIKIT_FFPROBE_BRIDG
 run_net nuget-coreclr-wine windows wine "$DOTNET_WIN" exec \
     --runtimeconfig "$(winpath "$APP/AvikitTests.runtimeconfig.json")" \
     --depsfile "$(winpath "$APP/AvikitTests.deps.json")" "$(winpath "$APP/AvikitTests.exe")"
+
+# ---- SharpAvi compatibility from the package: its tests with Avikit.SharpAvi.dll and Avikit.Net.dll
+# taken from lib/netstandard2.0/ and the native library from runtimes/ (Linux and Wine CoreCLR).
+cp -p "$APP/unpacked/lib/netstandard2.0/Avikit.SharpAvi.dll" "$NET/SharpAviTests.exe" "$APP/"
+cp -p "$APP/AvikitTests.runtimeconfig.json" "$APP/SharpAviTests.runtimeconfig.json"
+sed -e 's/AvikitTests/SharpAviTests/g' \
+    -e 's|"lib/netstandard2.0/Avikit.Net.dll": {}|&, "lib/netstandard2.0/Avikit.SharpAvi.dll": {}|' \
+    "$APP/AvikitTests.deps.json" >"$APP/SharpAviTests.deps.json"
+run_net nuget-sharpavi-coreclr-linux linux env -u LD_LIBRARY_PATH "$DOTNET_LINUX" exec \
+    --runtimeconfig "$APP/SharpAviTests.runtimeconfig.json" --depsfile "$APP/SharpAviTests.deps.json" \
+    "$APP/SharpAviTests.exe"
+run_net nuget-sharpavi-coreclr-wine windows wine "$DOTNET_WIN" exec \
+    --runtimeconfig "$(winpath "$APP/SharpAviTests.runtimeconfig.json")" \
+    --depsfile "$(winpath "$APP/SharpAviTests.deps.json")" "$(winpath "$APP/SharpAviTests.exe")"
 
 printf '\n== windows: all passed\n'
 echo "avikit.dll imports: $(tr '\n' ' ' <<<"$imports")"

@@ -166,6 +166,7 @@ namespace Avikit
 
         [DllImport(Lib, CallingConvention = Cc)] internal static extern uint avk_version();
         [DllImport(Lib, CallingConvention = Cc)] internal static extern IntPtr avk_version_string();
+        [DllImport(Lib, CallingConvention = Cc)] internal static extern int avk_set_lame_path(byte[] path);
         [DllImport(Lib, CallingConvention = Cc)] internal static extern IntPtr avk_status_name(int status);
         [DllImport(Lib, CallingConvention = Cc)] internal static extern UIntPtr avk_last_error_message(byte[] buf, UIntPtr bufLen);
 

@@ -444,5 +444,19 @@ namespace Avikit
 
         /// <summary>The native library's version string, such as "0.1.0".</summary>
         public static string VersionString { get { return Marshal.PtrToStringAnsi(Native.avk_version_string()); } }
+
+        /// <summary>
+        /// Loads LAME for MP3 streams from <paramref name="path"/> instead of the default names
+        /// (libmp3lame.so.0; on Windows libmp3lame.dll, then libmp3lame-0.dll) or the AVIKIT_LAME_PATH
+        /// environment variable (avk_set_lame_path). Takes effect for MP3 streams added afterwards, as
+        /// long as no MP3 stream loaded LAME yet in this process; a missing or wrong file makes them
+        /// throw NotSupportedException then. The path is copied. Thread-safe.
+        /// </summary>
+        /// <exception cref="ArgumentNullException"><paramref name="path"/> is null.</exception>
+        public static void SetLamePath(string path)
+        {
+            if (path == null) throw new ArgumentNullException("path");
+            Errors.Check(Native.avk_set_lame_path(Native.Utf8z(path)));
+        }
     }
 }

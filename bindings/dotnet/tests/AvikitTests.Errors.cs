@@ -89,6 +89,7 @@ internal static partial class AvikitTests
         {
             Throws<ArgumentException>(() => w2.AddVideoStream(0, H, 32));
             Throws<ArgumentException>(() => w2.AddMjpegVideoStream(W, H, 101));
+            var mp3 = true;
             try
             {
                 w2.AddMp3AudioStream(2, 44100, 128);
@@ -96,8 +97,14 @@ internal static partial class AvikitTests
             }
             catch (NotSupportedException ns)
             {
+                mp3 = false;
                 Equal(AvikitStatus.Unsupported, (AvikitStatus)ns.Data["Avikit.Status"], "MP3 status");
             }
+            // SetLamePath: null refused; a path given once LAME was looked for changes nothing.
+            Throws<ArgumentNullException>(() => AvikitLibrary.SetLamePath(null));
+            AvikitLibrary.SetLamePath(OutPath("no-lame-here.so"));
+            if (mp3) w2.AddMp3AudioStream(1, 44100, 64);
+            else Throws<NotSupportedException>(() => w2.AddMp3AudioStream(1, 44100, 64));
             try
             {
                 w2.AddVideoStream(new VideoStreamOptions { Width = W, Height = H, Codec = VideoCodec.H264 });
