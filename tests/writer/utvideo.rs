@@ -2,8 +2,7 @@
 //! odd strides, noise, gradients, flat colour and camera-like content, and the edge sizes, all
 //! decoded back bit for bit from AVI files that carry the encoder's frames as they are.
 
-use crate::common::ffmpeg::ffmpeg_decode;
-use crate::common::ffmpeg::testsrc2;
+use crate::common::ffmpeg::{ffmpeg_decode, testsrc2};
 use crate::common::riff::{find, le32};
 use crate::common::rng::TestRng;
 use crate::common::scratch::Scratch;
@@ -12,6 +11,7 @@ use avikit::pixel::{PackedRgb, PlaneBuffer, PlaneRef};
 use avikit::repair::repair_file;
 use avikit::{StreamFormat, VideoFormat, Writer, WriterOptions};
 use std::path::Path;
+use std::process::Command;
 
 const YUV_FORMATS: [UtVideoFormat; 4] = [
     UtVideoFormat::Uly0,
@@ -50,16 +50,24 @@ fn tight(samples: &[u8], width: usize, height: usize, stride: usize) -> Vec<u8> 
         .collect()
 }
 
-/// Writes `frames` (already encoded) as a pass-through Ut Video stream.
-fn write_avi(path: &Path, encoder: &UtVideoEncoder, width: u32, height: u32, frames: &[Vec<u8>]) {
-    let format = encoder.format();
-    let video = VideoFormat::compressed(width, height, format.fourcc())
-        .with_bits_per_pixel(format.bits_per_pixel())
-        .with_extra_data(encoder.extra_data().to_vec());
+/// Writes each (encoder, size, frames already encoded) as a pass-through Ut Video stream of
+/// its own, in one file.
+fn write_avi(path: &Path, streams: &[(&UtVideoEncoder, (u32, u32), &[Vec<u8>])]) {
     let writer = Writer::create(path, WriterOptions::default()).unwrap();
-    let stream = writer.add_video_stream(video, None).unwrap();
-    for frame in frames {
-        stream.write_frame(true, frame).unwrap();
+    let added: Vec<_> = streams
+        .iter()
+        .map(|(encoder, (width, height), _)| {
+            let format = encoder.format();
+            let video = VideoFormat::compressed(*width, *height, format.fourcc())
+                .with_bits_per_pixel(format.bits_per_pixel())
+                .with_extra_data(encoder.extra_data().to_vec());
+            writer.add_video_stream(video, None).unwrap()
+        })
+        .collect();
+    for ((_, _, frames), stream) in streams.iter().zip(&added) {
+        for frame in *frames {
+            stream.write_frame(true, frame).unwrap();
+        }
     }
     writer.close().unwrap();
 }
@@ -73,56 +81,106 @@ fn pix_fmt(format: UtVideoFormat) -> &'static str {
     }
 }
 
-/// Encodes every frame (each a list of (plane, stride)), writes them, decodes them with
-/// ffmpeg and compares with `expected` (per frame, the tight planes ffmpeg outputs).
-fn round_trip(
-    name: &str,
-    encoder: &UtVideoEncoder,
-    (width, height): (u32, u32),
-    frames: &[Vec<(Vec<u8>, usize)>],
-    expected: &[Vec<u8>],
-) {
-    let encoded: Vec<Vec<u8>> = frames
+/// One encoder's frames to check: each a list of (plane, stride), and per frame the tight
+/// planes ffmpeg must output.
+struct Case {
+    name: String,
+    encoder: UtVideoEncoder,
+    size: (u32, u32),
+    frames: Vec<Vec<(Vec<u8>, usize)>>,
+    expected: Vec<Vec<u8>>,
+}
+
+/// A case's frames, encoded.
+struct Encoded<'a> {
+    case: &'a Case,
+    frames: Vec<Vec<u8>>,
+}
+
+/// Encodes every case's frames (checking the vector kernels against the scalar ones), writes
+/// them into one file as a stream per case, decodes every stream with one ffmpeg run and
+/// compares each with its expected planes.
+fn round_trip(name: &str, cases: &[Case]) {
+    let encoded: Vec<Encoded<'_>> = cases
         .iter()
-        .map(|planes| {
-            let refs: Vec<PlaneRef<'_>> = planes
+        .map(|case| Encoded {
+            case,
+            frames: case
+                .frames
                 .iter()
-                .map(|(samples, stride)| PlaneRef {
-                    samples,
-                    stride: *stride,
+                .map(|planes| {
+                    let refs: Vec<PlaneRef<'_>> = planes
+                        .iter()
+                        .map(|(samples, stride)| PlaneRef {
+                            samples,
+                            stride: *stride,
+                        })
+                        .collect();
+                    let bytes = case.encoder.encode(&refs).unwrap();
+                    let scalar = case.encoder.clone().with_isa(Isa::Scalar);
+                    let name = &case.name;
+                    assert_eq!(
+                        bytes,
+                        scalar.encode(&refs).unwrap(),
+                        "{name}: vector and scalar kernels differ"
+                    );
+                    bytes
                 })
-                .collect();
-            let bytes = encoder.encode(&refs).unwrap();
-            let scalar = encoder.clone().with_isa(Isa::Scalar).encode(&refs).unwrap();
-            assert_eq!(bytes, scalar, "{name}: vector and scalar kernels differ");
-            bytes
+                .collect(),
         })
         .collect();
     let file = Scratch::new(&format!("{name}.avi"));
-    write_avi(file.path(), encoder, width, height, &encoded);
-    let decoded = ffmpeg_decode(
-        file.path(),
-        "0:v:0",
-        "rawvideo",
-        &["-pix_fmt", pix_fmt(encoder.format())],
+    let streams: Vec<_> = encoded
+        .iter()
+        .map(|e| (&e.case.encoder, e.case.size, &e.frames[..]))
+        .collect();
+    write_avi(file.path(), &streams);
+    let outputs: Vec<Scratch> = (0..cases.len())
+        .map(|i| Scratch::new(&format!("{name}-{i}.raw")))
+        .collect();
+    let mut ffmpeg = Command::new("ffmpeg");
+    ffmpeg.args([
+        "-nostdin",
+        "-v",
+        "error",
+        "-err_detect",
+        "explode",
+        "-xerror",
+        "-y",
+    ]);
+    ffmpeg.arg("-i").arg(file.path());
+    for (i, (case, out)) in cases.iter().zip(&outputs).enumerate() {
+        ffmpeg.args(["-map", &format!("0:v:{i}"), "-f", "rawvideo"]);
+        ffmpeg.args(["-pix_fmt", pix_fmt(case.encoder.format())]);
+        ffmpeg.arg(out.path());
+    }
+    let run = ffmpeg.output().expect("run ffmpeg");
+    assert!(
+        run.status.success() && run.stderr.is_empty(),
+        "{name}: ffmpeg: {}",
+        String::from_utf8_lossy(&run.stderr)
     );
-    let want: Vec<u8> = expected.concat();
-    assert_eq!(decoded.len(), want.len(), "{name}: decoded length");
-    if decoded != want {
-        let at = decoded.iter().zip(&want).position(|(a, b)| a != b).unwrap();
-        panic!("{name}: first difference at byte {at} of {}", want.len());
+    for (case, out) in cases.iter().zip(&outputs) {
+        let decoded = std::fs::read(out.path()).unwrap();
+        let want: Vec<u8> = case.expected.concat();
+        let name = &case.name;
+        assert_eq!(decoded.len(), want.len(), "{name}: decoded length");
+        if decoded != want {
+            let at = decoded.iter().zip(&want).position(|(a, b)| a != b).unwrap();
+            panic!("{name}: first difference at byte {at} of {}", want.len());
+        }
     }
 }
 
-/// YUV frames of three kinds at `stride` padding, encoded with `format`, `prediction` and
-/// `slices`, decoded exactly.
-fn check_yuv(
+/// YUV frames of three kinds at `stride` padding, to encode with `format`, `prediction` and
+/// `slices` and decode exactly.
+fn yuv_case(
     format: UtVideoFormat,
     prediction: Prediction,
     slices: u32,
     size: (u32, u32),
     pad: usize,
-) {
+) -> Case {
     let (w, h) = (size.0 as usize, size.1 as usize);
     let encoder = UtVideoEncoder::new(format, size.0, size.1, prediction, slices).unwrap();
     let mut frames = Vec::new();
@@ -140,19 +198,24 @@ fn check_yuv(
         frames.push(planes);
         expected.push(tight_planes.concat());
     }
-    let name = format!("{:?}-{prediction:?}-{slices}-{w}x{h}", format.fourcc());
-    round_trip(&name, &encoder, size, &frames, &expected);
+    Case {
+        name: format!("{:?}-{prediction:?}-{slices}-{w}x{h}", format.fourcc()),
+        encoder,
+        size,
+        frames,
+        expected,
+    }
 }
 
-/// Packed RGB frames of three kinds converted to `format`'s planes, decoded to planar G, B,
-/// R (and A) exactly.
-fn check_rgb(
+/// Packed RGB frames of three kinds converted to `format`'s planes, to decode to planar G,
+/// B, R (and A) exactly.
+fn rgb_case(
     format: UtVideoFormat,
     layout: PackedRgb,
     prediction: Prediction,
     slices: u32,
     size: (u32, u32),
-) {
+) -> Case {
     let (w, h) = (size.0 as usize, size.1 as usize);
     let bpp = layout.bytes_per_pixel();
     let stride = w * bpp + 5;
@@ -187,21 +250,28 @@ fn check_rgb(
         frames.push(planes);
         expected.push(want);
     }
-    let name = format!(
-        "{:?}-{layout:?}-{prediction:?}-{slices}-{w}x{h}",
-        format.fourcc()
-    );
-    round_trip(&name, &encoder, size, &frames, &expected);
+    Case {
+        name: format!(
+            "{:?}-{layout:?}-{prediction:?}-{slices}-{w}x{h}",
+            format.fourcc()
+        ),
+        encoder,
+        size,
+        frames,
+        expected,
+    }
 }
 
 #[test]
 fn yuv_formats_decode_exactly_with_every_predictor_and_slice_count() {
     for format in YUV_FORMATS {
-        for prediction in Prediction::ALL {
-            for slices in [1, 3, 7, 256] {
-                check_yuv(format, prediction, slices, (64, 36), 7);
-            }
-        }
+        let cases: Vec<Case> = Prediction::ALL
+            .into_iter()
+            .flat_map(|prediction| {
+                [1, 3, 7, 256].map(|slices| yuv_case(format, prediction, slices, (64, 36), 7))
+            })
+            .collect();
+        round_trip(&format!("yuv-{:?}", format.fourcc()), &cases);
     }
 }
 
@@ -215,11 +285,13 @@ fn rgb_layouts_decode_exactly_with_every_predictor_and_slice_count() {
         (UtVideoFormat::Ulrg, PackedRgb::Rgb),
     ];
     for (format, layout) in cases {
-        for prediction in Prediction::ALL {
-            for slices in [1, 4, 256] {
-                check_rgb(format, layout, prediction, slices, (33, 17));
-            }
-        }
+        let cases: Vec<Case> = Prediction::ALL
+            .into_iter()
+            .flat_map(|prediction| {
+                [1, 4, 256].map(|slices| rgb_case(format, layout, prediction, slices, (33, 17)))
+            })
+            .collect();
+        round_trip(&format!("rgb-{:?}-{layout:?}", format.fourcc()), &cases);
     }
 }
 
@@ -227,28 +299,19 @@ fn rgb_layouts_decode_exactly_with_every_predictor_and_slice_count() {
 fn edge_sizes_decode_exactly() {
     for prediction in Prediction::ALL {
         for slices in [1, 2, 8] {
+            let mut cases = Vec::new();
             for size in [(2, 2), (2, 4), (4, 2), (6, 6), (34, 2)] {
-                check_yuv(UtVideoFormat::Uly0, prediction, slices, size, 1);
+                cases.push(yuv_case(UtVideoFormat::Uly0, prediction, slices, size, 1));
             }
             for size in [(2, 1), (2, 3), (4, 1), (2, 9)] {
-                check_yuv(UtVideoFormat::Uly2, prediction, slices, size, 3);
+                cases.push(yuv_case(UtVideoFormat::Uly2, prediction, slices, size, 3));
             }
             for size in [(1, 1), (1, 2), (3, 1), (1, 7), (31, 3), (17, 2)] {
-                check_rgb(
-                    UtVideoFormat::Ulrg,
-                    PackedRgb::Bgr,
-                    prediction,
-                    slices,
-                    size,
-                );
-                check_rgb(
-                    UtVideoFormat::Ulra,
-                    PackedRgb::Rgba,
-                    prediction,
-                    slices,
-                    size,
-                );
+                let (ulrg, ulra) = (UtVideoFormat::Ulrg, UtVideoFormat::Ulra);
+                cases.push(rgb_case(ulrg, PackedRgb::Bgr, prediction, slices, size));
+                cases.push(rgb_case(ulra, PackedRgb::Rgba, prediction, slices, size));
             }
+            round_trip(&format!("edge-{prediction:?}-{slices}"), &cases);
         }
     }
 }
@@ -288,13 +351,14 @@ fn camera_like_content_decodes_exactly() {
             }
             expected.push(want);
         }
-        round_trip(
-            &format!("camera-{format:?}"),
-            &encoder,
-            (w as u32, h as u32),
-            &planes_of,
-            &expected,
-        );
+        let case = Case {
+            name: format!("camera-{format:?}"),
+            encoder,
+            size: (w as u32, h as u32),
+            frames: planes_of,
+            expected,
+        };
+        round_trip(&case.name.clone(), &[case]);
     }
 }
 
@@ -328,7 +392,14 @@ fn nv12_yuy2_and_gray_inputs_decode_to_their_samples() {
         .iter()
         .map(|p| (p.samples.to_vec(), p.stride))
         .collect();
-    round_trip("nv12", &encoder, (w as u32, h as u32), &[planes], &[want]);
+    let case = Case {
+        name: "nv12".into(),
+        encoder,
+        size: (w as u32, h as u32),
+        frames: vec![planes],
+        expected: vec![want],
+    };
+    round_trip("nv12", &[case]);
 
     // YUY2: Y0 U Y1 V.
     let yuy2 = noise(stride * 2 * h, 10);
@@ -358,7 +429,14 @@ fn nv12_yuy2_and_gray_inputs_decode_to_their_samples() {
         .iter()
         .map(|p| (p.samples.to_vec(), p.stride))
         .collect();
-    round_trip("yuy2", &encoder, (w as u32, h as u32), &[planes], &[want]);
+    let case = Case {
+        name: "yuy2".into(),
+        encoder,
+        size: (w as u32, h as u32),
+        frames: vec![planes],
+        expected: vec![want],
+    };
+    round_trip("yuy2", &[case]);
 
     // GRAY8: luma as given, chroma neutral (single-symbol planes).
     let gray = noise(stride * h, 11);
@@ -372,7 +450,14 @@ fn nv12_yuy2_and_gray_inputs_decode_to_their_samples() {
         .iter()
         .map(|p| (p.samples.to_vec(), p.stride))
         .collect();
-    round_trip("gray", &encoder, (w as u32, h as u32), &[planes], &[want]);
+    let case = Case {
+        name: "gray".into(),
+        encoder,
+        size: (w as u32, h as u32),
+        frames: vec![planes],
+        expected: vec![want],
+    };
+    round_trip("gray", &[case]);
 }
 
 #[test]
@@ -461,7 +546,7 @@ fn extra_data_follows_the_bitmap_header_and_survives_repair() {
         .collect();
     let frame = encoder.encode(&refs).unwrap();
     let file = Scratch::new("utv-extra.avi");
-    write_avi(file.path(), &encoder, w, h, &vec![frame; 10]);
+    write_avi(file.path(), &[(&encoder, (w, h), &vec![frame; 10])]);
     let bytes = std::fs::read(file.path()).unwrap();
     let strf = find(&bytes, b"strf").unwrap();
     assert_eq!(le32(&bytes, strf + 4), 56, "strf: header and extra data");
