@@ -50,9 +50,11 @@ fn tight(samples: &[u8], width: usize, height: usize, stride: usize) -> Vec<u8> 
         .collect()
 }
 
-/// Writes each (encoder, size, frames already encoded) as a pass-through Ut Video stream of
-/// its own, in one file.
-fn write_avi(path: &Path, streams: &[(&UtVideoEncoder, (u32, u32), &[Vec<u8>])]) {
+/// An encoder, its frame size and frames it encoded.
+type EncodedStream<'a> = (&'a UtVideoEncoder, (u32, u32), &'a [Vec<u8>]);
+
+/// Writes each encoded stream as a pass-through Ut Video stream of its own, in one file.
+fn write_avi(path: &Path, streams: &[EncodedStream<'_>]) {
     let writer = Writer::create(path, WriterOptions::default()).unwrap();
     let added: Vec<_> = streams
         .iter()
