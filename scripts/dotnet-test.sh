@@ -69,7 +69,7 @@ echo "== compile (mcs, C# 7.2 max for mcs, .NET Framework 4.7.2 reference assemb
 mkdir -p "$OUT"
 MCS_FLAGS=(-langversion:7.2 -sdk:4.7.2 -debug -warn:4 -warnaserror -nologo)
 mcs "${MCS_FLAGS[@]}" -target:library -out:"$OUT/Avikit.Net.dll" bindings/dotnet/src/*.cs
-mcs "${MCS_FLAGS[@]}" -target:exe -out:"$OUT/AvikitTests.exe" -r:"$OUT/Avikit.Net.dll" bindings/dotnet/tests/*.cs
+mcs "${MCS_FLAGS[@]}" -target:exe -out:"$OUT/AvikitTests.exe" -r:"$OUT/Avikit.Net.dll" bindings/dotnet/tests/*.cs bindings/dotnet/testing/Harness.cs
 cat >"$OUT/AvikitTests.runtimeconfig.json" <<EOF
 {"runtimeOptions":{"tfm":"netcoreapp3.1","framework":{"name":"Microsoft.NETCore.App","version":"$FX_VERSION"}}}
 EOF
@@ -78,7 +78,7 @@ EOF
 mcs "${MCS_FLAGS[@]}" -target:library -out:"$OUT/Avikit.SharpAvi.dll" -r:"$OUT/Avikit.Net.dll" \
     bindings/dotnet/sharpavi/src/*.cs
 mcs "${MCS_FLAGS[@]}" -target:exe -out:"$OUT/SharpAviTests.exe" -r:"$OUT/Avikit.SharpAvi.dll" \
-    -r:"$OUT/Avikit.Net.dll" bindings/dotnet/sharpavi/tests/*.cs
+    -r:"$OUT/Avikit.Net.dll" bindings/dotnet/sharpavi/tests/*.cs bindings/dotnet/testing/Harness.cs
 SAMPLES=(GettingStarted Encoders EncoderExtensions AudioPcm AudioMp3 AsyncTasks AsyncApm CustomEncoders)
 for sample in "${SAMPLES[@]}"; do
     mcs "${MCS_FLAGS[@]}" -target:exe -out:"$OUT/$sample.exe" -r:"$OUT/Avikit.SharpAvi.dll" \

@@ -250,7 +250,7 @@ mkdir -p "$NET"
 MCS_FLAGS=(-langversion:7.2 -sdk:4.7.2 -debug -warn:4 -warnaserror -nologo)
 mcs "${MCS_FLAGS[@]}" -target:library -out:"$NET/Avikit.Net.dll" bindings/dotnet/src/*.cs
 mcs "${MCS_FLAGS[@]}" -target:exe -out:"$NET/AvikitTests.exe" -r:"$NET/Avikit.Net.dll" \
-    bindings/dotnet/tests/*.cs
+    bindings/dotnet/tests/*.cs bindings/dotnet/testing/Harness.cs
 cat >"$NET/AvikitTests.runtimeconfig.json" <<JSON
 {"runtimeOptions":{"tfm":"netcoreapp3.1","framework":{"name":"Microsoft.NETCore.App","version":"$FX_VERSION"}}}
 JSON
@@ -311,7 +311,7 @@ step ".NET: Avikit.SharpAvi tests and samples under Wine"
 mcs "${MCS_FLAGS[@]}" -target:library -out:"$NET/Avikit.SharpAvi.dll" -r:"$NET/Avikit.Net.dll" \
     bindings/dotnet/sharpavi/src/*.cs
 mcs "${MCS_FLAGS[@]}" -target:exe -out:"$NET/SharpAviTests.exe" -r:"$NET/Avikit.SharpAvi.dll" \
-    -r:"$NET/Avikit.Net.dll" bindings/dotnet/sharpavi/tests/*.cs
+    -r:"$NET/Avikit.Net.dll" bindings/dotnet/sharpavi/tests/*.cs bindings/dotnet/testing/Harness.cs
 run_net sharpavi-coreclr-wine windows wine "$DOTNET_WIN" exec \
     --runtimeconfig "$(winpath "$NET/AvikitTests.runtimeconfig.json")" "$(winpath "$NET/SharpAviTests.exe")"
 cargo build --release --bin avikit --quiet

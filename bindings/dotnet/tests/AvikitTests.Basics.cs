@@ -3,6 +3,7 @@
 using System;
 using System.Runtime.InteropServices;
 using Avikit;
+using static Harness;
 
 internal static partial class AvikitTests
 {

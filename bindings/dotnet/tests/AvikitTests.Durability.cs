@@ -6,6 +6,7 @@ using System;
 using System.IO;
 using System.Threading;
 using Avikit;
+using static Harness;
 
 internal static partial class AvikitTests
 {

@@ -5,6 +5,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using Avikit;
+using static Harness;
 
 internal static partial class AvikitTests
 {

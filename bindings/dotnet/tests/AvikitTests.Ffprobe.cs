@@ -8,6 +8,7 @@ using System.Linq;
 using System.Runtime.InteropServices;
 using System.Threading;
 using Avikit;
+using static Harness;
 
 internal static partial class AvikitTests
 {

@@ -7,6 +7,7 @@ using System.IO;
 using System.Linq;
 using System.Threading.Tasks;
 using Avikit;
+using static Harness;
 
 internal static partial class AvikitTests
 {

@@ -9,6 +9,7 @@ using System.Runtime.InteropServices;
 using System.Threading;
 using System.Threading.Tasks;
 using Avikit;
+using static Harness;
 
 internal static partial class AvikitTests
 {

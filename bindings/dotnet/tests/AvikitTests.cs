@@ -3,7 +3,8 @@
 // Output files go to $AVIKIT_TEST_OUT (default: a temp folder); ffprobe must be on PATH, or under
 // Wine be served through $AVIKIT_FFPROBE_BRIDGE (see RunFfprobe).
 // The tests are split by concern over partial-class files AvikitTests.*.cs; this one has the
-// runner (Main lists every test), the checks and the helpers the other files use.
+// list (Main runs every test) and the helpers the other files use; the runner and the checks are
+// in bindings/dotnet/testing/Harness.cs, shared with the SharpAvi tests.
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
@@ -11,6 +12,7 @@ using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
 using Avikit;
+using static Harness;
 
 internal static partial class AvikitTests
 {
@@ -19,7 +21,6 @@ internal static partial class AvikitTests
     private const int AudioBlock = 735 * 4;           // 1/60 s of 16-bit stereo 44.1 kHz (ffmpeg
                                                       // splits PCM chunks over 4096 bytes into packets)
     private static string outDir;
-    private static int passed, failed;
 
     private static int Main()
     {
@@ -56,53 +57,10 @@ internal static partial class AvikitTests
         Run("Stopwatch timestamps convert exactly", StopwatchConversion);
         Run("durable checkpoints sync a FileStream; Durability.None never does", DurableCheckpoints);
 
-        Console.WriteLine(passed + " passed, " + failed + " failed");
-        return failed == 0 ? 0 : 1;
+        return Summary();
     }
 
-    private static void Run(string name, Action test)
-    {
-        var sw = Stopwatch.StartNew();
-        try
-        {
-            test();
-            passed++;
-            Console.WriteLine("ok   " + name + " (" + sw.ElapsedMilliseconds + " ms)");
-        }
-        catch (Exception e)
-        {
-            failed++;
-            Console.WriteLine("FAIL " + name + ": " + e);
-        }
-    }
-
-    // ---- helpers ----------------------------------------------------------------------------
-
-    private static void Check(bool condition, string what)
-    {
-        if (!condition) throw new Exception("check failed: " + what);
-    }
-
-    private static void Equal<T>(T expected, T actual, string what)
-    {
-        if (!EqualityComparer<T>.Default.Equals(expected, actual))
-            throw new Exception("check failed: " + what + ": expected <" + expected + ">, got <" + actual + ">");
-    }
-
-    /// <summary>Runs action and returns the exception, which must be exactly of type T.</summary>
-    private static T Throws<T>(Action action) where T : Exception
-    {
-        try
-        {
-            action();
-        }
-        catch (Exception e)
-        {
-            if (e.GetType() != typeof(T)) throw new Exception("expected " + typeof(T).Name + ", got " + e.GetType().Name, e);
-            return (T)e;
-        }
-        throw new Exception("expected " + typeof(T).Name + ", nothing was thrown");
-    }
+    // ---- helpers (the runner and the checks are Harness's) ----------------------------------
 
     private static string OutPath(string name) { return Path.Combine(outDir, name); }
 
@@ -116,13 +74,6 @@ internal static partial class AvikitTests
     private static AviWriterOptions Deterministic()
     {
         return new AviWriterOptions { FramesPerSecond = 30, CheckpointIntervalMs = 0 };
-    }
-
-    private static void BytesEqual(byte[] a, byte[] b, string what)
-    {
-        Check(a.Length == b.Length, what + ": lengths " + a.Length + " and " + b.Length);
-        for (var i = 0; i < a.Length; i++)
-            if (a[i] != b[i]) throw new Exception("check failed: " + what + ": first difference at byte " + i);
     }
 
     /// <summary>A seekable in-memory sink whose Write blocks while Gate is reset, so writes queue up

@@ -8,6 +8,7 @@ using SharpAvi;
 using SharpAvi.Codecs;
 using SharpAvi.Output;
 using SharpAvi.Utilities;
+using static Harness;
 
 internal static partial class SharpAviTests
 {

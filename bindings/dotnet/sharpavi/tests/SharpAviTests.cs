@@ -13,6 +13,7 @@ using SharpAvi;
 using SharpAvi.Codecs;
 using SharpAvi.Output;
 using SharpAvi.Utilities;
+using static Harness;
 
 internal static partial class SharpAviTests
 {
@@ -20,7 +21,6 @@ internal static partial class SharpAviTests
     private const int Frames = 40;
     private const int Block = 1470 * 4;               // 1/30 s of 16-bit stereo 44.1 kHz
     private static string outDir;
-    private static int passed, failed;
     private static bool lame;                          // avikit found LAME (not under Wine here)
 
     private static int Main(string[] args)
@@ -73,53 +73,10 @@ internal static partial class SharpAviTests
         Run("misuse: constructor and Add* arguments", BadArguments);
         Run("misuse: encoder-defined properties, End* results, wrapper", EncoderMisuse);
 
-        Console.WriteLine(passed + " passed, " + failed + " failed");
-        return failed == 0 ? 0 : 1;
+        return Summary();
     }
 
-    private static void Run(string name, Action test)
-    {
-        var sw = Stopwatch.StartNew();
-        try
-        {
-            test();
-            passed++;
-            Console.WriteLine("ok   " + name + " (" + sw.ElapsedMilliseconds + " ms)");
-        }
-        catch (Exception e)
-        {
-            failed++;
-            Console.WriteLine("FAIL " + name + ": " + e);
-        }
-    }
-
-    // ---- helpers ----------------------------------------------------------------------------
-
-    private static void Check(bool condition, string what)
-    {
-        if (!condition) throw new Exception("check failed: " + what);
-    }
-
-    private static void Equal<T>(T expected, T actual, string what)
-    {
-        if (!EqualityComparer<T>.Default.Equals(expected, actual))
-            throw new Exception("check failed: " + what + ": expected <" + expected + ">, got <" + actual + ">");
-    }
-
-    /// <summary>Runs action and returns the exception, which must be exactly of type T.</summary>
-    private static T Throws<T>(Action action) where T : Exception
-    {
-        try
-        {
-            action();
-        }
-        catch (Exception e)
-        {
-            if (e.GetType() != typeof(T)) throw new Exception("expected " + typeof(T).Name + ", got " + e.GetType().Name + ": " + e.Message, e);
-            return (T)e;
-        }
-        throw new Exception("expected " + typeof(T).Name + ", nothing was thrown");
-    }
+    // ---- helpers (the runner and the checks are Harness's) ----------------------------------
 
     /// <summary>A task that must fault with exactly T.</summary>
     private static void Faults<T>(Task task) where T : Exception
@@ -160,13 +117,6 @@ internal static partial class SharpAviTests
                 b[p + 2] = (byte)(i * 6);
             }
         return b;
-    }
-
-    private static void BytesEqual(byte[] a, byte[] b, string what)
-    {
-        Check(a.Length == b.Length, what + ": lengths " + a.Length + " and " + b.Length);
-        for (var i = 0; i < a.Length; i++)
-            if (a[i] != b[i]) throw new Exception("check failed: " + what + ": first difference at byte " + i);
     }
 
     /// <summary>avikit's options that a compat writer uses by default, made deterministic: no
