@@ -132,7 +132,9 @@ for rt in mono coreclr; do
     fi
 done
 
-LAME=$( (ldconfig -p 2>/dev/null || /sbin/ldconfig -p) | awk '/libmp3lame\.so\.0 .*x86-64/ {print $NF; exit}')
+# awk reads to the end: leaving early would kill ldconfig with SIGPIPE, which pipefail reports.
+LAME=$( (ldconfig -p 2>/dev/null || /sbin/ldconfig -p) |
+    awk '/libmp3lame\.so\.0 .*x86-64/ && !found {print $NF; found = 1}')
 samples_run=0
 # Every sample writes 60 video frames into each of its files: ffprobe must decode all of them,
 # and avikit inspect must pass; the audio streams' packet counts are printed.
