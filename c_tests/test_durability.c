@@ -184,6 +184,29 @@ static avk_writer_options options(uint32_t durability, uint32_t interval_ms) {
     return o;
 }
 
+/* A fresh log on `s` (with the sync callback when `with_sync`; `io_size` 0 is the whole avk_io,
+ * else an older caller's struct_size), a writer with options `o` on it, the recording with
+ * `flush_flags` every 50 frames, and the close. */
+static void record_on(log_sink *s, int with_sync, uint32_t io_size, avk_writer_options o,
+                      uint32_t flush_flags) {
+    avk_writer *w = NULL;
+    avk_io io;
+    memset(s, 0, sizeof *s);
+    io = log_io(s, with_sync);
+    if (io_size != 0) {
+        io.struct_size = io_size;
+    }
+    CHECK_OK(avk_writer_create_io(&io, &o, &w));
+    record(w, flush_flags, o.checkpoint_interval_ms);
+    CHECK_OK(avk_writer_close(w));
+}
+
+/* `s` holds the very bytes of `reference`. */
+static void check_same_file(const log_sink *s, const log_sink *reference) {
+    CHECK_EQ(s->len, reference->len);
+    CHECK(s->len == reference->len && memcmp(s->data, reference->data, s->len) == 0);
+}
+
 int main(void) {
     log_sink durable, plain, nosync;
     avk_writer_options o;
@@ -197,12 +220,7 @@ int main(void) {
     CHECK_EQ(o.durability, AVK_DURABILITY_CHECKPOINTS);
 
     /* Periodic checkpoints and plain flushes: the durable order, close synced last. */
-    memset(&durable, 0, sizeof durable);
-    io = log_io(&durable, 1);
-    o = options(AVK_DURABILITY_CHECKPOINTS, 3);
-    CHECK_OK(avk_writer_create_io(&io, &o, &w));
-    record(w, 0, 3);
-    CHECK_OK(avk_writer_close(w));
+    record_on(&durable, 1, 0, options(AVK_DURABILITY_CHECKPOINTS, 3), 0);
     CHECK_EQ(durable.closes, 1);
     rewrites = check_order(&durable);
     CHECK(rewrites >= 8);
@@ -212,55 +230,28 @@ int main(void) {
 
     /* Without periodic checkpoints the bytes depend on the calls only: durable and not give
        the same file; without durability nothing syncs. */
-    memset(&durable, 0, sizeof durable);
-    memset(&plain, 0, sizeof plain);
-    io = log_io(&durable, 1);
-    o = options(AVK_DURABILITY_CHECKPOINTS, 0);
-    CHECK_OK(avk_writer_create_io(&io, &o, &w));
-    record(w, 0, 0);
-    CHECK_OK(avk_writer_close(w));
+    record_on(&durable, 1, 0, options(AVK_DURABILITY_CHECKPOINTS, 0), 0);
     check_order(&durable);
-    io = log_io(&plain, 1);
-    o = options(AVK_DURABILITY_NONE, 0);
-    CHECK_OK(avk_writer_create_io(&io, &o, &w));
-    record(w, 0, 0);
-    CHECK_OK(avk_writer_close(w));
+    record_on(&plain, 1, 0, options(AVK_DURABILITY_NONE, 0), 0);
     CHECK_EQ(count_syncs(&plain), 0u);
     CHECK(plain.ops[plain.count - 1].kind == OP_FLUSH);
-    CHECK_EQ(plain.len, durable.len);
-    CHECK(memcmp(plain.data, durable.data, plain.len) == 0);
+    check_same_file(&plain, &durable);
     log_free(&plain);
 
     /* AVK_FLUSH_DURABLE syncs in order whatever the durability. */
-    memset(&plain, 0, sizeof plain);
-    io = log_io(&plain, 1);
-    o = options(AVK_DURABILITY_NONE, 0);
-    CHECK_OK(avk_writer_create_io(&io, &o, &w));
-    record(w, AVK_FLUSH_DURABLE, 0);
-    CHECK_OK(avk_writer_close(w));
+    record_on(&plain, 1, 0, options(AVK_DURABILITY_NONE, 0), AVK_FLUSH_DURABLE);
     CHECK(count_syncs(&plain) >= 2u * (FRAMES / 50));
-    CHECK_EQ(plain.len, durable.len);
-    CHECK(memcmp(plain.data, durable.data, plain.len) == 0);
+    check_same_file(&plain, &durable);
     log_free(&plain);
 
     /* sync = NULL: the sink promises nothing, and the recording is the same. */
-    memset(&nosync, 0, sizeof nosync);
-    io = log_io(&nosync, 0);
-    o = options(AVK_DURABILITY_CHECKPOINTS, 0);
-    CHECK_OK(avk_writer_create_io(&io, &o, &w));
-    record(w, AVK_FLUSH_DURABLE, 0);
-    CHECK_OK(avk_writer_close(w));
+    record_on(&nosync, 0, 0, options(AVK_DURABILITY_CHECKPOINTS, 0), AVK_FLUSH_DURABLE);
     CHECK_EQ(count_syncs(&nosync), 0u);
-    CHECK_EQ(nosync.len, durable.len);
-    CHECK(memcmp(nosync.data, durable.data, nosync.len) == 0);
+    check_same_file(&nosync, &durable);
     log_free(&nosync);
     /* An avk_io of 0.2 (no sync field) is read without it. */
-    memset(&nosync, 0, sizeof nosync);
-    io = log_io(&nosync, 1);
-    io.struct_size = (uint32_t)offsetof(avk_io, sync);
-    CHECK_OK(avk_writer_create_io(&io, &o, &w));
-    record(w, AVK_FLUSH_DURABLE, 0);
-    CHECK_OK(avk_writer_close(w));
+    record_on(&nosync, 1, (uint32_t)offsetof(avk_io, sync), options(AVK_DURABILITY_CHECKPOINTS, 0),
+              AVK_FLUSH_DURABLE);
     CHECK_EQ(count_syncs(&nosync), 0u);
     CHECK_EQ(nosync.len, durable.len);
     log_free(&nosync);

@@ -367,11 +367,13 @@ fn camera_like_content_decodes_exactly() {
 #[test]
 fn nv12_yuy2_and_gray_inputs_decode_to_their_samples() {
     let (w, h) = (38usize, 22usize);
+    let size = (w as u32, h as u32);
     let stride = w + 3;
     // NV12: Y rows then interleaved U, V rows.
     let nv12 = noise(stride * h * 3 / 2, 9);
     let chroma_at = stride * h;
     let mut buffer = PlaneBuffer::default();
+    let mut cases = Vec::new();
     buffer.fill_nv12(&nv12, stride, chroma_at, w, h);
     let mut want = tight(&nv12, w, h, stride);
     for c in 0..2 {
@@ -389,19 +391,7 @@ fn nv12_yuy2_and_gray_inputs_decode_to_their_samples() {
         2,
     )
     .unwrap();
-    let planes: Vec<(Vec<u8>, usize)> = buffer
-        .planes()
-        .iter()
-        .map(|p| (p.samples.to_vec(), p.stride))
-        .collect();
-    let case = Case {
-        name: "nv12".into(),
-        encoder,
-        size: (w as u32, h as u32),
-        frames: vec![planes],
-        expected: vec![want],
-    };
-    round_trip("nv12", &[case]);
+    cases.push(filled_case("nv12", encoder, size, &buffer, want));
 
     // YUY2: Y0 U Y1 V.
     let yuy2 = noise(stride * 2 * h, 10);
@@ -426,19 +416,7 @@ fn nv12_yuy2_and_gray_inputs_decode_to_their_samples() {
         3,
     )
     .unwrap();
-    let planes: Vec<(Vec<u8>, usize)> = buffer
-        .planes()
-        .iter()
-        .map(|p| (p.samples.to_vec(), p.stride))
-        .collect();
-    let case = Case {
-        name: "yuy2".into(),
-        encoder,
-        size: (w as u32, h as u32),
-        frames: vec![planes],
-        expected: vec![want],
-    };
-    round_trip("yuy2", &[case]);
+    cases.push(filled_case("yuy2", encoder, size, &buffer, want));
 
     // GRAY8: luma as given, chroma neutral (single-symbol planes).
     let gray = noise(stride * h, 11);
@@ -447,19 +425,30 @@ fn nv12_yuy2_and_gray_inputs_decode_to_their_samples() {
     want.resize(w * h * 3 / 2, 128);
     let encoder =
         UtVideoEncoder::new(UtVideoFormat::Uly0, w as u32, h as u32, Prediction::Left, 1).unwrap();
-    let planes: Vec<(Vec<u8>, usize)> = buffer
+    cases.push(filled_case("gray", encoder, size, &buffer, want));
+    round_trip("nv12-yuy2-gray", &cases);
+}
+
+/// One frame of `size`: the planes `buffer` was filled with, to decode as `want`.
+fn filled_case(
+    name: &str,
+    encoder: UtVideoEncoder,
+    size: (u32, u32),
+    buffer: &PlaneBuffer,
+    want: Vec<u8>,
+) -> Case {
+    let planes = buffer
         .planes()
         .iter()
         .map(|p| (p.samples.to_vec(), p.stride))
         .collect();
-    let case = Case {
-        name: "gray".into(),
+    Case {
+        name: name.into(),
         encoder,
-        size: (w as u32, h as u32),
+        size,
         frames: vec![planes],
         expected: vec![want],
-    };
-    round_trip("gray", &[case]);
+    }
 }
 
 #[test]
