@@ -147,7 +147,8 @@ impl Driver<'_> {
                         AVK_VIDEO_H264
                     }
                 }
-                (true, 3) => vopts.codec = *self.rng.pick(&[4, -1, 1000]).unwrap(),
+                // 4 is AVK_VIDEO_UTVIDEO since 0.3: the first unknown value is 5.
+                (true, 3) => vopts.codec = *self.rng.pick(&[5, -1, 1000]).unwrap(),
                 (true, 4) => vopts.struct_size = *self.rng.pick(&[0, 2, 9, 4096]).unwrap(),
                 (true, 5) => vopts.name = name_bad.as_ptr().cast(),
                 (true, 6) => vopts.input_format = 9,
