@@ -5,7 +5,7 @@
 //! BGRA to 4:2:0 itself, reading the frames from the page cache, as a capture tool would).
 
 use crate::encoding::{measured_recording, RATE};
-use crate::machine::{camera_frames, psnr, run, testsrc2};
+use crate::machine::{camera_frames, fresh_output, psnr, run, testsrc2};
 use crate::report::{Row, Target};
 use crate::Settings;
 use avikit::codec::h264::H264Encoder;
@@ -108,7 +108,7 @@ pub fn measure(settings: &Settings) -> Vec<Row> {
     for round in 0..settings.rounds {
         eprintln!("W6 round {}/{}", round + 1, settings.rounds);
         for (i, (_, encode)) in contenders.iter().enumerate() {
-            fps[i].push(count as f64 / encode(&dir.join(format!("out{i}.avi"))));
+            fps[i].push(count as f64 / encode(&fresh_output(dir.join(format!("out{i}.avi")))));
         }
     }
     let workload = "W6 H.264 1080p";

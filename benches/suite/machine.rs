@@ -36,6 +36,18 @@ pub fn status_kib(field: &str) -> u64 {
         .unwrap_or(0)
 }
 
+/// `path`, with the file an earlier round left there removed, so each timed run creates a new
+/// file (as a recording to a new name does). Truncating a file whose pages are still being
+/// written back makes ext4 wait for that write-back at open and write the new data back at close
+/// (its replace-by-truncate heuristic): 50-170 ms a run here, a cost of the file system and of
+/// the previous contender, not of the encoder under test.
+pub fn fresh_output(path: PathBuf) -> PathBuf {
+    match std::fs::remove_file(&path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => panic!("remove {path:?}: {e}"),
+        _ => path,
+    }
+}
+
 /// Runs a tool, panicking with its stderr when it fails; returns stdout + stderr.
 pub fn run(cmd: &mut Command) -> String {
     let out = cmd

@@ -8,7 +8,7 @@
 //! baselines do.
 
 use crate::encoding::measured_recording;
-use crate::machine::{camera_frames, psnr, python, run, testsrc2};
+use crate::machine::{camera_frames, fresh_output, psnr, python, run, testsrc2};
 use crate::report::{Row, Target};
 use crate::Settings;
 use avikit::codec::mjpeg::MjpegEncoder;
@@ -139,7 +139,7 @@ pub fn measure(settings: &Settings) -> Vec<Row> {
     for round in 0..settings.rounds {
         eprintln!("W4 round {}/{}", round + 1, settings.rounds);
         for (i, (_, encode)) in contenders.iter().enumerate() {
-            fps[i].push(count as f64 / encode(&dir.join(format!("out{i}.avi"))));
+            fps[i].push(count as f64 / encode(&fresh_output(dir.join(format!("out{i}.avi")))));
         }
     }
     let workload = "W4 MJPEG 1080p q75";

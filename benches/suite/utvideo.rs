@@ -9,7 +9,9 @@
 //! the file size and the begin latency.
 
 use crate::encoding::{measured_recording_in_flight, WINDOW};
-use crate::machine::{camera_frames, children_cpu_time, cpu_time, run, testsrc2_filtered};
+use crate::machine::{
+    camera_frames, children_cpu_time, cpu_time, fresh_output, run, testsrc2_filtered,
+};
 use crate::report::{quantile, Row, Target};
 use crate::Settings;
 use avikit::pixel::{InputLayout, PixelFormat};
@@ -214,7 +216,9 @@ fn clip_rows(settings: &Settings, clip: &'static str, filter: &str, count: usize
         eprintln!("W7 {clip} round {}/{}", round + 1, settings.rounds);
         for (i, contender) in contenders.iter().enumerate() {
             let cpu_before = cpu_time() + children_cpu_time();
-            seconds[i].push((contender.encode)(&dir.join(format!("out{i}.avi"))));
+            seconds[i].push((contender.encode)(&fresh_output(
+                dir.join(format!("out{i}.avi")),
+            )));
             let cpu = cpu_time() + children_cpu_time() - cpu_before;
             cpu_seconds[i].push(cpu.as_secs_f64());
         }
