@@ -91,7 +91,7 @@ impl StreamSpec {
                 }
             }
             StreamFormat::Audio(a) => {
-                if len == 0 || len % usize::from(a.block_align) != 0 {
+                if len == 0 || !len.is_multiple_of(usize::from(a.block_align)) {
                     Err(Error::invalid_argument(format!(
                         "audio block of {len} bytes is not a non-zero multiple of block_align {}",
                         a.block_align

@@ -138,7 +138,7 @@ impl InputRule {
     /// [`crate::Status::InvalidArgument`] naming the expected length.
     pub fn check(self, len: usize) -> Result<()> {
         match self {
-            InputRule::Multiple(align) if len == 0 || len % align != 0 => {
+            InputRule::Multiple(align) if len == 0 || !len.is_multiple_of(align) => {
                 Err(Error::invalid_argument(format!(
                     "an input block of {len} bytes is not a non-zero multiple of {align} bytes \
                  (one sample of every channel)"

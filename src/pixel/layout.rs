@@ -141,7 +141,7 @@ impl InputLayout {
     /// odd width or height or a negative stride.
     pub fn validate(&self) -> Result<()> {
         if self.format.is_yuv() {
-            if self.width % 2 != 0 || self.height % 2 != 0 {
+            if !self.width.is_multiple_of(2) || !self.height.is_multiple_of(2) {
                 return Err(Error::invalid_argument(format!(
                     "{:?} input needs an even width and height (subsampled chroma), not {}x{}",
                     self.format, self.width, self.height

@@ -263,7 +263,7 @@ fn check_data_chunk(
             }
             if a.format_tag == WAVE_FORMAT_PCM
                 && a.block_align > 0
-                && size % u32::from(a.block_align) != 0
+                && !size.is_multiple_of(u32::from(a.block_align))
             {
                 return Err(fault(
                     at,
@@ -314,7 +314,7 @@ fn check_counts(header: &ParsedHeader, chunks: &[DataChunk]) -> Result<()> {
 }
 
 fn check_idx1(src: &Source, seg: &Segment, at: u64, size: u32, chunks: &[DataChunk]) -> Result<()> {
-    if size as usize % IDX1_ENTRY_LEN != 0 {
+    if !(size as usize).is_multiple_of(IDX1_ENTRY_LEN) {
         return Err(fault(
             at,
             format!("idx1 of {size} bytes is not a whole number of {IDX1_ENTRY_LEN}-byte entries"),

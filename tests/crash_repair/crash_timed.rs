@@ -28,7 +28,7 @@ const CLOCK_BASE_NS: i64 = 3_000_000_000_000;
 
 /// Empty slots that frame `n`'s capture time leaves before it: every 7th frame comes late.
 fn gap_before(n: usize) -> u64 {
-    if n > 0 && n % 7 == 0 {
+    if n > 0 && n.is_multiple_of(7) {
         1 + (n / 7 % 3) as u64
     } else {
         0
@@ -37,7 +37,7 @@ fn gap_before(n: usize) -> u64 {
 
 /// Empty frames `skip_frames` puts before frame `n`.
 fn skipped_before(n: usize) -> u64 {
-    if n > 0 && n % SKIP_EVERY == 0 {
+    if n > 0 && n.is_multiple_of(SKIP_EVERY) {
         2
     } else {
         0

@@ -33,7 +33,7 @@ const CLOCK_BASE_NS: i64 = 7_000_000_000_000;
 
 /// Empty slots before frame `n` that its capture time leaves: every 97th frame comes late.
 fn gap_before(n: usize) -> u64 {
-    if n > 0 && n % 97 == 0 {
+    if n > 0 && n.is_multiple_of(97) {
         1 + (n / 97 % 4) as u64
     } else {
         0

@@ -192,13 +192,13 @@ impl UtVideoEncoder {
                 "Ut Video frame size {width}x{height}: width and height must be 1..2^31"
             )));
         }
-        if (format.is_420() || format.is_422()) && width % 2 != 0 {
+        if (format.is_420() || format.is_422()) && !width.is_multiple_of(2) {
             return Err(Error::invalid_argument(format!(
                 "{:?} needs an even width, not {width}",
                 format.fourcc()
             )));
         }
-        if format.is_420() && height % 2 != 0 {
+        if format.is_420() && !height.is_multiple_of(2) {
             return Err(Error::invalid_argument(format!(
                 "{:?} needs an even height, not {height}",
                 format.fourcc()

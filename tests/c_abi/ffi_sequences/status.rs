@@ -152,7 +152,7 @@ pub(crate) fn check_last_error(s: avk_status, what: &str) {
     let previous = LAST_MESSAGE.with(|m| m.borrow().clone());
     if s == AVK_OK {
         if let Some(previous) = previous {
-            if PROGRESS.load(Relaxed) % 8 == 0 {
+            if PROGRESS.load(Relaxed).is_multiple_of(8) {
                 let now = read_last_error();
                 ensure!(
                     now == previous,
@@ -172,7 +172,7 @@ pub(crate) fn check_last_error(s: avk_status, what: &str) {
         std::str::from_utf8(&message).is_ok(),
         "{what}: last error message is not UTF-8"
     );
-    if message.len() > 4 && PROGRESS.load(Relaxed) % 5 == 0 {
+    if message.len() > 4 && PROGRESS.load(Relaxed).is_multiple_of(5) {
         let mut small = [0x7Fu8; 4];
         // SAFETY: writable for 4 bytes.
         let full = unsafe { avk_last_error_message(small.as_mut_ptr().cast(), 4) };

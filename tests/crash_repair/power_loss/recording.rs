@@ -54,7 +54,7 @@ pub fn undurable_options() -> WriterOptions {
 /// Empty slots the capture clock leaves before frame `n`: every 40th frame comes 1 to 3
 /// slots late.
 fn gap_before(n: usize) -> u64 {
-    if n > 0 && n % 40 == 0 {
+    if n > 0 && n.is_multiple_of(40) {
         1 + (n / 40 % 3) as u64
     } else {
         0
