@@ -194,50 +194,52 @@ fn huffman_depths(leaves: &[(u64, usize)]) -> Vec<u8> {
 }
 
 /// Length-limited optimal code lengths (package-merge) for leaves sorted by weight.
+///
+/// List 1 is the leaves; list k + 1 merges the leaves with the pairs (packages) of list k, a
+/// leaf first among equal weights. The first 2n - 2 items of the last list are selected, and a
+/// selected prefix holding p packages selects the first 2p items of the list before. A leaf's
+/// length is the number of lists whose selected prefix holds it; leaves enter every list in
+/// weight order, so a prefix holds the lightest ones and only its count of leaves matters.
 fn package_merge(leaves: &[(u64, usize)], limit: u8) -> Vec<u8> {
-    #[derive(Clone, Copy)]
-    enum Item {
-        Leaf(usize),
-        Package(usize, usize),
-    }
     let n = leaves.len();
-    let mut items: Vec<Item> = Vec::new();
-    let leaf_list: Vec<(u64, usize)> = (0..n)
-        .map(|i| {
-            items.push(Item::Leaf(i));
-            (leaves[i].0, i)
-        })
-        .collect();
-    let mut list = leaf_list.clone();
+    // For lists 2 ..= limit: whether each item is a leaf.
+    let mut is_leaf: Vec<Vec<bool>> = Vec::with_capacity(usize::from(limit));
+    let mut list: Vec<u64> = leaves.iter().map(|&(w, _)| w).collect();
+    let mut next = Vec::with_capacity(2 * n);
     for _ in 1..limit {
-        let mut packages: Vec<(u64, usize)> = Vec::with_capacity(list.len() / 2);
-        for pair in list.chunks_exact(2) {
-            items.push(Item::Package(pair[0].1, pair[1].1));
-            packages.push((pair[0].0 + pair[1].0, items.len() - 1));
-        }
-        let mut merged = Vec::with_capacity(n + packages.len());
-        let (mut i, mut j) = (0, 0);
-        while i < n || j < packages.len() {
-            if j >= packages.len() || (i < n && leaf_list[i].0 <= packages[j].0) {
-                merged.push(leaf_list[i]);
-                i += 1;
+        let mut packages = list.chunks_exact(2).map(|p| p[0] + p[1]).peekable();
+        let mut flags = Vec::with_capacity(2 * n);
+        let mut leaf = leaves.iter().map(|&(w, _)| w).peekable();
+        next.clear();
+        loop {
+            let leaf_first = match (leaf.peek(), packages.peek()) {
+                (Some(w), Some(p)) => w <= p,
+                (Some(_), None) => true,
+                (None, Some(_)) => false,
+                (None, None) => break,
+            };
+            let item = if leaf_first {
+                leaf.next()
             } else {
-                merged.push(packages[j]);
-                j += 1;
-            }
+                packages.next()
+            };
+            next.extend(item);
+            flags.push(leaf_first);
         }
-        list = merged;
+        is_leaf.push(flags);
+        std::mem::swap(&mut list, &mut next);
     }
     let mut lengths = vec![0u8; n];
-    let mut stack: Vec<usize> = list[..2 * n - 2].iter().map(|&(_, item)| item).collect();
-    while let Some(item) = stack.pop() {
-        match items[item] {
-            Item::Leaf(i) => lengths[i] += 1,
-            Item::Package(a, b) => {
-                stack.push(a);
-                stack.push(b);
-            }
+    let mut selected = 2 * n - 2;
+    for flags in is_leaf.iter().rev() {
+        let leaves_selected = flags[..selected].iter().filter(|&&f| f).count();
+        for len in &mut lengths[..leaves_selected] {
+            *len += 1;
         }
+        selected = 2 * (selected - leaves_selected);
+    }
+    for len in &mut lengths[..selected] {
+        *len += 1;
     }
     lengths
 }
@@ -307,6 +309,82 @@ mod tests {
             .map(|(&(w, _), &d)| w * u64::from(d))
             .sum();
         assert_eq!(pm_cost, cost(&hist, &unlimited));
+    }
+
+    /// Package-merge by expanding the selected packages into their leaves: the reference
+    /// [`package_merge`] is tested against.
+    fn package_merge_expanded(leaves: &[(u64, usize)], limit: u8) -> Vec<u8> {
+        #[derive(Clone, Copy)]
+        enum Item {
+            Leaf(usize),
+            Package(usize, usize),
+        }
+        let n = leaves.len();
+        let mut items: Vec<Item> = Vec::new();
+        let leaf_list: Vec<(u64, usize)> = (0..n)
+            .map(|i| {
+                items.push(Item::Leaf(i));
+                (leaves[i].0, i)
+            })
+            .collect();
+        let mut list = leaf_list.clone();
+        for _ in 1..limit {
+            let mut packages: Vec<(u64, usize)> = Vec::with_capacity(list.len() / 2);
+            for pair in list.chunks_exact(2) {
+                items.push(Item::Package(pair[0].1, pair[1].1));
+                packages.push((pair[0].0 + pair[1].0, items.len() - 1));
+            }
+            let mut merged = Vec::with_capacity(n + packages.len());
+            let (mut i, mut j) = (0, 0);
+            while i < n || j < packages.len() {
+                if j >= packages.len() || (i < n && leaf_list[i].0 <= packages[j].0) {
+                    merged.push(leaf_list[i]);
+                    i += 1;
+                } else {
+                    merged.push(packages[j]);
+                    j += 1;
+                }
+            }
+            list = merged;
+        }
+        let mut lengths = vec![0u8; n];
+        let mut stack: Vec<usize> = list[..2 * n - 2].iter().map(|&(_, item)| item).collect();
+        while let Some(item) = stack.pop() {
+            match items[item] {
+                Item::Leaf(i) => lengths[i] += 1,
+                Item::Package(a, b) => {
+                    stack.push(a);
+                    stack.push(b);
+                }
+            }
+        }
+        lengths
+    }
+
+    #[test]
+    fn package_merge_matches_the_expanding_reference() {
+        let mut seed = 99u32;
+        for round in 0..300u32 {
+            let used = 2 + (round as usize * 7) % 255;
+            let mut leaves: Vec<(u64, usize)> = (0..used)
+                .map(|s| {
+                    seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                    // Heavy-tailed weights, many of them equal, so limits bind and ties occur.
+                    (1 + u64::from(seed >> 8) % (1 << (seed % 24)), s)
+                })
+                .collect();
+            leaves.sort_unstable();
+            for limit in [MAX_CODE_LEN, 9, 31] {
+                if used > 1 << limit {
+                    continue;
+                }
+                assert_eq!(
+                    package_merge(&leaves, limit),
+                    package_merge_expanded(&leaves, limit),
+                    "{used} symbols, limit {limit}"
+                );
+            }
+        }
     }
 
     #[test]
