@@ -131,6 +131,33 @@ impl PlaneBuffer {
         self.planes()
     }
 
+    /// The planes of rows `rows` (top = 0) of one frame of packed RGB `input`, as
+    /// [`PlaneBuffer::fill_input`] makes them for the whole frame: a band that a codec's slice
+    /// predicts while it is still in cache, filled on the slice's own thread.
+    ///
+    /// # Panics
+    /// If `input` is not packed RGB, `keep_alpha` is set for a 3-byte layout, or `rows` is
+    /// outside the frame.
+    pub fn fill_rgb_band<'a>(
+        &'a mut self,
+        input: &InputLayout,
+        frame: &[u8],
+        keep_alpha: bool,
+        rows: std::ops::Range<usize>,
+    ) -> Vec<PlaneRef<'a>> {
+        let layout = PackedRgb::of(input.format).expect("packed RGB input");
+        assert!(
+            rows.end <= input.height as usize,
+            "rows {rows:?} of {}",
+            input.height
+        );
+        let width = input.width as usize;
+        self.fill_rgb_rows(layout, keep_alpha, width, rows.len(), |y| {
+            input.row(frame, rows.start + y)
+        });
+        self.planes()
+    }
+
     /// Fills G, B-G+0x80, R-G+0x80 planes (and A when `with_alpha`) from packed RGB rows
     /// `stride` bytes apart, top row first.
     ///
@@ -388,6 +415,46 @@ mod tests {
                         run(false, alpha),
                         "{offset} {len} {alpha}"
                     );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn an_rgb_band_is_those_rows_of_the_whole_frame() {
+        let (w, h) = (37u32, 11u32);
+        for format in [
+            PixelFormat::Bgra32,
+            PixelFormat::Rgba32,
+            PixelFormat::Bgr24,
+            PixelFormat::Rgb24,
+        ] {
+            let pitch = w as i32 * format.bytes_per_pixel() as i32 + 5;
+            for stride in [pitch, -pitch] {
+                let input = InputLayout::new(w, h, format).with_stride(stride);
+                let frame: Vec<u8> = (0..pitch as u32 * h)
+                    .map(|i| (i * 29 % 253) as u8)
+                    .collect();
+                let alphas: &[bool] = if format.bytes_per_pixel() == 4 {
+                    &[false, true]
+                } else {
+                    &[false]
+                };
+                for &keep_alpha in alphas {
+                    let mut whole = PlaneBuffer::default();
+                    let planes = whole.fill_input(&input, &frame, keep_alpha);
+                    for rows in [0..h as usize, 0..1, 3..8, 10..11, 4..4] {
+                        let mut band = PlaneBuffer::default();
+                        let banded = band.fill_rgb_band(&input, &frame, keep_alpha, rows.clone());
+                        assert_eq!(banded.len(), planes.len());
+                        for (b, p) in banded.iter().zip(&planes) {
+                            let want = &p.samples[rows.start * p.stride..rows.end * p.stride];
+                            assert_eq!(
+                                b.samples, want,
+                                "{format:?} {stride} {rows:?} {keep_alpha}"
+                            );
+                        }
+                    }
                 }
             }
         }

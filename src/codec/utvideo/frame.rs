@@ -7,8 +7,39 @@ use super::predict::predict_slice;
 use super::UtVideoEncoder;
 use crate::codec::encoder::{FrameParts, OnThisThread};
 use crate::error::Result;
-use crate::pixel::PlaneRef;
+use crate::pixel::{PlaneBuffer, PlaneRef};
 use parking_lot::Mutex;
+use std::ops::Range;
+
+/// The planes of one frame, a slice at a time: already in memory (`[PlaneRef]`, checked by
+/// [`UtVideoEncoder::check_planes`]), or made from the caller's pixels when a slice asks, so
+/// that they are still in cache when it predicts them. Shared by the threads of a frame's
+/// slices.
+pub trait SlicePlanes: Sync {
+    /// The rows `rows[p]` of each plane `p`, each plane's first row at its start; `band` is the
+    /// slice's own buffer, to fill if the rows are made here.
+    fn slice_planes<'a>(
+        &'a self,
+        rows: &[Range<usize>],
+        band: &'a mut PlaneBuffer,
+    ) -> Vec<PlaneRef<'a>>;
+}
+
+impl SlicePlanes for &[PlaneRef<'_>] {
+    fn slice_planes<'a>(
+        &'a self,
+        rows: &[Range<usize>],
+        _: &'a mut PlaneBuffer,
+    ) -> Vec<PlaneRef<'a>> {
+        self.iter()
+            .zip(rows)
+            .map(|(p, rows)| PlaneRef {
+                samples: &p.samples[rows.start * p.stride..],
+                stride: p.stride,
+            })
+            .collect()
+    }
+}
 
 /// The residuals of one slice of every plane, and how often each value occurs. Reusable:
 /// [`UtVideoEncoder::analyze_slice_into`] keeps its buffers.
@@ -16,6 +47,8 @@ use parking_lot::Mutex;
 pub struct SliceResiduals {
     slice: usize,
     planes: Vec<PlaneResiduals>,
+    /// The slice's planes when a [`SlicePlanes`] makes them.
+    band: PlaneBuffer,
 }
 
 #[derive(Debug, Clone)]
@@ -64,15 +97,27 @@ impl UtVideoEncoder {
         slice: usize,
         into: &mut SliceResiduals,
     ) {
+        self.analyze(&planes, slice, into);
+    }
+
+    /// Predicts and counts `slice` of the planes `planes` gives.
+    fn analyze(&self, planes: &dyn SlicePlanes, slice: usize, into: &mut SliceResiduals) {
         assert!(slice < self.slices, "slice {slice} of {}", self.slices);
+        let count = self.format.planes();
         into.slice = slice;
-        into.planes.resize_with(planes.len(), || PlaneResiduals {
+        into.planes.resize_with(count, || PlaneResiduals {
             samples: Vec::new(),
             hist: [0; SYMBOLS],
         });
-        for (i, (p, out)) in planes.iter().zip(&mut into.planes).enumerate() {
+        let rows: Vec<Range<usize>> = (0..count).map(|i| self.slice_rows(i, slice)).collect();
+        let sources = planes.slice_planes(&rows, &mut into.band);
+        for (i, ((source, rows), out)) in sources
+            .into_iter()
+            .zip(&rows)
+            .zip(&mut into.planes)
+            .enumerate()
+        {
             let (width, _) = self.plane_size(i);
-            let rows = self.slice_rows(i, slice);
             out.samples.resize(width * rows.len(), 0);
             out.hist = [0; SYMBOLS];
             let mut counter = Counter::new();
@@ -80,10 +125,7 @@ impl UtVideoEncoder {
                 predict_slice(
                     self.isa,
                     self.prediction,
-                    PlaneRef {
-                        samples: &p.samples[rows.start * p.stride..],
-                        stride: p.stride,
-                    },
+                    source,
                     width,
                     rows.len(),
                     &mut out.samples,
@@ -167,6 +209,19 @@ impl UtVideoEncoder {
         parts: &dyn FrameParts,
     ) -> Result<Vec<u8>> {
         self.check_planes(planes)?;
+        Ok(self.encode_slices(&planes, scratch, parts))
+    }
+
+    /// As [`UtVideoEncoder::encode_in_parts`], with each slice's planes from `planes`.
+    ///
+    /// # Panics
+    /// If `planes` gives fewer rows or samples than this encoder's plane sizes need.
+    pub fn encode_slices(
+        &self,
+        planes: &dyn SlicePlanes,
+        scratch: &mut EncodeScratch,
+        parts: &dyn FrameParts,
+    ) -> Vec<u8> {
         scratch
             .residuals
             .resize_with(self.slices, SliceResiduals::default);
@@ -178,7 +233,7 @@ impl UtVideoEncoder {
             let residuals: Vec<Mutex<&mut SliceResiduals>> =
                 scratch.residuals.iter_mut().map(Mutex::new).collect();
             parts.run(self.slices, &|s| {
-                self.analyze_slice_into(planes, s, &mut residuals[s].lock())
+                self.analyze(planes, s, &mut residuals[s].lock())
             });
         }
         let codes = self.frame_codes(&scratch.residuals);
@@ -190,7 +245,7 @@ impl UtVideoEncoder {
                 self.pack_slice_into(&codes, &residuals[s], &mut packed[s].lock())
             });
         }
-        Ok(self.assemble(&codes, &scratch.packed))
+        self.assemble(&codes, &scratch.packed)
     }
 
     /// The frame's bytes from its codes and every slice's bit data (in any order).

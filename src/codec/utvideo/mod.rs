@@ -13,7 +13,7 @@ mod huffman;
 mod predict;
 mod stream;
 
-pub use frame::{EncodeScratch, FrameCodes, PackedSlice, SliceResiduals};
+pub use frame::{EncodeScratch, FrameCodes, PackedSlice, SlicePlanes, SliceResiduals};
 pub use predict::Isa;
 pub use stream::UtVideoFrameEncoder;
 

@@ -3,12 +3,13 @@
 //! `ULRG` (or `ULRA` with alpha kept), 4:2:0 camera input and gray give `ULY0`/`ULH0`, YUY2
 //! gives `ULY2`/`ULH2`, by the input's colour matrix.
 
-use super::{EncodeScratch, Prediction, UtVideoEncoder, UtVideoFormat};
+use super::{EncodeScratch, Prediction, SlicePlanes, UtVideoEncoder, UtVideoFormat};
 use crate::codec::encoder::{EncodedFrame, FrameEncoder, FrameParts, OnThisThread};
 use crate::error::{Error, Result};
 use crate::format::VideoFormat;
-use crate::pixel::{ColorMatrix, InputLayout, PixelFormat, PlaneBuffer};
+use crate::pixel::{ColorMatrix, InputLayout, PackedRgb, PixelFormat, PlaneBuffer, PlaneRef};
 use std::cell::RefCell;
+use std::ops::Range;
 
 thread_local! {
     /// The planes and coding buffers of the frame an encoder thread is encoding, reused from
@@ -97,13 +98,42 @@ impl FrameEncoder for UtVideoFrameEncoder {
     fn encode_in_parts(&self, input: &[u8], parts: &dyn FrameParts) -> Result<EncodedFrame> {
         BUFFERS.with(|cell| {
             let (planes, scratch) = &mut *cell.borrow_mut();
-            let planes = planes.fill_input(&self.input, input, self.keep_alpha);
-            let data = self.encoder.encode_in_parts(&planes, scratch, parts)?;
+            let data = if PackedRgb::of(self.input.format).is_some() {
+                let bands = RgbBands {
+                    input: &self.input,
+                    frame: input,
+                    keep_alpha: self.keep_alpha,
+                };
+                self.encoder.encode_slices(&bands, scratch, parts)
+            } else {
+                let planes = planes.fill_input(&self.input, input, self.keep_alpha);
+                self.encoder.encode_in_parts(&planes, scratch, parts)?
+            };
             // Every Ut Video frame is intra-coded.
             Ok(EncodedFrame {
                 data,
                 keyframe: true,
             })
         })
+    }
+}
+
+/// A packed RGB frame decorrelated a slice at a time, on the slice's thread into its own
+/// buffer: the planes are predicted while they are in cache, instead of the whole frame's
+/// going out to memory and back (a third less memory traffic for 1080p BGRA).
+struct RgbBands<'a> {
+    input: &'a InputLayout,
+    frame: &'a [u8],
+    keep_alpha: bool,
+}
+
+impl SlicePlanes for RgbBands<'_> {
+    fn slice_planes<'a>(
+        &'a self,
+        rows: &[Range<usize>],
+        band: &'a mut PlaneBuffer,
+    ) -> Vec<PlaneRef<'a>> {
+        // Every RGB plane has the frame's rows.
+        band.fill_rgb_band(self.input, self.frame, self.keep_alpha, rows[0].clone())
     }
 }
