@@ -36,16 +36,29 @@ pub fn status_kib(field: &str) -> u64 {
         .unwrap_or(0)
 }
 
-/// `path`, with the file an earlier round left there removed, so each timed run creates a new
-/// file (as a recording to a new name does). Truncating a file whose pages are still being
+/// `path`, with the file an earlier round left there removed and every dirty page of the
+/// system written back, so each timed run creates a new file (as a recording to a new name does)
+/// and none pays for the write-back of another. Truncating a file whose pages are still being
 /// written back makes ext4 wait for that write-back at open and write the new data back at close
-/// (its replace-by-truncate heuristic): 50-170 ms a run here, a cost of the file system and of
-/// the previous contender, not of the encoder under test.
+/// (its replace-by-truncate heuristic): 50-170 ms a run here. And a run that starts with the
+/// gigabytes of the runs before still dirty is throttled to the disk's pace as soon as it adds
+/// its own (the kernel's dirty limit): the noisy clip's 1 GB files made two-thread runs vary
+/// from 190 to 415 fps. Both measured the file system and the previous contender, not the
+/// encoder under test.
 pub fn fresh_output(path: PathBuf) -> PathBuf {
     match std::fs::remove_file(&path) {
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => panic!("remove {path:?}: {e}"),
-        _ => path,
+        _ => {
+            settle();
+            path
+        }
     }
+}
+
+/// Writes every dirty page of the system back and waits, so the next run starts equal.
+pub fn settle() {
+    // SAFETY: sync(2) takes no arguments and cannot fail.
+    unsafe { libc::sync() };
 }
 
 /// Runs a tool, panicking with its stderr when it fails; returns stdout + stderr.

@@ -5,7 +5,7 @@
 //! at close) runs against its own run without, and a write() loop that syncs as often shows what
 //! the disk itself costs.
 
-use crate::machine::run;
+use crate::machine::{run, settle};
 use crate::report::{quantile, Row, Target};
 use crate::Settings;
 use avikit::{
@@ -57,12 +57,6 @@ fn ring() -> Vec<Arc<[u8]>> {
             Arc::from(frame)
         })
         .collect()
-}
-
-/// Writes every dirty page of the system back and waits, so the next run starts equal.
-fn settle() {
-    // SAFETY: sync(2) takes no arguments and cannot fail.
-    unsafe { libc::sync() };
 }
 
 fn seconds_since(start: Instant) -> f64 {
