@@ -265,23 +265,38 @@ mod wide {
                 _mm512_unpackhi_epi8(len, zero),
             ),
         ];
+        // Joins the two codes of each lane (the first in its low half) into one, the first
+        // code above the second, and adds their lengths.
+        macro_rules! join_lanes {
+            ($codes:expr, $lens:expr, $low_half:expr, $high_half:ident, $shift:ident, $add:ident) => {{
+                let second_len = $high_half($lens);
+                let joined = _mm512_or_si512(
+                    $shift(_mm512_and_si512($codes, $low_half), second_len),
+                    $high_half($codes),
+                );
+                (joined, $add(_mm512_and_si512($lens, $low_half), second_len))
+            }};
+        }
+        let high16 = |v| _mm512_srli_epi32::<16>(v);
+        let high32 = |v| _mm512_srli_epi64::<32>(v);
         for (h, (codes, lens)) in halves.into_iter().enumerate() {
-            // Two codes of 16-bit lanes into their 32-bit lane: the first above the second.
-            let low16 = _mm512_set1_epi32(0xffff);
-            let second_len = _mm512_srli_epi32(lens, 16);
-            let pairs = _mm512_or_si512(
-                _mm512_sllv_epi32(_mm512_and_si512(codes, low16), second_len),
-                _mm512_srli_epi32(codes, 16),
+            // Codes of 16-bit lanes into pairs of 32-bit lanes, then into quads of 64.
+            let (pairs, pair_lens) = join_lanes!(
+                codes,
+                lens,
+                _mm512_set1_epi32(0xffff),
+                high16,
+                _mm512_sllv_epi32,
+                _mm512_add_epi32
             );
-            let pair_lens = _mm512_add_epi32(_mm512_and_si512(lens, low16), second_len);
-            // Two pairs of 32-bit lanes into their 64-bit lane.
-            let low32 = _mm512_set1_epi64(0xffff_ffff);
-            let second_len = _mm512_srli_epi64(pair_lens, 32);
-            let quads = _mm512_or_si512(
-                _mm512_sllv_epi64(_mm512_and_si512(pairs, low32), second_len),
-                _mm512_srli_epi64(pairs, 32),
+            let (quads, quad_lens) = join_lanes!(
+                pairs,
+                pair_lens,
+                _mm512_set1_epi64(0xffff_ffff),
+                high32,
+                _mm512_sllv_epi64,
+                _mm512_add_epi64
             );
-            let quad_lens = _mm512_add_epi64(_mm512_and_si512(pair_lens, low32), second_len);
             let left = _mm512_sllv_epi64(quads, _mm512_sub_epi64(_mm512_set1_epi64(64), quad_lens));
             // SAFETY: each store writes one 64-byte row of `into`.
             unsafe {
