@@ -146,18 +146,19 @@ fn pack_groups<const K: usize>(symbols: &[u8], table: &CodeTable, out: &mut Vec<
 /// The AVX-512 packer: 64 symbols a step have their codes looked up in byte tables held in
 /// registers (VBMI's two-table byte permute), joined into pairs and then quads in 32- and
 /// 64-bit lanes with variable shifts, and the 16 quads (at most 56 bits each) go through the
-/// scalar [`Writer`], one flush each instead of one per group of four lookups.
+/// scalar [`Writer`] a quad at a time: still four codes a flush, but one scalar step for them
+/// instead of four lookups and shifts.
 #[cfg(target_arch = "x86_64")]
 mod wide {
-    use super::{room, Writer, CHUNK};
+    use super::{room, Writer, ACC_ROOM, CHUNK};
     use crate::codec::utvideo::huffman::{CodeTable, SYMBOLS};
     use std::arch::x86_64::*;
 
     /// Symbols a step.
     const BLOCK: usize = 64;
 
-    /// The longest code: a code's two bytes hold it, and four of them fit a flush.
-    const LEN_MAX: u8 = 14;
+    /// The longest code: four of them fit a flush (and a code's two table bytes hold it).
+    const LEN_MAX: u8 = (ACC_ROOM / 4) as u8;
 
     /// Whether the CPU has what [`pack`] uses.
     pub fn available() -> bool {

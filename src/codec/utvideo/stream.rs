@@ -120,7 +120,7 @@ impl FrameEncoder for UtVideoFrameEncoder {
 
 /// A packed RGB frame decorrelated a slice at a time, on the slice's thread into its own
 /// buffer: the planes are predicted while they are in cache, instead of the whole frame's
-/// going out to memory and back (a third less memory traffic for 1080p BGRA).
+/// planes going out to memory and being read back.
 struct RgbBands<'a> {
     input: &'a InputLayout,
     frame: &'a [u8],
