@@ -7,19 +7,24 @@ use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
+/// The options of ffmpeg's strict decoding: any damage or decoder error is fatal, and only
+/// errors are printed.
+pub const STRICT: [&str; 7] = [
+    "-nostdin",
+    "-v",
+    "error",
+    "-err_detect",
+    "explode",
+    "-xerror",
+    "-y",
+];
+
 /// Decodes stream `map` (e.g. "0:v:0") with ffmpeg's strict decoder into raw `format` bytes;
 /// fails unless ffmpeg exits 0 and prints nothing.
 pub fn ffmpeg_decode(path: &Path, map: &str, format: &str, extra: &[&str]) -> Vec<u8> {
     let out = Command::new("ffmpeg")
-        .args([
-            "-nostdin",
-            "-v",
-            "error",
-            "-err_detect",
-            "explode",
-            "-xerror",
-            "-i",
-        ])
+        .args(STRICT)
+        .arg("-i")
         .arg(path)
         .args(["-map", map])
         .args(extra)

@@ -2,7 +2,7 @@
 //! odd strides, noise, gradients, flat colour and camera-like content, and the edge sizes, all
 //! decoded back bit for bit from AVI files that carry the encoder's frames as they are.
 
-use crate::common::ffmpeg::{ffmpeg_decode, testsrc2};
+use crate::common::ffmpeg::{ffmpeg_decode, testsrc2, STRICT};
 use crate::common::riff::{find, le32};
 use crate::common::rng::TestRng;
 use crate::common::scratch::Scratch;
@@ -141,15 +141,7 @@ fn round_trip(name: &str, cases: &[Case]) {
         .map(|i| Scratch::new(&format!("{name}-{i}.raw")))
         .collect();
     let mut ffmpeg = Command::new("ffmpeg");
-    ffmpeg.args([
-        "-nostdin",
-        "-v",
-        "error",
-        "-err_detect",
-        "explode",
-        "-xerror",
-        "-y",
-    ]);
+    ffmpeg.args(STRICT);
     ffmpeg.arg("-i").arg(file.path());
     for (i, (case, out)) in cases.iter().zip(&outputs).enumerate() {
         ffmpeg.args(["-map", &format!("0:v:{i}"), "-f", "rawvideo"]);

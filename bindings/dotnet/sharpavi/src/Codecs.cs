@@ -173,142 +173,94 @@ namespace SharpAvi.Codecs
         }
     }
 
-    /// <summary>What the two Motion JPEG encoders share: avikit's MJPEG (libjpeg-turbo) stands in
-    /// for WPF and ImageSharp.</summary>
-    internal sealed class MJpegCore
+    /// <summary>
+    /// What SharpAvi's two Motion JPEG encoders share: avikit's MJPEG (libjpeg-turbo) stands in for
+    /// WPF and ImageSharp, on every platform. The JPEG bytes differ from theirs; quality means the
+    /// same. Not a SharpAvi type: only <see cref="MJpegWpfVideoEncoder"/> and
+    /// <see cref="MJpegImageSharpVideoEncoder"/> derive from it. Thread-safe.
+    /// </summary>
+    public abstract class MJpegVideoEncoderBase : IVideoEncoder, INativeVideoEncoder
     {
+        private readonly int width;
+        private readonly int height;
+        private readonly int quality;
 
-        internal MJpegCore(int width, int height, int quality)
+        internal MJpegVideoEncoderBase(int width, int height, int quality)
         {
             Check.Positive(width, "width");
             Check.Positive(height, "height");
             Check.InRange(quality, 1, 100, "quality");
-            Width = width;
-            Height = height;
-            Quality = quality;
+            this.width = width;
+            this.height = height;
+            this.quality = quality;
         }
 
-        internal int Width { get; private set; }
+        /// <summary><see cref="CodecIds.MotionJpeg"/>.</summary>
+        public FourCC Codec { get { return CodecIds.MotionJpeg; } }
 
-        internal int Height { get; private set; }
+        /// <summary>24 bits.</summary>
+        public BitsPerPixel BitsPerPixel { get { return BitsPerPixel.Bpp24; } }
 
-        internal int Quality { get; private set; }
+        /// <summary>max(width * height * 3, 1024) bytes, as SharpAvi assumes a JPEG never exceeds.</summary>
+        public int MaxEncodedSize { get { return Math.Max(width * height * 3, 1024); } }
 
-        internal int MaxEncodedSize { get { return Math.Max(Width * Height * 3, 1024); } }
+        int INativeVideoEncoder.Width { get { return width; } }
 
-        internal int EncodeFrame(byte[] source, int srcOffset, byte[] destination, int destOffset, out bool isKeyFrame)
+        int INativeVideoEncoder.Height { get { return height; } }
+
+        /// <summary>
+        /// Encodes one top-down BGR32 frame to a JPEG with avikit, for direct use (a writer's stream
+        /// encodes natively on avikit's encoder threads instead), through a short-lived avikit
+        /// writer on memory. Thread-safe.
+        /// </summary>
+        /// <exception cref="ArgumentNullException">A null array.</exception>
+        /// <exception cref="ArgumentOutOfRangeException">A negative offset.</exception>
+        /// <exception cref="ArgumentException">The source is too short, or the JPEG does not fit
+        /// into the destination.</exception>
+        public int EncodeFrame(byte[] source, int srcOffset, byte[] destination, int destOffset, out bool isKeyFrame)
         {
             Check.NotNull(source, "source");
             Check.NotNegative(srcOffset, "srcOffset");
             Check.NotNull(destination, "destination");
             Check.NotNegative(destOffset, "destOffset");
-            var len = Width * Height * 4;
+            var len = width * height * 4;
             if ((long)srcOffset + len > source.Length)
                 throw new ArgumentException("The source is shorter than Width * Height * 4 bytes from srcOffset.", "source");
             isKeyFrame = true;
             // Every JPEG stands alone, so a writer per call: nothing stays open for an encoder
             // that, as in SharpAvi, has no Dispose.
-            using (var detached = DetachedEncoder.Video(NativeOptions(null)))
+            using (var detached = DetachedEncoder.Video(((INativeVideoEncoder)this).NativeOptions(null)))
                 return detached.EncodeFrame(source, srcOffset, len, destination, destOffset);
         }
 
-        internal Avikit.VideoStreamOptions NativeOptions(string name)
+        Avikit.VideoStreamOptions INativeVideoEncoder.NativeOptions(string name)
         {
             return new Avikit.VideoStreamOptions
             {
-                Width = Width, Height = Height, Codec = Avikit.VideoCodec.Mjpeg, Quality = Quality,
+                Width = width, Height = height, Codec = Avikit.VideoCodec.Mjpeg, Quality = quality,
                 InputFormat = Avikit.PixelFormat.Bgra32, Name = name,
             };
         }
     }
 
-    /// <summary>SharpAvi's WPF Motion JPEG encoder, mapped to avikit's MJPEG (libjpeg-turbo): on
-    /// every platform, with no WPF. The JPEG bytes differ from WPF's; quality means the same.
-    /// Thread-safe.</summary>
-    public sealed class MJpegWpfVideoEncoder : IVideoEncoder, INativeVideoEncoder
+    /// <summary>SharpAvi's WPF Motion JPEG encoder, mapped to avikit's MJPEG (see
+    /// <see cref="MJpegVideoEncoderBase"/>). Thread-safe.</summary>
+    public sealed class MJpegWpfVideoEncoder : MJpegVideoEncoderBase
     {
-        private readonly MJpegCore core;
-
         /// <summary>An encoder for frames of this size at <paramref name="quality"/> 1..100.</summary>
         /// <exception cref="ArgumentOutOfRangeException">A size that is not positive, or a quality
         /// outside 1..100.</exception>
-        public MJpegWpfVideoEncoder(int width, int height, int quality)
-        {
-            core = new MJpegCore(width, height, quality);
-        }
-
-        /// <summary><see cref="CodecIds.MotionJpeg"/>.</summary>
-        public FourCC Codec { get { return CodecIds.MotionJpeg; } }
-
-        /// <summary>24 bits.</summary>
-        public BitsPerPixel BitsPerPixel { get { return BitsPerPixel.Bpp24; } }
-
-        /// <summary>max(width * height * 3, 1024) bytes, as SharpAvi assumes a JPEG never exceeds.</summary>
-        public int MaxEncodedSize { get { return core.MaxEncodedSize; } }
-
-        int INativeVideoEncoder.Width { get { return core.Width; } }
-
-        int INativeVideoEncoder.Height { get { return core.Height; } }
-
-        /// <summary>
-        /// Encodes one top-down BGR32 frame to a JPEG with avikit, for direct use (a writer's stream
-        /// encodes natively on avikit's encoder threads instead), through a short-lived avikit
-        /// writer on memory. Thread-safe.
-        /// </summary>
-        /// <exception cref="ArgumentNullException">A null array.</exception>
-        /// <exception cref="ArgumentOutOfRangeException">A negative offset.</exception>
-        /// <exception cref="ArgumentException">The source is too short, or the JPEG does not fit
-        /// into the destination.</exception>
-        public int EncodeFrame(byte[] source, int srcOffset, byte[] destination, int destOffset, out bool isKeyFrame)
-        {
-            return core.EncodeFrame(source, srcOffset, destination, destOffset, out isKeyFrame);
-        }
-
-        Avikit.VideoStreamOptions INativeVideoEncoder.NativeOptions(string name) { return core.NativeOptions(name); }
+        public MJpegWpfVideoEncoder(int width, int height, int quality) : base(width, height, quality) { }
     }
 
-    /// <summary>SharpAvi.ImageSharp's Motion JPEG encoder, mapped to avikit's MJPEG
-    /// (libjpeg-turbo): no ImageSharp dependency. Thread-safe.</summary>
-    public sealed class MJpegImageSharpVideoEncoder : IVideoEncoder, INativeVideoEncoder
+    /// <summary>SharpAvi.ImageSharp's Motion JPEG encoder, mapped to avikit's MJPEG (see
+    /// <see cref="MJpegVideoEncoderBase"/>): no ImageSharp dependency. Thread-safe.</summary>
+    public sealed class MJpegImageSharpVideoEncoder : MJpegVideoEncoderBase
     {
-        private readonly MJpegCore core;
-
         /// <summary>An encoder for frames of this size at <paramref name="quality"/> 1..100.</summary>
         /// <exception cref="ArgumentOutOfRangeException">A size that is not positive, or a quality
         /// outside 1..100.</exception>
-        public MJpegImageSharpVideoEncoder(int width, int height, int quality)
-        {
-            core = new MJpegCore(width, height, quality);
-        }
-
-        /// <summary><see cref="CodecIds.MotionJpeg"/>.</summary>
-        public FourCC Codec { get { return CodecIds.MotionJpeg; } }
-
-        /// <summary>24 bits.</summary>
-        public BitsPerPixel BitsPerPixel { get { return BitsPerPixel.Bpp24; } }
-
-        /// <summary>max(width * height * 3, 1024) bytes, as SharpAvi assumes a JPEG never exceeds.</summary>
-        public int MaxEncodedSize { get { return core.MaxEncodedSize; } }
-
-        int INativeVideoEncoder.Width { get { return core.Width; } }
-
-        int INativeVideoEncoder.Height { get { return core.Height; } }
-
-        /// <summary>
-        /// Encodes one top-down BGR32 frame to a JPEG with avikit, for direct use (a writer's stream
-        /// encodes natively on avikit's encoder threads instead), through a short-lived avikit
-        /// writer on memory. Thread-safe.
-        /// </summary>
-        /// <exception cref="ArgumentNullException">A null array.</exception>
-        /// <exception cref="ArgumentOutOfRangeException">A negative offset.</exception>
-        /// <exception cref="ArgumentException">The source is too short, or the JPEG does not fit
-        /// into the destination.</exception>
-        public int EncodeFrame(byte[] source, int srcOffset, byte[] destination, int destOffset, out bool isKeyFrame)
-        {
-            return core.EncodeFrame(source, srcOffset, destination, destOffset, out isKeyFrame);
-        }
-
-        Avikit.VideoStreamOptions INativeVideoEncoder.NativeOptions(string name) { return core.NativeOptions(name); }
+        public MJpegImageSharpVideoEncoder(int width, int height, int quality) : base(width, height, quality) { }
     }
 
     /// <summary>

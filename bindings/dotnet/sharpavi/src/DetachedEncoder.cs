@@ -49,25 +49,22 @@ namespace SharpAvi.Codecs
 
         internal static DetachedEncoder Video(Avikit.VideoStreamOptions options)
         {
-            var d = new DetachedEncoder();
-            try
-            {
-                d.video = d.writer.AddVideoStream(options);
-            }
-            catch
-            {
-                d.Abandon();
-                throw;
-            }
-            return d;
+            return WithStream(d => d.video = d.writer.AddVideoStream(options));
         }
 
         internal static DetachedEncoder Audio(Avikit.AudioStreamOptions options)
         {
+            return WithStream(d => d.audio = d.writer.AddAudioStream(options));
+        }
+
+        /// <summary>A detached encoder with the one stream <paramref name="add"/> adds; abandoned
+        /// if adding it throws.</summary>
+        private static DetachedEncoder WithStream(Action<DetachedEncoder> add)
+        {
             var d = new DetachedEncoder();
             try
             {
-                d.audio = d.writer.AddAudioStream(options);
+                add(d);
             }
             catch
             {
