@@ -6,6 +6,7 @@ use crate::common::ffmpeg::{ffmpeg_decode, testsrc2, STRICT};
 use crate::common::riff::{find, le32};
 use crate::common::rng::TestRng;
 use crate::common::scratch::Scratch;
+use avikit::codec::encoder::OnThisThread;
 use avikit::codec::utvideo::{Isa, Prediction, UtVideoEncoder, UtVideoFormat};
 use avikit::pixel::{PackedRgb, PlaneBuffer, PlaneRef};
 use avikit::repair::repair_file;
@@ -466,11 +467,52 @@ fn slices_encode_independently_in_any_order() {
         .collect();
     let codes = encoder.frame_codes(&residuals);
     residuals.rotate_left(2);
-    let packed: Vec<_> = residuals
-        .iter()
-        .map(|r| encoder.pack_slice(&codes, r))
-        .collect();
-    assert_eq!(encoder.assemble(&codes, &packed), whole);
+    assert_eq!(
+        encoder.write_frame(&codes, &residuals, &OnThisThread),
+        whole
+    );
+}
+
+#[test]
+fn a_frame_is_not_written_from_another_frames_residuals() {
+    let (w, h) = (32usize, 16usize);
+    let encoder =
+        UtVideoEncoder::new(UtVideoFormat::Uly0, w as u32, h as u32, Prediction::Left, 2).unwrap();
+    let frame = |seed: u64| -> Vec<Vec<u8>> {
+        let mut rng = TestRng::new(seed);
+        [(w, h), (w / 2, h / 2), (w / 2, h / 2)]
+            .iter()
+            .map(|&(pw, ph)| (0..pw * ph).map(|_| rng.next_u64() as u8).collect())
+            .collect()
+    };
+    let analyze = |data: &[Vec<u8>]| {
+        let refs: Vec<PlaneRef<'_>> = data
+            .iter()
+            .zip([w, w / 2, w / 2])
+            .map(|(samples, stride)| PlaneRef { samples, stride })
+            .collect();
+        (0..encoder.slices())
+            .map(|s| encoder.analyze_slice(&refs, s))
+            .collect::<Vec<_>>()
+    };
+    let noise = analyze(&frame(1));
+    let mut flat = frame(2);
+    flat.iter_mut().for_each(|p| p.fill(9));
+    let flat = analyze(&flat);
+    let codes = encoder.frame_codes(&noise);
+    let refused = |what: &str, misuse: &dyn Fn()| {
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(misuse));
+        assert!(result.is_err(), "{what} was taken");
+    };
+    refused("another frame's residuals", &|| {
+        drop(encoder.write_frame(&codes, &flat, &OnThisThread))
+    });
+    refused("a slice missing", &|| {
+        drop(encoder.write_frame(&codes, &noise[1..], &OnThisThread))
+    });
+    refused("a slice twice", &|| {
+        drop(encoder.frame_codes(&[noise[0].clone(), noise[0].clone()]))
+    });
 }
 
 #[test]

@@ -1,31 +1,48 @@
 //! The bit data of a slice: code words written MSB first, in 32-bit little-endian words, the
 //! last word padded with zero bits (decoders byte-swap each word and read MSB first).
 
-use super::huffman::CodeTable;
+use super::huffman::{CodeTable, Histogram, LONGEST_CODE};
+use std::mem::MaybeUninit;
 
-/// Symbols packed between two checks of the output's room.
-const CHUNK: usize = 4096;
+/// Symbols of a step: the packers check the output's room once a step. A multiple of every
+/// group size (1-4 codes a flush) and of the AVX-512 packer's 64-symbol blocks.
+const STEP: usize = 192;
 
 /// Bits the accumulator may hold after adding codes: a flush leaves fewer than 8, and the
 /// flush's shift must stay below 64.
 const ACC_ROOM: u32 = 56;
 
-/// Bytes of room [`pack`] needs for `symbols` codes of up to 31 bits: the bytes they complete,
-/// plus the 8-byte stores and the final padding.
-fn room(symbols: usize) -> usize {
-    (symbols * 31).div_ceil(8) + 16
+/// Bytes of output a packer may touch from its position on while it packs `symbols` codes:
+/// the bytes they complete, plus the last 8-byte store.
+const fn room(symbols: usize) -> usize {
+    (symbols * LONGEST_CODE as usize).div_ceil(8) + 16
 }
 
-/// Appends the codes of `symbols` to `out`, padded to a whole 32-bit word; returns the bytes
-/// appended.
+/// Bytes the codes of the symbols counted in `hist` take under `table`, padded to whole 32-bit
+/// words: the length [`pack`] needs.
+pub fn packed_len(hist: &Histogram, table: &CodeTable) -> usize {
+    let bits: u64 = hist
+        .iter()
+        .zip(&table.codes)
+        .map(|(&n, &entry)| u64::from(n) * (entry & 0xff))
+        .sum();
+    (bits.div_ceil(32) * 4) as usize
+}
+
+/// Writes the codes of `symbols` into `out`, padded to a whole 32-bit word, and returns `out`,
+/// every byte written. Each thread may pack into its own part of one frame buffer: nothing
+/// outside `out` is touched.
 ///
 /// Codes go MSB first into a 64-bit accumulator (left-aligned), as a big-endian bit stream; as
 /// many codes as surely fit (56 bits over the table's longest code) are added between two
 /// flushes, and a flush stores all 8 bytes and moves on by the whole bytes only, with no
 /// data-dependent branch. Each 32-bit word is byte-swapped at the end, to the little-endian
-/// words of the format. The output grows a chunk at a time, so only about the bytes written
-/// are zeroed.
-pub fn pack(symbols: &[u8], table: &CodeTable, out: &mut Vec<u8>) -> usize {
+/// words of the format. The stores go straight into `out` while a step's room is left; the
+/// last steps go through a small buffer, so that no store crosses `out`'s end.
+///
+/// # Panics
+/// If `out`'s length is not [`packed_len`] of `symbols`.
+pub fn pack<'o>(symbols: &[u8], table: &CodeTable, out: &'o mut [MaybeUninit<u8>]) -> &'o mut [u8] {
     #[cfg(target_arch = "x86_64")]
     if wide::fits(table) && wide::available() {
         // SAFETY: the CPU has the features `wide::pack` needs, checked just above.
@@ -40,7 +57,11 @@ pub fn pack(symbols: &[u8], table: &CodeTable, out: &mut Vec<u8>) -> usize {
 }
 
 /// [`pack`] for any CPU: the reference its BMI2 build is tested against.
-fn pack_portable(symbols: &[u8], table: &CodeTable, out: &mut Vec<u8>) -> usize {
+fn pack_portable<'o>(
+    symbols: &[u8],
+    table: &CodeTable,
+    out: &'o mut [MaybeUninit<u8>],
+) -> &'o mut [u8] {
     pack_any(symbols, table, out)
 }
 
@@ -50,21 +71,73 @@ fn pack_portable(symbols: &[u8], table: &CodeTable, out: &mut Vec<u8>) -> usize 
 /// The CPU must have BMI2.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "bmi2")]
-unsafe fn pack_bmi2(symbols: &[u8], table: &CodeTable, out: &mut Vec<u8>) -> usize {
+unsafe fn pack_bmi2<'o>(
+    symbols: &[u8],
+    table: &CodeTable,
+    out: &'o mut [MaybeUninit<u8>],
+) -> &'o mut [u8] {
     pack_any(symbols, table, out)
 }
 
 #[inline(always)]
-fn pack_any(symbols: &[u8], table: &CodeTable, out: &mut Vec<u8>) -> usize {
+fn pack_any<'o>(symbols: &[u8], table: &CodeTable, out: &'o mut [MaybeUninit<u8>]) -> &'o mut [u8] {
+    macro_rules! groups_of {
+        ($k:literal) => {
+            // SAFETY: `drive` hands `run` a buffer of `len` bytes.
+            drive(symbols, out, |s, buf, len, w| unsafe {
+                pack_groups::<$k>(s, table, buf, len, w)
+            })
+        };
+    }
     match ACC_ROOM / u32::from(table.max_len.max(1)) {
-        0 | 1 => pack_groups::<1>(symbols, table, out),
-        2 => pack_groups::<2>(symbols, table, out),
-        3 => pack_groups::<3>(symbols, table, out),
-        _ => pack_groups::<4>(symbols, table, out),
+        0 | 1 => groups_of!(1),
+        2 => groups_of!(2),
+        3 => groups_of!(3),
+        _ => groups_of!(4),
+    }
+}
+
+/// Packs `symbols` into `out` with `run`, which packs a prefix of the symbols it is given into
+/// the buffer at its pointer (of the length given) from the writer's position, as far as the
+/// room checks let it, and returns how many it packed. First straight into `out`; then the
+/// rest a step at a time into a buffer with a whole step's room, its complete bytes copied
+/// into `out` after each step.
+#[inline(always)]
+fn drive<'o>(
+    symbols: &[u8],
+    out: &'o mut [MaybeUninit<u8>],
+    mut run: impl FnMut(&[u8], *mut u8, usize, &mut Writer) -> usize,
+) -> &'o mut [u8] {
+    let mut w = Writer::default();
+    let direct = run(symbols, out.as_mut_ptr().cast(), out.len(), &mut w);
+    let mut stage = [0u8; room(STEP)];
+    for piece in symbols[direct..].chunks(STEP) {
+        let base = w.pos;
+        w.pos = 0;
+        let packed = run(piece, stage.as_mut_ptr(), stage.len(), &mut w);
+        debug_assert_eq!(packed, piece.len(), "a step fits the stage");
+        let dest = out
+            .get_mut(base..base + w.pos)
+            .expect("the packed length of the symbols");
+        write_bytes(dest, &stage[..w.pos]);
+        w.pos += base;
+    }
+    w.finish(out)
+}
+
+/// Writes `bytes` into `place`, of the same length.
+///
+/// # Panics
+/// If the lengths differ.
+pub fn write_bytes(place: &mut [MaybeUninit<u8>], bytes: &[u8]) {
+    assert_eq!(place.len(), bytes.len());
+    for (d, &b) in place.iter_mut().zip(bytes) {
+        d.write(b);
     }
 }
 
 /// The bit writer: the accumulator, its pending bits and the write position.
+#[derive(Default)]
 struct Writer {
     acc: u64,
     pending: u32,
@@ -79,6 +152,7 @@ impl Writer {
     }
 
     /// Stores the accumulator at `pos` of `buf` and keeps the bits of the last partial byte.
+    /// Moves on by at most 7 bytes, so consecutive flushes leave no byte unwritten.
     ///
     /// # Safety
     /// `buf` must have 8 bytes at `pos`.
@@ -96,51 +170,77 @@ impl Writer {
         self.pending &= 7;
     }
 
-    /// Stores the last bits, pads them to a whole 32-bit word and byte-swaps the words written
-    /// since `start`; returns the bytes written since `start`.
-    fn finish(mut self, out: &mut Vec<u8>, start: usize) -> usize {
-        out.resize(self.pos + 8, 0);
-        // SAFETY: `out` has 8 bytes at `pos` (resized just above).
-        unsafe { self.flush(out.as_mut_ptr()) };
-        // The last partial byte (its low bits are zero), then zero bytes up to a whole word.
-        let bits = (self.pos - start) * 8 + self.pending as usize;
-        let len = bits.div_ceil(32) * 4;
-        out.truncate(start + len);
-        for word in out[start..].chunks_exact_mut(4) {
+    /// Writes the last partial byte and the zero bytes up to a whole 32-bit word, and
+    /// byte-swaps every word.
+    ///
+    /// # Panics
+    /// If that does not end exactly at `out`'s end.
+    fn finish(self, out: &mut [MaybeUninit<u8>]) -> &mut [u8] {
+        let bits = self.pos * 8 + self.pending as usize;
+        assert_eq!(
+            bits.div_ceil(32) * 4,
+            out.len(),
+            "the packed length of the symbols"
+        );
+        // The pending bits are the top byte's; the accumulator is zero below them.
+        let last = self.acc.to_be_bytes();
+        for (d, &b) in out[self.pos..]
+            .iter_mut()
+            .zip(last.iter().chain([0; 8].iter()))
+        {
+            d.write(b);
+        }
+        // SAFETY: every byte of `out` is written: the stores straight into `out` from 0 on,
+        // each moving on by at most 7 of its 8 bytes; then the staged steps' complete bytes
+        // from where those stopped; then the bytes from `pos` to the end just above.
+        let out = unsafe { &mut *(std::ptr::from_mut(out) as *mut [u8]) };
+        for word in out.chunks_exact_mut(4) {
             let v = u32::from_be_bytes([word[0], word[1], word[2], word[3]]);
             word.copy_from_slice(&v.to_le_bytes());
         }
-        len
+        out
     }
 }
 
+/// Packs whole steps while their room is left in `buf` (then the rest, if fewer than a step
+/// and its room is left), `K` codes a flush; returns the symbols packed.
+///
+/// # Safety
+/// `buf` must have `len` bytes.
 #[inline(always)]
-fn pack_groups<const K: usize>(symbols: &[u8], table: &CodeTable, out: &mut Vec<u8>) -> usize {
-    let start = out.len();
-    let mut w = Writer {
-        acc: 0,
-        pending: 0,
-        pos: start,
-    };
-    for chunk in symbols.chunks(CHUNK) {
-        out.resize(w.pos + room(chunk.len()), 0);
-        let buf = out.as_mut_ptr();
-        let mut groups = chunk.chunks_exact(K);
-        for group in &mut groups {
+unsafe fn pack_groups<const K: usize>(
+    symbols: &[u8],
+    table: &CodeTable,
+    buf: *mut u8,
+    len: usize,
+    w: &mut Writer,
+) -> usize {
+    let mut steps = symbols.chunks_exact(STEP);
+    let mut packed = 0;
+    for step in &mut steps {
+        if w.pos + room(STEP) > len {
+            return packed;
+        }
+        for group in step.chunks_exact(K) {
             for &s in group {
                 w.put(table.codes[usize::from(s)]);
             }
-            // SAFETY: fewer than 8 pending bits at the chunk's start plus at most 31 a code
-            // complete at most ceil(31 n / 8) bytes before this store's 8, within `room`.
+            // SAFETY: fewer than 8 pending bits at the step's start plus at most
+            // LONGEST_CODE bits a code complete fewer than `room(STEP)` - 8 bytes.
             unsafe { w.flush(buf) };
         }
-        for &s in groups.remainder() {
-            w.put(table.codes[usize::from(s)]);
-            // SAFETY: as above.
-            unsafe { w.flush(buf) };
-        }
+        packed += STEP;
     }
-    w.finish(out, start)
+    let rest = steps.remainder();
+    if w.pos + room(rest.len()) > len {
+        return packed;
+    }
+    for &s in rest {
+        w.put(table.codes[usize::from(s)]);
+        // SAFETY: as above, for the rest's room.
+        unsafe { w.flush(buf) };
+    }
+    packed + rest.len()
 }
 
 /// The AVX-512 packer: 64 symbols a step have their codes looked up in byte tables held in
@@ -150,11 +250,12 @@ fn pack_groups<const K: usize>(symbols: &[u8], table: &CodeTable, out: &mut Vec<
 /// instead of four lookups and shifts.
 #[cfg(target_arch = "x86_64")]
 mod wide {
-    use super::{room, Writer, ACC_ROOM, CHUNK};
+    use super::{drive, room, Writer, ACC_ROOM};
     use crate::codec::utvideo::huffman::{CodeTable, SYMBOLS};
     use std::arch::x86_64::*;
+    use std::mem::MaybeUninit;
 
-    /// Symbols a step.
+    /// Symbols a block.
     const BLOCK: usize = 64;
 
     /// The longest code: four of them fit a flush (and a code's two table bytes hold it).
@@ -181,7 +282,11 @@ mod wide {
     /// # Safety
     /// The CPU must pass [`available`].
     #[target_feature(enable = "avx512f,avx512bw,avx512vbmi,bmi2")]
-    pub unsafe fn pack(symbols: &[u8], table: &CodeTable, out: &mut Vec<u8>) -> usize {
+    pub unsafe fn pack<'o>(
+        symbols: &[u8],
+        table: &CodeTable,
+        out: &'o mut [MaybeUninit<u8>],
+    ) -> &'o mut [u8] {
         debug_assert!(fits(table));
         let mut bytes = [[0u8; SYMBOLS]; 3];
         for (s, &entry) in table.codes.iter().enumerate() {
@@ -196,40 +301,63 @@ mod wide {
         let tables: Tables = bytes.map(|t| {
             std::array::from_fn(|k| unsafe { _mm512_loadu_si512(t[64 * k..].as_ptr().cast()) })
         });
-        let start = out.len();
-        let mut w = Writer {
-            acc: 0,
-            pending: 0,
-            pos: start,
-        };
-        // Two steps' quads: the writer reads one step's while the next one's are stored, so its
-        // loads do not wait for the wide stores just made.
+        // SAFETY: the CPU passed `available`; `drive` hands `run` a buffer of `len` bytes.
+        drive(symbols, out, |s, buf, len, w| unsafe {
+            run(&tables, table, s, buf, len, w)
+        })
+    }
+
+    /// Packs whole blocks while their room is left in `buf` (then the rest, if fewer than a
+    /// block and its room is left); returns the symbols packed.
+    ///
+    /// # Safety
+    /// The CPU must pass [`available`]; `buf` must have `len` bytes.
+    #[inline]
+    #[target_feature(enable = "avx512f,avx512bw,avx512vbmi,bmi2")]
+    unsafe fn run(
+        tables: &Tables,
+        table: &CodeTable,
+        symbols: &[u8],
+        buf: *mut u8,
+        len: usize,
+        w: &mut Writer,
+    ) -> usize {
+        // Two blocks' quads: the writer reads one block's while the next one's are stored, so
+        // its loads do not wait for the wide stores just made.
         let mut quads = [Quads::default(); 2];
-        for chunk in symbols.chunks(CHUNK) {
-            out.resize(w.pos + room(chunk.len()), 0);
-            let buf = out.as_mut_ptr();
-            let mut blocks = chunk.chunks_exact(BLOCK);
-            let mut ready = None;
-            for (b, block) in (&mut blocks).enumerate() {
-                // SAFETY: the block has 64 bytes.
-                let s = unsafe { _mm512_loadu_si512(block.as_ptr().cast()) };
-                join(&tables, s, &mut quads[b & 1]);
-                if let Some(prev) = ready.replace(b & 1) {
-                    // SAFETY: a block completes at most 64 * 14 / 8 bytes, within `room`.
-                    unsafe { write(&mut w, &quads[prev], buf) };
+        let mut blocks = symbols.chunks_exact(BLOCK);
+        let mut written = 0;
+        for (b, block) in (&mut blocks).enumerate() {
+            // SAFETY: the block has 64 bytes.
+            let s = unsafe { _mm512_loadu_si512(block.as_ptr().cast()) };
+            join(tables, s, &mut quads[b & 1]);
+            if b > 0 {
+                if w.pos + room(BLOCK) > len {
+                    return written * BLOCK;
                 }
-            }
-            if let Some(prev) = ready {
-                // SAFETY: as above.
-                unsafe { write(&mut w, &quads[prev], buf) };
-            }
-            for &s in blocks.remainder() {
-                w.put(table.codes[usize::from(s)]);
-                // SAFETY: as in `super::pack_groups`.
-                unsafe { w.flush(buf) };
+                // SAFETY: a block's room is left, checked just above.
+                unsafe { write(w, &quads[(b - 1) & 1], buf) };
+                written += 1;
             }
         }
-        w.finish(out, start)
+        if written < symbols.len() / BLOCK {
+            if w.pos + room(BLOCK) > len {
+                return written * BLOCK;
+            }
+            // SAFETY: as above.
+            unsafe { write(w, &quads[written & 1], buf) };
+            written += 1;
+        }
+        let rest = blocks.remainder();
+        if w.pos + room(rest.len()) > len {
+            return written * BLOCK;
+        }
+        for &s in rest {
+            w.put(table.codes[usize::from(s)]);
+            // SAFETY: the rest's room is left, checked just above.
+            unsafe { w.flush(buf) };
+        }
+        symbols.len()
     }
 
     /// The quads of one block, in the lane order of the byte unpacks: `codes[h][2 j + i]` is
@@ -353,14 +481,43 @@ mod tests {
             .collect()
     }
 
+    /// A packer under test.
+    type Packer = for<'o> fn(&[u8], &CodeTable, &'o mut [MaybeUninit<u8>]) -> &'o mut [u8];
+
+    /// Bytes either side of the packed bytes, which a packer must leave alone.
+    const GUARD: usize = 24;
+
+    /// Packs `symbols` with `packer` into the middle of a buffer and checks that the bytes
+    /// around it keep their value.
+    fn pack_guarded(packer: Packer, symbols: &[u8], table: &CodeTable) -> Vec<u8> {
+        let mut hist = [0u32; SYMBOLS];
+        for &s in symbols {
+            hist[usize::from(s)] += 1;
+        }
+        let len = packed_len(&hist, table);
+        let mut buf = vec![MaybeUninit::new(0xA5u8); len + 2 * GUARD];
+        let packed = packer(symbols, table, &mut buf[GUARD..GUARD + len]).to_vec();
+        for (i, b) in buf.iter().enumerate() {
+            if !(GUARD..GUARD + len).contains(&i) {
+                // SAFETY: the buffer was made of initialized bytes.
+                assert_eq!(
+                    unsafe { b.assume_init() },
+                    0xA5,
+                    "byte {i} outside the output"
+                );
+            }
+        }
+        packed
+    }
+
     #[test]
     fn matches_a_bitwise_writer_for_every_group_size() {
         // Complete codes with lengths 1..=longest and two of the longest: 4, 3, 2 and 1 codes
         // a flush, and the AVX-512 packer's longest (14) and below. The counts cross its
-        // 64-symbol blocks and the 4096-symbol chunks.
+        // 64-symbol blocks, the 192-symbol steps and the end of the straight stores.
         // The symbols are spread over all four quarters of the byte range (each a table
         // register of the AVX-512 packer).
-        for longest in [13u8, 14, 18, 28, 31] {
+        for longest in [13u8, 14, 18, 28, 31, 32] {
             let symbol = |i: u32| ((i * 19 + 5 * u32::from(longest)) % SYMBOLS as u32) as u8;
             let mut lengths = [UNUSED_LEN; SYMBOLS];
             for (i, len) in (1..=longest).enumerate() {
@@ -369,32 +526,42 @@ mod tests {
             lengths[usize::from(symbol(u32::from(longest)))] = longest;
             let table = CodeTable::from_lengths(lengths);
             let mut seed = 7u32;
-            for n in (0..200).chain([4095, 4096, 4097, 9000]) {
+            for n in (0..200).chain([383, 384, 385, 4095, 4096, 4097, 9000]) {
                 let symbols: Vec<u8> = (0..n)
                     .map(|_| {
                         seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
                         symbol((seed >> 24) % (u32::from(longest) + 1))
                     })
                     .collect();
-                let mut out = vec![0xAA];
-                let written = pack(&symbols, &table, &mut out);
-                assert_eq!(out.len(), 1 + written);
+                let out = pack_guarded(pack, &symbols, &table);
                 let want = pack_reference(&symbols, &table);
-                assert_eq!(&out[1..], want, "longest {longest}, {n} symbols");
-                let mut portable = vec![0xAA];
-                pack_portable(&symbols, &table, &mut portable);
-                assert_eq!(
-                    portable, out,
-                    "longest {longest}, {n} symbols, portable build"
-                );
+                assert_eq!(out, want, "longest {longest}, {n} symbols");
+                let portable = pack_guarded(pack_portable, &symbols, &table);
+                assert_eq!(portable, out, "longest {longest}, {n} symbols, portable");
                 #[cfg(target_arch = "x86_64")]
                 if wide::fits(&table) && wide::available() {
-                    let mut vector = vec![0xAA];
                     // SAFETY: the CPU passed `wide::available`.
-                    unsafe { wide::pack(&symbols, &table, &mut vector) };
-                    assert_eq!(vector, out, "longest {longest}, {n} symbols, AVX-512 build");
+                    let wide: Packer = |s, t, o| unsafe { wide::pack(s, t, o) };
+                    let vector = pack_guarded(wide, &symbols, &table);
+                    assert_eq!(vector, out, "longest {longest}, {n} symbols, AVX-512");
                 }
             }
+        }
+    }
+
+    #[test]
+    fn an_output_of_another_length_is_refused() {
+        let mut lengths = [UNUSED_LEN; SYMBOLS];
+        lengths[..4].copy_from_slice(&[1, 2, 3, 3]);
+        let table = CodeTable::from_lengths(lengths);
+        let symbols: Vec<u8> = (0..5000u32).map(|i| (i * 7 % 4) as u8).collect();
+        let fits = pack_guarded(pack, &symbols, &table).len();
+        for len in [0, 4, fits - 4, fits + 4, fits * 2] {
+            let mut out = vec![MaybeUninit::new(0u8); len];
+            let packed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                pack(&symbols, &table, &mut out);
+            }));
+            assert!(packed.is_err(), "{len} bytes for {fits}");
         }
     }
 }

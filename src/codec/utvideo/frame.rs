@@ -1,5 +1,5 @@
-//! The steps of one frame: residuals and counts per slice, one code per plane, bit data per
-//! slice, and the frame's bytes.
+//! The steps of one frame: residuals and counts per slice, one code per plane and the frame's
+//! layout, and each slice's bit data packed straight into its place in the frame.
 
 use super::bits;
 use super::huffman::{Counter, Histogram, PlaneCode, SYMBOLS};
@@ -9,6 +9,7 @@ use crate::codec::encoder::{FrameParts, OnThisThread};
 use crate::error::Result;
 use crate::pixel::{PlaneBuffer, PlaneRef};
 use parking_lot::Mutex;
+use std::mem::{self, MaybeUninit};
 use std::ops::Range;
 
 /// The planes of one frame, a slice at a time: already in memory (`[PlaneRef]`, checked by
@@ -61,21 +62,14 @@ struct PlaneResiduals {
 #[derive(Debug, Clone, Default)]
 pub struct EncodeScratch {
     residuals: Vec<SliceResiduals>,
-    packed: Vec<PackedSlice>,
 }
 
-/// The code of every plane of one frame.
+/// The code of every plane of one frame, and the length of each slice's bit data under it.
 #[derive(Debug, Clone)]
 pub struct FrameCodes {
     planes: Vec<PlaneCode>,
-}
-
-/// The bit data of one slice of every plane (empty for single-symbol planes). Reusable:
-/// [`UtVideoEncoder::pack_slice_into`] keeps its buffers.
-#[derive(Debug, Clone, Default)]
-pub struct PackedSlice {
-    slice: usize,
-    planes: Vec<Vec<u8>>,
+    /// `packed[p][s]`: the bytes of slice `s` of plane `p` (none for a single-symbol plane).
+    packed: Vec<Vec<usize>>,
 }
 
 impl UtVideoEncoder {
@@ -136,53 +130,123 @@ impl UtVideoEncoder {
         }
     }
 
-    /// The code of each plane, from the counts of every slice of the frame.
+    /// The code of each plane, from the counts of every slice of the frame (in any order),
+    /// and so the length of each slice's bit data.
     ///
     /// # Panics
     /// If `slices` is not one [`SliceResiduals`] per slice of a frame from this encoder.
     pub fn frame_codes(&self, slices: &[SliceResiduals]) -> FrameCodes {
-        assert_eq!(slices.len(), self.slices);
-        let planes = (0..self.format.planes())
+        let slices = self.in_slice_order(slices);
+        let (planes, packed) = (0..self.format.planes())
             .map(|p| {
                 let mut hist = [0u32; SYMBOLS];
-                for s in slices {
+                for s in &slices {
                     for (total, n) in hist.iter_mut().zip(&s.planes[p].hist) {
                         *total += n;
                     }
                 }
-                PlaneCode::from_histogram(&hist)
+                let code = PlaneCode::from_histogram(&hist);
+                let packed = slices
+                    .iter()
+                    .map(|s| match &code {
+                        PlaneCode::Huffman(table) => bits::packed_len(&s.planes[p].hist, table),
+                        PlaneCode::Single(_) => 0,
+                    })
+                    .collect();
+                (code, packed)
             })
-            .collect();
-        FrameCodes { planes }
+            .unzip();
+        FrameCodes { planes, packed }
     }
 
-    /// Codes the residuals of one slice. Independent of the other slices.
-    pub fn pack_slice(&self, codes: &FrameCodes, residuals: &SliceResiduals) -> PackedSlice {
-        let mut packed = PackedSlice::default();
-        self.pack_slice_into(codes, residuals, &mut packed);
-        packed
+    /// `slices` by slice number.
+    ///
+    /// # Panics
+    /// If `slices` is not one [`SliceResiduals`] per slice of a frame from this encoder.
+    fn in_slice_order<'s>(&self, slices: &'s [SliceResiduals]) -> Vec<&'s SliceResiduals> {
+        let mut ordered: Vec<&SliceResiduals> = slices.iter().collect();
+        ordered.sort_unstable_by_key(|s| s.slice);
+        assert!(
+            ordered.iter().map(|s| s.slice).eq(0..self.slices)
+                && ordered
+                    .iter()
+                    .all(|s| s.planes.len() == self.format.planes()),
+            "one SliceResiduals per slice of a frame from this encoder"
+        );
+        ordered
     }
 
-    /// As [`UtVideoEncoder::pack_slice`], into `into`'s buffers.
-    pub fn pack_slice_into(
+    /// The frame's bytes: the plane headers from `codes`, and each slice's residuals (in any
+    /// order) packed through `parts` (on whichever threads it offers) straight into its place.
+    ///
+    /// # Panics
+    /// If `slices` is not the [`SliceResiduals`] `codes` was made from.
+    pub fn write_frame(
         &self,
         codes: &FrameCodes,
-        residuals: &SliceResiduals,
-        into: &mut PackedSlice,
-    ) {
-        into.slice = residuals.slice;
-        into.planes.resize_with(codes.planes.len(), Vec::new);
-        for ((code, plane), out) in codes
-            .planes
+        slices: &[SliceResiduals],
+        parts: &dyn FrameParts,
+    ) -> Vec<u8> {
+        let slices = self.in_slice_order(slices);
+        let planes = self.format.planes();
+        assert!(
+            codes.planes.len() == planes && codes.packed.iter().all(|l| l.len() == self.slices),
+            "the FrameCodes of a frame from this encoder"
+        );
+        let frame_len = codes
+            .packed
             .iter()
-            .zip(&residuals.planes)
-            .zip(&mut into.planes)
-        {
-            out.clear();
-            if let PlaneCode::Huffman(table) = code {
-                bits::pack(&plane.samples, table, out);
+            .map(|lens| SYMBOLS + 4 * lens.len() + lens.iter().sum::<usize>())
+            .sum::<usize>()
+            + 4;
+        let mut frame = Vec::with_capacity(frame_len);
+        let mut rest = &mut frame.spare_capacity_mut()[..frame_len];
+        let mut take = |len: usize| {
+            let (head, tail) = mem::take(&mut rest).split_at_mut(len);
+            rest = tail;
+            head
+        };
+        // Each slice's places, a plane at a time; the headers and the slice ends written here.
+        let mut places: Vec<Vec<&mut [MaybeUninit<u8>]>> = (0..self.slices)
+            .map(|_| Vec::with_capacity(planes))
+            .collect();
+        for (code, lens) in codes.planes.iter().zip(&codes.packed) {
+            bits::write_bytes(take(SYMBOLS), &code.header_lengths());
+            let mut end = 0u32;
+            for (place, &len) in take(4 * lens.len()).chunks_exact_mut(4).zip(lens) {
+                end += len as u32;
+                bits::write_bytes(place, &end.to_le_bytes());
+            }
+            for (slice, &len) in places.iter_mut().zip(lens) {
+                slice.push(take(len));
             }
         }
+        bits::write_bytes(
+            take(4),
+            &(self.prediction.frame_info_code() << 8).to_le_bytes(),
+        );
+        // One lock per slice: each part locks only its own, never contended.
+        let places: Vec<Mutex<Vec<&mut [MaybeUninit<u8>]>>> =
+            places.into_iter().map(Mutex::new).collect();
+        parts.run(self.slices, &|s| {
+            let mut places = places[s].lock();
+            for ((code, residuals), place) in codes
+                .planes
+                .iter()
+                .zip(&slices[s].planes)
+                .zip(places.iter_mut())
+            {
+                if let PlaneCode::Huffman(table) = code {
+                    bits::pack(&residuals.samples, table, place);
+                }
+            }
+        });
+        drop(places);
+        // SAFETY: every byte of the first `frame_len` is written: the headers, slice ends and
+        // frame information above, and every slice's bit data by `bits::pack`, which writes
+        // all of its place (a single-symbol plane's places are empty).
+        unsafe { frame.set_len(frame_len) };
+        frame
     }
 
     /// Encodes one frame on the calling thread, reusing `scratch`'s buffers.
@@ -225,9 +289,6 @@ impl UtVideoEncoder {
         scratch
             .residuals
             .resize_with(self.slices, SliceResiduals::default);
-        scratch
-            .packed
-            .resize_with(self.slices, PackedSlice::default);
         {
             // One lock per slice: each part locks only its own, never contended.
             let residuals: Vec<Mutex<&mut SliceResiduals>> =
@@ -237,43 +298,6 @@ impl UtVideoEncoder {
             });
         }
         let codes = self.frame_codes(&scratch.residuals);
-        {
-            let residuals = &scratch.residuals;
-            let packed: Vec<Mutex<&mut PackedSlice>> =
-                scratch.packed.iter_mut().map(Mutex::new).collect();
-            parts.run(self.slices, &|s| {
-                self.pack_slice_into(&codes, &residuals[s], &mut packed[s].lock())
-            });
-        }
-        self.assemble(&codes, &scratch.packed)
-    }
-
-    /// The frame's bytes from its codes and every slice's bit data (in any order).
-    ///
-    /// # Panics
-    /// If `slices` is not one [`PackedSlice`] per slice of the frame `codes` belongs to.
-    pub fn assemble(&self, codes: &FrameCodes, slices: &[PackedSlice]) -> Vec<u8> {
-        assert_eq!(slices.len(), self.slices);
-        let mut ordered: Vec<&PackedSlice> = slices.iter().collect();
-        ordered.sort_unstable_by_key(|s| s.slice);
-        let data_len: usize = slices
-            .iter()
-            .flat_map(|s| s.planes.iter().map(Vec::len))
-            .sum();
-        let planes = codes.planes.len();
-        let mut out = Vec::with_capacity(data_len + planes * (SYMBOLS + 4 * self.slices) + 4);
-        for (p, code) in codes.planes.iter().enumerate() {
-            out.extend_from_slice(&code.header_lengths());
-            let mut end = 0u32;
-            for s in &ordered {
-                end += s.planes[p].len() as u32;
-                out.extend_from_slice(&end.to_le_bytes());
-            }
-            for s in &ordered {
-                out.extend_from_slice(&s.planes[p]);
-            }
-        }
-        out.extend_from_slice(&(self.prediction.frame_info_code() << 8).to_le_bytes());
-        out
+        self.write_frame(&codes, &scratch.residuals, parts)
     }
 }

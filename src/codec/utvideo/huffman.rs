@@ -10,6 +10,9 @@ pub const SYMBOLS: usize = 256;
 /// testsrc2 4:2:0 against a limit of 31.
 pub const MAX_CODE_LEN: u8 = 14;
 
+/// The longest code the format allows (and [`CodeTable::from_lengths`] takes).
+pub const LONGEST_CODE: u8 = 32;
+
 /// The length byte of a symbol that does not occur.
 pub const UNUSED_LEN: u8 = 255;
 

@@ -13,7 +13,7 @@ mod huffman;
 mod predict;
 mod stream;
 
-pub use frame::{EncodeScratch, FrameCodes, PackedSlice, SlicePlanes, SliceResiduals};
+pub use frame::{EncodeScratch, FrameCodes, SlicePlanes, SliceResiduals};
 pub use predict::Isa;
 pub use stream::UtVideoFrameEncoder;
 
@@ -160,8 +160,9 @@ impl Prediction {
 ///
 /// [`UtVideoEncoder::encode`] does it all on the calling thread. A pool splits it: run
 /// [`UtVideoEncoder::analyze_slice`] for every slice (independently), then
-/// [`UtVideoEncoder::frame_codes`] once, then [`UtVideoEncoder::pack_slice`] for every slice
-/// (independently), then [`UtVideoEncoder::assemble`].
+/// [`UtVideoEncoder::frame_codes`] once, then [`UtVideoEncoder::write_frame`], which packs the
+/// slices (independently, on the threads a [`crate::codec::encoder::FrameParts`] offers)
+/// straight into the frame.
 #[derive(Debug, Clone)]
 pub struct UtVideoEncoder {
     format: UtVideoFormat,
