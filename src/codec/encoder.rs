@@ -50,14 +50,22 @@ pub trait FrameEncoder: Send + Sync {
     }
 }
 
-/// Runs the independent parts of one frame's encoding. Implemented by the encoder pool (the
-/// calling encoder thread and any encoder threads of the writer that are idle) and by
-/// [`OnThisThread`].
+/// What the encoding of one frame may use besides its own thread: other threads for its
+/// independent parts, and the buffer of a chunk already written to hold its own. Implemented
+/// by the encoder pool (the calling encoder thread and any encoder threads of the writer that
+/// are idle; the buffers the writer's worker gave back) and by [`OnThisThread`].
 pub trait FrameParts {
     /// Calls `part(i)` once for every `i` in `0..count`, in any order and on any of the
     /// threads taking part, and returns once every call has returned. A panic in a part is
     /// raised again on the calling thread once no thread runs a part any more.
     fn run(&self, count: usize, part: &(dyn Fn(usize) + Sync));
+
+    /// An empty vector to write the frame's chunk into, keeping the allocation of a chunk
+    /// already written (so that steady recording touches no fresh memory); the caller owns
+    /// it. By default a new vector.
+    fn spare_chunk(&self) -> Vec<u8> {
+        Vec::new()
+    }
 }
 
 /// Runs every part on the calling thread, in order.

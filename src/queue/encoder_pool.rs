@@ -6,6 +6,7 @@
 //! Video's slices) borrows the idle threads its writer may still use, so one frame at a time
 //! (a caller that waits for each write) also encodes on several cores.
 
+use super::chunk_buffers::ChunkBuffers;
 use super::parts_round::PartsRound;
 use super::payload::Payload;
 use super::process::{self, ForkSafeMutex};
@@ -24,12 +25,18 @@ use std::thread::JoinHandle;
 pub(crate) struct EncodedSlot {
     filled: Sender<Result<EncodedFrame>>,
     taken: Receiver<Result<EncodedFrame>>,
+    /// Where the chunk's buffer goes once written.
+    buffers: Arc<ChunkBuffers>,
 }
 
 impl EncodedSlot {
-    fn new() -> EncodedSlot {
+    fn new(buffers: Arc<ChunkBuffers>) -> EncodedSlot {
         let (filled, taken) = crossbeam_channel::bounded(1);
-        EncodedSlot { filled, taken }
+        EncodedSlot {
+            filled,
+            taken,
+            buffers,
+        }
     }
 
     fn fill(&self, frame: Result<EncodedFrame>) {
@@ -44,6 +51,14 @@ impl EncodedSlot {
         self.taken
             .recv()
             .unwrap_or_else(|_| Err(Error::new(Status::Panic, "an encoded slot lost its sender")))
+    }
+
+    /// As [`EncodedSlot::take`], as the chunk to write and its keyframe flag; the chunk's
+    /// buffer goes back to the writer's encoders once the payload is dropped.
+    pub fn take_chunk(&self) -> Result<(Payload, bool)> {
+        let frame = self.take()?;
+        let payload = Payload::encoded(frame.data, Arc::clone(&self.buffers));
+        Ok((payload, frame.keyframe))
     }
 }
 
@@ -102,12 +117,18 @@ impl FrameParts for LaneParts<'_> {
             std::panic::resume_unwind(panic);
         }
     }
+
+    fn spare_chunk(&self) -> Vec<u8> {
+        self.lane.buffers.take()
+    }
 }
 
 /// One writer's frames on the pool: at most `cap` encode at once, the rest wait in begin order.
 struct Lane {
     cap: usize,
     state: Mutex<LaneState>,
+    /// The buffers of the writer's chunks already written, for its next frames.
+    buffers: Arc<ChunkBuffers>,
 }
 
 struct LaneState {
@@ -256,13 +277,14 @@ impl EncoderLane {
                     running: 0,
                     waiting: VecDeque::new(),
                 }),
+                buffers: Arc::new(ChunkBuffers::new(cap)),
             }),
         })
     }
 
     /// Queues one frame; its result appears in the returned slot.
     pub fn submit(&self, encoder: Arc<dyn FrameEncoder>, input: Payload) -> Arc<EncodedSlot> {
-        let slot = Arc::new(EncodedSlot::new());
+        let slot = Arc::new(EncodedSlot::new(Arc::clone(&self.lane.buffers)));
         let task = EncodeTask {
             encoder,
             input,

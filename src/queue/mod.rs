@@ -1,17 +1,18 @@
 //! The asynchronous write queue: one worker thread per writer serializes every write in begin
 //! order; callers get [`AsyncResult`]s in the style of .NET's Asynchronous Programming Model.
 //!
-//! Caller side: [`Writer`] (`writer`) adds streams and runs writer-wide operations on the state
-//! its handles share (`shared`: the gate that orders begins, the close protocol) under its
-//! [`WriterOptions`] (`options`); each [`Stream`] (`stream`) begins writes through the stream
-//! core (`stream_core`), whose input becomes chunks as its `chunking` says. Worker side: the
-//! `worker` writes the chunks in begin order, with frames encoded in parallel on the process's
-//! encoder threads (`encoder_pool`). Around them: results (`async_result`), capture timing
-//! (`timing`), back-pressure (`pressure`), and the deadlock checks of waits (`worker_thread`,
-//! `wait_graph`).
+//! Caller side: [`Writer`] (`writer`) adds streams and runs writer-wide operations on the state its
+//! handles share (`shared`: the gate that orders begins, the close protocol) under its
+//! [`WriterOptions`] (`options`); each [`Stream`] (`stream`) begins writes through the stream core
+//! (`stream_core`), whose input becomes chunks as its `chunking` says. Worker side: the `worker`
+//! writes the chunks in begin order, with frames encoded in parallel on the process's encoder
+//! threads (`encoder_pool`), into buffers the worker gives back (`chunk_buffers`). Around them:
+//! results (`async_result`), capture timing (`timing`), back-pressure (`pressure`), and the
+//! deadlock checks of waits (`worker_thread`, `wait_graph`).
 
 mod async_result;
 mod begin_options;
+mod chunk_buffers;
 mod chunking;
 mod encoder_pool;
 mod options;

@@ -1,5 +1,6 @@
 //! The bytes of one write, owned by the job or borrowed from the caller until completion.
 
+use super::chunk_buffers::ChunkBuffers;
 use std::sync::Arc;
 
 /// The data of one frame or audio block on its way to the file.
@@ -7,11 +8,19 @@ pub struct Payload(PayloadKind);
 
 enum PayloadKind {
     Owned(Vec<u8>),
+    /// An encoded chunk, whose buffer goes back to its writer's chunk buffers when dropped.
+    Encoded {
+        data: Vec<u8>,
+        buffers: Arc<ChunkBuffers>,
+    },
     Shared(Arc<[u8]>),
-    Borrowed { ptr: *const u8, len: usize },
+    Borrowed {
+        ptr: *const u8,
+        len: usize,
+    },
 }
 
-// SAFETY: owned and shared payloads are plain Send data; a borrowed payload is only created
+// SAFETY: owned, encoded and shared payloads are plain Send data; a borrowed payload is only created
 // through `Payload::borrowed`, whose contract makes the memory valid and unchanged until the
 // operation completes, from whichever thread reads it.
 unsafe impl Send for Payload {}
@@ -20,6 +29,11 @@ impl Payload {
     /// Takes ownership of `data`.
     pub fn owned(data: Vec<u8>) -> Payload {
         Payload(PayloadKind::Owned(data))
+    }
+
+    /// Takes ownership of the encoded chunk `data`, to give its buffer back to `buffers`.
+    pub(crate) fn encoded(data: Vec<u8>, buffers: Arc<ChunkBuffers>) -> Payload {
+        Payload(PayloadKind::Encoded { data, buffers })
     }
 
     /// Shares `data` without copying it.
@@ -39,7 +53,7 @@ impl Payload {
     /// The bytes.
     pub fn as_slice(&self) -> &[u8] {
         match &self.0 {
-            PayloadKind::Owned(v) => v,
+            PayloadKind::Owned(v) | PayloadKind::Encoded { data: v, .. } => v,
             PayloadKind::Shared(a) => a,
             PayloadKind::Borrowed { len: 0, .. } => &[],
             // SAFETY: guaranteed valid for the payload's life by `Payload::borrowed`'s contract.
@@ -50,7 +64,7 @@ impl Payload {
     /// Payload bytes.
     pub fn len(&self) -> usize {
         match &self.0 {
-            PayloadKind::Owned(v) => v.len(),
+            PayloadKind::Owned(v) | PayloadKind::Encoded { data: v, .. } => v.len(),
             PayloadKind::Shared(a) => a.len(),
             PayloadKind::Borrowed { len, .. } => *len,
         }
@@ -65,7 +79,7 @@ impl Payload {
             return;
         }
         match &mut self.0 {
-            PayloadKind::Owned(v) => {
+            PayloadKind::Owned(v) | PayloadKind::Encoded { data: v, .. } => {
                 v.drain(..len);
             }
             PayloadKind::Shared(a) => self.0 = PayloadKind::Owned(a[len..].to_vec()),
@@ -81,6 +95,14 @@ impl Payload {
     /// Whether the payload is empty.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+}
+
+impl Drop for Payload {
+    fn drop(&mut self) {
+        if let PayloadKind::Encoded { data, buffers } = &mut self.0 {
+            buffers.give_back(std::mem::take(data));
+        }
     }
 }
 

@@ -97,10 +97,9 @@ impl WriteJob {
         };
         let own = match self.input {
             ChunkInput::ParallelEncoder { slot, .. } => {
-                let frame = slot.take();
+                let chunk = slot.take_chunk();
                 if run {
-                    frame
-                        .map(|frame| ChunkPayloads::One(Payload::owned(frame.data), frame.keyframe))
+                    chunk.map(|(payload, keyframe)| ChunkPayloads::One(payload, keyframe))
                 } else {
                     in_place()
                 }

@@ -1,6 +1,7 @@
 //! The parts of one frame (Ut Video's slices) on the encoder threads: a caller that waits for
 //! every write still gets the writer's idle threads, the bytes do not depend on how the parts
-//! were spread, and a part that panics fails its frame with `Status::Panic`.
+//! were spread, a part that panics fails its frame with `Status::Panic`, and frames are
+//! encoded into the buffers of chunks already written.
 
 use crate::common::rng::TestRng;
 use crate::common::scratch::Scratch;
@@ -78,6 +79,100 @@ fn one_frame_at_a_time_takes_the_writers_idle_encoder_threads() {
         let most = encoder.threads.lock().iter().map(HashSet::len).max();
         let expected = if cap == 1 || cores == 1 { 1 } else { 2 };
         assert_eq!(most, Some(expected), "encoder_threads {cap}");
+    }
+}
+
+/// Frames copied into the spare chunk the encoder thread offers; notes the capacity offered,
+/// and the address of the offered buffer and of the chunk.
+struct SpareChunks {
+    offered: Mutex<Vec<(usize, usize, usize)>>,
+}
+
+impl FrameEncoder for SpareChunks {
+    fn output_format(&self) -> VideoFormat {
+        VideoFormat::dib(4, 4, 32)
+    }
+
+    fn check_input_len(&self, _: usize) -> Result<()> {
+        Ok(())
+    }
+
+    fn encode(&self, input: &[u8]) -> Result<EncodedFrame> {
+        self.encode_in_parts(input, &avikit::codec::encoder::OnThisThread)
+    }
+
+    fn encode_in_parts(&self, input: &[u8], parts: &dyn FrameParts) -> Result<EncodedFrame> {
+        let mut data = parts.spare_chunk();
+        assert!(data.is_empty());
+        let (capacity, spare) = (data.capacity(), data.as_ptr() as usize);
+        data.extend_from_slice(input);
+        self.offered
+            .lock()
+            .push((capacity, spare, data.as_ptr() as usize));
+        Ok(EncodedFrame {
+            data,
+            keyframe: true,
+        })
+    }
+}
+
+#[test]
+fn frames_are_encoded_into_the_buffers_of_chunks_already_written() {
+    for (threads, in_flight) in [(1, 1), (2, 6)] {
+        let file = Scratch::new(&format!("frame-parts-spare-{threads}.avi"));
+        let options = WriterOptions::default().with_encoder_threads(threads);
+        let writer = Writer::create(file.path(), options).unwrap();
+        let encoder = Arc::new(SpareChunks {
+            offered: Mutex::new(Vec::new()),
+        });
+        let video = writer
+            .add_encoding_video_stream(Arc::clone(&encoder) as Arc<dyn FrameEncoder>, None)
+            .unwrap();
+        let frames: Vec<Vec<u8>> = (0..60u8).map(|n| vec![n; 64 + usize::from(n)]).collect();
+        let mut pending = std::collections::VecDeque::new();
+        for frame in &frames {
+            let payload = avikit::Payload::owned(frame.clone());
+            pending.push_back(video.begin_write_frame(true, payload, None).unwrap());
+            if pending.len() >= in_flight {
+                video.end_write_frame(pending.pop_front().unwrap()).unwrap();
+            }
+        }
+        pending
+            .into_iter()
+            .for_each(|r| video.end_write_frame(r).unwrap());
+        writer.close().unwrap();
+        let offered = encoder.offered.lock();
+        assert_eq!(
+            offered[0].0, 0,
+            "the first frame has no chunk written before it"
+        );
+        // A spare is the buffer of a chunk from before.
+        let mut reused = Vec::new();
+        for (n, &(capacity, spare, _)) in offered.iter().enumerate() {
+            if capacity > 0 {
+                assert!(
+                    offered[..n].iter().any(|&(_, _, chunk)| chunk == spare),
+                    "frame {n} was offered a buffer no chunk had"
+                );
+                reused.push(n);
+            }
+        }
+        assert!(
+            reused.len() > frames.len() / 2,
+            "{threads} threads: {} of {} frames in a spare chunk",
+            reused.len(),
+            frames.len()
+        );
+        let bytes = std::fs::read(file.path()).unwrap();
+        for frame in &frames {
+            let chunk: Vec<u8> =
+                [&b"00db"[..], &(frame.len() as u32).to_le_bytes(), frame].concat();
+            assert!(
+                bytes.windows(chunk.len()).any(|w| w == chunk),
+                "frame {} is in the file",
+                frame[0]
+            );
+        }
     }
 }
 

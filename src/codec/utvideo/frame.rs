@@ -177,7 +177,8 @@ impl UtVideoEncoder {
     }
 
     /// The frame's bytes: the plane headers from `codes`, and each slice's residuals (in any
-    /// order) packed through `parts` (on whichever threads it offers) straight into its place.
+    /// order) packed through `parts` (on whichever threads it offers) straight into its place,
+    /// in the buffer `parts` spares.
     ///
     /// # Panics
     /// If `slices` is not the [`SliceResiduals`] `codes` was made from.
@@ -199,7 +200,12 @@ impl UtVideoEncoder {
             .map(|lens| SYMBOLS + 4 * lens.len() + lens.iter().sum::<usize>())
             .sum::<usize>()
             + 4;
-        let mut frame = Vec::with_capacity(frame_len);
+        let mut frame = parts.spare_chunk();
+        frame.clear();
+        if frame.capacity() < frame_len {
+            // With an eighth to spare, the buffer fits the next frames when it comes back.
+            frame = Vec::with_capacity(frame_len + frame_len / 8);
+        }
         let mut rest = &mut frame.spare_capacity_mut()[..frame_len];
         let mut take = |len: usize| {
             let (head, tail) = mem::take(&mut rest).split_at_mut(len);
