@@ -121,7 +121,14 @@ impl FrameEncoder for DibConversion {
     }
 
     fn encode(&self, input: &[u8]) -> Result<EncodedFrame> {
-        let mut data = Vec::new();
+        self.encode_in_parts(input, &OnThisThread)
+    }
+
+    /// Converts into the spare chunk `parts` offers: a converted frame is as large as the
+    /// input, so a fresh buffer each frame would cost a page fault per 4 KiB.
+    fn encode_in_parts(&self, input: &[u8], parts: &dyn FrameParts) -> Result<EncodedFrame> {
+        let mut data = parts.spare_chunk();
+        data.clear();
         append_dib(&self.input, input, self.bits_per_pixel, &mut data);
         Ok(EncodedFrame {
             data,
