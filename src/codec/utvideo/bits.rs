@@ -175,6 +175,9 @@ impl Writer {
     ///
     /// # Panics
     /// If that does not end exactly at `out`'s end.
+    // Inlined into each packer, so the swap uses its target's byte shuffles (one AVX-512
+    // shuffle for 16 words instead of twelve SSE2 instructions for 4).
+    #[inline(always)]
     fn finish(self, out: &mut [MaybeUninit<u8>]) -> &mut [u8] {
         let bits = self.pos * 8 + self.pending as usize;
         assert_eq!(
