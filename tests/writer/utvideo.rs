@@ -6,7 +6,7 @@ use crate::common::ffmpeg::{ffmpeg_decode, testsrc2, STRICT};
 use crate::common::riff::{find, le32};
 use crate::common::rng::TestRng;
 use crate::common::scratch::Scratch;
-use avikit::codec::encoder::OnThisThread;
+use avikit::codec::encoder::{FrameParts, OnThisThread};
 use avikit::codec::utvideo::{Isa, Prediction, UtVideoEncoder, UtVideoFormat};
 use avikit::pixel::{PackedRgb, PlaneBuffer, PlaneRef};
 use avikit::repair::repair_file;
@@ -474,7 +474,7 @@ fn slices_encode_independently_in_any_order() {
 }
 
 #[test]
-fn a_frame_is_not_written_from_another_frames_residuals() {
+fn a_frame_is_not_written_from_misfitting_residuals_or_parts() {
     let (w, h) = (32usize, 16usize);
     let encoder =
         UtVideoEncoder::new(UtVideoFormat::Uly0, w as u32, h as u32, Prediction::Left, 2).unwrap();
@@ -512,6 +512,16 @@ fn a_frame_is_not_written_from_another_frames_residuals() {
     });
     refused("a slice twice", &|| {
         drop(encoder.frame_codes(&[noise[0].clone(), noise[0].clone()]))
+    });
+    // A FrameParts that breaks its contract (skips a part) gets a panic, not unwritten bytes.
+    struct SkipsTheFirstPart;
+    impl FrameParts for SkipsTheFirstPart {
+        fn run(&self, count: usize, part: &(dyn Fn(usize) + Sync)) {
+            (1..count).for_each(part);
+        }
+    }
+    refused("a FrameParts that skips a part", &|| {
+        drop(encoder.write_frame(&codes, &noise, &SkipsTheFirstPart))
     });
 }
 

@@ -246,11 +246,19 @@ impl UtVideoEncoder {
                     bits::pack(&residuals.samples, table, place);
                 }
             }
+            // Packed: only now, so a part that did not finish leaves its places behind.
+            places.clear();
         });
+        // `parts` is any implementation: the bytes are exposed below only if it ran every part.
+        assert!(
+            places.iter().all(|p| p.lock().is_empty()),
+            "FrameParts::run returned before every slice was packed"
+        );
         drop(places);
         // SAFETY: every byte of the first `frame_len` is written: the headers, slice ends and
         // frame information above, and every slice's bit data by `bits::pack`, which writes
-        // all of its place (a single-symbol plane's places are empty).
+        // all of its place (a single-symbol plane's places are empty), each slice's places
+        // cleared once packed and checked just above.
         unsafe { frame.set_len(frame_len) };
         frame
     }
