@@ -13,7 +13,7 @@ const STEP: usize = 192;
 const ACC_ROOM: u32 = 56;
 
 /// Bytes of output a packer may touch from its position on while it packs `symbols` codes:
-/// the bytes they complete, plus the last 8-byte store.
+/// the bytes they complete, plus the 8-byte store after them, with 8 bytes to spare.
 const fn room(symbols: usize) -> usize {
     (symbols * LONGEST_CODE as usize).div_ceil(8) + 16
 }

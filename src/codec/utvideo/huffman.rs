@@ -118,12 +118,13 @@ impl CodeTable {
         let mut order: Vec<usize> = (0..SYMBOLS).filter(|&s| lengths[s] != UNUSED_LEN).collect();
         order.sort_unstable_by(|&a, &b| lengths[b].cmp(&lengths[a]).then(b.cmp(&a)));
         let mut codes = [0u64; SYMBOLS];
-        // The next free code, left-aligned in 32 bits.
+        // The next free code, left-aligned in the longest code's bits.
+        let longest = u32::from(LONGEST_CODE);
         let mut next: u64 = 0;
         for s in order {
             let len = u32::from(lengths[s]);
-            let unit = 1u64 << (32 - len);
-            let word = next >> (32 - len);
+            let unit = 1u64 << (longest - len);
+            let word = next >> (longest - len);
             codes[s] = (word << (64 - len)) | u64::from(len);
             next += unit;
         }
