@@ -125,7 +125,8 @@ fn drive<'o>(
     w.finish(out)
 }
 
-/// Writes `bytes` into `place`, of the same length.
+/// Writes `bytes` into `place`, of the same length. (std's `write_copy_of_slice` does this, but
+/// only in releases newer than the MSRV, 1.89.)
 ///
 /// # Panics
 /// If the lengths differ.
