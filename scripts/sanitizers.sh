@@ -34,7 +34,6 @@ on_exit() {
 trap on_exit EXIT
 
 command -v gcc >/dev/null || { echo "gcc is required" >&2; exit 1; }
-export CC=gcc CXX=g++
 
 # ---- the nightly toolchain ------------------------------------------------------------------
 HAVE_NIGHTLY=0
@@ -66,8 +65,11 @@ build_instrumented_lib() {
     echo "$target_dir/$HOST/release"
 }
 
+# The release library as the C tests' cmake step built it (AVIKIT_SONAME=1, the same
+# environment otherwise: CC or CXX set here would make cargo rebuild OpenH264 and the library,
+# and the benchmark run after this step rebuild them back, 45 s each).
 build_release_lib() {
-    cargo build --lib --release -j"$JOBS" >&2
+    AVIKIT_SONAME=1 cargo build --lib --release -j"$JOBS" >&2
     echo "$ROOT/target/release"
 }
 
@@ -77,6 +79,7 @@ configure_and_test() {
     local dir=$1 libdir=$2
     shift 2
     cmake -S "$ROOT" -B "$ROOT/$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+        -DCMAKE_C_COMPILER=gcc -DCMAKE_CXX_COMPILER=g++ \
         -DAVIKIT_PREBUILT_LIB_DIR="$libdir" "$@" >/dev/null
     cmake --build "$ROOT/$dir" -j"$JOBS"
     ctest --test-dir "$ROOT/$dir" -E "$CTEST_EXCLUDE" -j"$JOBS" --output-on-failure
