@@ -65,11 +65,11 @@ build_instrumented_lib() {
     echo "$target_dir/$HOST/release"
 }
 
-# The release library as the C tests' cmake step built it (AVIKIT_SONAME=1, the same
-# environment otherwise: CC or CXX set here would make cargo rebuild OpenH264 and the library,
-# and the benchmark run after this step rebuild them back, 45 s each).
+# The release library as the Windows step's Linux half built it just before, in the same
+# environment: CC or CXX set here made cargo rebuild OpenH264 and the library, and the benchmark
+# run after this step rebuild them back, 45 s each.
 build_release_lib() {
-    AVIKIT_SONAME=1 cargo build --lib --release -j"$JOBS" >&2
+    cargo build --lib --release -j"$JOBS" >&2
     echo "$ROOT/target/release"
 }
 
