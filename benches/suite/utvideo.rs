@@ -2,7 +2,9 @@
 //! encoder threads against `ffmpeg -c:v utvideo -pred median` at the same thread count and on
 //! the same frames (ffmpeg reads them from the page cache and converts BGRA to planar GBR
 //! itself, as avikit does), and against `-c:v ffvhuff`; on two clips: testsrc2 and a noisy
-//! camera-like clip (testsrc2 with temporal sensor noise). Rounds alternate the contenders.
+//! camera-like clip (testsrc2 with temporal sensor noise). Rounds alternate the contenders,
+//! after a warm-up round; each run starts with its input resident in memory
+//! (`machine::make_resident`).
 //! Then frames per CPU second (all of avikit's threads, or the ffmpeg process), file sizes
 //! against FFmpeg's with the same predictor, and the capture case: 1080p60
 //! BGRA in real time through timed NOWAIT writes on 2 encoder threads, with the frames dropped,
@@ -238,8 +240,16 @@ fn clip_rows(settings: &Settings, clip: &'static str, filter: &str, count: usize
     // on first touch (the page-cache copy of a 1 GB file then took 2.5 s instead of 0.5 s,
     // depending only on the order of the runs).
     let out = dir.join("out.avi");
-    for round in 0..settings.rounds {
-        eprintln!("W7 {clip} round {}/{}", round + 1, settings.rounds);
+    // A warm-up round first, not counted (full runs only): the first run after a clip is made
+    // writes into memory the host took back from the clip before (made and freed just then),
+    // and ran at 0.6x of the rounds after (noisy ULY0 on one thread, 1.6 CPUs for one thread's
+    // work).
+    let warm_up = usize::from(!settings.quick);
+    for round in 0..warm_up + settings.rounds {
+        match round.checked_sub(warm_up) {
+            None => eprintln!("W7 {clip} warm-up round (not counted)"),
+            Some(r) => eprintln!("W7 {clip} round {}/{}", r + 1, settings.rounds),
+        }
         for (i, contender) in contenders.iter().enumerate() {
             let out = fresh_output(out.clone());
             (contender.warm)();
@@ -253,8 +263,10 @@ fn clip_rows(settings: &Settings, clip: &'static str, filter: &str, count: usize
                 count as f64 / secs,
                 count as f64 / cpu
             );
-            seconds[i].push(secs);
-            cpu_seconds[i].push(cpu);
+            if round >= warm_up {
+                seconds[i].push(secs);
+                cpu_seconds[i].push(cpu);
+            }
         }
     }
     let workload = match clip {
@@ -311,7 +323,8 @@ fn clip_rows(settings: &Settings, clip: &'static str, filter: &str, count: usize
 }
 
 /// The capture case: BGRA frames begun with NOWAIT at their 60 fps capture times, each at its
-/// time on the clock, for `seconds`, on a queue bounded at CAPTURE_QUEUE_FRAMES frames.
+/// time on the clock, for `seconds`, on a queue bounded at CAPTURE_QUEUE_FRAMES frames, with
+/// the default durability (a synced checkpoint every second, on the worker).
 fn capture_rows(settings: &Settings, seconds: u64) -> Vec<Row> {
     let dir = settings.dir.join("w7-capture");
     std::fs::create_dir_all(&dir).unwrap();
@@ -335,7 +348,8 @@ fn capture_rows(settings: &Settings, seconds: u64) -> Vec<Row> {
     let frames = (seconds * num / den) as usize;
     let mut begins = Vec::with_capacity(frames);
     let mut pending = VecDeque::new();
-    let mut dropped = 0;
+    // Seconds into the capture of each refused frame, for the row's note.
+    let mut dropped_at = Vec::new();
     let start = Instant::now();
     for n in 0..frames {
         let due = start + period * n as u32;
@@ -352,7 +366,7 @@ fn capture_rows(settings: &Settings, seconds: u64) -> Vec<Row> {
             Ok(result) => pending.push_back(result),
             Err(e) => {
                 assert_eq!(e.status(), Status::QueueFull, "{e}");
-                dropped += 1;
+                dropped_at.push(start.elapsed().as_secs_f64());
             }
         }
         // End what is done, so the results do not pile up over a long capture.
@@ -370,8 +384,12 @@ fn capture_rows(settings: &Settings, seconds: u64) -> Vec<Row> {
     let mut drops = Row::new("W7 capture", format!("{name}: frames dropped"), "frames")
         .lower_is_better()
         .target(Target::Value(0.0));
-    drops.samples = vec![dropped as f64];
+    drops.samples = vec![dropped_at.len() as f64];
     drops.note = format!("of {frames}; {size_mb:.0} MB file");
+    if !dropped_at.is_empty() {
+        let times: Vec<String> = dropped_at.iter().map(|t| format!("{t:.2}")).collect();
+        drops.note += &format!("; dropped at {} s", times.join(", "));
+    }
     begins.sort_by(f64::total_cmp);
     let mut p99 = Row::new("W7 capture", format!("{name}: begin p99"), "us").lower_is_better();
     p99.samples = vec![quantile(&begins, 0.99)];
