@@ -74,7 +74,8 @@ build_release_lib() {
 }
 
 # configure_and_test <build dir> <lib dir> <cmake args...>: builds the C tests against the
-# libavikit in <lib dir> and runs them with ctest (environment as exported by the caller).
+# libavikit in <lib dir> and runs them with ctest (environment as exported by the caller;
+# EXCLUDE, when set, is the regular expression of the tests left out instead of CTEST_EXCLUDE).
 configure_and_test() {
     local dir=$1 libdir=$2
     shift 2
@@ -82,7 +83,7 @@ configure_and_test() {
         -DCMAKE_C_COMPILER=gcc -DCMAKE_CXX_COMPILER=g++ \
         -DAVIKIT_PREBUILT_LIB_DIR="$libdir" "$@" >/dev/null
     cmake --build "$ROOT/$dir" -j"$JOBS"
-    ctest --test-dir "$ROOT/$dir" -E "$CTEST_EXCLUDE" -j"$JOBS" --output-on-failure
+    ctest --test-dir "$ROOT/$dir" -E "${EXCLUDE:-$CTEST_EXCLUDE}" -j"$JOBS" --output-on-failure
 }
 
 # ---- 1. ASan + UBSan ----------------------------------------------------------------------
@@ -102,10 +103,14 @@ run_asan() {
     fi
     # The instrumented Rust code calls into the ASan runtime without carrying one: gcc's
     # libasan, linked into the test programs, serves both sides (one runtime per process).
-    # AVK_TEST_FORK_CHILD_WRITER=0: under ASan the encoder threads of a writer started in a
-    # forked child stopped for good once in CI (2026-12-07, not understood yet); the child's
-    # calls on the parent's writer, which the test is about, still run.
-    ASAN_OPTIONS="detect_leaks=1:strict_string_checks=1" AVK_TEST_FORK_CHILD_WRITER=0 \
+    # test_fork_busy is left out: its threads keep beginning frames (and so allocating) while
+    # it forks, and gcc 12's libasan, unlike glibc's malloc, does not take its allocator's
+    # locks around fork, so a child forked while another thread held one waits for it forever
+    # at its first allocation (gdb on a hung child, 1 run in 6-12 here: a futex in
+    # SizeClassAllocator64::GetFromAllocator, reached from the error message of the child's
+    # first call). The plain, TSan and valgrind runs have it (300, 50 and 20 forks).
+    ASAN_OPTIONS="detect_leaks=1:strict_string_checks=1" \
+    EXCLUDE="$CTEST_EXCLUDE|^test_fork_busy\$" \
     UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1" \
         configure_and_test build/asan "$libdir" \
             -DCMAKE_C_FLAGS="$flags" -DCMAKE_CXX_FLAGS="$flags" \
