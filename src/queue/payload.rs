@@ -20,9 +20,9 @@ enum PayloadKind {
     },
 }
 
-// SAFETY: owned, encoded and shared payloads are plain Send data; a borrowed payload is only created
-// through `Payload::borrowed`, whose contract makes the memory valid and unchanged until the
-// operation completes, from whichever thread reads it.
+// SAFETY: owned, encoded and shared payloads are plain Send data; a borrowed payload is only
+// created through `Payload::borrowed`, whose contract makes the memory valid and unchanged until
+// the operation completes, from whichever thread reads it.
 unsafe impl Send for Payload {}
 
 impl Payload {

@@ -120,8 +120,8 @@ fn interior_scalar(kind: RowKind, cur: &[u8], prev: &[u8], out: &mut [u8], from:
 }
 
 /// Writes the residuals of a slice of `rows` rows of `width` samples (row `r` at
-/// `src.samples[r * src.stride..]`) to `out` (`width * rows` bytes, rows packed), and counts them in
-/// `counter` row by row, while they are in the first-level cache.
+/// `src.samples[r * src.stride..]`) to `out` (`width * rows` bytes, rows packed), and counts them
+/// in `counter` row by row, while they are in the first-level cache.
 pub fn predict_slice(
     isa: Isa,
     prediction: Prediction,

@@ -1,7 +1,8 @@
 //! `AVK_VIDEO_UTVIDEO`: caller frames of any [`InputLayout`] into Ut Video chunks, one frame per
-//! encoder-pool task, its slices spread over the writer's idle encoder threads. The FourCC follows the input so nothing is converted lossily: RGB gives
-//! `ULRG` (or `ULRA` with alpha kept), 4:2:0 camera input and gray give `ULY0`/`ULH0`, YUY2
-//! gives `ULY2`/`ULH2`, by the input's colour matrix.
+//! encoder-pool task, its slices spread over the writer's idle encoder threads. The FourCC
+//! follows the input so nothing is converted lossily: RGB gives `ULRG` (or `ULRA` with alpha
+//! kept), 4:2:0 camera input and gray give `ULY0`/`ULH0`, YUY2 gives `ULY2`/`ULH2`, by the
+//! input's colour matrix.
 
 use super::{EncodeScratch, Prediction, SlicePlanes, UtVideoEncoder, UtVideoFormat};
 use crate::codec::encoder::{EncodedFrame, FrameEncoder, FrameParts, OnThisThread};
